@@ -1,0 +1,488 @@
+//! First-level anonymization: every person and account the CRM knows about, every speaker
+//! label, emails (written and spoken), phone numbers, URLs and major cities become consistent
+//! placeholders before anything is indexed or stored for serving. Competitor names stay.
+//!
+//! One [`Anonymizer`] is built per deal, so the same person is the same placeholder across the
+//! deal's quotes and their context.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::corpus::Aliases;
+use crate::corpus::aliases::normalize_name;
+
+static CITIES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("cities.txt")));
+static COMMON_WORDS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("common_words.txt")).into_iter().collect());
+
+fn word_list(text: &'static str) -> Vec<&'static str> {
+    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect()
+}
+
+/// Legal and generic suffixes dropped to find an account's short forms.
+const ACCOUNT_SUFFIXES: [&str; 16] = [
+    "inc",
+    "inc.",
+    "llc",
+    "ltd",
+    "ltd.",
+    "limited",
+    "co",
+    "co.",
+    "corp",
+    "corp.",
+    "corporation",
+    "gmbh",
+    "ag",
+    "sa",
+    "plc",
+    "holdings",
+];
+
+/// Speaker labels made of these words are roles ("Project Manager", "Grad B"), not names.
+const ROLE_WORDS: [&str; 24] = [
+    "interviewer",
+    "moderator",
+    "host",
+    "buyer",
+    "customer",
+    "speaker",
+    "participant",
+    "respondent",
+    "grad",
+    "phd",
+    "professor",
+    "postdoc",
+    "manager",
+    "project",
+    "marketing",
+    "industrial",
+    "designer",
+    "user",
+    "interface",
+    "expert",
+    "lead",
+    "team",
+    "vp",
+    "cfo",
+];
+
+/// Replaces accented Latin letters by their ASCII base letter.
+pub fn fold_accents(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'É' | 'È' | 'Ê' | 'Ë' => 'E',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => 'O',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
+            'ñ' => 'n',
+            'Ñ' => 'N',
+            'ç' => 'c',
+            'Ç' => 'C',
+            'ß' => 's',
+            'ý' | 'ÿ' => 'y',
+            '’' => '\'',
+            other => other,
+        })
+        .collect()
+}
+
+fn name_tokens(name: &str) -> Vec<String> {
+    fold_accents(name)
+        .to_lowercase()
+        .split_whitespace()
+        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// True when a speaker label and a full name plausibly denote the same person ("Dana" and
+/// "Dana Whitfield", "D. Whitfield" excluded).
+pub fn same_person(label: &str, name: &str) -> bool {
+    let label_tokens = name_tokens(label);
+    let name_tokens = name_tokens(name);
+    if label_tokens.is_empty() || name_tokens.is_empty() {
+        return false;
+    }
+    label_tokens == name_tokens
+        || (label_tokens.len() < name_tokens.len()
+            && label_tokens.iter().all(|t| t.len() > 1 && name_tokens.contains(t)))
+        || (name_tokens.len() < label_tokens.len()
+            && name_tokens.iter().all(|t| t.len() > 1 && label_tokens.contains(t)))
+}
+
+/// True when a speaker label is a role, not a person's name.
+pub fn is_role_label(label: &str) -> bool {
+    let tokens = name_tokens(label);
+    tokens.is_empty() || tokens.iter().any(|token| ROLE_WORDS.contains(&token.as_str()))
+}
+
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b").unwrap());
+static SPOKEN_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9]+(?:\s+(?:dot|underscore|dash)\s+[a-z0-9]+)*\s+(?:at|@)\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)*\s+dot\s+(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info)\b").unwrap()
+});
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
+});
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,5}")
+        .unwrap()
+});
+static DATE_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$").unwrap());
+static HOSTING_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:host(?:ed|ing)?|data[- ]?cent(?:er|re)s?|region|residency|servers?|datacenters?)\W+(?:\w+\W+){0,3}$").unwrap()
+});
+
+fn is_phone(candidate: &str) -> bool {
+    let digits = candidate.chars().filter(char::is_ascii_digit).count();
+    if DATE_LIKE.is_match(candidate.trim()) {
+        return false;
+    }
+    let has_plus = candidate.starts_with('+');
+    let has_paren = candidate.contains('(');
+    let has_dash_or_dot = candidate.contains('-') || candidate.contains('.');
+    if has_plus {
+        return (8..=15).contains(&digits);
+    }
+    if has_paren {
+        return (9..=15).contains(&digits);
+    }
+    (has_dash_or_dot && (9..=12).contains(&digits)) || (10..=12).contains(&digits)
+}
+
+/// Per-deal replacement of identifying strings by placeholders.
+#[derive(Debug, Clone)]
+pub struct Anonymizer {
+    names: Option<Regex>,
+    /// lower-cased form -> placeholder (case-insensitive forms).
+    insensitive: HashMap<String, String>,
+    /// exact form -> placeholder (forms that are also ordinary words).
+    sensitive: HashMap<String, String>,
+    /// Speaker label -> placeholder for people.
+    speakers: BTreeMap<String, String>,
+    /// Every identifying string known for the deal (for the response guard).
+    pii_terms: Vec<String>,
+    protected: HashSet<String>,
+}
+
+/// People and accounts known for one deal.
+#[derive(Debug, Default)]
+pub struct KnownParties<'a> {
+    /// Buyer-side people, interviewee first.
+    pub contacts: &'a [String],
+    /// The seller's rep.
+    pub rep: &'a str,
+    /// The interviewer(s).
+    pub interviewers: Vec<&'a str>,
+    /// The customer account and organisation names seen in speaker titles.
+    pub accounts: Vec<&'a str>,
+    /// Buyer speaker labels in order of first appearance.
+    pub buyer_speakers: Vec<&'a str>,
+    /// Interviewer speaker labels.
+    pub interviewer_speakers: Vec<&'a str>,
+}
+
+struct FormBuilder {
+    forms: Vec<(String, String)>,
+}
+
+impl FormBuilder {
+    fn person(&mut self, name: &str, placeholder: &str) {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        let tokens: Vec<&str> = name.split_whitespace().collect();
+        self.add(name, placeholder);
+        if tokens.len() >= 2 {
+            self.add(tokens[0], placeholder);
+            if tokens.len() >= 3 {
+                self.add(&tokens[..2].join(" "), placeholder);
+                let particle_start =
+                    tokens.iter().position(|t| t.chars().next().is_some_and(char::is_lowercase));
+                if let Some(start) = particle_start.filter(|&start| start > 0) {
+                    self.add(&tokens[start..].join(" "), placeholder);
+                }
+            }
+            let last = tokens[tokens.len() - 1];
+            if last.chars().filter(|c| c.is_alphabetic()).count() >= 3 {
+                self.add(last, placeholder);
+            }
+        }
+    }
+
+    fn account(&mut self, name: &str, placeholder: &str) {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        self.add(name, placeholder);
+        let mut tokens: Vec<&str> = name.split_whitespace().collect();
+        while tokens.last().is_some_and(|t| ACCOUNT_SUFFIXES.contains(&t.to_lowercase().as_str())) {
+            tokens.pop();
+        }
+        for end in 1..=tokens.len() {
+            let prefix = tokens[..end].join(" ");
+            let last = tokens[end - 1];
+            if last == "&" || last.eq_ignore_ascii_case("and") || last.eq_ignore_ascii_case("the") {
+                continue;
+            }
+            if prefix.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
+                self.add(&prefix, placeholder);
+            }
+        }
+        // Glued forms used in speech and domains: "Parcel & Pine" -> "ParcelPine" is rare; skip.
+    }
+
+    fn add(&mut self, form: &str, placeholder: &str) {
+        let form = form.trim().trim_end_matches(',');
+        if form.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+            return;
+        }
+        for variant in [form.to_string(), fold_accents(form)] {
+            if !self.forms.iter().any(|(known, _)| *known == variant) {
+                self.forms.push((variant, placeholder.to_string()));
+            }
+        }
+    }
+}
+
+impl Anonymizer {
+    /// Builds the anonymizer of one deal. Names that equal a competitor name or alias are kept.
+    pub fn new(parties: &KnownParties<'_>, aliases: &Aliases) -> Anonymizer {
+        let protected: HashSet<String> =
+            aliases.every_form().into_iter().map(normalize_name).collect();
+        let mut builder = FormBuilder { forms: vec![] };
+        let mut speakers = BTreeMap::new();
+        let mut colleague_count = 0;
+        let mut next_colleague = || {
+            colleague_count += 1;
+            format!("[COLLEAGUE {colleague_count}]")
+        };
+        let mut contact_placeholders: Vec<(String, String)> = vec![];
+        for (index, contact) in parties.contacts.iter().enumerate() {
+            let placeholder = if index == 0 { "[BUYER]".to_string() } else { next_colleague() };
+            builder.person(contact, &placeholder);
+            contact_placeholders.push((contact.clone(), placeholder));
+        }
+        for interviewer in &parties.interviewers {
+            builder.person(interviewer, "[INTERVIEWER]");
+        }
+        builder.person(parties.rep, "[REP]");
+        for account in &parties.accounts {
+            builder.account(account, "[ACCOUNT]");
+        }
+        for label in &parties.interviewer_speakers {
+            if !is_role_label(label) {
+                builder.person(label, "[INTERVIEWER]");
+            }
+            speakers.insert(label.to_string(), "[INTERVIEWER]".to_string());
+        }
+        let mut buyer_seen = !parties.contacts.is_empty();
+        for label in &parties.buyer_speakers {
+            if is_role_label(label) {
+                continue;
+            }
+            let known = contact_placeholders.iter().find(|(name, _)| same_person(label, name));
+            let placeholder = match known {
+                Some((_, placeholder)) => placeholder.clone(),
+                None if !buyer_seen => {
+                    buyer_seen = true;
+                    "[BUYER]".to_string()
+                }
+                None => next_colleague(),
+            };
+            builder.person(label, &placeholder);
+            speakers.insert(label.to_string(), placeholder);
+        }
+
+        let mut forms = builder.forms;
+        forms.retain(|(form, _)| !protected.contains(&normalize_name(form)));
+        forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        let mut insensitive = HashMap::new();
+        let mut sensitive = HashMap::new();
+        let mut alternatives = vec![];
+        for (form, placeholder) in &forms {
+            let escaped = regex::escape(form).replace('\'', "['’]");
+            let starts_word = form.chars().next().is_some_and(char::is_alphanumeric);
+            let ends_word = form.chars().last().is_some_and(char::is_alphanumeric);
+            let pattern = format!(
+                "{}{}{}",
+                if starts_word { r"\b" } else { "" },
+                escaped,
+                if ends_word { r"\b" } else { "" }
+            );
+            let single_common =
+                !form.contains(' ') && COMMON_WORDS.contains(form.to_lowercase().as_str());
+            if single_common {
+                sensitive.insert(form.clone(), placeholder.clone());
+                alternatives.push(format!("(?-i:{pattern})"));
+            } else {
+                insensitive.entry(form.to_lowercase()).or_insert_with(|| placeholder.clone());
+                alternatives.push(pattern);
+            }
+        }
+        let names = (!alternatives.is_empty()).then(|| {
+            Regex::new(&format!("(?i)(?:{})", alternatives.join("|")))
+                .expect("escaped alternation is a valid regex")
+        });
+        let pii_terms = forms.iter().map(|(form, _)| form.clone()).collect();
+        Anonymizer { names, insensitive, sensitive, speakers, pii_terms, protected }
+    }
+
+    /// Returns the placeholder of a person's speaker label, if the label names a person.
+    pub fn speaker_placeholder(&self, label: &str) -> Option<&str> {
+        self.speakers.get(label).map(String::as_str)
+    }
+
+    /// Every identifying string known for the deal (names, accounts, their short forms).
+    pub fn pii_terms(&self) -> &[String] {
+        &self.pii_terms
+    }
+
+    /// Replaces every identifying string of `text` by its placeholder.
+    pub fn redact(&self, text: &str) -> String {
+        let text = EMAIL.replace_all(text, "[EMAIL]");
+        let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
+        let text = URL.replace_all(&text, "[URL]");
+        let text = PHONE.replace_all(&text, |caps: &regex::Captures<'_>| {
+            let candidate = &caps[0];
+            if is_phone(candidate) { "[PHONE]".to_string() } else { candidate.to_string() }
+        });
+        let text = match &self.names {
+            Some(names) => names.replace_all(&text, |caps: &regex::Captures<'_>| {
+                let found = &caps[0];
+                let normalized = fold_accents(found).replace('’', "'");
+                self.sensitive
+                    .get(found)
+                    .or_else(|| self.insensitive.get(&found.to_lowercase()))
+                    .or_else(|| self.insensitive.get(&normalized.to_lowercase()))
+                    .cloned()
+                    .unwrap_or_else(|| "[NAME]".to_string())
+            }),
+            None => text,
+        };
+        self.redact_cities(&text)
+    }
+
+    fn redact_cities(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for city in CITIES.iter() {
+            if self.protected.contains(&normalize_name(city)) || !out.contains(city) {
+                continue;
+            }
+            let pattern =
+                Regex::new(&format!(r"\b{}\b", regex::escape(city))).expect("escaped city");
+            let mut result = String::with_capacity(out.len());
+            let mut last = 0;
+            for found in pattern.find_iter(&out) {
+                result.push_str(&out[last..found.start()]);
+                let before = &out[..found.start()];
+                if HOSTING_CONTEXT.is_match(before) {
+                    result.push_str(found.as_str());
+                } else {
+                    result.push_str("[CITY]");
+                }
+                last = found.end();
+            }
+            result.push_str(&out[last..]);
+            out = result;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anonymizer() -> Anonymizer {
+        let contacts =
+            vec!["Priya Raman".to_string(), "Callum Hadley".to_string(), "Tomás Reyes".to_string()];
+        let parties = KnownParties {
+            contacts: &contacts,
+            rep: "Marcus Feld",
+            interviewers: vec!["Dana Whitfield"],
+            accounts: vec!["Northwind Freight Ltd"],
+            buyer_speakers: vec!["Priya Raman", "Wei Ling Tan"],
+            interviewer_speakers: vec!["Dana Whitfield"],
+        };
+        let mut aliases = Aliases::default();
+        aliases.add_canonical("Heapster");
+        aliases.add_alias("Heapster", "the Heap folks");
+        Anonymizer::new(&parties, &aliases)
+    }
+
+    #[test]
+    fn people_and_accounts_get_consistent_placeholders() {
+        let a = anonymizer();
+        assert_eq!(
+            a.redact("Priya said Callum's team at Northwind liked Heapster, and Marcus was great."),
+            "[BUYER] said [COLLEAGUE 1]'s team at [ACCOUNT] liked Heapster, and [REP] was great."
+        );
+        assert_eq!(
+            a.redact("Raman and callum hadley, Tomas too."),
+            "[BUYER] and [COLLEAGUE 1], [COLLEAGUE 2] too."
+        );
+        assert_eq!(a.redact("Wei Ling and Tan"), "[COLLEAGUE 3] and [COLLEAGUE 3]");
+        assert_eq!(a.speaker_placeholder("Wei Ling Tan"), Some("[COLLEAGUE 3]"));
+        assert_eq!(
+            a.redact("Dana asked about Northwind Freight."),
+            "[INTERVIEWER] asked about [ACCOUNT]."
+        );
+    }
+
+    #[test]
+    fn contact_details_and_cities() {
+        let a = anonymizer();
+        assert_eq!(
+            a.redact("mail priya.r@northwind.com or call +44 20 7946 0958"),
+            "mail [EMAIL] or call [PHONE]"
+        );
+        assert_eq!(a.redact("it's priya dot r at northwind dot com"), "it's [EMAIL]");
+        assert_eq!(a.redact("ring (312) 555-0147 or 617-555-0143"), "ring [PHONE] or [PHONE]");
+        assert_eq!(a.redact("see https://example.org/x."), "see [URL].");
+        assert_eq!(
+            a.redact("our Rotterdam office, EU hosting in Frankfurt"),
+            "our [CITY] office, EU hosting in Frankfurt"
+        );
+        assert_eq!(
+            a.redact("we paid 18500 in 2025-11-07, 16 to 26 weeks"),
+            "we paid 18500 in 2025-11-07, 16 to 26 weeks"
+        );
+    }
+
+    #[test]
+    fn ordinary_words_and_competitors_survive() {
+        let contacts = vec!["Will Grant".to_string()];
+        let parties = KnownParties {
+            contacts: &contacts,
+            accounts: vec!["Heapster Labs"],
+            ..KnownParties::default()
+        };
+        let mut aliases = Aliases::default();
+        aliases.add_canonical("Heapster");
+        let a = Anonymizer::new(&parties, &aliases);
+        assert_eq!(
+            a.redact("Will said we will apply for a grant, Grant agreed."),
+            "[BUYER] said we will apply for a grant, [BUYER] agreed."
+        );
+        assert_eq!(a.redact("Heapster was cheaper"), "Heapster was cheaper");
+        assert!(
+            is_role_label("Project Manager")
+                && is_role_label("Grad B")
+                && !is_role_label("Kayla Moreno")
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! The contract's error shape, `{"error": {"code", "message"}}`, for every failure.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{Code, Error};
+
+/// Error details.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code.
+    pub code: String,
+    /// One human sentence.
+    pub message: String,
+}
+
+/// Error response body.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    /// Builds an error with an explicit status and code.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        let code = err.code();
+        let status =
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            // Logged once here, never sent: 5xx messages carry no internal details.
+            tracing::error!(code = code.name(), error = %err, "request failed");
+            let message = match code {
+                Code::IndexMissing | Code::IndexIncompatible | Code::ModelUnavailable => {
+                    "the service is not ready: its index or model is unavailable".to_string()
+                }
+                _ => "internal error".to_string(),
+            };
+            return ApiError { status, code: code.name(), message };
+        }
+        ApiError { status, code: code.name(), message: err.to_string() }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = match rejection {
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let detail = rejection.body_text();
+        let detail = detail
+            .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+            .unwrap_or(&detail);
+        ApiError::new(
+            status,
+            Code::InvalidRequest.name(),
+            format!("invalid request body: {detail}"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
+        (self.status, Json(body)).into_response()
+    }
+}

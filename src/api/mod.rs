@@ -1,0 +1,140 @@
+//! The HTTP layer (axum): routes of `../shared/spec/api.md`, JSON errors, request tracing and
+//! the generated OpenAPI document. Handlers only parse, call [`Storybank`] on a blocking thread
+//! and shape the answer.
+
+pub mod error;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRequest, Path, State};
+use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::app::{DealView, Storybank};
+use crate::search::similar::{SimilarRequest, SimilarResponse};
+use crate::search::{SearchRequest, SearchResponse};
+pub use error::{ApiError, ErrorBody};
+
+/// JSON body extractor whose rejections use the contract's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct AppJson<T>(pub T);
+
+/// Runs blocking core work off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> crate::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| ApiError::from(crate::Error::Internal(format!("worker failed: {err}"))))?
+        .map_err(ApiError::from)
+}
+
+/// Health answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when served.
+    pub status: String,
+    /// Deals in the index.
+    pub deals: usize,
+    /// Quotes in the index.
+    pub quotes: usize,
+    /// Embedding model id.
+    pub model: String,
+}
+
+/// Anonymized buyer quotes for a question.
+#[utoipa::path(post, path = "/v1/search", request_body = SearchRequest,
+    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody)))]
+async fn search(
+    State(bank): State<Arc<Storybank>>,
+    AppJson(request): AppJson<SearchRequest>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    Ok(Json(blocking(move || bank.search(&request)).await?))
+}
+
+/// Past deals most like a description or a given deal.
+#[utoipa::path(post, path = "/v1/deals/similar", request_body = SimilarRequest,
+    responses((status = 200, body = SimilarResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn similar(
+    State(bank): State<Arc<Storybank>>,
+    AppJson(request): AppJson<SimilarRequest>,
+) -> Result<Json<SimilarResponse>, ApiError> {
+    Ok(Json(blocking(move || bank.similar(&request)).await?))
+}
+
+/// A deal's metadata and all its anonymized quotes.
+#[utoipa::path(get, path = "/v1/deals/{deal_id}", params(("deal_id" = String, Path, description = "Deal id")),
+    responses((status = 200, body = DealView), (status = 404, body = ErrorBody)))]
+async fn get_deal(
+    State(bank): State<Arc<Storybank>>,
+    Path(deal_id): Path<String>,
+) -> Result<Json<DealView>, ApiError> {
+    Ok(Json(blocking(move || bank.deal(&deal_id)).await?))
+}
+
+/// Liveness and readiness: the indexes are open and the model is loaded.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+async fn healthz(State(bank): State<Arc<Storybank>>) -> Result<Json<Health>, ApiError> {
+    let stats = bank.stats()?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        deals: stats.deals,
+        quotes: stats.quotes,
+        model: stats.model,
+    }))
+}
+
+/// The OpenAPI document of this server.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "storybank", description = "Anonymized, searchable win/loss buyer quotes."),
+    paths(search, similar, get_deal, healthz),
+    components(schemas(ErrorBody))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this endpoint",
+    )
+}
+
+/// Builds the application router over a storybank.
+pub fn router(bank: Arc<Storybank>) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let matched = request.extensions().get::<axum::extract::MatchedPath>().map(|path| path.as_str().to_string());
+        // Path and method only: bodies (queries, quotes) are never logged.
+        tracing::info_span!("http", method = %request.method(), path = matched.as_deref().unwrap_or("unmatched"))
+    });
+    Router::new()
+        .route("/v1/search", post(search).fallback(method_not_allowed))
+        .route("/v1/deals/similar", post(similar).fallback(method_not_allowed))
+        .route("/v1/deals/{deal_id}", get(get_deal).fallback(method_not_allowed))
+        .route("/healthz", get(healthz).fallback(method_not_allowed))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ))
+        .layer(trace)
+        .with_state(bank)
+}

@@ -1,0 +1,510 @@
+//! The [`Storybank`] facade: the one type the HTTP and CLI layers call. It owns the embedder,
+//! the source of record and both indexes, and runs ingest, reindex, search and similar deals.
+//!
+//! All methods are synchronous and may block (tantivy, ONNX inference, vector scans): async
+//! callers run them on a blocking thread.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{RwLock, RwLockReadGuard};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::config::{EmbedderKind, Settings};
+use crate::corpus::{self, Aliases, Transcript};
+use crate::embed::Embedder;
+use crate::error::{Error, Result};
+use crate::ingest::{self, ChunkLimits};
+use crate::model::{DealInfo, DealRow, Quote};
+use crate::search::similar::{SimilarRequest, SimilarResponse};
+use crate::search::{Catalog, SearchRequest, SearchResponse};
+use crate::store::cache::{EmbeddingCache, text_key};
+use crate::store::keyword::{KeywordDoc, KeywordIndex};
+use crate::store::vector::VectorStore;
+use crate::store::{
+    DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, RecordStore, create_dir, write_atomic,
+};
+
+const TRANSCRIPT_EXTENSIONS: [&str; 4] = ["txt", "vtt", "json", "md"];
+
+/// A file (or row) that could not be ingested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestFailure {
+    /// The file.
+    pub file: String,
+    /// 1-based line, 0 when the whole file is affected.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What an ingest run did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IngestReport {
+    /// Deals stored (new or replaced).
+    pub deals: usize,
+    /// Transcripts ingested.
+    pub transcripts: usize,
+    /// Quotes stored.
+    pub quotes: usize,
+    /// Quotes whose vector came from the embedding cache.
+    pub cached_vectors: usize,
+    /// Files or rows that failed; the rest of the batch was ingested.
+    pub failures: Vec<IngestFailure>,
+    /// Non-fatal notes (deal without transcript, unsupported file...).
+    pub warnings: Vec<String>,
+    /// Wall time of the run, milliseconds.
+    pub elapsed_ms: u64,
+    /// Time spent embedding, milliseconds.
+    pub embed_ms: u64,
+}
+
+/// A deal as served by `GET /v1/deals/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DealView {
+    /// Deal id.
+    pub deal_id: String,
+    /// Metadata.
+    #[serde(flatten)]
+    pub info: DealInfo,
+    /// All anonymized buyer quotes in transcript order.
+    pub quotes: Vec<Quote>,
+}
+
+/// Counts for health and the CLI.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Stats {
+    /// Deals stored.
+    pub deals: usize,
+    /// Quotes stored.
+    pub quotes: usize,
+    /// Embedding model id.
+    pub model: String,
+}
+
+/// A storybank instance over one index folder.
+#[derive(Debug)]
+pub struct Storybank {
+    settings: Settings,
+    embedder: Embedder,
+    records: RecordStore,
+    catalog: RwLock<Catalog>,
+}
+
+fn load_embedder(settings: &Settings) -> Result<Embedder> {
+    match settings.embedder {
+        EmbedderKind::Onnx => Embedder::load(&settings.model),
+        EmbedderKind::Hashed => Ok(Embedder::Hashed),
+    }
+}
+
+impl Storybank {
+    /// Opens the index folder, creating an empty index if there is none.
+    pub fn open(settings: &Settings) -> Result<Storybank> {
+        Self::open_inner(settings, true)
+    }
+
+    /// Opens an existing index; fails with `index_missing` when the folder holds none.
+    pub fn open_existing(settings: &Settings) -> Result<Storybank> {
+        Self::open_inner(settings, false)
+    }
+
+    fn open_inner(settings: &Settings, create: bool) -> Result<Storybank> {
+        let index_dir = &settings.index_dir;
+        let manifest = Manifest::read(index_dir)?;
+        if manifest.is_none() && !create {
+            return Err(Error::IndexMissing { path: index_dir.clone() });
+        }
+        let embedder = load_embedder(settings)?;
+        match manifest {
+            Some(manifest) => {
+                manifest.check(index_dir, embedder.model_id(), embedder.dimension())?
+            }
+            None => {
+                create_dir(index_dir)?;
+                Manifest {
+                    format_version: FORMAT_VERSION,
+                    model_id: embedder.model_id().to_string(),
+                    dimension: embedder.dimension(),
+                }
+                .write(index_dir)?;
+            }
+        }
+        let records = RecordStore::open(index_dir)?;
+        let aliases = read_aliases(index_dir)?;
+        let mut catalog = Catalog {
+            deals: records.load_all()?,
+            quotes: HashMap::new(),
+            aliases,
+            keyword: KeywordIndex::open(index_dir)?,
+            vectors: VectorStore::open_flat(index_dir, embedder.dimension())?,
+        };
+        catalog.index_quotes();
+        let quotes = catalog.quotes.len();
+        if catalog.keyword.num_docs() as usize != quotes || catalog.vectors.len() != quotes {
+            tracing::warn!(
+                quotes,
+                keyword_docs = catalog.keyword.num_docs(),
+                vectors = catalog.vectors.len(),
+                "indexes disagree with the source of record; run `storybank reindex`"
+            );
+        }
+        tracing::info!(
+            deals = catalog.deals.len(),
+            quotes,
+            model = embedder.model_id(),
+            "storybank opened"
+        );
+        Ok(Storybank {
+            settings: settings.clone(),
+            embedder,
+            records,
+            catalog: RwLock::new(catalog),
+        })
+    }
+
+    fn read(&self) -> Result<RwLockReadGuard<'_, Catalog>> {
+        self.catalog.read().map_err(|_| Error::Internal("catalog lock poisoned".into()))
+    }
+
+    /// The index folder.
+    pub fn index_dir(&self) -> &Path {
+        &self.settings.index_dir
+    }
+
+    /// The embedder.
+    pub fn embedder(&self) -> &Embedder {
+        &self.embedder
+    }
+
+    /// Counts of deals and quotes.
+    pub fn stats(&self) -> Result<Stats> {
+        let catalog = self.read()?;
+        Ok(Stats {
+            deals: catalog.deals.len(),
+            quotes: catalog.quotes.len(),
+            model: self.embedder.model_id().to_string(),
+        })
+    }
+
+    /// Searches quotes.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
+        let results = self.read()?.search(&self.embedder, request)?;
+        Ok(SearchResponse { results, took_ms: started.elapsed().as_millis() as u64 })
+    }
+
+    /// Finds similar deals.
+    pub fn similar(&self, request: &SimilarRequest) -> Result<SimilarResponse> {
+        let started = Instant::now();
+        let deals = self.read()?.similar(&self.embedder, request)?;
+        Ok(SimilarResponse { deals, took_ms: started.elapsed().as_millis() as u64 })
+    }
+
+    /// Returns a deal with all its quotes.
+    pub fn deal(&self, deal_id: &str) -> Result<DealView> {
+        let catalog = self.read()?;
+        let deal =
+            catalog.deals.get(deal_id).ok_or_else(|| Error::DealNotFound(deal_id.to_string()))?;
+        Ok(DealView {
+            deal_id: deal.deal_id.clone(),
+            info: deal.info.clone(),
+            quotes: deal
+                .quotes
+                .iter()
+                .map(|quote| catalog.served_quote(deal, quote, 0.0))
+                .collect(),
+        })
+    }
+
+    /// Ingests a corpus folder (`deals.csv`, `transcripts/`, optional `competitors.toml`).
+    ///
+    /// Bad rows and files are reported in [`IngestReport::failures`] and skipped; everything
+    /// else is stored. `progress(done, total)` is called while quotes are embedded.
+    pub fn ingest_dir(&self, dir: &Path, progress: &dyn Fn(usize, usize)) -> Result<IngestReport> {
+        let started = Instant::now();
+        let mut report = IngestReport::default();
+        let deals_path = dir.join("deals.csv");
+        if !deals_path.is_file() {
+            return Err(Error::InvalidRequest(format!(
+                "{} not found: a corpus needs a deals.csv",
+                deals_path.display()
+            )));
+        }
+        let mut rows: BTreeMap<String, DealRow> = BTreeMap::new();
+        for row in corpus::read_deals(&deals_path)? {
+            match row {
+                Ok(row) => {
+                    if rows.contains_key(&row.deal_id) {
+                        report.warnings.push(format!(
+                            "deals.csv: deal {} appears twice; the last row wins",
+                            row.deal_id
+                        ));
+                    }
+                    rows.insert(row.deal_id.clone(), row);
+                }
+                Err(err) => report.failures.push(failure(&err, &dir.join("deals.csv"))),
+            }
+        }
+        let mut aliases = self.read()?.aliases.clone();
+        for row in rows.values() {
+            for competitor in &row.competitors {
+                aliases.add_canonical(competitor);
+            }
+        }
+        let aliases_path = dir.join("competitors.toml");
+        if aliases_path.is_file() {
+            match Aliases::read(&aliases_path) {
+                Ok(extra) => aliases.merge(&extra),
+                Err(err) => report.failures.push(failure(&err, &aliases_path)),
+            }
+        }
+
+        let (transcripts, failed_deals) =
+            read_transcripts(&dir.join("transcripts"), &rows, &mut report);
+        let limits = ChunkLimits::default();
+        let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
+        for row in rows.values() {
+            if failed_deals.contains(&row.deal_id) {
+                continue;
+            }
+            let transcript = transcripts.get(&row.deal_id);
+            if transcript.is_none() {
+                report.warnings.push(format!(
+                    "deal {} has no transcript; stored with its metadata only",
+                    row.deal_id
+                ));
+            }
+            let (mut record, private) = ingest::build_deal(
+                row,
+                transcript.map(|(t, _)| t),
+                transcript.map(|(_, raw)| raw.clone()),
+                &aliases,
+                limits,
+            );
+            if transcript.is_none()
+                && let Some(existing) = self.read()?.deals.get(&row.deal_id)
+            {
+                // A CRM refresh without transcripts updates metadata and keeps the quotes.
+                record.quotes = existing.quotes.clone();
+                record.transcript = existing.transcript.clone();
+            } else if transcript.is_some() {
+                report.transcripts += 1;
+            }
+            built.push((record, private));
+        }
+
+        let embed_started = Instant::now();
+        let vectors = self.embed_records(&built, &mut report, progress)?;
+        report.embed_ms = embed_started.elapsed().as_millis() as u64;
+
+        let mut catalog =
+            self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
+        for ((record, private), rows) in built.into_iter().zip(vectors) {
+            self.records.put(&record, &private)?;
+            let docs: Vec<KeywordDoc<'_>> = record
+                .quotes
+                .iter()
+                .map(|quote| KeywordDoc {
+                    quote_id: &quote.quote_id,
+                    text: &quote.text,
+                    context: quote.context.as_deref(),
+                })
+                .collect();
+            catalog.keyword.replace_deal(&record.deal_id, &docs)?;
+            catalog.vectors.replace_deal(&record.deal_id, rows)?;
+            report.deals += 1;
+            report.quotes += record.quotes.len();
+            catalog.deals.insert(record.deal_id.clone(), record);
+        }
+        catalog.keyword.commit()?;
+        catalog.vectors.commit()?;
+        write_atomic(
+            &self.settings.index_dir.join("aliases.json"),
+            &serde_json::to_vec_pretty(&aliases)?,
+        )?;
+        catalog.aliases = aliases;
+        catalog.index_quotes();
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(
+            deals = report.deals,
+            quotes = report.quotes,
+            failures = report.failures.len(),
+            elapsed_ms = report.elapsed_ms,
+            "ingest finished"
+        );
+        Ok(report)
+    }
+
+    /// Embeds every quote of the records (cache first); returns `(quote_id, vector)` per record.
+    fn embed_records(
+        &self,
+        built: &[(DealRecord, PrivateRecord)],
+        report: &mut IngestReport,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<Vec<(String, Vec<f32>)>>> {
+        let model_id = self.embedder.model_id().to_string();
+        let mut cache =
+            EmbeddingCache::open(&self.settings.embed_cache_path(), self.embedder.dimension())?;
+        let total: usize = built.iter().map(|(record, _)| record.quotes.len()).sum();
+        let mut done = 0;
+        let mut all = Vec::with_capacity(built.len());
+        for (record, _) in built {
+            let mut rows = Vec::with_capacity(record.quotes.len());
+            for quote in &record.quotes {
+                let key = text_key(&model_id, &quote.text);
+                let vector = match cache.get(&key) {
+                    Some(vector) => {
+                        report.cached_vectors += 1;
+                        vector.to_vec()
+                    }
+                    None => {
+                        let vector =
+                            self.embedder.embed_passages(&[quote.text.as_str()])?.remove(0);
+                        cache.insert(key, vector.clone());
+                        vector
+                    }
+                };
+                rows.push((quote.quote_id.clone(), vector));
+                done += 1;
+                progress(done, total);
+            }
+            // Flushing per deal keeps finished work if a long run is interrupted.
+            cache.flush()?;
+            all.push(rows);
+        }
+        Ok(all)
+    }
+
+    /// Rebuilds both indexes from the source of record (vectors come from the cache, or are
+    /// re-embedded). Returns the number of quotes indexed.
+    pub fn reindex(&self, progress: &dyn Fn(usize, usize)) -> Result<usize> {
+        let deals = self.records.load_all()?;
+        let built: Vec<(DealRecord, PrivateRecord)> =
+            deals.into_values().map(|record| (record, PrivateRecord::default())).collect();
+        let mut report = IngestReport::default();
+        let vectors = self.embed_records(&built, &mut report, progress)?;
+        let mut catalog =
+            self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
+        catalog.keyword.clear()?;
+        let vectors_dir = self.settings.index_dir.join("vectors");
+        if vectors_dir.exists() {
+            std::fs::remove_dir_all(&vectors_dir)
+                .map_err(|err| Error::io(format!("removing {}", vectors_dir.display()), err))?;
+        }
+        catalog.vectors =
+            VectorStore::open_flat(&self.settings.index_dir, self.embedder.dimension())?;
+        catalog.deals.clear();
+        let mut quotes = 0;
+        for ((record, _), rows) in built.into_iter().zip(vectors) {
+            let docs: Vec<KeywordDoc<'_>> = record
+                .quotes
+                .iter()
+                .map(|quote| KeywordDoc {
+                    quote_id: &quote.quote_id,
+                    text: &quote.text,
+                    context: quote.context.as_deref(),
+                })
+                .collect();
+            catalog.keyword.replace_deal(&record.deal_id, &docs)?;
+            catalog.vectors.replace_deal(&record.deal_id, rows)?;
+            quotes += record.quotes.len();
+            catalog.deals.insert(record.deal_id.clone(), record);
+        }
+        catalog.keyword.commit()?;
+        catalog.vectors.commit()?;
+        catalog.index_quotes();
+        Ok(quotes)
+    }
+}
+
+fn failure(err: &Error, fallback: &Path) -> IngestFailure {
+    match err {
+        Error::Parse { file, line, message } => IngestFailure {
+            file: file.display().to_string(),
+            line: *line,
+            message: message.clone(),
+        },
+        other => IngestFailure {
+            file: fallback.display().to_string(),
+            line: 0,
+            message: other.to_string(),
+        },
+    }
+}
+
+fn read_aliases(index_dir: &Path) -> Result<Aliases> {
+    let path = index_dir.join("aliases.json");
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Aliases::default()),
+        Err(err) => Err(Error::io(format!("reading {}", path.display()), err)),
+    }
+}
+
+type ParsedTranscripts = BTreeMap<String, (Transcript, String)>;
+
+/// Parses every transcript; returns them by deal id, plus the deals whose transcript failed.
+fn read_transcripts(
+    dir: &Path,
+    rows: &BTreeMap<String, DealRow>,
+    report: &mut IngestReport,
+) -> (ParsedTranscripts, std::collections::BTreeSet<String>) {
+    let mut parsed: ParsedTranscripts = BTreeMap::new();
+    let mut failed = std::collections::BTreeSet::new();
+    let entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut paths: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            paths.sort();
+            paths
+        }
+        Err(_) => {
+            report.warnings.push(format!("{} not found: ingesting deals.csv only", dir.display()));
+            return (parsed, failed);
+        }
+    };
+    for path in entries {
+        let extension =
+            path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        if !TRANSCRIPT_EXTENSIONS.contains(&extension.as_str()) {
+            report.warnings.push(format!("{}: skipped (not .txt, .vtt or .json)", path.display()));
+            continue;
+        }
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let transcript = match corpus::parse_transcript(&path) {
+            Ok(transcript) => transcript,
+            Err(err) => {
+                report.failures.push(failure(&err, &path));
+                if rows.contains_key(&stem) {
+                    failed.insert(stem);
+                }
+                continue;
+            }
+        };
+        let deal_id = transcript.deal_id.clone().unwrap_or(stem);
+        if !rows.contains_key(&deal_id) {
+            report.failures.push(IngestFailure {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!("no valid deals.csv row for deal {deal_id}"),
+            });
+            continue;
+        }
+        if parsed.contains_key(&deal_id) {
+            report.failures.push(IngestFailure {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!("a second transcript for deal {deal_id}; the first one was kept"),
+            });
+            continue;
+        }
+        let raw = std::fs::read_to_string(&path).unwrap_or_default();
+        parsed.insert(deal_id, (transcript, raw));
+    }
+    (parsed, failed)
+}

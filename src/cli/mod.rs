@@ -1,0 +1,402 @@
+//! The command line: parses flags into [`Settings`] and calls [`Storybank`]. Results go to
+//! stdout, logs and progress to stderr.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{EmbedderKind, Settings};
+use crate::model::{Day, Filters, OneOrMany, Quote};
+use crate::search::similar::SimilarRequest;
+use crate::search::{Mode, SearchRequest};
+use crate::{Storybank, api};
+
+/// storybank: a self-hosted win/loss story bank of anonymized buyer quotes.
+#[derive(Debug, Parser)]
+#[command(name = "storybank", version, about)]
+pub struct Cli {
+    /// Index folder.
+    #[arg(long, global = true, env = "STORYBANK_INDEX", default_value = crate::config::DEFAULT_INDEX_DIR)]
+    pub index: PathBuf,
+    /// Models folder (filled by scripts/setup).
+    #[arg(long, global = true, env = "STORYBANK_MODELS_DIR")]
+    pub models_dir: Option<PathBuf>,
+    /// ONNX Runtime shared library (default: <models-dir>/lib/libonnxruntime.so.1.24.4).
+    #[arg(long, global = true, env = "STORYBANK_ORT_LIBRARY")]
+    pub ort_library: Option<PathBuf>,
+    /// Embedding cache file (default: <index>/embed-cache.bin).
+    #[arg(long, global = true, env = "STORYBANK_EMBED_CACHE")]
+    pub embed_cache: Option<PathBuf>,
+    /// Inference threads.
+    #[arg(long, global = true, env = "STORYBANK_THREADS")]
+    pub threads: Option<usize>,
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "STORYBANK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest a corpus folder: deals.csv, transcripts/, optional competitors.toml.
+    Ingest {
+        /// The corpus folder.
+        dir: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search buyer quotes.
+    Search(SearchArgs),
+    /// Find past deals similar to a description or a deal.
+    Similar {
+        /// A description of the deal.
+        query: Option<String>,
+        /// An ingested deal id instead of a description.
+        #[arg(long = "deal")]
+        deal_id: Option<String>,
+        /// Number of deals.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "STORYBANK_ADDR", default_value = "127.0.0.1:7700")]
+        addr: String,
+    },
+    /// Rebuild the keyword and vector indexes from the stored deals.
+    Reindex,
+}
+
+/// `storybank search` flags.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The question or keywords.
+    pub query: String,
+    /// Competitor (canonical name or alias); repeat for any-of.
+    #[arg(long)]
+    pub competitor: Vec<String>,
+    /// won, lost or no_decision; repeat for any-of.
+    #[arg(long)]
+    pub outcome: Vec<String>,
+    /// smb, mid_market or enterprise.
+    #[arg(long)]
+    pub segment: Vec<String>,
+    /// Industry.
+    #[arg(long)]
+    pub industry: Vec<String>,
+    /// Region.
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Buyer persona.
+    #[arg(long)]
+    pub persona: Vec<String>,
+    /// Loss reason.
+    #[arg(long)]
+    pub loss_reason: Vec<String>,
+    /// Win reason.
+    #[arg(long)]
+    pub win_reason: Vec<String>,
+    /// Closed on or after (YYYY-MM-DD).
+    #[arg(long)]
+    pub after: Option<String>,
+    /// Closed on or before (YYYY-MM-DD).
+    #[arg(long)]
+    pub before: Option<String>,
+    /// keyword, semantic or hybrid.
+    #[arg(long, value_enum, default_value_t = CliMode::Hybrid)]
+    pub mode: CliMode,
+    /// Number of quotes.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Retrieval mode flag.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CliMode {
+    /// BM25.
+    Keyword,
+    /// Dense.
+    Semantic,
+    /// Fused.
+    Hybrid,
+}
+
+fn list(values: &[String]) -> Option<OneOrMany> {
+    match values {
+        [] => None,
+        [one] => Some(OneOrMany::One(one.clone())),
+        many => Some(OneOrMany::Many(many.to_vec())),
+    }
+}
+
+fn day(value: &Option<String>, flag: &str) -> anyhow::Result<Option<Day>> {
+    value
+        .as_deref()
+        .map(|text| {
+            Day::parse(text).with_context(|| format!("--{flag} `{text}` is not a YYYY-MM-DD date"))
+        })
+        .transpose()
+}
+
+impl Cli {
+    /// Builds settings from the global flags.
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings::new(&self.index);
+        if let Some(dir) = &self.models_dir {
+            settings.model.models_dir = dir.clone();
+        }
+        settings.model.ort_library = self.ort_library.clone();
+        if let Some(threads) = self.threads {
+            settings.model.threads = threads;
+        }
+        settings.embed_cache = self.embed_cache.clone();
+        settings.embedder = EmbedderKind::Onnx;
+        settings
+    }
+}
+
+/// Runs the command; returns the process exit code (0 ok, 1 partial failure or nothing found).
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let settings = cli.settings();
+    match cli.command {
+        Command::Ingest { dir, json } => ingest(&settings, &dir, json),
+        Command::Search(args) => search(&settings, args),
+        Command::Similar { query, deal_id, limit, json } => {
+            let bank = Storybank::open_existing(&settings)?;
+            let response = bank.similar(&SimilarRequest {
+                query,
+                deal_id,
+                filters: Filters::default(),
+                limit: Some(limit),
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&response)?);
+            } else {
+                for deal in &response.deals {
+                    println!(
+                        "{}  {:.3}  {}  [{}]",
+                        deal.deal_id,
+                        deal.score,
+                        deal.info.outcome.map_or("-", |o| o.as_str()),
+                        deal.why.join("; ")
+                    );
+                    for quote in &deal.quotes {
+                        println!("    \"{}\"", quote.text);
+                    }
+                }
+            }
+            Ok(u8::from(response.deals.is_empty()))
+        }
+        Command::Serve { addr } => serve(&settings, &addr),
+        Command::Reindex => {
+            let bank = Storybank::open_existing(&settings)?;
+            let started = std::time::Instant::now();
+            let bar = progress_bar();
+            let quotes = bank.reindex(&|done, total| update_bar(&bar, done, total))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            eprintln!("reindexed {quotes} quotes in {:.1}s", started.elapsed().as_secs_f64());
+            Ok(0)
+        }
+    }
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} quotes ({per_sec}, eta {eta})",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar.set_message("embedding");
+        bar
+    })
+}
+
+fn update_bar(bar: &Option<indicatif::ProgressBar>, done: usize, total: usize) {
+    if let Some(bar) = bar {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    }
+}
+
+fn ingest(settings: &Settings, dir: &std::path::Path, json: bool) -> anyhow::Result<u8> {
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    let bank = Storybank::open(settings)?;
+    let bar = progress_bar();
+    let report = bank.ingest_dir(dir, &|done, total| update_bar(&bar, done, total))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for failure in &report.failures {
+            eprintln!("error: {}:{}: {}", failure.file, failure.line, failure.message);
+        }
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let seconds = report.elapsed_ms as f64 / 1000.0;
+        println!(
+            "ingested {} deals, {} transcripts, {} quotes in {:.1}s ({:.1}s embedding, {} vectors from cache); {} failed",
+            report.deals,
+            report.transcripts,
+            report.quotes,
+            seconds,
+            report.embed_ms as f64 / 1000.0,
+            report.cached_vectors,
+            report.failures.len()
+        );
+    }
+    Ok(u8::from(!report.failures.is_empty()))
+}
+
+fn search(settings: &Settings, args: SearchArgs) -> anyhow::Result<u8> {
+    let bank = Storybank::open_existing(settings)?;
+    let filters = Filters {
+        competitor: list(&args.competitor),
+        outcome: list(&args.outcome),
+        segment: list(&args.segment),
+        industry: list(&args.industry),
+        region: list(&args.region),
+        buyer_persona: list(&args.persona),
+        loss_reason: list(&args.loss_reason),
+        win_reason: list(&args.win_reason),
+        size_band: None,
+        closed_after: day(&args.after, "after")?,
+        closed_before: day(&args.before, "before")?,
+    };
+    let mode = match args.mode {
+        CliMode::Keyword => Mode::Keyword,
+        CliMode::Semantic => Mode::Semantic,
+        CliMode::Hybrid => Mode::Hybrid,
+    };
+    let request = SearchRequest {
+        query: args.query,
+        filters,
+        limit: Some(args.limit),
+        mode: Some(mode),
+        explain: false,
+    };
+    let response = bank.search(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else if response.results.is_empty() {
+        eprintln!("no quotes found");
+    } else {
+        for (rank, quote) in response.results.iter().enumerate() {
+            println!("{:>2}. \"{}\"\n    — {}\n", rank + 1, quote.text, attribution(quote));
+        }
+    }
+    Ok(u8::from(response.results.is_empty()))
+}
+
+/// "VP Finance, mid_market logistics, lost to Heapster, 2025-11 (D-1042)".
+pub fn attribution(quote: &Quote) -> String {
+    let deal = &quote.deal;
+    let mut parts = vec![quote.speaker.clone()];
+    let segment_industry: Vec<&str> =
+        [deal.segment.as_deref(), deal.industry.as_deref()].into_iter().flatten().collect();
+    if !segment_industry.is_empty() {
+        parts.push(segment_industry.join(" "));
+    }
+    let competitors = deal.competitors.join(", ");
+    let outcome = match (deal.outcome.map(|o| o.as_str()), competitors.is_empty()) {
+        (Some("lost"), false) => format!("lost to {competitors}"),
+        (Some("won"), false) => format!("won against {competitors}"),
+        (Some(outcome), false) => format!("{outcome} ({competitors})"),
+        (Some(outcome), true) => outcome.to_string(),
+        (None, false) => competitors,
+        (None, true) => String::new(),
+    };
+    if !outcome.is_empty() {
+        parts.push(outcome);
+    }
+    if let Some(date) = deal.close_date {
+        let (year, month, _) = date.ymd();
+        parts.push(format!("{year:04}-{month:02}"));
+    }
+    format!("{} ({})", parts.join(", "), quote.deal_id)
+}
+
+fn serve(settings: &Settings, addr: &str) -> anyhow::Result<u8> {
+    let bank = Arc::new(Storybank::open_existing(settings)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        let local = listener.local_addr()?;
+        tracing::info!(addr = %local, "storybank listening");
+        eprintln!("storybank serving on http://{local}  (POST /v1/search, GET /openapi.json; Ctrl-C stops)");
+        axum::serve(listener, api::router(bank)).with_graceful_shutdown(shutdown_signal()).await.context("serving")?;
+        tracing::info!("storybank stopped");
+        anyhow::Ok(0)
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Sets up tracing on stderr. `RUST_LOG` overrides the default level of the command.
+pub fn init_tracing(format: LogFormat, command: &Command) {
+    use tracing_subscriber::EnvFilter;
+    let default = match command {
+        Command::Serve { .. } => "storybank=info,tower_http=info",
+        _ => "storybank=warn",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

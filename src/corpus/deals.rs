@@ -1,0 +1,150 @@
+//! The CRM export: `deals.csv`, one row per deal, RFC 4180 quoting.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::model::{Day, DealRow, Outcome};
+
+const REQUIRED_COLUMNS: [&str; 2] = ["deal_id", "outcome"];
+
+/// Reads `deals.csv`. A bad row becomes an error naming its line; good rows are kept.
+///
+/// Returns an error only when the file itself cannot be read or has no usable header.
+pub fn read_deals(path: &Path) -> Result<Vec<Result<DealRow>>> {
+    let bytes =
+        std::fs::read(path).map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
+    parse_deals(path, &bytes)
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value.split(';').map(str::trim).filter(|item| !item.is_empty()).map(String::from).collect()
+}
+
+/// Parses CSV bytes; `path` is used in messages only.
+pub fn parse_deals(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|err| Error::parse(path, 1, format!("unreadable header: {err}")))?;
+    let columns: Vec<String> = headers
+        .iter()
+        .map(|name| name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    for required in REQUIRED_COLUMNS {
+        if !columns.iter().any(|name| name == required) {
+            return Err(Error::parse(path, 1, format!("missing required column `{required}`")));
+        }
+    }
+    let index_of = |name: &str| columns.iter().position(|column| column == name);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => {
+                let line = err.position().map_or(0, |pos| pos.line() as usize);
+                rows.push(Err(Error::parse(path, line, format!("malformed row: {err}"))));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |pos| pos.line() as usize);
+        let field = |name: &str| {
+            index_of(name).and_then(|i| record.get(i)).unwrap_or("").trim().to_string()
+        };
+        rows.push(row_from_fields(path, line, &field));
+    }
+    Ok(rows)
+}
+
+fn row_from_fields(path: &Path, line: usize, field: &dyn Fn(&str) -> String) -> Result<DealRow> {
+    let deal_id = field("deal_id");
+    if deal_id.is_empty() {
+        return Err(Error::parse(path, line, "empty deal_id"));
+    }
+    if deal_id.chars().any(|c| c.is_control() || c == '/' || c == '\\') || deal_id.len() > 128 {
+        return Err(Error::parse(path, line, format!("invalid deal_id `{deal_id}`")));
+    }
+    let outcome_text = field("outcome");
+    let outcome = if outcome_text.is_empty() {
+        None
+    } else {
+        Some(Outcome::parse(&outcome_text).ok_or_else(|| {
+            Error::parse(path, line, format!("deal {deal_id}: unknown outcome `{outcome_text}`"))
+        })?)
+    };
+    let close_text = field("close_date");
+    let close_date = if close_text.is_empty() {
+        None
+    } else {
+        Some(Day::parse(&close_text).ok_or_else(|| {
+            Error::parse(
+                path,
+                line,
+                format!("deal {deal_id}: invalid close_date `{close_text}`, expected YYYY-MM-DD"),
+            )
+        })?)
+    };
+    let amount_text = field("amount_usd").replace([',', '$'], "");
+    let amount_usd = if amount_text.is_empty() {
+        None
+    } else {
+        Some(amount_text.parse::<f64>().map_err(|_| {
+            Error::parse(path, line, format!("deal {deal_id}: invalid amount_usd `{amount_text}`"))
+        })?)
+    };
+    Ok(DealRow {
+        deal_id,
+        account_name: field("account_name"),
+        outcome,
+        competitors: split_list(&field("competitors")),
+        amount_usd,
+        segment: field("segment").to_ascii_lowercase(),
+        industry: field("industry"),
+        region: field("region"),
+        buyer_persona: field("buyer_persona"),
+        lead_source: field("lead_source"),
+        stage_reached: field("stage_reached"),
+        close_date,
+        loss_reason: field("loss_reason"),
+        win_reason: field("win_reason"),
+        rep_name: field("rep_name"),
+        contact_names: split_list(&field("contact_names")),
+        interviewer: field("interviewer"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "deal_id,account_name,outcome,competitors,amount_usd,segment,industry,region,buyer_persona,lead_source,stage_reached,close_date,loss_reason,win_reason,rep_name,contact_names,interviewer\n";
+
+    #[test]
+    fn parses_rows_and_reports_bad_ones_by_line() {
+        let csv = format!(
+            "{HEADER}D-1,\"Acme, Inc.\",lost,Foo;Bar,18500,smb,retail,NA,CFO,inbound,proposal,2025-11-07,price,,Rep One,Ann Bee;Cid Dee,Ivy Int\n\
+             D-2,Beta,maybe,,,,,,,,,2025-01-01,,,,,\n\
+             D-3,Gamma,won,,,,,,,,,2025-02-30,,,,,\n\
+             D-4,Delta,won,,,,,,,,,,,,,,\n"
+        );
+        let rows = parse_deals(Path::new("deals.csv"), csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 4);
+        let first = rows[0].as_ref().unwrap();
+        assert_eq!(first.account_name, "Acme, Inc.");
+        assert_eq!(first.competitors, vec!["Foo", "Bar"]);
+        assert_eq!(first.contact_names, vec!["Ann Bee", "Cid Dee"]);
+        assert_eq!(first.close_date.unwrap().to_string(), "2025-11-07");
+        let second = rows[1].as_ref().unwrap_err().to_string();
+        assert!(second.starts_with("deals.csv:3:"), "{second}");
+        assert!(second.contains("unknown outcome"));
+        let third = rows[2].as_ref().unwrap_err().to_string();
+        assert!(third.starts_with("deals.csv:4:") && third.contains("close_date"), "{third}");
+        assert!(rows[3].is_ok());
+    }
+
+    #[test]
+    fn missing_column_is_an_error() {
+        let err = parse_deals(Path::new("d.csv"), b"id,foo\n1,2\n").unwrap_err();
+        assert!(err.to_string().contains("missing required column `deal_id`"));
+    }
+}

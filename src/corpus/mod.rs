@@ -1,0 +1,12 @@
+//! Reading a corpus folder: the CRM export (`deals.csv`), transcripts in `.txt`, `.vtt` and
+//! `.json`, and the optional `competitors.toml` of aliases.
+//!
+//! Parsing is pure and synchronous; every error names the file and the line.
+
+pub mod aliases;
+pub mod deals;
+pub mod transcript;
+
+pub use aliases::Aliases;
+pub use deals::read_deals;
+pub use transcript::{Segment, Transcript, Turn, parse_transcript};

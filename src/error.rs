@@ -1,0 +1,137 @@
+//! The crate's one error type and its closed table of stable error codes.
+//!
+//! Core modules return [`Error`]; the HTTP layer maps [`Error::code`] to a status and the
+//! contract's `{"error": {"code", "message"}}` shape. Nothing here depends on a web framework.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable machine-readable error codes. Each is listed once with its HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The request is malformed or a value is out of range.
+    InvalidRequest,
+    /// No deal with the given id.
+    DealNotFound,
+    /// The index folder holds no storybank index.
+    IndexMissing,
+    /// The index was built with another model, dimension or format.
+    IndexIncompatible,
+    /// The embedding model or ONNX Runtime could not be loaded.
+    ModelUnavailable,
+    /// An input file could not be parsed.
+    InvalidInput,
+    /// Anything else; details are logged, never returned.
+    Internal,
+}
+
+impl Code {
+    /// Returns the snake_case wire name of the code.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::InvalidRequest => "invalid_request",
+            Code::DealNotFound => "deal_not_found",
+            Code::IndexMissing => "index_missing",
+            Code::IndexIncompatible => "index_incompatible",
+            Code::ModelUnavailable => "model_unavailable",
+            Code::InvalidInput => "invalid_input",
+            Code::Internal => "internal",
+        }
+    }
+
+    /// Returns the HTTP status that goes with the code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Code::InvalidRequest | Code::InvalidInput => 400,
+            Code::DealNotFound => 404,
+            Code::IndexMissing | Code::IndexIncompatible | Code::ModelUnavailable => 503,
+            Code::Internal => 500,
+        }
+    }
+}
+
+/// Every failure storybank can report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request value is invalid; the message names the field.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The deal id is unknown.
+    #[error("deal {0} not found")]
+    DealNotFound(String),
+    /// No index at the path.
+    #[error("no storybank index at {}: run `storybank ingest <DIR> --index {}` first", path.display(), path.display())]
+    IndexMissing {
+        /// The index folder that was opened.
+        path: PathBuf,
+    },
+    /// The index does not match the running configuration.
+    #[error("index at {} is incompatible: {reason}", path.display())]
+    IndexIncompatible {
+        /// The index folder.
+        path: PathBuf,
+        /// What differs.
+        reason: String,
+    },
+    /// The embedding model could not be loaded or run.
+    #[error("embedding model unavailable: {0}")]
+    ModelUnavailable(String),
+    /// An input file is malformed; names the file and the line.
+    #[error("{}:{line}: {message}", file.display())]
+    Parse {
+        /// The file that failed.
+        file: PathBuf,
+        /// 1-based line number (0 when the whole file is affected).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A filesystem operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the path.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The keyword index failed.
+    #[error("keyword index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// An internal invariant failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Returns the stable code of the error.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::InvalidRequest(_) => Code::InvalidRequest,
+            Error::DealNotFound(_) => Code::DealNotFound,
+            Error::IndexMissing { .. } => Code::IndexMissing,
+            Error::IndexIncompatible { .. } => Code::IndexIncompatible,
+            Error::ModelUnavailable(_) => Code::ModelUnavailable,
+            Error::Parse { .. } => Code::InvalidInput,
+            Error::Io { .. } | Error::Tantivy(_) | Error::Internal(_) => Code::Internal,
+        }
+    }
+
+    /// Builds an [`Error::Io`] naming what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    /// Builds an [`Error::Parse`].
+    pub fn parse(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Error::Parse { file: file.into(), line, message: message.into() }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        Error::Internal(format!("json: {err}"))
+    }
+}

@@ -1,0 +1,213 @@
+//! Turning a CRM row and its transcript into an anonymized [`DealRecord`]: speaker roles,
+//! redaction, chunking into quotes with their interviewer question as context.
+//!
+//! Pure and synchronous; embedding and indexing happen in [`crate::app`].
+
+pub mod chunk;
+pub mod roles;
+
+use std::collections::BTreeMap;
+
+use crate::anonymize::{Anonymizer, KnownParties, is_role_label};
+use crate::corpus::{Aliases, Transcript};
+use crate::model::{DealInfo, DealRow, QuoteRecord, QuoteSource};
+use crate::store::{DealRecord, PrivateRecord};
+
+pub use chunk::ChunkLimits;
+pub use roles::Role;
+
+/// Context questions longer than this keep only their last words (the question itself).
+const MAX_CONTEXT_WORDS: usize = 60;
+
+/// Builds the served record and the private record of one deal.
+pub fn build_deal(
+    row: &DealRow,
+    transcript: Option<&Transcript>,
+    raw_transcript: Option<String>,
+    aliases: &Aliases,
+    limits: ChunkLimits,
+) -> (DealRecord, PrivateRecord) {
+    let empty = Transcript::default();
+    let transcript_ref = transcript.unwrap_or(&empty);
+    let named_interviewers: Vec<&str> =
+        [Some(row.interviewer.as_str()), transcript_ref.interviewer.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|n| !n.trim().is_empty())
+            .collect();
+    let roles = roles::assign_roles(transcript_ref, &named_interviewers, &row.contact_names);
+
+    let mut buyer_speakers: Vec<&str> = vec![];
+    let mut interviewer_speakers: Vec<&str> = vec![];
+    for turn in &transcript_ref.turns {
+        let list = if roles.get(&turn.speaker) == Some(&Role::Interviewer) {
+            &mut interviewer_speakers
+        } else {
+            &mut buyer_speakers
+        };
+        if !list.contains(&turn.speaker.as_str()) {
+            list.push(&turn.speaker);
+        }
+    }
+    let mut accounts: Vec<&str> = vec![row.account_name.as_str()];
+    accounts.extend(transcript_ref.turns.iter().filter_map(|turn| turn.org.as_deref()));
+    let parties = KnownParties {
+        contacts: &row.contact_names,
+        rep: &row.rep_name,
+        interviewers: named_interviewers.clone(),
+        accounts,
+        buyer_speakers,
+        interviewer_speakers,
+    };
+    let anonymizer = Anonymizer::new(&parties, aliases);
+
+    let mut titles: BTreeMap<&str, String> = BTreeMap::new();
+    for turn in &transcript_ref.turns {
+        if let Some(title) = &turn.title {
+            titles.entry(turn.speaker.as_str()).or_insert_with(|| anonymizer.redact(title));
+        }
+    }
+
+    let mut quotes = vec![];
+    let mut last_question: Option<String> = None;
+    for turn in &transcript_ref.turns {
+        if roles.get(&turn.speaker) == Some(&Role::Interviewer) {
+            last_question = Some(turn.text());
+            continue;
+        }
+        let speaker = speaker_label(turn.speaker.as_str(), &titles, &anonymizer, row);
+        let context = last_question
+            .as_deref()
+            .map(|question| anonymizer.redact(&tail_words(question, MAX_CONTEXT_WORDS)));
+        let redacted: Vec<crate::corpus::Segment> = turn
+            .segments
+            .iter()
+            .map(|segment| crate::corpus::Segment {
+                text: anonymizer.redact(&segment.text),
+                ..segment.clone()
+            })
+            .collect();
+        for chunk in chunk::chunk_turn(&redacted, limits) {
+            quotes.push(QuoteRecord {
+                quote_id: format!("{}-q{:03}", row.deal_id, quotes.len() + 1),
+                text: chunk.text,
+                context: context.clone(),
+                speaker: speaker.clone(),
+                source: QuoteSource {
+                    transcript: transcript_ref.file_name.clone(),
+                    start_seconds: chunk.start,
+                },
+            });
+        }
+    }
+    let record = DealRecord {
+        deal_id: row.deal_id.clone(),
+        info: DealInfo::from_row(row),
+        transcript: transcript.map(|t| t.file_name.clone()),
+        quotes,
+    };
+    let private = PrivateRecord {
+        deal_id: row.deal_id.clone(),
+        pii_terms: anonymizer.pii_terms().to_vec(),
+        raw_transcript,
+    };
+    (record, private)
+}
+
+fn speaker_label(
+    label: &str,
+    titles: &BTreeMap<&str, String>,
+    anonymizer: &Anonymizer,
+    row: &DealRow,
+) -> String {
+    if let Some(title) = titles.get(label) {
+        return title.clone();
+    }
+    if is_role_label(label) {
+        return label.to_string();
+    }
+    match anonymizer.speaker_placeholder(label) {
+        Some("[BUYER]") if !row.buyer_persona.trim().is_empty() => {
+            row.buyer_persona.trim().to_string()
+        }
+        Some("[BUYER]") | None => "Buyer".to_string(),
+        Some(_) => "Colleague".to_string(),
+    }
+}
+
+fn tail_words(text: &str, max_words: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= max_words {
+        return words.join(" ");
+    }
+    format!("… {}", words[words.len() - max_words..].join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{Segment, Turn};
+
+    fn turn(speaker: &str, title: Option<&str>, text: &str) -> Turn {
+        Turn {
+            speaker: speaker.into(),
+            title: title.map(String::from),
+            org: title.map(|_| "Northwind Freight".to_string()),
+            segments: vec![Segment { start: Some(1.0), text: text.into(), line: 1 }],
+        }
+    }
+
+    #[test]
+    fn quotes_are_buyer_only_anonymized_and_carry_context() {
+        let row = DealRow {
+            deal_id: "D-9".into(),
+            account_name: "Northwind Freight Ltd".into(),
+            contact_names: vec!["Priya Raman".into(), "Callum Hadley".into()],
+            rep_name: "Marcus Feld".into(),
+            interviewer: "Dana Whitfield".into(),
+            buyer_persona: "CFO".into(),
+            ..DealRow::default()
+        };
+        let transcript = Transcript {
+            file_name: "D-9.txt".into(),
+            turns: vec![
+                turn("Dana Whitfield", None, "Thanks Priya. How did pricing land at Northwind?"),
+                turn(
+                    "Priya Raman",
+                    Some("VP Finance"),
+                    "Honestly Marcus was great, but Callum hated the overage model and the way it punished growth.",
+                ),
+                turn("Dana Whitfield", None, "Anything else?"),
+                turn(
+                    "Priya Raman",
+                    None,
+                    "Email me at priya.raman@northwind.com if you need the numbers we compared.",
+                ),
+            ],
+            ..Transcript::default()
+        };
+        let (record, private) =
+            build_deal(&row, Some(&transcript), None, &Aliases::default(), ChunkLimits::default());
+        assert_eq!(record.quotes.len(), 2);
+        let first = &record.quotes[0];
+        assert_eq!(
+            first.text,
+            "Honestly [REP] was great, but [COLLEAGUE 1] hated the overage model and the way it punished growth."
+        );
+        assert_eq!(
+            first.context.as_deref(),
+            Some("Thanks [BUYER]. How did pricing land at [ACCOUNT]?")
+        );
+        assert_eq!(first.speaker, "VP Finance");
+        assert_eq!(
+            record.quotes[1].text,
+            "Email me at [EMAIL] if you need the numbers we compared."
+        );
+        assert_eq!(record.quotes[1].quote_id, "D-9-q002");
+        assert!(private.pii_terms.iter().any(|term| term == "Priya Raman"));
+        let served = serde_json::to_string(&record).unwrap();
+        for name in ["Priya", "Raman", "Callum", "Marcus", "Dana", "Northwind"] {
+            assert!(!served.contains(name), "{name} leaked: {served}");
+        }
+    }
+}

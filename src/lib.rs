@@ -1,0 +1,29 @@
+//! storybank: a self-hosted win/loss story bank.
+//!
+//! ```text
+//! deals.csv + transcripts/ ──► corpus (parse) ──► ingest (roles, anonymize, chunk)
+//!        ──► embed (local ONNX) ──► store (records, tantivy BM25, flat vectors)
+//!        ──► search (keyword | semantic | hybrid, filters, similar deals) ──► api (axum) / cli
+//! ```
+//!
+//! [`app::Storybank`] is the facade the HTTP and CLI layers call; modules below it never import
+//! axum or clap.
+
+#![warn(missing_docs)]
+
+pub mod anonymize;
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod corpus;
+pub mod embed;
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod search;
+pub mod store;
+
+pub use app::{IngestReport, Storybank};
+pub use config::Settings;
+pub use error::{Code, Error, Result};

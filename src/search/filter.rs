@@ -1,0 +1,70 @@
+//! Resolving request filters to the set of deals they allow.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::corpus::Aliases;
+use crate::corpus::aliases::normalize_name;
+use crate::model::{Filters, OneOrMany, Outcome};
+use crate::store::DealRecord;
+
+/// Normalises a categorical value: lower case, spaces and hyphens as underscores.
+pub fn normalize_value(value: &str) -> String {
+    value.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
+fn matches_any(wanted: &Option<OneOrMany>, actual: Option<&str>) -> bool {
+    let Some(wanted) = wanted else { return true };
+    let Some(actual) = actual else { return false };
+    let actual = normalize_value(actual);
+    wanted.values().iter().any(|value| normalize_value(value) == actual)
+}
+
+/// Returns the deals a filter allows, or `None` when the filter is empty (all deals).
+pub fn allowed_deals(
+    filters: &Filters,
+    deals: &BTreeMap<String, DealRecord>,
+    aliases: &Aliases,
+) -> Option<HashSet<String>> {
+    if filters.is_empty() {
+        return None;
+    }
+    let competitors: Option<Vec<String>> = filters.competitor.as_ref().map(|wanted| {
+        wanted
+            .values()
+            .iter()
+            .map(|value| normalize_name(aliases.resolve(value).unwrap_or(value)))
+            .collect()
+    });
+    let outcomes: Option<Vec<Outcome>> = filters
+        .outcome
+        .as_ref()
+        .map(|wanted| wanted.values().iter().filter_map(|value| Outcome::parse(value)).collect());
+    let allowed = deals
+        .values()
+        .filter(|deal| {
+            let info = &deal.info;
+            competitors.as_ref().is_none_or(|wanted| {
+                info.competitors.iter().any(|name| {
+                    wanted.contains(&normalize_name(aliases.resolve(name).unwrap_or(name)))
+                })
+            }) && outcomes
+                .as_ref()
+                .is_none_or(|wanted| info.outcome.is_some_and(|outcome| wanted.contains(&outcome)))
+                && matches_any(&filters.segment, info.segment.as_deref())
+                && matches_any(&filters.industry, info.industry.as_deref())
+                && matches_any(&filters.region, info.region.as_deref())
+                && matches_any(&filters.buyer_persona, info.buyer_persona.as_deref())
+                && matches_any(&filters.loss_reason, info.loss_reason.as_deref())
+                && matches_any(&filters.win_reason, info.win_reason.as_deref())
+                && matches_any(&filters.size_band, info.size_band.as_deref())
+                && filters
+                    .closed_after
+                    .is_none_or(|after| info.close_date.is_some_and(|date| date >= after))
+                && filters
+                    .closed_before
+                    .is_none_or(|before| info.close_date.is_some_and(|date| date <= before))
+        })
+        .map(|deal| deal.deal_id.clone())
+        .collect();
+    Some(allowed)
+}

@@ -1,0 +1,117 @@
+//! Rank fusion and per-deal diversification, pure functions over ranked id lists.
+
+use std::collections::HashMap;
+
+/// Reciprocal-rank-fusion constant (Cormack et al.): damps the head of each list.
+pub const RRF_K: f32 = 60.0;
+
+/// A fused candidate with its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fused {
+    /// Candidate id.
+    pub id: String,
+    /// Fused score.
+    pub score: f32,
+    /// 1-based rank in the keyword list.
+    pub keyword_rank: Option<usize>,
+    /// 1-based rank in the dense list.
+    pub semantic_rank: Option<usize>,
+}
+
+/// Weighted reciprocal rank fusion of two ranked lists; ties keep the keyword list's order.
+pub fn rrf(
+    keyword: &[String],
+    semantic: &[String],
+    keyword_weight: f32,
+    semantic_weight: f32,
+) -> Vec<Fused> {
+    let mut fused: Vec<Fused> = vec![];
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    for (list, weight, is_keyword) in
+        [(keyword, keyword_weight, true), (semantic, semantic_weight, false)]
+    {
+        for (index, id) in list.iter().enumerate() {
+            let rank = index + 1;
+            let slot = *position.entry(id.as_str()).or_insert_with(|| {
+                fused.push(Fused {
+                    id: id.clone(),
+                    score: 0.0,
+                    keyword_rank: None,
+                    semantic_rank: None,
+                });
+                fused.len() - 1
+            });
+            let entry = &mut fused[slot];
+            entry.score += weight / (RRF_K + rank as f32);
+            if is_keyword {
+                entry.keyword_rank.get_or_insert(rank);
+            } else {
+                entry.semantic_rank.get_or_insert(rank);
+            }
+        }
+    }
+    // Stable sort keeps first-seen order on ties.
+    fused.sort_by(|a, b| b.score.total_cmp(&a.score));
+    fused
+}
+
+/// Reorders so that at most `per_deal` items of one deal appear among the first `window`;
+/// items over the cap move after the window, in order. When fewer deals exist, they fill in.
+pub fn diversify<T>(
+    items: Vec<T>,
+    deal_of: impl Fn(&T) -> &str,
+    per_deal: usize,
+    window: usize,
+) -> Vec<T> {
+    let mut head: Vec<T> = vec![];
+    let mut deferred: Vec<T> = vec![];
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut rest = items.into_iter();
+    for item in rest.by_ref() {
+        if head.len() >= window {
+            deferred.push(item);
+            break;
+        }
+        let count = counts.entry(deal_of(&item).to_string()).or_default();
+        if *count < per_deal {
+            *count += 1;
+            head.push(item);
+        } else {
+            deferred.push(item);
+        }
+    }
+    deferred.extend(rest);
+    head.extend(deferred);
+    head
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn rrf_rewards_agreement_and_keeps_every_candidate_once() {
+        let fused = rrf(&ids(&["a", "b", "c"]), &ids(&["c", "d", "a"]), 1.0, 1.0);
+        let order: Vec<&str> = fused.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(order, vec!["a", "c", "b", "d"]);
+        assert_eq!(fused[1].keyword_rank, Some(3));
+        assert_eq!(fused[1].semantic_rank, Some(1));
+        assert_eq!(fused.len(), 4);
+    }
+
+    #[test]
+    fn diversify_caps_deals_in_the_window() {
+        let items = vec![("1", "A"), ("2", "A"), ("3", "A"), ("4", "A"), ("5", "B"), ("6", "A")];
+        let out = diversify(items, |item| item.1, 3, 10);
+        let order: Vec<&str> = out.iter().map(|i| i.0).collect();
+        assert_eq!(order, vec!["1", "2", "3", "5", "4", "6"]);
+        // Only one deal: everything still comes back.
+        let single =
+            diversify(vec![("1", "A"), ("2", "A"), ("3", "A"), ("4", "A")], |i| i.1, 3, 10);
+        assert_eq!(single.len(), 4);
+    }
+}

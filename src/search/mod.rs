@@ -1,0 +1,223 @@
+//! Retrieval: keyword (BM25), semantic (dense) and hybrid (fused) search over quotes, and
+//! similar past deals. Filters are resolved to allowed deals and applied inside both
+//! retrievers.
+
+pub mod filter;
+pub mod fusion;
+pub mod similar;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::corpus::Aliases;
+use crate::embed::Embedder;
+use crate::error::{Error, Result};
+use crate::model::{Explain, Filters, Quote, QuoteRecord};
+use crate::store::DealRecord;
+use crate::store::keyword::KeywordIndex;
+use crate::store::vector::VectorStore;
+
+pub use filter::allowed_deals;
+
+/// Default number of results.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Largest accepted `limit`.
+pub const MAX_LIMIT: usize = 100;
+/// At most this many quotes of one deal in the first [`DIVERSITY_WINDOW`] results.
+pub const MAX_QUOTES_PER_DEAL: usize = 3;
+/// The window the per-deal cap applies to.
+pub const DIVERSITY_WINDOW: usize = 10;
+/// Candidates taken from each retriever before fusion.
+const MIN_CANDIDATES: usize = 100;
+
+/// Retrieval mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// BM25 only.
+    Keyword,
+    /// Dense vectors only.
+    Semantic,
+    /// Both, fused.
+    #[default]
+    Hybrid,
+}
+
+/// `POST /v1/search` request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    /// The question or keywords.
+    pub query: String,
+    /// Optional filters.
+    #[serde(default)]
+    pub filters: Filters,
+    /// Number of quotes (default 10, max 100).
+    pub limit: Option<usize>,
+    /// Retrieval mode (default hybrid).
+    pub mode: Option<Mode>,
+    /// Adds per-result ranks and scores from each retriever.
+    #[serde(default)]
+    pub explain: bool,
+}
+
+/// `POST /v1/search` response.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SearchResponse {
+    /// Quotes, best first.
+    pub results: Vec<Quote>,
+    /// Server time spent, in milliseconds.
+    pub took_ms: u64,
+}
+
+/// Everything searches read: deals, quote lookup, aliases and both indexes.
+#[derive(Debug)]
+pub struct Catalog {
+    /// Deals by id.
+    pub deals: BTreeMap<String, DealRecord>,
+    /// Quote id -> (deal id, position in the deal's quotes).
+    pub quotes: HashMap<String, (String, usize)>,
+    /// Competitor aliases.
+    pub aliases: Aliases,
+    /// BM25 index.
+    pub keyword: KeywordIndex,
+    /// Vector index.
+    pub vectors: VectorStore,
+}
+
+/// Checks a limit against the contract.
+pub fn validate_limit(limit: Option<usize>, default: usize) -> Result<usize> {
+    match limit.unwrap_or(default) {
+        0 => Err(Error::InvalidRequest("limit must be at least 1".into())),
+        limit if limit > MAX_LIMIT => {
+            Err(Error::InvalidRequest(format!("limit must be at most {MAX_LIMIT}")))
+        }
+        limit => Ok(limit),
+    }
+}
+
+impl Catalog {
+    /// Rebuilds the quote lookup from the deals.
+    pub fn index_quotes(&mut self) {
+        self.quotes.clear();
+        for (deal_id, deal) in &self.deals {
+            for (position, quote) in deal.quotes.iter().enumerate() {
+                self.quotes.insert(quote.quote_id.clone(), (deal_id.clone(), position));
+            }
+        }
+    }
+
+    /// Returns a stored quote and its deal.
+    pub fn quote(&self, quote_id: &str) -> Option<(&DealRecord, &QuoteRecord)> {
+        let (deal_id, position) = self.quotes.get(quote_id)?;
+        let deal = self.deals.get(deal_id)?;
+        Some((deal, deal.quotes.get(*position)?))
+    }
+
+    /// Builds the served form of a quote.
+    pub fn served_quote(&self, deal: &DealRecord, quote: &QuoteRecord, score: f32) -> Quote {
+        Quote {
+            quote_id: quote.quote_id.clone(),
+            deal_id: deal.deal_id.clone(),
+            text: quote.text.clone(),
+            context: quote.context.clone(),
+            speaker: quote.speaker.clone(),
+            deal: deal.info.clone(),
+            source: quote.source.clone(),
+            score,
+            explain: None,
+        }
+    }
+
+    /// Expands a query with the canonical names (and one-word aliases) of competitors it mentions.
+    pub fn expand_query(&self, query: &str) -> String {
+        let mut expanded = query.to_string();
+        for canonical in self.aliases.mentions(query) {
+            for form in self.aliases.all_forms(&canonical) {
+                let single_word = !form.contains(char::is_whitespace);
+                if single_word && !query.to_lowercase().contains(&form.to_lowercase()) {
+                    expanded.push(' ');
+                    expanded.push_str(form);
+                }
+            }
+        }
+        expanded
+    }
+
+    /// Runs a quote search.
+    pub fn search(&self, embedder: &Embedder, request: &SearchRequest) -> Result<Vec<Quote>> {
+        let query = request.query.trim();
+        if query.is_empty() {
+            return Err(Error::InvalidRequest("query must not be empty".into()));
+        }
+        request.filters.validate()?;
+        let limit = validate_limit(request.limit, DEFAULT_LIMIT)?;
+        let mode = request.mode.unwrap_or_default();
+        let allowed = allowed_deals(&request.filters, &self.deals, &self.aliases);
+        if allowed.as_ref().is_some_and(HashSet::is_empty) {
+            return Ok(vec![]);
+        }
+        let expanded = self.expand_query(query);
+        let depth = (limit * 5).max(MIN_CANDIDATES);
+
+        let keyword_hits = if mode == Mode::Semantic {
+            vec![]
+        } else {
+            let _span = tracing::debug_span!("search.keyword").entered();
+            self.keyword.search(&expanded, depth, allowed.as_ref())?
+        };
+        let semantic_hits = if mode == Mode::Keyword {
+            vec![]
+        } else {
+            let _span = tracing::debug_span!("search.semantic").entered();
+            let query_vector = embedder.embed_query(&expanded)?;
+            self.vectors.search(&query_vector, depth, allowed.as_ref())
+        };
+        let keyword_ids: Vec<String> =
+            keyword_hits.iter().map(|hit| hit.quote_id.clone()).collect();
+        let semantic_ids: Vec<String> =
+            semantic_hits.iter().map(|hit| hit.quote_id.clone()).collect();
+        let fused = fusion::rrf(&keyword_ids, &semantic_ids, 1.0, 1.0);
+        let keyword_scores: HashMap<&str, f32> =
+            keyword_hits.iter().map(|h| (h.quote_id.as_str(), h.score)).collect();
+        let semantic_scores: HashMap<&str, f32> =
+            semantic_hits.iter().map(|h| (h.quote_id.as_str(), h.score)).collect();
+
+        let candidates: Vec<(fusion::Fused, &DealRecord, &QuoteRecord)> = fused
+            .into_iter()
+            .filter_map(|item| {
+                let (deal, quote) = self.quote(&item.id)?;
+                Some((item, deal, quote))
+            })
+            .collect();
+        let ranked = fusion::diversify(
+            candidates,
+            |(_, deal, _)| deal.deal_id.as_str(),
+            MAX_QUOTES_PER_DEAL,
+            DIVERSITY_WINDOW,
+        );
+        Ok(ranked
+            .into_iter()
+            .take(limit)
+            .map(|(item, deal, quote)| {
+                let score = match mode {
+                    Mode::Keyword => keyword_scores.get(item.id.as_str()).copied().unwrap_or(0.0),
+                    Mode::Semantic => semantic_scores.get(item.id.as_str()).copied().unwrap_or(0.0),
+                    Mode::Hybrid => item.score,
+                };
+                let mut served = self.served_quote(deal, quote, score);
+                if request.explain {
+                    served.explain = Some(Explain {
+                        keyword_rank: item.keyword_rank,
+                        semantic_rank: item.semantic_rank,
+                        keyword_score: keyword_scores.get(item.id.as_str()).copied(),
+                        semantic_score: semantic_scores.get(item.id.as_str()).copied(),
+                    });
+                }
+                served
+            })
+            .collect())
+    }
+}
