@@ -27,6 +27,9 @@ use crate::store::{
     DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, RecordStore, create_dir, write_atomic,
 };
 
+/// `(quote_id, vector)` rows of one deal.
+type DealVectors = Vec<(String, Vec<f32>)>;
+
 const TRANSCRIPT_EXTENSIONS: [&str; 4] = ["txt", "vtt", "json", "md"];
 
 /// A file (or row) that could not be ingested.
@@ -265,6 +268,7 @@ impl Storybank {
         let (transcripts, failed_deals) =
             read_transcripts(&dir.join("transcripts"), &rows, &mut report);
         let limits = ChunkLimits::default();
+        let vocabulary = ingest::lowercase_vocabulary(transcripts.values().map(|(t, _)| t));
         let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
         for row in rows.values() {
             if failed_deals.contains(&row.deal_id) {
@@ -282,6 +286,7 @@ impl Storybank {
                 transcript.map(|(t, _)| t),
                 transcript.map(|(_, raw)| raw.clone()),
                 &aliases,
+                &vocabulary,
                 limits,
             );
             if transcript.is_none()
@@ -344,7 +349,7 @@ impl Storybank {
         built: &[(DealRecord, PrivateRecord)],
         report: &mut IngestReport,
         progress: &dyn Fn(usize, usize),
-    ) -> Result<Vec<Vec<(String, Vec<f32>)>>> {
+    ) -> Result<Vec<DealVectors>> {
         let model_id = self.embedder.model_id().to_string();
         let mut cache =
             EmbeddingCache::open(&self.settings.embed_cache_path(), self.embedder.dimension())?;

@@ -40,7 +40,7 @@ pub struct ModelConfig {
 /// Computes sentence embeddings (unit vectors).
 pub enum Embedder {
     /// A local ONNX model.
-    Onnx(OnnxEmbedder),
+    Onnx(Box<OnnxEmbedder>),
     /// Deterministic feature hashing, for plumbing tests only.
     Hashed,
 }
@@ -128,12 +128,12 @@ impl Embedder {
             .embed(["dimension probe"], None)
             .map_err(|err| Error::ModelUnavailable(err.to_string()))?;
         let dimension = probe.first().map_or(0, Vec::len);
-        Ok(Embedder::Onnx(OnnxEmbedder {
+        Ok(Embedder::Onnx(Box::new(OnnxEmbedder {
             model_id: config.model.clone(),
             dimension,
             query_prefix: if is_bge { BGE_QUERY_PREFIX } else { "" },
             session: Mutex::new(session),
-        }))
+        })))
     }
 
     /// Identifies the model; recorded in the index manifest.

@@ -15,6 +15,10 @@ use crate::corpus::aliases::normalize_name;
 
 static CITIES: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| word_list(include_str!("cities.txt")));
+static FIRST_NAMES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("first_names.txt")).into_iter().collect());
+static CAPITALISED_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\p{Lu}\p{Ll}+(?:['’]\p{Ll}+)?\b").unwrap());
 static COMMON_WORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("common_words.txt")).into_iter().collect());
 
@@ -135,7 +139,7 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
 });
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,5}")
+    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]\d{2,4}){1,5}")
         .unwrap()
 });
 static DATE_LIKE: LazyLock<Regex> =
@@ -162,7 +166,7 @@ fn is_phone(candidate: &str) -> bool {
 }
 
 /// Per-deal replacement of identifying strings by placeholders.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Anonymizer {
     names: Option<Regex>,
     /// lower-cased form -> placeholder (case-insensitive forms).
@@ -174,6 +178,11 @@ pub struct Anonymizer {
     /// Every identifying string known for the deal (for the response guard).
     pii_terms: Vec<String>,
     protected: HashSet<String>,
+    /// Lower-cased words the corpus uses in lower case: never taken for names.
+    vocabulary: HashSet<String>,
+    /// Names found by the gazetteer, with the placeholder each received.
+    discovered: std::sync::Mutex<Vec<(String, String)>>,
+    colleagues: usize,
 }
 
 /// People and accounts known for one deal.
@@ -191,6 +200,8 @@ pub struct KnownParties<'a> {
     pub buyer_speakers: Vec<&'a str>,
     /// Interviewer speaker labels.
     pub interviewer_speakers: Vec<&'a str>,
+    /// Words the corpus uses in lower case ("will", "mark"): never taken for names.
+    pub vocabulary: Option<&'a HashSet<String>>,
 }
 
 struct FormBuilder {
@@ -338,7 +349,17 @@ impl Anonymizer {
                 .expect("escaped alternation is a valid regex")
         });
         let pii_terms = forms.iter().map(|(form, _)| form.clone()).collect();
-        Anonymizer { names, insensitive, sensitive, speakers, pii_terms, protected }
+        Anonymizer {
+            names,
+            insensitive,
+            sensitive,
+            speakers,
+            pii_terms,
+            protected,
+            vocabulary: parties.vocabulary.cloned().unwrap_or_default(),
+            discovered: std::sync::Mutex::new(vec![]),
+            colleagues: colleague_count,
+        }
     }
 
     /// Returns the placeholder of a person's speaker label, if the label names a person.
@@ -346,9 +367,43 @@ impl Anonymizer {
         self.speakers.get(label).map(String::as_str)
     }
 
-    /// Every identifying string known for the deal (names, accounts, their short forms).
-    pub fn pii_terms(&self) -> &[String] {
-        &self.pii_terms
+    /// Every identifying string known for the deal (names, accounts, their short forms), plus
+    /// the names the gazetteer found so far.
+    pub fn pii_terms(&self) -> Vec<String> {
+        let mut terms = self.pii_terms.clone();
+        if let Ok(discovered) = self.discovered.lock() {
+            terms.extend(discovered.iter().map(|(name, _)| name.clone()));
+        }
+        terms
+    }
+
+    /// Replaces given names nobody listed (gazetteer) by a consistent colleague placeholder.
+    fn redact_unlisted_names(&self, text: &str) -> String {
+        let Ok(mut discovered) = self.discovered.lock() else { return text.to_string() };
+        CAPITALISED_WORD
+            .replace_all(text, |caps: &regex::Captures<'_>| {
+                let word = &caps[0];
+                let base = word.split(['\'', '’']).next().unwrap_or(word);
+                let lower = base.to_lowercase();
+                let is_name = FIRST_NAMES.contains(fold_accents(base).as_str())
+                    && !self.vocabulary.contains(&lower)
+                    && !COMMON_WORDS.contains(lower.as_str())
+                    && !self.protected.contains(&normalize_name(base));
+                if !is_name {
+                    return word.to_string();
+                }
+                let placeholder = match discovered.iter().find(|(name, _)| name == base) {
+                    Some((_, placeholder)) => placeholder.clone(),
+                    None => {
+                        let number = self.colleagues + discovered.len() + 1;
+                        let placeholder = format!("[COLLEAGUE {number}]");
+                        discovered.push((base.to_string(), placeholder.clone()));
+                        placeholder
+                    }
+                };
+                format!("{placeholder}{}", &word[base.len()..])
+            })
+            .into_owned()
     }
 
     /// Replaces every identifying string of `text` by its placeholder.
@@ -373,6 +428,7 @@ impl Anonymizer {
             }),
             None => text,
         };
+        let text = self.redact_unlisted_names(&text);
         self.redact_cities(&text)
     }
 
@@ -417,6 +473,7 @@ mod tests {
             accounts: vec!["Northwind Freight Ltd"],
             buyer_speakers: vec!["Priya Raman", "Wei Ling Tan"],
             interviewer_speakers: vec!["Dana Whitfield"],
+            vocabulary: None,
         };
         let mut aliases = Aliases::default();
         aliases.add_canonical("Heapster");
@@ -444,6 +501,24 @@ mod tests {
     }
 
     #[test]
+    fn unlisted_given_names_become_consistent_colleagues() {
+        let vocabulary: HashSet<String> = ["will", "may"].map(String::from).into();
+        let contacts = vec!["Priya Raman".to_string()];
+        let parties = KnownParties {
+            contacts: &contacts,
+            vocabulary: Some(&vocabulary),
+            ..KnownParties::default()
+        };
+        let a = Anonymizer::new(&parties, &Aliases::default());
+        assert_eq!(
+            a.redact("We started with a saleswoman, Valeria, in May. Valeria's quote was fine. Will said so."),
+            "We started with a saleswoman, [COLLEAGUE 1], in May. [COLLEAGUE 1]'s quote was fine. Will said so."
+        );
+        assert_eq!(a.redact("Then Jerome joined."), "Then [COLLEAGUE 2] joined.");
+        assert!(a.pii_terms().contains(&"Valeria".to_string()));
+    }
+
+    #[test]
     fn contact_details_and_cities() {
         let a = anonymizer();
         assert_eq!(
@@ -452,6 +527,7 @@ mod tests {
         );
         assert_eq!(a.redact("it's priya dot r at northwind dot com"), "it's [EMAIL]");
         assert_eq!(a.redact("ring (312) 555-0147 or 617-555-0143"), "ring [PHONE] or [PHONE]");
+        assert_eq!(a.redact("my line is +33 1 84 88 42 17."), "my line is [PHONE].");
         assert_eq!(a.redact("see https://example.org/x."), "see [URL].");
         assert_eq!(
             a.redact("our Rotterdam office, EU hosting in Frankfurt"),

@@ -52,6 +52,7 @@ pub enum LogFormat {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per process")]
 pub enum Command {
     /// Ingest a corpus folder: deals.csv, transcripts/, optional competitors.toml.
     Ingest {

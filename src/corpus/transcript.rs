@@ -364,11 +364,20 @@ fn parse_vtt(path: &Path, text: &str) -> Result<Transcript> {
             continue;
         }
         let Some(timing_offset) = block.iter().take(2).position(|line| line.contains("-->")) else {
-            return Err(Error::parse(
-                path,
-                block_start + 1,
-                "cue without a `start --> end` timing line",
-            ));
+            // Point at the line that tried to be a timing line, if any.
+            let attempt = block.iter().take(2).position(|line| {
+                line.trim_start().starts_with(|c: char| c.is_ascii_digit()) && line.contains(':')
+            });
+            return Err(match attempt {
+                Some(offset) => Error::parse(
+                    path,
+                    block_start + offset + 1,
+                    "malformed cue timing (expected `hh:mm:ss.mmm --> hh:mm:ss.mmm`)",
+                ),
+                None => {
+                    Error::parse(path, block_start + 1, "cue without a `start --> end` timing line")
+                }
+            });
         };
         let timing_line = block_start + timing_offset + 1;
         let Some(timing) = VTT_TIMING.captures(block[timing_offset]) else {

@@ -6,7 +6,7 @@
 pub mod chunk;
 pub mod roles;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::anonymize::{Anonymizer, KnownParties, is_role_label};
 use crate::corpus::{Aliases, Transcript};
@@ -15,6 +15,25 @@ use crate::store::{DealRecord, PrivateRecord};
 
 pub use chunk::ChunkLimits;
 pub use roles::Role;
+
+/// Words a set of transcripts uses in lower case; the name gazetteer skips them.
+pub fn lowercase_vocabulary<'a>(
+    transcripts: impl IntoIterator<Item = &'a Transcript>,
+) -> HashSet<String> {
+    let mut words = HashSet::new();
+    for transcript in transcripts {
+        for turn in &transcript.turns {
+            for segment in &turn.segments {
+                for word in segment.text.split(|c: char| !c.is_alphanumeric()) {
+                    if word.chars().next().is_some_and(char::is_lowercase) {
+                        words.insert(word.to_string());
+                    }
+                }
+            }
+        }
+    }
+    words
+}
 
 /// Context questions longer than this keep only their last words (the question itself).
 const MAX_CONTEXT_WORDS: usize = 60;
@@ -25,6 +44,7 @@ pub fn build_deal(
     transcript: Option<&Transcript>,
     raw_transcript: Option<String>,
     aliases: &Aliases,
+    vocabulary: &HashSet<String>,
     limits: ChunkLimits,
 ) -> (DealRecord, PrivateRecord) {
     let empty = Transcript::default();
@@ -58,6 +78,7 @@ pub fn build_deal(
         accounts,
         buyer_speakers,
         interviewer_speakers,
+        vocabulary: Some(vocabulary),
     };
     let anonymizer = Anonymizer::new(&parties, aliases);
 
@@ -108,7 +129,7 @@ pub fn build_deal(
     };
     let private = PrivateRecord {
         deal_id: row.deal_id.clone(),
-        pii_terms: anonymizer.pii_terms().to_vec(),
+        pii_terms: anonymizer.pii_terms(),
         raw_transcript,
     };
     (record, private)
@@ -186,8 +207,14 @@ mod tests {
             ],
             ..Transcript::default()
         };
-        let (record, private) =
-            build_deal(&row, Some(&transcript), None, &Aliases::default(), ChunkLimits::default());
+        let (record, private) = build_deal(
+            &row,
+            Some(&transcript),
+            None,
+            &Aliases::default(),
+            &HashSet::new(),
+            ChunkLimits::default(),
+        );
         assert_eq!(record.quotes.len(), 2);
         let first = &record.quotes[0];
         assert_eq!(

@@ -1,0 +1,298 @@
+//! HTTP contract: search modes and filters, similar deals, deal view, errors, privacy.
+
+use std::collections::HashSet;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{call, deal_ids, pii_leaks, pii_strings, results, sample_dir, shared};
+
+fn deal_ids_of(body: &Value) -> HashSet<String> {
+    results(body).iter().map(|quote| quote["deal_id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn search_returns_contract_shaped_quotes_in_every_mode() {
+    let bank = &shared().bank;
+    for mode in ["keyword", "semantic", "hybrid"] {
+        let (status, body) = call(
+            bank,
+            "POST",
+            "/v1/search",
+            Some(json!({"query": "NetSuite sync and three-way match", "mode": mode, "limit": 5})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let quotes = results(&body);
+        assert!(!quotes.is_empty() && quotes.len() <= 5, "{mode}: {body}");
+        let first = &quotes[0];
+        for field in ["quote_id", "deal_id", "text", "speaker", "deal", "source", "score"] {
+            assert!(first.get(field).is_some(), "{mode}: missing {field} in {first}");
+        }
+        assert!(first["deal"]["outcome"].is_string());
+        assert!(body["took_ms"].is_u64());
+        let words = first["text"].as_str().unwrap().split_whitespace().count();
+        assert!(words <= 120, "{words} words");
+    }
+}
+
+#[tokio::test]
+async fn filters_apply_inside_retrieval() {
+    let bank = &shared().bank;
+    // Competitor by alias, case-insensitively: only Tallyfold deals.
+    let (status, body) = call(
+        bank,
+        "POST",
+        "/v1/search",
+        Some(json!({"query": "pricing", "filters": {"competitor": "tally fold"}, "limit": 50})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let deals = deal_ids_of(&body);
+    assert!(!deals.is_empty());
+    assert!(
+        deals.is_subset(&["S-2001", "S-2002", "S-2006", "S-2007"].map(String::from).into()),
+        "{deals:?}"
+    );
+    // Outcome + alias list: lost deals against Brackwater or Veritill.
+    let (_, body) = call(
+        bank,
+        "POST",
+        "/v1/search",
+        Some(json!({"query": "implementation", "filters": {"competitor": ["Brack", "veritil"], "outcome": "lost"}, "mode": "semantic", "limit": 50})),
+    )
+    .await;
+    assert_eq!(deal_ids_of(&body), ["S-2004", "S-2009"].map(String::from).into());
+    // Date range, inclusive on both ends.
+    let (_, body) = call(
+        bank,
+        "POST",
+        "/v1/search",
+        Some(json!({"query": "onboarding", "filters": {"closed_after": "2025-06-18", "closed_before": "2025-09-19"}, "limit": 100})),
+    )
+    .await;
+    let deals = deal_ids_of(&body);
+    assert!(!deals.is_empty());
+    assert!(
+        deals.is_subset(&["S-2004", "S-2005", "S-2006", "S-2007"].map(String::from).into()),
+        "{deals:?}"
+    );
+    // A selective filter still fills the page: filtering happens before top-k, not after.
+    let (_, body) = call(
+        bank,
+        "POST",
+        "/v1/search",
+        Some(json!({"query": "pricing", "filters": {"segment": "enterprise"}, "limit": 10})),
+    )
+    .await;
+    assert_eq!(results(&body).len(), 10);
+    assert!(results(&body).iter().all(|q| q["deal"]["segment"] == "enterprise"));
+}
+
+#[tokio::test]
+async fn at_most_three_quotes_per_deal_in_a_top_ten() {
+    let bank = &shared().bank;
+    let (_, body) = call(
+        bank,
+        "POST",
+        "/v1/search",
+        Some(json!({"query": "the price and the fees", "limit": 10})),
+    )
+    .await;
+    let mut counts = std::collections::HashMap::new();
+    for quote in results(&body) {
+        *counts.entry(quote["deal_id"].as_str().unwrap().to_string()).or_insert(0) += 1;
+    }
+    assert!(counts.values().all(|&count| count <= 3), "{counts:?}");
+    // With one deal allowed, the cap gives way.
+    let (_, body) = call(bank, "POST", "/v1/search", Some(json!({"query": "the price", "filters": {"competitor": "Brackwater", "outcome": "lost"}, "limit": 10}))).await;
+    assert!(results(&body).len() > 3);
+}
+
+#[tokio::test]
+async fn similar_deals_by_text_and_by_id_explain_themselves() {
+    let bank = &shared().bank;
+    let (status, body) =
+        call(bank, "POST", "/v1/deals/similar", Some(json!({"deal_id": "S-2001", "limit": 3})))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let deals = body["deals"].as_array().unwrap();
+    assert_eq!(deals.len(), 3);
+    assert!(deals.iter().all(|deal| deal["deal_id"] != "S-2001"), "the deal itself is excluded");
+    assert_eq!(deals[0]["deal_id"], "S-2006", "the deliberately similar deal comes first: {body}");
+    assert!(
+        deals[0]["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|why| why.as_str().unwrap().contains("same competitor"))
+    );
+    assert!(deals[0]["quotes"].as_array().unwrap().len() <= 3);
+    let (_, body) = call(
+        bank,
+        "POST",
+        "/v1/deals/similar",
+        Some(json!({"query": "enterprise company that picked us over Brackwater because their rollout would take most of a year", "limit": 5})),
+    )
+    .await;
+    let ids: Vec<&str> =
+        body["deals"].as_array().unwrap().iter().map(|d| d["deal_id"].as_str().unwrap()).collect();
+    assert!(ids[..3].contains(&"S-2003") && ids[..3].contains(&"S-2008"), "{ids:?}");
+}
+
+#[tokio::test]
+async fn deal_view_lists_quotes_in_transcript_order() {
+    let bank = &shared().bank;
+    let (status, body) = call(bank, "GET", "/v1/deals/S-2004", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["deal_id"], "S-2004");
+    assert_eq!(body["outcome"], "lost");
+    let quotes = body["quotes"].as_array().unwrap();
+    assert!(quotes.len() >= 5);
+    let starts: Vec<f64> =
+        quotes.iter().map(|q| q["source"]["start_seconds"].as_f64().unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+    let (status, body) = call(bank, "GET", "/v1/deals/NOPE-1", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "deal_not_found");
+}
+
+#[tokio::test]
+async fn errors_use_the_contract_shape() {
+    let bank = &shared().bank;
+    let cases = [
+        (json!({"query": "   "}), "empty"),
+        (json!({"query": ""}), "empty"),
+        (json!({"query": "x", "limit": 0}), "limit"),
+        (json!({"query": "x", "limit": 101}), "limit"),
+        (json!({"query": "x", "colour": "red"}), "colour"),
+        (json!({"query": "x", "filters": {"outcome": "maybe"}}), "outcome"),
+        (json!({"query": "x", "filters": {"closed_after": "2025-13-01"}}), "2025-13-01"),
+        (json!({"query": "x", "mode": "fuzzy"}), "fuzzy"),
+        (json!({"limit": 3}), "query"),
+    ];
+    for (request, needle) in cases {
+        let (status, body) = call(bank, "POST", "/v1/search", Some(request.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{request}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_request", "{request}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{request}: {message}");
+    }
+    let (status, body) = call(bank, "POST", "/v1/deals/similar", Some(json!({"limit": 3}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "invalid_request");
+    let (status, body) = call(bank, "GET", "/v1/nothing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, body) = call(bank, "GET", "/v1/search", None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(body["error"]["code"].is_string());
+}
+
+#[tokio::test]
+async fn health_and_openapi() {
+    let bank = &shared().bank;
+    let (status, body) = call(bank, "GET", "/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    let (status, body) = call(bank, "GET", "/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/v1/search", "/v1/deals/similar", "/v1/deals/{deal_id}", "/healthz"] {
+        assert!(body["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+    }
+    assert!(body["components"]["schemas"].get("SearchRequest").is_some());
+}
+
+/// Every endpoint's output, for every deal, is free of the corpus's PII list.
+#[tokio::test]
+async fn no_pii_in_any_response() {
+    let bank = &shared().bank;
+    let corpus = sample_dir();
+    let pii = pii_strings(&corpus);
+    let mut bodies: Vec<(String, Value)> = vec![];
+    for deal_id in deal_ids(&corpus) {
+        bodies.push((
+            format!("GET deal {deal_id}"),
+            call(bank, "GET", &format!("/v1/deals/{deal_id}"), None).await.1,
+        ));
+        bodies.push((
+            format!("similar {deal_id}"),
+            call(bank, "POST", "/v1/deals/similar", Some(json!({"deal_id": deal_id, "limit": 9})))
+                .await
+                .1,
+        ));
+    }
+    let queries = std::fs::read_to_string(corpus.join("queries.jsonl")).unwrap();
+    for line in queries.lines().filter(|l| !l.trim().is_empty()) {
+        let query: Value = serde_json::from_str(line).unwrap();
+        for mode in ["keyword", "semantic", "hybrid"] {
+            let request = json!({"query": query["query"], "mode": mode, "limit": 100});
+            bodies.push((
+                format!("search {}", query["id"]),
+                call(bank, "POST", "/v1/search", Some(request)).await.1,
+            ));
+        }
+    }
+    // Queries that name people must not echo them back either.
+    for name in ["Who is the buyer's colleague?", "what did the rep say", "email phone office"] {
+        bodies.push((
+            name.to_string(),
+            call(bank, "POST", "/v1/search", Some(json!({"query": name, "limit": 100}))).await.1,
+        ));
+    }
+    let mut quotes_seen = 0;
+    for (label, body) in &bodies {
+        let text = body.to_string();
+        quotes_seen += text.matches("\"quote_id\"").count();
+        let leaks = pii_leaks(&text, &pii);
+        assert!(leaks.is_empty(), "{label} leaked {leaks:?}");
+    }
+    assert!(quotes_seen > 500, "the scan must cover real output ({quotes_seen} quotes)");
+}
+
+/// Interviewer turns never become quotes: no quote shares an 8-word run with an interviewer line.
+#[tokio::test]
+async fn quotes_never_contain_interviewer_turns() {
+    let bank = &shared().bank;
+    let corpus = sample_dir();
+    let interviewers = ["Ines Calloway", "Rafe Whitcombe"];
+    let mut interviewer_runs: HashSet<String> = HashSet::new();
+    let mut buyer_runs: HashSet<String> = HashSet::new();
+    let runs = |text: &str| -> Vec<String> {
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.windows(8).map(|w| w.join(" ")).collect()
+    };
+    for entry in std::fs::read_dir(corpus.join("transcripts")).unwrap() {
+        let path = entry.unwrap().path();
+        let transcript = storybank::corpus::parse_transcript(&path).unwrap();
+        for turn in &transcript.turns {
+            let is_interviewer = interviewers
+                .iter()
+                .any(|name| name.starts_with(turn.speaker.as_str()) || turn.speaker == *name)
+                || (path.file_stem().unwrap() == "S-2006" && turn.speaker.starts_with("Rafe"));
+            let target = if is_interviewer { &mut interviewer_runs } else { &mut buyer_runs };
+            target.extend(runs(&turn.text()));
+        }
+    }
+    interviewer_runs.retain(|run| !buyer_runs.contains(run));
+    assert!(interviewer_runs.len() > 100);
+    let mut checked = 0;
+    for deal_id in deal_ids(&corpus) {
+        let (_, body) = call(bank, "GET", &format!("/v1/deals/{deal_id}"), None).await;
+        for quote in body["quotes"].as_array().unwrap() {
+            checked += 1;
+            for run in runs(quote["text"].as_str().unwrap()) {
+                assert!(
+                    !interviewer_runs.contains(&run),
+                    "{deal_id}: interviewer words in a quote: {run}"
+                );
+            }
+        }
+    }
+    assert!(checked > 50);
+}

@@ -1,0 +1,107 @@
+//! Ingest through the library: re-ingest, bad files in a batch, incompatible indexes, reindex.
+
+use std::path::Path;
+
+use serde_json::json;
+use storybank::Storybank;
+
+use crate::common::{call, results, sample_dir, settings};
+
+/// Copies the sample corpus into `dest` so a test can add broken files to it.
+pub fn copy_sample(dest: &Path) {
+    let source = sample_dir();
+    std::fs::create_dir_all(dest.join("transcripts")).unwrap();
+    for name in ["deals.csv", "competitors.toml"] {
+        std::fs::copy(source.join(name), dest.join(name)).unwrap();
+    }
+    for entry in std::fs::read_dir(source.join("transcripts")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dest.join("transcripts").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// Adds two deals whose transcripts are malformed, and one orphan transcript.
+pub fn add_broken_files(corpus: &Path) {
+    let mut deals = std::fs::read_to_string(corpus.join("deals.csv")).unwrap();
+    deals.push_str("S-2901,Broken Co,lost,Tallyfold,1000,smb,retail,NA,CFO,inbound,demo,2025-01-01,price,,Rep Person,Bea Broken,Ines Calloway\n");
+    deals.push_str("S-2902,Shattered Inc,won,,2000,smb,retail,NA,CFO,inbound,demo,2025-01-02,,price,Rep Person,Sam Shattered,Ines Calloway\n");
+    deals.push_str("S-2903,Bad Row,perhaps,,,,,,,,,2025-01-03,,,,,\n");
+    std::fs::write(corpus.join("deals.csv"), deals).unwrap();
+    std::fs::write(corpus.join("transcripts/S-2901.vtt"), "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\n<v Ines Calloway>Hi?</v>\n\n2\n00:00:05,000 -> later\n<v Bea Broken>Words.</v>\n").unwrap();
+    std::fs::write(corpus.join("transcripts/S-2902.json"), "{\"deal_id\": \"S-2902\",\n \"utterances\": [\n  {\"speaker\": \"Sam\", \"text\": \"unterminated\n").unwrap();
+    std::fs::write(corpus.join("transcripts/S-2999.txt"), "Ines Calloway: Hello?\n\nSomeone Else: Hi, this deal is not in the CRM export at all.\n\nInes Calloway: Thanks.\n").unwrap();
+}
+
+#[test]
+fn a_bad_file_is_reported_and_the_rest_of_the_batch_is_ingested() {
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    add_broken_files(corpus.path());
+    let index = tempfile::tempdir().unwrap();
+    let bank = Storybank::open(&settings(index.path())).unwrap();
+    let report = bank.ingest_dir(corpus.path(), &|_, _| {}).unwrap();
+    let messages: Vec<String> =
+        report.failures.iter().map(|f| format!("{}:{}: {}", f.file, f.line, f.message)).collect();
+    assert_eq!(report.failures.len(), 4, "{messages:#?}");
+    assert!(
+        messages.iter().any(|m| m.contains("deals.csv:14:") && m.contains("unknown outcome")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("S-2901.vtt:8:") && m.contains("timing")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("S-2902.json:") && m.contains("invalid transcript JSON")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("S-2999.txt") && m.contains("no valid deals.csv row")),
+        "{messages:#?}"
+    );
+    // The ten good deals are all there; the broken ones are not half-ingested.
+    assert_eq!(report.deals, 10);
+    assert_eq!(report.transcripts, 10);
+    assert!(bank.deal("S-2004").is_ok());
+    assert!(bank.deal("S-2901").is_err() && bank.deal("S-2902").is_err());
+}
+
+#[tokio::test]
+async fn reingest_replaces_instead_of_duplicating_and_reindex_restores() {
+    let index = tempfile::tempdir().unwrap();
+    let bank = std::sync::Arc::new(Storybank::open(&settings(index.path())).unwrap());
+    let first = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    let second = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    assert_eq!(first.quotes, second.quotes);
+    assert_eq!(second.cached_vectors, second.quotes, "re-ingest reuses cached vectors");
+    assert_eq!(bank.stats().unwrap().quotes, first.quotes);
+    let request = json!({"query": "Tallyfold NetSuite connector", "limit": 100});
+    let (_, body) = call(&bank, "POST", "/v1/search", Some(request.clone())).await;
+    let ids: Vec<&str> = results(&body).iter().map(|q| q["quote_id"].as_str().unwrap()).collect();
+    let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "duplicate quotes after re-ingest");
+    // Reopen from disk without the keyword index, then rebuild both indexes from the records.
+    let before = ids.len();
+    drop(bank);
+    std::fs::remove_dir_all(index.path().join("keyword")).unwrap();
+    let reopened = std::sync::Arc::new(Storybank::open_existing(&settings(index.path())).unwrap());
+    assert_eq!(reopened.reindex(&|_, _| {}).unwrap(), first.quotes);
+    let (_, body) = call(&reopened, "POST", "/v1/search", Some(request)).await;
+    assert_eq!(results(&body).len(), before);
+}
+
+#[test]
+fn an_index_built_with_another_model_is_refused() {
+    let index = tempfile::tempdir().unwrap();
+    let mut hashed = settings(index.path());
+    hashed.embedder = storybank::config::EmbedderKind::Hashed;
+    drop(Storybank::open(&hashed).unwrap());
+    let err = Storybank::open_existing(&settings(index.path())).unwrap_err();
+    assert_eq!(err.code(), storybank::Code::IndexIncompatible);
+    assert!(err.to_string().contains("hashed-384-v1"), "{err}");
+    let missing = tempfile::tempdir().unwrap();
+    let err = Storybank::open_existing(&settings(&missing.path().join("none"))).unwrap_err();
+    assert_eq!(err.code(), storybank::Code::IndexMissing);
+}

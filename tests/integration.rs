@@ -1,0 +1,8 @@
+//! Integration tests: one binary, the real local model, real tantivy and vector indexes on temp
+//! folders, the router driven in-process, and the CLI binary run as a user would.
+
+mod common;
+
+mod api;
+mod cli;
+mod ingest;
