@@ -19,6 +19,7 @@ pub mod config;
 pub mod corpus;
 pub mod embed;
 pub mod error;
+pub mod eval;
 pub mod ingest;
 pub mod model;
 pub mod search;

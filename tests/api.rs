@@ -296,3 +296,16 @@ async fn quotes_never_contain_interviewer_turns() {
     }
     assert!(checked > 50);
 }
+
+/// Retrieval quality on the bundled labelled sample must not drop below the recorded floor.
+#[test]
+fn quality_floor_on_the_sample() {
+    let bank = &shared().bank;
+    let report = storybank::eval::evaluate(bank, &sample_dir()).unwrap();
+    let ndcg = |mode: &str| report.modes[mode].ndcg;
+    // Recorded 2026-11-22: hybrid 0.647, semantic 0.659, keyword 0.467 (see README).
+    assert!(ndcg("hybrid") >= 0.60, "{}", report.to_markdown());
+    assert!(ndcg("hybrid") > ndcg("keyword"), "{}", report.to_markdown());
+    assert!(ndcg("semantic") >= 0.60, "{}", report.to_markdown());
+    assert!(report.similar.recall >= 0.99, "{}", report.to_markdown());
+}

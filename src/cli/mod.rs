@@ -86,6 +86,17 @@ pub enum Command {
     },
     /// Rebuild the keyword and vector indexes from the stored deals.
     Reindex,
+    /// Score retrieval on a labelled corpus (queries.jsonl), per mode, as eval/FORMAT.md says.
+    Eval {
+        /// The corpus folder.
+        corpus: PathBuf,
+        /// Use the existing --index instead of ingesting the corpus into a temporary one.
+        #[arg(long)]
+        use_index: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `storybank search` flags.
@@ -212,6 +223,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(u8::from(response.deals.is_empty()))
         }
         Command::Serve { addr } => serve(&settings, &addr),
+        Command::Eval { corpus, use_index, json } => eval(&settings, &corpus, use_index, json),
         Command::Reindex => {
             let bank = Storybank::open_existing(&settings)?;
             let started = std::time::Instant::now();
@@ -282,6 +294,35 @@ fn ingest(settings: &Settings, dir: &std::path::Path, json: bool) -> anyhow::Res
     Ok(u8::from(!report.failures.is_empty()))
 }
 
+fn eval(
+    settings: &Settings,
+    corpus: &std::path::Path,
+    use_index: bool,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let temp = tempfile::tempdir().context("creating a temporary index")?;
+    let bank = if use_index {
+        Storybank::open_existing(settings)?
+    } else {
+        let mut temp_settings = settings.clone();
+        temp_settings.index_dir = temp.path().to_path_buf();
+        let bank = Storybank::open(&temp_settings)?;
+        let report = bank.ingest_dir(corpus, &|_, _| {})?;
+        eprintln!(
+            "ingested {} deals, {} quotes into a temporary index",
+            report.deals, report.quotes
+        );
+        bank
+    };
+    let report = crate::eval::evaluate(&bank, corpus)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_markdown());
+    }
+    Ok(0)
+}
+
 fn search(settings: &Settings, args: SearchArgs) -> anyhow::Result<u8> {
     let bank = Storybank::open_existing(settings)?;
     let filters = Filters {
@@ -308,6 +349,7 @@ fn search(settings: &Settings, args: SearchArgs) -> anyhow::Result<u8> {
         limit: Some(args.limit),
         mode: Some(mode),
         explain: false,
+        fusion: None,
     };
     let response = bank.search(&request)?;
     if args.json {

@@ -18,7 +18,7 @@ pub struct ChunkLimits {
 
 impl Default for ChunkLimits {
     fn default() -> Self {
-        ChunkLimits { target_words: 60, max_words: 120, min_words: 15, min_turn_words: 6 }
+        ChunkLimits { target_words: 100, max_words: 120, min_words: 15, min_turn_words: 6 }
     }
 }
 

@@ -61,6 +61,19 @@ pub struct SearchRequest {
     /// Adds per-result ranks and scores from each retriever.
     #[serde(default)]
     pub explain: bool,
+    /// How hybrid mode fuses the two lists (default convex).
+    pub fusion: Option<Fusion>,
+}
+
+/// Fusion method for hybrid mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Fusion {
+    /// Convex combination of min-max normalised scores (dense weight 0.8).
+    #[default]
+    Convex,
+    /// Reciprocal rank fusion (k = 60).
+    Rrf,
 }
 
 /// `POST /v1/search` response.
@@ -175,11 +188,19 @@ impl Catalog {
             let query_vector = embedder.embed_query(&expanded)?;
             self.vectors.search(&query_vector, depth, allowed.as_ref())
         };
-        let keyword_ids: Vec<String> =
-            keyword_hits.iter().map(|hit| hit.quote_id.clone()).collect();
-        let semantic_ids: Vec<String> =
-            semantic_hits.iter().map(|hit| hit.quote_id.clone()).collect();
-        let fused = fusion::rrf(&keyword_ids, &semantic_ids, 1.0, 1.0);
+        let keyword_list: Vec<(String, f32)> =
+            keyword_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
+        let semantic_list: Vec<(String, f32)> =
+            semantic_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
+        let fused = match request.fusion.unwrap_or_default() {
+            Fusion::Convex => fusion::convex(&keyword_list, &semantic_list, fusion::DENSE_WEIGHT),
+            Fusion::Rrf => {
+                let ids = |list: &[(String, f32)]| {
+                    list.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>()
+                };
+                fusion::rrf(&ids(&keyword_list), &ids(&semantic_list), 1.0, 1.0)
+            }
+        };
         let keyword_scores: HashMap<&str, f32> =
             keyword_hits.iter().map(|h| (h.quote_id.as_str(), h.score)).collect();
         let semantic_scores: HashMap<&str, f32> =
