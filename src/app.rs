@@ -12,6 +12,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::anonymize::PiiGuard;
 use crate::config::{EmbedderKind, Settings};
 use crate::corpus::{self, Aliases, Transcript};
 use crate::embed::Embedder;
@@ -143,7 +144,11 @@ impl Storybank {
             aliases,
             keyword: KeywordIndex::open(index_dir)?,
             vectors: VectorStore::open_flat(index_dir, embedder.dimension())?,
+            guard: PiiGuard::default(),
         };
+        for (deal_id, terms) in records.load_pii_terms()? {
+            catalog.guard.set_deal(&deal_id, &terms, &catalog.aliases);
+        }
         catalog.index_quotes();
         let quotes = catalog.quotes.len();
         if catalog.keyword.num_docs() as usize != quotes || catalog.vectors.len() != quotes {
@@ -267,7 +272,8 @@ impl Storybank {
 
         let (transcripts, failed_deals) =
             read_transcripts(&dir.join("transcripts"), &rows, &mut report);
-        let limits = ChunkLimits::default();
+        let limits =
+            ChunkLimits { target_words: self.settings.chunk_words, ..ChunkLimits::default() };
         let vocabulary = ingest::lowercase_vocabulary(transcripts.values().map(|(t, _)| t));
         let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
         for row in rows.values() {
@@ -320,6 +326,7 @@ impl Storybank {
                 .collect();
             catalog.keyword.replace_deal(&record.deal_id, &docs)?;
             catalog.vectors.replace_deal(&record.deal_id, rows)?;
+            catalog.guard.set_deal(&record.deal_id, &private.pii_terms, &aliases);
             report.deals += 1;
             report.quotes += record.quotes.len();
             catalog.deals.insert(record.deal_id.clone(), record);

@@ -30,6 +30,8 @@ pub struct Settings {
     pub embedder: EmbedderKind,
     /// Embedding cache file (default `<index>/embed-cache.bin`).
     pub embed_cache: Option<PathBuf>,
+    /// Quote size target in words when ingesting (hard limit 120).
+    pub chunk_words: usize,
 }
 
 /// Finds the models folder: `./.models`, else `.models` at the repository root when the binary
@@ -64,6 +66,7 @@ impl Settings {
             },
             embedder: EmbedderKind::Onnx,
             embed_cache: None,
+            chunk_words: crate::ingest::ChunkLimits::default().target_words,
         }
     }
 

@@ -165,6 +165,69 @@ fn is_phone(candidate: &str) -> bool {
     (has_dash_or_dot && (9..=12).contains(&digits)) || (10..=12).contains(&digits)
 }
 
+/// True for a one-word form that is also an ordinary word ("Will", "Grant"): matched only with
+/// its own capitalisation.
+fn is_common_form(form: &str) -> bool {
+    !form.contains(' ') && COMMON_WORDS.contains(form.to_lowercase().as_str())
+}
+
+/// Regex source matching a name form as a whole word, with either apostrophe, case-insensitively
+/// unless the form is also an ordinary word.
+fn term_pattern(form: &str) -> String {
+    let escaped = regex::escape(form).replace('\'', "['’]");
+    let starts_word = form.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = form.chars().last().is_some_and(char::is_alphanumeric);
+    let pattern = format!(
+        "{}{escaped}{}",
+        if starts_word { r"\b" } else { "" },
+        if ends_word { r"\b" } else { "" }
+    );
+    if is_common_form(form) { format!("(?-i:{pattern})") } else { pattern }
+}
+
+fn alternation(patterns: &[String]) -> Option<Regex> {
+    (!patterns.is_empty()).then(|| {
+        Regex::new(&format!("(?i)(?:{})", patterns.join("|")))
+            .expect("escaped alternation is a valid regex")
+    })
+}
+
+/// The last line of defence: before a quote leaves the server, the CRM-known PII terms of its
+/// deal are looked for once more. A hit is redacted and logged (ids only) as an incident.
+#[derive(Debug, Default)]
+pub struct PiiGuard {
+    by_deal: HashMap<String, Regex>,
+}
+
+impl PiiGuard {
+    /// Sets (replacing) the terms of a deal. Terms that are competitor names are ignored.
+    pub fn set_deal(&mut self, deal_id: &str, terms: &[String], aliases: &Aliases) {
+        let protected: HashSet<String> =
+            aliases.every_form().into_iter().map(normalize_name).collect();
+        let patterns: Vec<String> = terms
+            .iter()
+            .filter(|term| term.chars().filter(|c| c.is_alphanumeric()).count() >= 3)
+            .filter(|term| !protected.contains(&normalize_name(term)))
+            .map(|term| term_pattern(term))
+            .collect();
+        match alternation(&patterns) {
+            Some(regex) => self.by_deal.insert(deal_id.to_string(), regex),
+            None => self.by_deal.remove(deal_id),
+        };
+    }
+
+    /// Returns the text with any known PII of the deal replaced by `[REDACTED]`, logging an
+    /// incident (deal and field only, never the text).
+    pub fn scrub(&self, deal_id: &str, quote_id: &str, field: &str, text: &str) -> String {
+        let Some(regex) = self.by_deal.get(deal_id) else { return text.to_string() };
+        if !regex.is_match(text) {
+            return text.to_string();
+        }
+        tracing::warn!(deal_id, quote_id, field, "pii guard redacted a response field");
+        regex.replace_all(text, "[REDACTED]").into_owned()
+    }
+}
+
 /// Per-deal replacement of identifying strings by placeholders.
 #[derive(Debug)]
 pub struct Anonymizer {
@@ -325,29 +388,14 @@ impl Anonymizer {
         let mut sensitive = HashMap::new();
         let mut alternatives = vec![];
         for (form, placeholder) in &forms {
-            let escaped = regex::escape(form).replace('\'', "['’]");
-            let starts_word = form.chars().next().is_some_and(char::is_alphanumeric);
-            let ends_word = form.chars().last().is_some_and(char::is_alphanumeric);
-            let pattern = format!(
-                "{}{}{}",
-                if starts_word { r"\b" } else { "" },
-                escaped,
-                if ends_word { r"\b" } else { "" }
-            );
-            let single_common =
-                !form.contains(' ') && COMMON_WORDS.contains(form.to_lowercase().as_str());
-            if single_common {
+            if is_common_form(form) {
                 sensitive.insert(form.clone(), placeholder.clone());
-                alternatives.push(format!("(?-i:{pattern})"));
             } else {
                 insensitive.entry(form.to_lowercase()).or_insert_with(|| placeholder.clone());
-                alternatives.push(pattern);
             }
+            alternatives.push(term_pattern(form));
         }
-        let names = (!alternatives.is_empty()).then(|| {
-            Regex::new(&format!("(?i)(?:{})", alternatives.join("|")))
-                .expect("escaped alternation is a valid regex")
-        });
+        let names = alternation(&alternatives);
         let pii_terms = forms.iter().map(|(form, _)| form.clone()).collect();
         Anonymizer {
             names,
@@ -516,6 +564,23 @@ mod tests {
         );
         assert_eq!(a.redact("Then Jerome joined."), "Then [COLLEAGUE 2] joined.");
         assert!(a.pii_terms().contains(&"Valeria".to_string()));
+    }
+
+    #[test]
+    fn guard_catches_what_slipped_through() {
+        let mut guard = PiiGuard::default();
+        let mut aliases = Aliases::default();
+        aliases.add_canonical("Heapster");
+        guard.set_deal(
+            "D-1",
+            &["Priya Raman".into(), "Priya".into(), "Heapster".into(), "Will".into()],
+            &aliases,
+        );
+        assert_eq!(
+            guard.scrub("D-1", "q", "text", "ask priya about Heapster, we will"),
+            "ask [REDACTED] about Heapster, we will"
+        );
+        assert_eq!(guard.scrub("D-2", "q", "text", "ask Priya"), "ask Priya");
     }
 
     #[test]

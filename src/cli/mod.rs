@@ -30,6 +30,9 @@ pub struct Cli {
     /// Embedding cache file (default: <index>/embed-cache.bin).
     #[arg(long, global = true, env = "STORYBANK_EMBED_CACHE")]
     pub embed_cache: Option<PathBuf>,
+    /// Quote size target in words when ingesting (10-120).
+    #[arg(long, global = true, env = "STORYBANK_CHUNK_WORDS", value_parser = clap::value_parser!(u16).range(10..=120))]
+    pub chunk_words: Option<u16>,
     /// Inference threads.
     #[arg(long, global = true, env = "STORYBANK_THREADS")]
     pub threads: Option<usize>,
@@ -185,6 +188,9 @@ impl Cli {
             settings.model.threads = threads;
         }
         settings.embed_cache = self.embed_cache.clone();
+        if let Some(words) = self.chunk_words {
+            settings.chunk_words = usize::from(words);
+        }
         settings.embedder = EmbedderKind::Onnx;
         settings
     }

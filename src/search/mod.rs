@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::anonymize::PiiGuard;
 use crate::corpus::Aliases;
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
@@ -98,6 +99,8 @@ pub struct Catalog {
     pub keyword: KeywordIndex,
     /// Vector index.
     pub vectors: VectorStore,
+    /// Last check of served text against each deal's CRM-known PII.
+    pub guard: PiiGuard,
 }
 
 /// Checks a limit against the contract.
@@ -134,9 +137,12 @@ impl Catalog {
         Quote {
             quote_id: quote.quote_id.clone(),
             deal_id: deal.deal_id.clone(),
-            text: quote.text.clone(),
-            context: quote.context.clone(),
-            speaker: quote.speaker.clone(),
+            text: self.guard.scrub(&deal.deal_id, &quote.quote_id, "text", &quote.text),
+            context: quote
+                .context
+                .as_ref()
+                .map(|c| self.guard.scrub(&deal.deal_id, &quote.quote_id, "context", c)),
+            speaker: self.guard.scrub(&deal.deal_id, &quote.quote_id, "speaker", &quote.speaker),
             deal: deal.info.clone(),
             source: quote.source.clone(),
             score,
