@@ -91,10 +91,10 @@ pub struct Stats {
 /// A storybank instance over one index folder.
 #[derive(Debug)]
 pub struct Storybank {
-    settings: Settings,
-    embedder: Embedder,
-    records: RecordStore,
-    catalog: RwLock<Catalog>,
+    pub(crate) settings: Settings,
+    pub(crate) embedder: Embedder,
+    pub(crate) records: RecordStore,
+    pub(crate) catalog: RwLock<Catalog>,
 }
 
 fn load_embedder(settings: &Settings) -> Result<Embedder> {
@@ -274,10 +274,18 @@ impl Storybank {
             read_transcripts(&dir.join("transcripts"), &rows, &mut report);
         let limits =
             ChunkLimits { target_words: self.settings.chunk_words, ..ChunkLimits::default() };
+        let forgotten = crate::admin::Forgotten::read(&self.settings.index_dir)?;
         let vocabulary = ingest::lowercase_vocabulary(transcripts.values().map(|(t, _)| t));
         let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
         for row in rows.values() {
             if failed_deals.contains(&row.deal_id) {
+                continue;
+            }
+            if forgotten.deals.contains(&row.deal_id) {
+                report.warnings.push(format!(
+                    "deal {} was erased with `forget`; not ingested again",
+                    row.deal_id
+                ));
                 continue;
             }
             let transcript = transcripts.get(&row.deal_id);
@@ -287,7 +295,7 @@ impl Storybank {
                     row.deal_id
                 ));
             }
-            let (mut record, private) = ingest::build_deal(
+            let (mut record, mut private) = ingest::build_deal(
                 row,
                 transcript.map(|(t, _)| t),
                 transcript.map(|(_, raw)| raw.clone()),
@@ -295,6 +303,9 @@ impl Storybank {
                 &vocabulary,
                 limits,
             );
+            for person in &forgotten.people {
+                crate::admin::remove_person(&mut record, &mut private, person);
+            }
             if transcript.is_none()
                 && let Some(existing) = self.read()?.deals.get(&row.deal_id)
             {

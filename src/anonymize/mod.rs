@@ -124,6 +124,13 @@ pub fn same_person(label: &str, name: &str) -> bool {
             && name_tokens.iter().all(|t| t.len() > 1 && label_tokens.contains(t)))
 }
 
+/// The forms a person's name is written in: full, first name alone, surname, first two names.
+pub fn name_forms(name: &str) -> Vec<String> {
+    let mut builder = FormBuilder { forms: vec![] };
+    builder.person(name, "");
+    builder.forms.into_iter().map(|(form, _)| form).collect()
+}
+
 /// True when a speaker label is a role, not a person's name.
 pub fn is_role_label(label: &str) -> bool {
     let tokens = name_tokens(label);
@@ -246,6 +253,23 @@ pub struct Anonymizer {
     /// Names found by the gazetteer, with the placeholder each received.
     discovered: std::sync::Mutex<Vec<(String, String)>>,
     colleagues: usize,
+    /// Known people: (placeholder, full name as listed or spoken).
+    people: Vec<(String, String)>,
+    /// Redactions made so far, by placeholder kind.
+    counts: std::sync::Mutex<BTreeMap<String, usize>>,
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[(BUYER|COLLEAGUE|REP|INTERVIEWER|ACCOUNT|CITY|EMAIL|PHONE|URL|NAME)(?: \d+)?\]")
+        .unwrap()
+});
+
+fn count_placeholders(text: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for caps in PLACEHOLDER.captures_iter(text) {
+        *counts.entry(caps[1].to_string()).or_insert(0) += 1;
+    }
+    counts
 }
 
 /// People and accounts known for one deal.
@@ -344,16 +368,22 @@ impl Anonymizer {
             colleague_count += 1;
             format!("[COLLEAGUE {colleague_count}]")
         };
+        let mut people: Vec<(String, String)> = vec![];
         let mut contact_placeholders: Vec<(String, String)> = vec![];
         for (index, contact) in parties.contacts.iter().enumerate() {
             let placeholder = if index == 0 { "[BUYER]".to_string() } else { next_colleague() };
             builder.person(contact, &placeholder);
+            people.push((placeholder.clone(), contact.clone()));
             contact_placeholders.push((contact.clone(), placeholder));
         }
         for interviewer in &parties.interviewers {
             builder.person(interviewer, "[INTERVIEWER]");
+            people.push(("[INTERVIEWER]".to_string(), interviewer.to_string()));
         }
         builder.person(parties.rep, "[REP]");
+        if !parties.rep.trim().is_empty() {
+            people.push(("[REP]".to_string(), parties.rep.to_string()));
+        }
         for account in &parties.accounts {
             builder.account(account, "[ACCOUNT]");
         }
@@ -378,6 +408,9 @@ impl Anonymizer {
                 None => next_colleague(),
             };
             builder.person(label, &placeholder);
+            if known.is_none() {
+                people.push((placeholder.clone(), label.to_string()));
+            }
             speakers.insert(label.to_string(), placeholder);
         }
 
@@ -407,6 +440,8 @@ impl Anonymizer {
             vocabulary: parties.vocabulary.cloned().unwrap_or_default(),
             discovered: std::sync::Mutex::new(vec![]),
             colleagues: colleague_count,
+            people,
+            counts: std::sync::Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -423,6 +458,22 @@ impl Anonymizer {
             terms.extend(discovered.iter().map(|(name, _)| name.clone()));
         }
         terms
+    }
+
+    /// Known and discovered people with their placeholder in this deal.
+    pub fn people(&self) -> Vec<(String, String)> {
+        let mut people = self.people.clone();
+        if let Ok(discovered) = self.discovered.lock() {
+            people.extend(
+                discovered.iter().map(|(name, placeholder)| (placeholder.clone(), name.clone())),
+            );
+        }
+        people
+    }
+
+    /// Redactions made so far, by kind (`BUYER`, `COLLEAGUE`, `EMAIL`, ...).
+    pub fn redaction_counts(&self) -> BTreeMap<String, usize> {
+        self.counts.lock().map(|counts| counts.clone()).unwrap_or_default()
     }
 
     /// Replaces given names nobody listed (gazetteer) by a consistent colleague placeholder.
@@ -456,6 +507,18 @@ impl Anonymizer {
 
     /// Replaces every identifying string of `text` by its placeholder.
     pub fn redact(&self, text: &str) -> String {
+        let redacted = self.redact_uncounted(text);
+        let before = count_placeholders(text);
+        if let Ok(mut counts) = self.counts.lock() {
+            for (kind, after) in count_placeholders(&redacted) {
+                *counts.entry(kind.clone()).or_insert(0) +=
+                    after.saturating_sub(before.get(&kind).copied().unwrap_or(0));
+            }
+        }
+        redacted
+    }
+
+    fn redact_uncounted(&self, text: &str) -> String {
         let text = EMAIL.replace_all(text, "[EMAIL]");
         let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
         let text = URL.replace_all(&text, "[URL]");
@@ -542,6 +605,10 @@ mod tests {
         );
         assert_eq!(a.redact("Wei Ling and Tan"), "[COLLEAGUE 3] and [COLLEAGUE 3]");
         assert_eq!(a.speaker_placeholder("Wei Ling Tan"), Some("[COLLEAGUE 3]"));
+        let counts = a.redaction_counts();
+        assert_eq!(counts["BUYER"], 2);
+        assert_eq!(counts["COLLEAGUE"], 5);
+        assert!(a.people().contains(&("[COLLEAGUE 3]".to_string(), "Wei Ling Tan".to_string())));
         assert_eq!(
             a.redact("Dana asked about Northwind Freight."),
             "[INTERVIEWER] asked about [ACCOUNT]."

@@ -89,6 +89,29 @@ pub enum Command {
     },
     /// Rebuild the keyword and vector indexes from the stored deals.
     Reindex,
+    /// Print a deal's unredacted transcript (admin only; never served over HTTP).
+    ShowRaw {
+        /// Deal id.
+        deal_id: String,
+    },
+    /// Print a deal's redaction counts by kind, to spot transcripts where detection looks wrong.
+    Redactions {
+        /// Deal id.
+        deal_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase a deal, or every quote spoken by or naming a person, from the records and both
+    /// indexes; later ingests skip it too.
+    Forget {
+        /// The deal to erase.
+        #[arg(long, conflicts_with = "person", required_unless_present = "person")]
+        deal: Option<String>,
+        /// The person to erase ("First Last").
+        #[arg(long)]
+        person: Option<String>,
+    },
     /// Score retrieval on a labelled corpus (queries.jsonl), per mode, as eval/FORMAT.md says.
     Eval {
         /// The corpus folder.
@@ -230,6 +253,44 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Serve { addr } => serve(&settings, &addr),
         Command::Eval { corpus, use_index, json } => eval(&settings, &corpus, use_index, json),
+        Command::ShowRaw { deal_id } => {
+            let bank = Storybank::open_existing(&settings)?;
+            print!("{}", bank.raw_transcript(&deal_id)?);
+            Ok(0)
+        }
+        Command::Redactions { deal_id, json } => {
+            let bank = Storybank::open_existing(&settings)?;
+            let counts = bank.redactions(&deal_id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&counts)?);
+            } else {
+                for (kind, count) in &counts {
+                    println!("{kind:<12} {count}");
+                }
+                println!("{:<12} {}", "total", counts.values().sum::<usize>());
+            }
+            Ok(0)
+        }
+        Command::Forget { deal, person } => {
+            let bank = Storybank::open_existing(&settings)?;
+            let report = match (deal, person) {
+                (Some(deal), _) => bank.forget_deal(&deal)?,
+                (None, Some(person)) => bank.forget_person(&person)?,
+                (None, None) => bail!("give --deal ID or --person \"Full Name\""),
+            };
+            println!(
+                "removed {} deal(s), {} quote(s), {} raw transcript(s){}",
+                report.deals.len(),
+                report.quotes.len(),
+                report.raw_transcripts.len(),
+                if report.quotes.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", report.quotes.join(", "))
+                }
+            );
+            Ok(0)
+        }
         Command::Reindex => {
             let bank = Storybank::open_existing(&settings)?;
             let started = std::time::Instant::now();

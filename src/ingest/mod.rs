@@ -90,6 +90,7 @@ pub fn build_deal(
     }
 
     let mut quotes = vec![];
+    let mut quote_speakers = BTreeMap::new();
     let mut last_question: Option<String> = None;
     for turn in &transcript_ref.turns {
         if roles.get(&turn.speaker) == Some(&Role::Interviewer) {
@@ -109,6 +110,10 @@ pub fn build_deal(
             })
             .collect();
         for chunk in chunk::chunk_turn(&redacted, limits) {
+            if let Some(placeholder) = anonymizer.speaker_placeholder(&turn.speaker) {
+                let quote_id = format!("{}-q{:03}", row.deal_id, quotes.len() + 1);
+                quote_speakers.insert(quote_id, placeholder.to_string());
+            }
             quotes.push(QuoteRecord {
                 quote_id: format!("{}-q{:03}", row.deal_id, quotes.len() + 1),
                 text: chunk.text,
@@ -131,6 +136,9 @@ pub fn build_deal(
         deal_id: row.deal_id.clone(),
         pii_terms: anonymizer.pii_terms(),
         raw_transcript,
+        redactions: anonymizer.redaction_counts(),
+        people: anonymizer.people(),
+        quote_speakers,
     };
     (record, private)
 }

@@ -48,6 +48,15 @@ pub struct PrivateRecord {
     pub pii_terms: Vec<String>,
     /// The unredacted transcript file content.
     pub raw_transcript: Option<String>,
+    /// Redactions made while anonymizing, by kind (`BUYER`, `EMAIL`, ...).
+    #[serde(default)]
+    pub redactions: BTreeMap<String, usize>,
+    /// People of the deal: (placeholder, name), for erasure by person.
+    #[serde(default)]
+    pub people: Vec<(String, String)>,
+    /// Quote id -> placeholder of the person who said it.
+    #[serde(default)]
+    pub quote_speakers: BTreeMap<String, String>,
 }
 
 /// What an index was built with.
@@ -181,6 +190,18 @@ impl RecordStore {
             deals.insert(record.deal_id.clone(), record);
         }
         Ok(deals)
+    }
+
+    /// Deletes a deal's record and private record (missing files are fine).
+    pub fn delete(&self, deal_id: &str) -> Result<()> {
+        for path in [self.deal_path(deal_id), self.private_path(deal_id)] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(Error::io(format!("removing {}", path.display()), err)),
+            }
+        }
+        Ok(())
     }
 
     /// Loads the private record of a deal.

@@ -1,0 +1,64 @@
+//! Admin operations: raw transcripts stay in, redaction audit, erasure by deal and by person
+//! that survives a reindex and a re-ingest.
+
+use serde_json::json;
+use storybank::Storybank;
+
+use crate::common::{call, results, sample_dir, settings};
+
+#[tokio::test]
+async fn forgetting_a_deal_and_a_person_survives_reindex_and_reingest() {
+    let index = tempfile::tempdir().unwrap();
+    let bank = std::sync::Arc::new(Storybank::open(&settings(index.path())).unwrap());
+    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+
+    // Raw text is reachable by an admin call only, and holds the real names.
+    let raw = bank.raw_transcript("S-2001").unwrap();
+    assert!(raw.contains("Ines Calloway"));
+    let counts = bank.redactions("S-2001").unwrap();
+    assert!(counts.get("BUYER").copied().unwrap_or(0) > 0, "{counts:?}");
+    assert!(counts.get("INTERVIEWER").is_some() || counts.get("REP").is_some(), "{counts:?}");
+
+    // Erase a deal.
+    let report = bank.forget_deal("S-2009").unwrap();
+    assert!(!report.quotes.is_empty());
+    let (status, _) = call(&bank, "GET", "/v1/deals/S-2009", None).await;
+    assert_eq!(status.as_u16(), 404);
+    let (_, body) = call(
+        &bank,
+        "POST",
+        "/v1/search",
+        Some(json!({"query": "ISO 27001 and EU hosting", "limit": 100})),
+    )
+    .await;
+    assert!(results(&body).iter().all(|q| q["deal_id"] != "S-2009"));
+
+    // Erase a person: the buyer of S-2001 (first contact in deals.csv).
+    let csv = std::fs::read_to_string(sample_dir().join("deals.csv")).unwrap();
+    let row = csv.lines().find(|l| l.starts_with("S-2001,")).unwrap().to_string();
+    let buyer = row.split(',').nth(15).unwrap().split(';').next().unwrap().to_string();
+    let before = bank.deal("S-2001").unwrap().quotes.len();
+    let report = bank.forget_person(&buyer).unwrap();
+    assert!(!report.quotes.is_empty(), "{buyer}: {report:?}");
+    assert!(report.quotes.iter().all(|id| id.starts_with("S-2001-")), "{report:?}");
+    let after = bank.deal("S-2001").unwrap().quotes.len();
+    assert_eq!(before - after, report.quotes.len());
+    assert!(bank.raw_transcript("S-2001").is_err(), "the raw transcript naming them is dropped");
+
+    // Neither a reindex nor a re-ingest of the same files brings anything back.
+    bank.reindex(&|_, _| {}).unwrap();
+    assert!(bank.deal("S-2009").is_err());
+    assert_eq!(bank.deal("S-2001").unwrap().quotes.len(), after);
+    let report = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    assert!(report.warnings.iter().any(|w| w.contains("S-2009")), "{:?}", report.warnings);
+    assert!(bank.deal("S-2009").is_err());
+    assert_eq!(
+        bank.deal("S-2001").unwrap().quotes.len(),
+        after,
+        "re-ingest must not restore the person's quotes"
+    );
+    let forgotten_ids: std::collections::HashSet<String> =
+        bank.deal("S-2001").unwrap().quotes.iter().map(|q| q.quote_id.clone()).collect();
+    assert_eq!(forgotten_ids.len(), after);
+    assert!(bank.forget_person("Cher").is_err(), "a single name is too ambiguous to erase");
+}
