@@ -95,6 +95,8 @@ pub struct Storybank {
     pub(crate) embedder: Embedder,
     pub(crate) records: RecordStore,
     pub(crate) catalog: RwLock<Catalog>,
+    /// The PII tagger, loaded on first ingest (serving does not need it).
+    pii_tagger: std::sync::OnceLock<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>>,
 }
 
 fn load_embedder(settings: &Settings) -> Result<Embedder> {
@@ -170,11 +172,31 @@ impl Storybank {
             embedder,
             records,
             catalog: RwLock::new(catalog),
+            pii_tagger: std::sync::OnceLock::new(),
         })
     }
 
     fn read(&self) -> Result<RwLockReadGuard<'_, Catalog>> {
         self.catalog.read().map_err(|_| Error::Internal("catalog lock poisoned".into()))
+    }
+
+    /// The PII tagger, loaded once when enabled in the settings.
+    fn pii_tagger(&self) -> Result<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>> {
+        if let Some(loaded) = self.pii_tagger.get() {
+            return Ok(loaded.clone());
+        }
+        let loaded = if self.settings.pii_tagger {
+            let model = &self.settings.model;
+            let tagger = crate::anonymize::ner::NerModel::load(
+                &model.models_dir,
+                model.ort_library.as_deref(),
+                model.threads,
+            )?;
+            Some(std::sync::Arc::new(tagger))
+        } else {
+            None
+        };
+        Ok(self.pii_tagger.get_or_init(|| loaded).clone())
     }
 
     /// The index folder.
@@ -276,6 +298,14 @@ impl Storybank {
             ChunkLimits { target_words: self.settings.chunk_words, ..ChunkLimits::default() };
         let forgotten = crate::admin::Forgotten::read(&self.settings.index_dir)?;
         let vocabulary = ingest::lowercase_vocabulary(transcripts.values().map(|(t, _)| t));
+        let corpus_terms = ingest::corpus_terms(transcripts.values().map(|(t, _)| t));
+        let options = ingest::BuildOptions {
+            aliases: &aliases,
+            vocabulary: &vocabulary,
+            limits,
+            ner: self.pii_tagger()?,
+            corpus_terms: &corpus_terms,
+        };
         let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
         for row in rows.values() {
             if failed_deals.contains(&row.deal_id) {
@@ -299,9 +329,7 @@ impl Storybank {
                 row,
                 transcript.map(|(t, _)| t),
                 transcript.map(|(_, raw)| raw.clone()),
-                &aliases,
-                &vocabulary,
-                limits,
+                &options,
             );
             for person in &forgotten.people {
                 crate::admin::remove_person(&mut record, &mut private, person);

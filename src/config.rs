@@ -32,6 +32,8 @@ pub struct Settings {
     pub embed_cache: Option<PathBuf>,
     /// Quote size target in words when ingesting (hard limit 120).
     pub chunk_words: usize,
+    /// Runs the local PII tagger during ingest (names, cities, addresses nobody listed).
+    pub pii_tagger: bool,
 }
 
 /// Finds the models folder: `./.models`, else `.models` at the repository root when the binary
@@ -67,6 +69,7 @@ impl Settings {
             embedder: EmbedderKind::Onnx,
             embed_cache: None,
             chunk_words: crate::ingest::ChunkLimits::default().target_words,
+            pii_tagger: true,
         }
     }
 

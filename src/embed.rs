@@ -63,7 +63,7 @@ pub struct OnnxEmbedder {
 /// can be corrected without restarting.
 static ORT_ENVIRONMENT: Mutex<Option<ort::environment::Environment>> = Mutex::new(None);
 
-fn ort_environment(library: &Path) -> Result<ort::environment::Environment> {
+pub(crate) fn ort_environment(library: &Path) -> Result<ort::environment::Environment> {
     let mut slot =
         ORT_ENVIRONMENT.lock().map_err(|_| Error::Internal("ONNX Runtime lock poisoned".into()))?;
     if let Some(environment) = slot.as_ref() {

@@ -4,6 +4,7 @@
 mod common;
 
 mod admin;
+mod anonymize;
 mod api;
 mod cli;
 mod ingest;

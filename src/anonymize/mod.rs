@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+pub mod ner;
+
 use crate::corpus::Aliases;
 use crate::corpus::aliases::normalize_name;
 
@@ -146,7 +148,7 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
 });
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]\d{2,4}){1,5}")
+    Regex::new(r"(?:\+\d{1,3}[ \t.-]?)?(?:\(\d{1,4}\)[ \t.-]?)?\d{1,4}(?:[ \t.-]\d{2,4}){1,5}|\b\d{10,11}\b")
         .unwrap()
 });
 static DATE_LIKE: LazyLock<Regex> =
@@ -155,22 +157,44 @@ static HOSTING_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:host(?:ed|ing)?|data[- ]?cent(?:er|re)s?|region|residency|servers?|datacenters?)\W+(?:\w+\W+){0,3}$").unwrap()
 });
 
-fn is_phone(candidate: &str) -> bool {
+/// Decides whether a digit run found by [`PHONE`] is a phone number. `cue` is true when a word
+/// like "phone", "call" or "mobile" comes just before it.
+fn is_phone(candidate: &str, cue: bool) -> bool {
     let digits = candidate.chars().filter(char::is_ascii_digit).count();
-    if DATE_LIKE.is_match(candidate.trim()) {
+    if DATE_LIKE.is_match(candidate.trim()) || DATE_PREFIX.is_match(candidate.trim()) {
         return false;
     }
+    let groups = candidate.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).count();
     let has_plus = candidate.starts_with('+');
     let has_paren = candidate.contains('(');
     let has_dash_or_dot = candidate.contains('-') || candidate.contains('.');
+    if cue {
+        return (7..=15).contains(&digits);
+    }
     if has_plus {
         return (8..=15).contains(&digits);
     }
     if has_paren {
-        return (9..=15).contains(&digits);
+        return (8..=15).contains(&digits);
     }
-    (has_dash_or_dot && (9..=12).contains(&digits)) || (10..=12).contains(&digits)
+    (has_dash_or_dot && groups >= 3 && (8..=12).contains(&digits))
+        || (has_dash_or_dot && (9..=12).contains(&digits))
+        || (10..=12).contains(&digits)
 }
+
+static DATE_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}").unwrap());
+static PHONE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:phone|mobile|cell|call|tel|fax|desk|office|reach (?:me|us)|number|whatsapp|text me|line)\W{0,3}(?:\w+\W+){0,2}$").unwrap()
+});
+static PHONE_CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W{0,3}(?:office|fax|mobile|cell|desk|home|work|direct)\b").unwrap()
+});
+/// Government and network identifiers: social security numbers, IPv4 addresses, long card or
+/// account digit runs.
+static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b").unwrap()
+});
 
 /// True for a one-word form that is also an ordinary word ("Will", "Grant"): matched only with
 /// its own capitalisation.
@@ -235,6 +259,21 @@ impl PiiGuard {
     }
 }
 
+/// Levenshtein distance between two strings, by characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 /// Per-deal replacement of identifying strings by placeholders.
 #[derive(Debug)]
 pub struct Anonymizer {
@@ -257,10 +296,13 @@ pub struct Anonymizer {
     people: Vec<(String, String)>,
     /// Redactions made so far, by placeholder kind.
     counts: std::sync::Mutex<BTreeMap<String, usize>>,
+    ner: Option<std::sync::Arc<ner::NerModel>>,
+    learned: std::sync::Mutex<Learned>,
+    corpus_terms: HashSet<String>,
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[(BUYER|COLLEAGUE|REP|INTERVIEWER|ACCOUNT|CITY|EMAIL|PHONE|URL|NAME)(?: \d+)?\]")
+    Regex::new(r"\[(BUYER|COLLEAGUE|REP|INTERVIEWER|ACCOUNT|CITY|ADDRESS|EMAIL|PHONE|URL|ID|NAME)(?: \d+)?\]")
         .unwrap()
 });
 
@@ -289,6 +331,91 @@ pub struct KnownParties<'a> {
     pub interviewer_speakers: Vec<&'a str>,
     /// Words the corpus uses in lower case ("will", "mark"): never taken for names.
     pub vocabulary: Option<&'a HashSet<String>>,
+    /// The PII tagger, when loaded: finds names, cities and addresses nobody listed.
+    pub ner: Option<std::sync::Arc<ner::NerModel>>,
+    /// Capitalised words used across much of the corpus (the seller, products): a person of one
+    /// deal is not mentioned in half of all interviews.
+    pub corpus_terms: Option<&'a HashSet<String>>,
+}
+
+/// Countries and nationalities the tagger sometimes takes for names.
+const PLACE_WORDS: [&str; 40] = [
+    "america",
+    "american",
+    "britain",
+    "british",
+    "canada",
+    "canadian",
+    "china",
+    "chinese",
+    "france",
+    "french",
+    "germany",
+    "german",
+    "india",
+    "indian",
+    "italy",
+    "italian",
+    "japan",
+    "japanese",
+    "spain",
+    "spanish",
+    "europe",
+    "european",
+    "africa",
+    "african",
+    "asia",
+    "asian",
+    "australia",
+    "australian",
+    "mexico",
+    "mexican",
+    "brazil",
+    "brazilian",
+    "dutch",
+    "english",
+    "irish",
+    "scottish",
+    "swiss",
+    "cambodian",
+    "russian",
+    "polish",
+];
+
+/// An organisation suffix right after a tagged name ("Russell Investments", "Davis, Reynolds
+/// and Williamson Orchestra"): the name is a company's, not a person's.
+static ORG_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:,? (?:and |& )?\p{Lu}[\p{L}'-]*){0,3},? (?:Inc|Incorporated|Corp|Corporation|LLC|Ltd|Limited|Group|Holdings|Investments|Partners|Capital|Bank|Orchestra|University|College|Foundation|Institute|Associates|Company|Co)\b").unwrap()
+});
+
+/// Calendar words the tagger sometimes takes for given names.
+const CALENDAR_WORDS: [&str; 19] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// Forms learned from the tagger while redacting a deal, with their compiled matcher.
+#[derive(Debug, Default)]
+struct Learned {
+    forms: Vec<(String, String)>,
+    matcher: Option<Regex>,
 }
 
 struct FormBuilder {
@@ -442,6 +569,9 @@ impl Anonymizer {
             colleagues: colleague_count,
             people,
             counts: std::sync::Mutex::new(BTreeMap::new()),
+            ner: parties.ner.clone(),
+            learned: std::sync::Mutex::new(Learned::default()),
+            corpus_terms: parties.corpus_terms.cloned().unwrap_or_default(),
         }
     }
 
@@ -486,6 +616,9 @@ impl Anonymizer {
                 let lower = base.to_lowercase();
                 let is_name = FIRST_NAMES.contains(fold_accents(base).as_str())
                     && !self.vocabulary.contains(&lower)
+                    && !self.corpus_terms.contains(&lower)
+                    && !CALENDAR_WORDS.contains(&lower.as_str())
+                    && !self.looks_protected(base)
                     && !COMMON_WORDS.contains(lower.as_str())
                     && !self.protected.contains(&normalize_name(base));
                 if !is_name {
@@ -518,27 +651,183 @@ impl Anonymizer {
         redacted
     }
 
+    /// Runs the tagger on a text and remembers what it found, so that every later mention in
+    /// the deal gets the same placeholder even where the tagger misses it.
+    fn learn(&self, text: &str) {
+        let Some(model) = &self.ner else { return };
+        let entities = match model.detect(text) {
+            Ok(entities) => entities,
+            Err(err) => {
+                tracing::warn!(error = %err, "pii tagger failed; falling back to rules for this text");
+                return;
+            }
+        };
+        let Ok(mut learned) = self.learned.lock() else { return };
+        let before = learned.forms.len();
+        for entity in entities {
+            let surface =
+                text[entity.start..entity.end].trim_matches(|c: char| !c.is_alphanumeric());
+            let surface = surface
+                .strip_suffix("'s")
+                .or_else(|| surface.strip_suffix("’s"))
+                .unwrap_or(surface);
+            if surface.chars().filter(|c| c.is_alphanumeric()).count() < 2
+                || self.looks_protected(surface)
+                || surface.starts_with('[')
+            {
+                continue;
+            }
+            let lower = surface.to_lowercase();
+            // The tagger reads context, so a lower-case name ("my boss jen") is trusted unless it
+            // is a known ordinary word; the corpus vocabulary only guards cities.
+            let in_vocabulary =
+                entity.kind != ner::EntityKind::Person && self.vocabulary.contains(&lower);
+            let ordinary_word = (!surface.contains(' ')
+                && (COMMON_WORDS.contains(lower.as_str()) || in_vocabulary)
+                && !surface.starts_with(char::is_uppercase))
+                || CALENDAR_WORDS.contains(&lower.as_str())
+                || (entity.kind == ner::EntityKind::Person
+                    && PLACE_WORDS.contains(&lower.as_str()))
+                || self.corpus_terms.contains(&lower);
+            let placeholder = match entity.kind {
+                ner::EntityKind::Person if ordinary_word => continue,
+                ner::EntityKind::Person if ORG_AFTER.is_match(&text[entity.end..]) => {
+                    "[ACCOUNT]".to_string()
+                }
+                ner::EntityKind::Person => self.person_placeholder(surface),
+                ner::EntityKind::City => {
+                    if HOSTING_CONTEXT.is_match(&text[..entity.start]) || ordinary_word {
+                        continue;
+                    }
+                    "[CITY]".to_string()
+                }
+                ner::EntityKind::Address => "[ADDRESS]".to_string(),
+                ner::EntityKind::Email => "[EMAIL]".to_string(),
+                ner::EntityKind::Phone => "[PHONE]".to_string(),
+                ner::EntityKind::Url => "[URL]".to_string(),
+                ner::EntityKind::Identifier => "[ID]".to_string(),
+            };
+            let mut forms = vec![surface.to_string()];
+            if entity.kind == ner::EntityKind::Person {
+                forms.extend(
+                    surface
+                        .split_whitespace()
+                        .filter(|token| token.chars().count() >= 3)
+                        .filter(|token| !COMMON_WORDS.contains(token.to_lowercase().as_str()))
+                        .filter(|token| !self.vocabulary.contains(&token.to_lowercase()))
+                        .map(String::from),
+                );
+            }
+            for form in forms {
+                if !learned.forms.iter().any(|(known, _)| known.eq_ignore_ascii_case(&form)) {
+                    learned.forms.push((form, placeholder.clone()));
+                }
+            }
+        }
+        if learned.forms.len() != before {
+            let mut forms = learned.forms.clone();
+            forms.sort_by_key(|form| std::cmp::Reverse(form.0.len()));
+            let patterns: Vec<String> = forms.iter().map(|(form, _)| term_pattern(form)).collect();
+            learned.matcher = alternation(&patterns);
+        }
+    }
+
+    /// True for a competitor or allowed name, or a misspelling of one ("Amplify" for
+    /// "Amplifly"): buyers misspell competitors, and those must stay searchable.
+    fn looks_protected(&self, surface: &str) -> bool {
+        let key = normalize_name(surface);
+        self.protected.iter().any(|protected| {
+            let tolerance = match protected.chars().count().min(key.chars().count()) {
+                0..=4 => 0,
+                5..=7 => 1,
+                _ => 2,
+            };
+            edit_distance(protected, &key) <= tolerance
+        })
+    }
+
+    /// The placeholder of a person found by the tagger: a known person's, a person found
+    /// earlier in the deal, or the next colleague number.
+    fn person_placeholder(&self, surface: &str) -> String {
+        if let Some((placeholder, _)) =
+            self.people.iter().find(|(_, name)| same_person(surface, name))
+        {
+            return placeholder.clone();
+        }
+        let Ok(mut discovered) = self.discovered.lock() else { return "[NAME]".to_string() };
+        if let Some((_, placeholder)) =
+            discovered.iter().find(|(name, _)| same_person(surface, name))
+        {
+            return placeholder.clone();
+        }
+        let placeholder = format!("[COLLEAGUE {}]", self.colleagues + discovered.len() + 1);
+        discovered.push((surface.to_string(), placeholder.clone()));
+        placeholder
+    }
+
+    fn redact_learned(&self, text: &str) -> String {
+        let Ok(learned) = self.learned.lock() else { return text.to_string() };
+        let Some(matcher) = &learned.matcher else { return text.to_string() };
+        matcher
+            .replace_all(text, |caps: &regex::Captures<'_>| {
+                let found = caps[0].to_lowercase();
+                learned
+                    .forms
+                    .iter()
+                    .find(|(form, _)| {
+                        form.to_lowercase() == found
+                            || fold_accents(form).to_lowercase() == fold_accents(&found)
+                    })
+                    .map_or_else(|| "[NAME]".to_string(), |(_, placeholder)| placeholder.clone())
+            })
+            .into_owned()
+    }
+
     fn redact_uncounted(&self, text: &str) -> String {
+        self.learn(text);
         let text = EMAIL.replace_all(text, "[EMAIL]");
         let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
         let text = URL.replace_all(&text, "[URL]");
-        let text = PHONE.replace_all(&text, |caps: &regex::Captures<'_>| {
-            let candidate = &caps[0];
-            if is_phone(candidate) { "[PHONE]".to_string() } else { candidate.to_string() }
+        let text = IDENTIFIER.replace_all(&text, |caps: &regex::Captures<'_>| {
+            let found = caps.get(0).expect("whole match");
+            // "03.93.92.16.85" is a phone, not an IP address followed by ".85".
+            let continues = text[found.end()..].starts_with('.')
+                && text[found.end()..].chars().nth(1).is_some_and(|c| c.is_ascii_digit());
+            if continues { found.as_str().to_string() } else { "[ID]".to_string() }
         });
+        let mut phoned = String::with_capacity(text.len());
+        let mut last = 0;
+        for found in PHONE.find_iter(&text) {
+            let candidate = found.as_str();
+            let before = &text[..found.start()];
+            let glued = before.chars().last().is_some_and(|c| c.is_alphanumeric() || c == '$');
+            phoned.push_str(&text[last..found.start()]);
+            let cue = PHONE_CUE.is_match(before) || PHONE_CUE_AFTER.is_match(&text[found.end()..]);
+            if !glued && is_phone(candidate, cue) {
+                phoned.push_str("[PHONE]");
+            } else {
+                phoned.push_str(candidate);
+            }
+            last = found.end();
+        }
+        phoned.push_str(&text[last..]);
+        let text = phoned;
         let text = match &self.names {
-            Some(names) => names.replace_all(&text, |caps: &regex::Captures<'_>| {
-                let found = &caps[0];
-                let normalized = fold_accents(found).replace('’', "'");
-                self.sensitive
-                    .get(found)
-                    .or_else(|| self.insensitive.get(&found.to_lowercase()))
-                    .or_else(|| self.insensitive.get(&normalized.to_lowercase()))
-                    .cloned()
-                    .unwrap_or_else(|| "[NAME]".to_string())
-            }),
+            Some(names) => names
+                .replace_all(&text, |caps: &regex::Captures<'_>| {
+                    let found = &caps[0];
+                    let normalized = fold_accents(found).replace('’', "'");
+                    self.sensitive
+                        .get(found)
+                        .or_else(|| self.insensitive.get(&found.to_lowercase()))
+                        .or_else(|| self.insensitive.get(&normalized.to_lowercase()))
+                        .cloned()
+                        .unwrap_or_else(|| "[NAME]".to_string())
+                })
+                .into_owned(),
             None => text,
         };
+        let text = self.redact_learned(&text);
         let text = self.redact_unlisted_names(&text);
         self.redact_cities(&text)
     }
@@ -585,6 +874,8 @@ mod tests {
             buyer_speakers: vec!["Priya Raman", "Wei Ling Tan"],
             interviewer_speakers: vec!["Dana Whitfield"],
             vocabulary: None,
+            ner: None,
+            corpus_terms: None,
         };
         let mut aliases = Aliases::default();
         aliases.add_canonical("Heapster");
@@ -634,6 +925,25 @@ mod tests {
     }
 
     #[test]
+    fn misspelled_competitors_and_calendar_words_are_not_people() {
+        let mut aliases = Aliases::default();
+        aliases.add_canonical("Amplifly");
+        let contacts = vec!["Priya Raman".to_string()];
+        let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+        let a = Anonymizer::new(&parties, &aliases);
+        assert!(
+            a.looks_protected("Amplify")
+                && a.looks_protected("amplifly")
+                && !a.looks_protected("Valeria")
+        );
+        assert_eq!(
+            a.redact("September and January are huge, Valeria said."),
+            "September and January are huge, [COLLEAGUE 1] said."
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
     fn guard_catches_what_slipped_through() {
         let mut guard = PiiGuard::default();
         let mut aliases = Aliases::default();
@@ -660,6 +970,11 @@ mod tests {
         assert_eq!(a.redact("it's priya dot r at northwind dot com"), "it's [EMAIL]");
         assert_eq!(a.redact("ring (312) 555-0147 or 617-555-0143"), "ring [PHONE] or [PHONE]");
         assert_eq!(a.redact("my line is +33 1 84 88 42 17."), "my line is [PHONE].");
+        assert_eq!(a.redact("APO AA 61487\n416 60 039 office"), "APO AA 61487\n[PHONE] office");
+        assert_eq!(
+            a.redact("call me on 01.84.17.61.18? SSN 460-89-9847, ip 10.1.2.3"),
+            "call me on [PHONE]? SSN [ID], ip [ID]"
+        );
         assert_eq!(a.redact("see https://example.org/x."), "see [URL].");
         assert_eq!(
             a.redact("our Rotterdam office, EU hosting in Frankfurt"),

@@ -33,6 +33,9 @@ pub struct Cli {
     /// Quote size target in words when ingesting (10-120).
     #[arg(long, global = true, env = "STORYBANK_CHUNK_WORDS", value_parser = clap::value_parser!(u16).range(10..=120))]
     pub chunk_words: Option<u16>,
+    /// Skip the local PII tagger when ingesting (rules and CRM names only; faster).
+    #[arg(long, global = true, env = "STORYBANK_NO_PII_TAGGER")]
+    pub no_pii_tagger: bool,
     /// Inference threads.
     #[arg(long, global = true, env = "STORYBANK_THREADS")]
     pub threads: Option<usize>,
@@ -111,6 +114,19 @@ pub enum Command {
         /// The person to erase ("First Last").
         #[arg(long)]
         person: Option<String>,
+    },
+    /// Measure anonymization: leaks and over-redaction on a corpus with the CRM names switched
+    /// off (detection alone), and precision/recall on the Presidio synthetic set.
+    AnonymizeEval {
+        /// A labelled corpus (deals.csv, transcripts/, pii.txt).
+        #[arg(long, default_value = "../shared/eval/dev")]
+        corpus: PathBuf,
+        /// Presidio's synth_dataset_v2.json.
+        #[arg(long, default_value = "../shared/data/pii-presidio/synth_dataset_v2.json")]
+        presidio: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Score retrieval on a labelled corpus (queries.jsonl), per mode, as eval/FORMAT.md says.
     Eval {
@@ -211,6 +227,7 @@ impl Cli {
             settings.model.threads = threads;
         }
         settings.embed_cache = self.embed_cache.clone();
+        settings.pii_tagger = !self.no_pii_tagger;
         if let Some(words) = self.chunk_words {
             settings.chunk_words = usize::from(words);
         }
@@ -253,6 +270,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Serve { addr } => serve(&settings, &addr),
         Command::Eval { corpus, use_index, json } => eval(&settings, &corpus, use_index, json),
+        Command::AnonymizeEval { corpus, presidio, json } => {
+            anonymize_eval(&settings, &corpus, &presidio, json)
+        }
         Command::ShowRaw { deal_id } => {
             let bank = Storybank::open_existing(&settings)?;
             print!("{}", bank.raw_transcript(&deal_id)?);
@@ -359,6 +379,96 @@ fn ingest(settings: &Settings, dir: &std::path::Path, json: bool) -> anyhow::Res
         );
     }
     Ok(u8::from(!report.failures.is_empty()))
+}
+
+fn anonymize_eval(
+    settings: &Settings,
+    corpus: &std::path::Path,
+    presidio: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let ner = if settings.pii_tagger {
+        let model = &settings.model;
+        Some(Arc::new(crate::anonymize::ner::NerModel::load(
+            &model.models_dir,
+            model.ort_library.as_deref(),
+            model.threads,
+        )?))
+    } else {
+        None
+    };
+    let mut output = serde_json::Map::new();
+    if corpus.join("pii.txt").is_file() {
+        let result = crate::eval::anonymize::corpus_without_crm(corpus, ner.clone())?;
+        if !json {
+            println!("## {} with the CRM seed off (detection alone)\n", corpus.display());
+            println!(
+                "- pii.txt strings surviving in served text: {} of {} ({:.1}%){}",
+                result.surviving.len(),
+                result.pii_strings,
+                100.0 * result.surviving.len() as f64 / result.pii_strings.max(1) as f64,
+                if result.surviving.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", result.surviving.join(", "))
+                }
+            );
+            println!(
+                "- over-redaction: {} of {} tokens ({:.2}%); most frequent: {}",
+                result.over_redacted_tokens,
+                result.tokens,
+                100.0 * result.over_redaction_rate,
+                result
+                    .over_redacted_examples
+                    .iter()
+                    .take(12)
+                    .map(|(t, n)| format!("{t} ({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!(
+                "- competitor mentions redacted: {} of {}\n",
+                result.competitor_redactions, result.competitor_mentions
+            );
+        }
+        output.insert("corpus".into(), serde_json::to_value(&result)?);
+    } else {
+        eprintln!(
+            "anonymize-eval: {} has no pii.txt; skipping the corpus measurement",
+            corpus.display()
+        );
+    }
+    if presidio.is_file() {
+        let scores = crate::eval::anonymize::presidio(presidio, ner)?;
+        if !json {
+            println!("## Presidio synthetic set ({})\n", presidio.display());
+            println!(
+                "| entity | gold | precision | recall | Presidio out of the box (P / R) |\n|---|---|---|---|---|"
+            );
+            for (entity, score) in &scores {
+                let reference = match entity.as_str() {
+                    "PERSON" => "0.70 / 0.84",
+                    "PHONE_NUMBER" => "0.94 / 0.55",
+                    "EMAIL_ADDRESS" => "1.00 / 1.00",
+                    _ => "-",
+                };
+                println!(
+                    "| {entity} | {} | {:.3} | {:.3} | {reference} |",
+                    score.gold, score.precision, score.recall
+                );
+            }
+        }
+        output.insert("presidio".into(), serde_json::to_value(&scores)?);
+    } else {
+        eprintln!(
+            "anonymize-eval: {} not found; skipping the Presidio measurement",
+            presidio.display()
+        );
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&output)?);
+    }
+    Ok(0)
 }
 
 fn eval(

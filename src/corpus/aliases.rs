@@ -8,6 +8,8 @@
 //! ```
 //!
 //! Matching ignores case, spaces, hyphens and punctuation, so `Mix Point` finds `Mixpoint`.
+//! A top-level `allow = ["Quayline", ...]` lists other names anonymization must keep (the
+//! seller, its products, partners).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,12 +26,17 @@ const MAX_ALIAS_WORDS: usize = 4;
 pub struct Aliases {
     /// Canonical name -> aliases (as written by users).
     competitors: BTreeMap<String, Vec<String>>,
+    /// Other names that must never be redacted: the seller, its products, partners.
+    #[serde(default)]
+    allow: Vec<String>,
 }
 
 #[derive(Deserialize)]
 struct AliasFile {
     #[serde(default)]
     competitors: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    allow: Vec<String>,
 }
 
 /// Lower-cases and drops everything but letters and digits.
@@ -51,7 +58,7 @@ impl Aliases {
             let line = err.span().map_or(0, |span| text[..span.start].lines().count().max(1));
             Error::parse(path, line, err.message().to_string())
         })?;
-        let mut aliases = Aliases::default();
+        let mut aliases = Aliases { allow: file.allow, ..Aliases::default() };
         for (canonical, names) in file.competitors {
             aliases.add_canonical(&canonical);
             for name in names {
@@ -84,6 +91,11 @@ impl Aliases {
 
     /// Merges another alias set into this one.
     pub fn merge(&mut self, other: &Aliases) {
+        for term in &other.allow {
+            if !self.allow.iter().any(|known| normalize_name(known) == normalize_name(term)) {
+                self.allow.push(term.clone());
+            }
+        }
         for (canonical, names) in &other.competitors {
             self.add_canonical(canonical);
             let canonical = self.resolve(canonical).unwrap_or(canonical.as_str()).to_string();
@@ -161,6 +173,7 @@ impl Aliases {
         self.competitors
             .iter()
             .flat_map(|(name, aliases)| std::iter::once(name).chain(aliases))
+            .chain(&self.allow)
             .map(String::as_str)
             .collect()
     }

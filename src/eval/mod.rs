@@ -4,6 +4,8 @@
 //! occur in the first 150 words of the quote; each span is credited once; nDCG@10 with graded
 //! gains, Recall@10 over spans, MRR@10; similar deals: nDCG@5 and Recall@5.
 
+pub mod anonymize;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::time::Instant;

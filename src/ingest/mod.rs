@@ -35,18 +35,62 @@ pub fn lowercase_vocabulary<'a>(
     words
 }
 
+/// Capitalised words (lower-cased) that occur in at least half of the transcripts, and in at
+/// least five: the seller, its products, common tools. A person of one deal is never that common.
+pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -> HashSet<String> {
+    let mut document_frequency: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
+    let mut documents = 0;
+    for transcript in transcripts {
+        documents += 1;
+        let mut seen = HashSet::new();
+        for turn in &transcript.turns {
+            for segment in &turn.segments {
+                for word in segment.text.split(|c: char| !c.is_alphanumeric()) {
+                    if word.chars().next().is_some_and(char::is_uppercase) {
+                        seen.insert(word.to_lowercase());
+                    }
+                }
+            }
+        }
+        for word in seen {
+            *document_frequency.entry(word).or_insert(0) += 1;
+        }
+    }
+    let threshold = (documents / 2).max(5);
+    document_frequency
+        .into_iter()
+        .filter(|(_, count)| *count >= threshold)
+        .map(|(word, _)| word)
+        .collect()
+}
+
 /// Context questions longer than this keep only their last words (the question itself).
 const MAX_CONTEXT_WORDS: usize = 60;
+
+/// What building a deal needs besides its row and transcript.
+#[derive(Debug, Clone)]
+pub struct BuildOptions<'a> {
+    /// Competitor names and aliases (never redacted).
+    pub aliases: &'a Aliases,
+    /// Words the batch uses in lower case (never taken for names).
+    pub vocabulary: &'a HashSet<String>,
+    /// Quote sizes.
+    pub limits: ChunkLimits,
+    /// The PII tagger, when enabled.
+    pub ner: Option<std::sync::Arc<crate::anonymize::ner::NerModel>>,
+    /// Capitalised words used across much of the batch (see [`corpus_terms`]).
+    pub corpus_terms: &'a HashSet<String>,
+}
 
 /// Builds the served record and the private record of one deal.
 pub fn build_deal(
     row: &DealRow,
     transcript: Option<&Transcript>,
     raw_transcript: Option<String>,
-    aliases: &Aliases,
-    vocabulary: &HashSet<String>,
-    limits: ChunkLimits,
+    options: &BuildOptions<'_>,
 ) -> (DealRecord, PrivateRecord) {
+    let BuildOptions { aliases, vocabulary, limits, .. } = *options;
     let empty = Transcript::default();
     let transcript_ref = transcript.unwrap_or(&empty);
     let named_interviewers: Vec<&str> =
@@ -79,6 +123,8 @@ pub fn build_deal(
         buyer_speakers,
         interviewer_speakers,
         vocabulary: Some(vocabulary),
+        ner: options.ner.clone(),
+        corpus_terms: Some(options.corpus_terms),
     };
     let anonymizer = Anonymizer::new(&parties, aliases);
 
@@ -219,9 +265,13 @@ mod tests {
             &row,
             Some(&transcript),
             None,
-            &Aliases::default(),
-            &HashSet::new(),
-            ChunkLimits::default(),
+            &BuildOptions {
+                aliases: &Aliases::default(),
+                vocabulary: &HashSet::new(),
+                limits: ChunkLimits::default(),
+                ner: None,
+                corpus_terms: &HashSet::new(),
+            },
         );
         assert_eq!(record.quotes.len(), 2);
         let first = &record.quotes[0];
