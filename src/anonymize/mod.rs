@@ -673,6 +673,7 @@ impl Anonymizer {
                 .unwrap_or(surface);
             if surface.chars().filter(|c| c.is_alphanumeric()).count() < 2
                 || self.looks_protected(surface)
+                || surface.split_whitespace().any(|token| self.looks_protected(token))
                 || surface.starts_with('[')
             {
                 continue;

@@ -17,8 +17,10 @@ use crate::error::{Error, Result};
 pub const NER_MODEL: &str = "rampart-pii-q4";
 /// Windows longer than this many characters are split at sentence ends.
 const WINDOW_CHARS: usize = 900;
-/// Minimum probability of a label.
-const THRESHOLD: f32 = 0.5;
+/// Minimum probability of the best entity label. Measured on Presidio's synthetic set: PERSON
+/// P/R 0.888/0.922 at 0.5, 0.863/0.939 at 0.3, 0.848/0.947 at 0.15; dev over-redaction 0.07%,
+/// 0.11%, 0.16%. A privacy tool errs towards recall.
+const THRESHOLD: f32 = 0.3;
 
 /// What an entity is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,8 +180,13 @@ impl NerModel {
             let row = &logits[token * classes..(token + 1) * classes];
             let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let total: f32 = row.iter().map(|v| (v - max).exp()).sum();
-            let (best, value) =
-                row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("labels");
+            // The most probable entity label (never "O"), kept when probable enough.
+            let (best, value) = row
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| self.labels[*index] != "O")
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .expect("entity labels");
             let probability = (value - max).exp() / total;
             let kind = (probability >= THRESHOLD).then(|| kind_of(&self.labels[best])).flatten();
             words.push((word, start, end, kind));
