@@ -715,7 +715,6 @@ impl Anonymizer {
                         .split_whitespace()
                         .filter(|token| token.chars().count() >= 3)
                         .filter(|token| !COMMON_WORDS.contains(token.to_lowercase().as_str()))
-                        .filter(|token| !self.vocabulary.contains(&token.to_lowercase()))
                         .map(String::from),
                 );
             }
