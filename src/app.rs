@@ -95,6 +95,8 @@ pub struct Storybank {
     pub(crate) embedder: Embedder,
     pub(crate) records: RecordStore,
     pub(crate) catalog: RwLock<Catalog>,
+    /// The cross-encoder, loaded on the first request that asks for reranking.
+    reranker: std::sync::OnceLock<std::sync::Arc<crate::search::rerank::Reranker>>,
     /// The PII tagger, loaded on first ingest (serving does not need it).
     pii_tagger: std::sync::OnceLock<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>>,
 }
@@ -173,11 +175,21 @@ impl Storybank {
             records,
             catalog: RwLock::new(catalog),
             pii_tagger: std::sync::OnceLock::new(),
+            reranker: std::sync::OnceLock::new(),
         })
     }
 
     fn read(&self) -> Result<RwLockReadGuard<'_, Catalog>> {
         self.catalog.read().map_err(|_| Error::Internal("catalog lock poisoned".into()))
+    }
+
+    fn reranker(&self) -> Result<std::sync::Arc<crate::search::rerank::Reranker>> {
+        if let Some(loaded) = self.reranker.get() {
+            return Ok(loaded.clone());
+        }
+        let loaded =
+            std::sync::Arc::new(crate::search::rerank::Reranker::load(&self.settings.model)?);
+        Ok(self.reranker.get_or_init(|| loaded).clone())
     }
 
     /// The PII tagger, loaded once when enabled in the settings.
@@ -222,7 +234,8 @@ impl Storybank {
     /// Searches quotes.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
-        let results = self.read()?.search(&self.embedder, request)?;
+        let reranker = if request.rerank { Some(self.reranker()?) } else { None };
+        let results = self.read()?.search(&self.embedder, reranker.as_deref(), request)?;
         Ok(SearchResponse { results, took_ms: started.elapsed().as_millis() as u64 })
     }
 

@@ -182,6 +182,9 @@ pub struct SearchArgs {
     /// Number of quotes.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+    /// Reorder the top 20 with the local cross-encoder (slower, often better).
+    #[arg(long)]
+    pub rerank: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -527,6 +530,7 @@ fn search(settings: &Settings, args: SearchArgs) -> anyhow::Result<u8> {
         mode: Some(mode),
         explain: false,
         fusion: None,
+        rerank: args.rerank,
     };
     let response = bank.search(&request)?;
     if args.json {

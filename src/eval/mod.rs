@@ -220,6 +220,7 @@ pub fn evaluate(bank: &Storybank, corpus: &Path) -> Result<EvalReport> {
         ("semantic", Mode::Semantic, Fusion::Convex),
         ("hybrid", Mode::Hybrid, Fusion::Convex),
         ("hybrid_rrf", Mode::Hybrid, Fusion::Rrf),
+        ("hybrid_rerank", Mode::Hybrid, Fusion::Convex),
     ];
     let queries = read_queries(corpus)?;
     let paraphrase = paraphrase_ids(corpus);
@@ -235,6 +236,7 @@ pub fn evaluate(bank: &Storybank, corpus: &Path) -> Result<EvalReport> {
                 mode: Some(mode),
                 explain: false,
                 fusion: Some(fusion),
+                rerank: name == "hybrid_rerank",
             };
             let started = Instant::now();
             let results: Vec<Quote> = bank.search(&request)?.results;

@@ -143,6 +143,12 @@ pub fn build_deal(
             last_question = Some(turn.text());
             continue;
         }
+        // Turns too short to quote are never redacted: the PII tagger is the slow part of ingest.
+        let words: usize =
+            turn.segments.iter().map(|segment| segment.text.split_whitespace().count()).sum();
+        if words < limits.min_turn_words {
+            continue;
+        }
         let speaker = speaker_label(turn.speaker.as_str(), &titles, &anonymizer, row);
         let context = last_question
             .as_deref()
