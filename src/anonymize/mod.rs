@@ -388,6 +388,13 @@ static ORG_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:,? (?:and |& )?\p{Lu}[\p{L}'-]*){0,3},? (?:Inc|Incorporated|Corp|Corporation|LLC|Ltd|Limited|Group|Holdings|Investments|Partners|Capital|Bank|Orchestra|University|College|Foundation|Institute|Associates|Company|Co)\b").unwrap()
 });
 
+/// Product names in CamelCase ("HubSpot", "BigQuery") are not people ("McKenzie" is).
+fn is_camel_case(surface: &str) -> bool {
+    surface.chars().zip(surface.chars().skip(1)).any(|(a, b)| a.is_lowercase() && b.is_uppercase())
+        && !surface.starts_with("Mc")
+        && !surface.starts_with("Mac")
+}
+
 /// Calendar words the tagger sometimes takes for given names.
 const CALENDAR_WORDS: [&str; 19] = [
     "january",
@@ -416,6 +423,8 @@ const CALENDAR_WORDS: [&str; 19] = [
 struct Learned {
     forms: Vec<(String, String)>,
     matcher: Option<Regex>,
+    /// Texts already read by the tagger (it is the slow part; each text is read once).
+    read: HashSet<String>,
 }
 
 struct FormBuilder {
@@ -618,6 +627,8 @@ impl Anonymizer {
                     && !self.vocabulary.contains(&lower)
                     && !self.corpus_terms.contains(&lower)
                     && !CALENDAR_WORDS.contains(&lower.as_str())
+                    && !PLACE_WORDS.contains(&lower.as_str())
+                    && !CITIES.contains(&base)
                     && !self.looks_protected(base)
                     && !COMMON_WORDS.contains(lower.as_str())
                     && !self.protected.contains(&normalize_name(base));
@@ -653,8 +664,21 @@ impl Anonymizer {
 
     /// Runs the tagger on a text and remembers what it found, so that every later mention in
     /// the deal gets the same placeholder even where the tagger misses it.
+    /// Reads texts with the tagger before any redaction, so that a name the tagger only
+    /// recognises late in the interview is redacted in earlier turns too.
+    pub fn learn_from<'t>(&self, texts: impl IntoIterator<Item = &'t str>) {
+        for text in texts {
+            self.learn(text);
+        }
+    }
+
     fn learn(&self, text: &str) {
         let Some(model) = &self.ner else { return };
+        let Ok(mut learned) = self.learned.lock() else { return };
+        if !learned.read.insert(text.to_string()) {
+            return;
+        }
+        drop(learned);
         let entities = match model.detect(text) {
             Ok(entities) => entities,
             Err(err) => {
@@ -688,7 +712,7 @@ impl Anonymizer {
                 && !surface.starts_with(char::is_uppercase))
                 || CALENDAR_WORDS.contains(&lower.as_str())
                 || (entity.kind == ner::EntityKind::Person
-                    && PLACE_WORDS.contains(&lower.as_str()))
+                    && (PLACE_WORDS.contains(&lower.as_str()) || is_camel_case(surface)))
                 || self.corpus_terms.contains(&lower);
             let placeholder = match entity.kind {
                 ner::EntityKind::Person if ordinary_word => continue,

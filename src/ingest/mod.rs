@@ -128,6 +128,17 @@ pub fn build_deal(
     };
     let anonymizer = Anonymizer::new(&parties, aliases);
 
+    // First read every quotable turn and question with the PII tagger, then redact.
+    anonymizer.learn_from(
+        transcript_ref
+            .turns
+            .iter()
+            .filter(|turn| {
+                turn.segments.iter().map(|s| s.text.split_whitespace().count()).sum::<usize>()
+                    >= limits.min_turn_words
+            })
+            .flat_map(|turn| turn.segments.iter().map(|segment| segment.text.as_str())),
+    );
     let mut titles: BTreeMap<&str, String> = BTreeMap::new();
     for turn in &transcript_ref.turns {
         if let Some(title) = &turn.title {
