@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use crate::anonymize::same_person;
 use crate::app::Storybank;
 use crate::error::{Error, Result};
-use crate::store::keyword::KeywordDoc;
 use crate::store::{DealRecord, PrivateRecord, write_atomic};
 
 /// Deals and people that were erased; consulted by every ingest.
@@ -176,17 +175,7 @@ impl Storybank {
                 .filter(|(id, _)| kept.contains(id))
                 .map(|(id, vector)| (id.to_string(), vector.to_vec()))
                 .collect();
-            let docs: Vec<KeywordDoc<'_>> = record
-                .quotes
-                .iter()
-                .map(|q| KeywordDoc {
-                    quote_id: &q.quote_id,
-                    text: &q.text,
-                    context: q.context.as_deref(),
-                })
-                .collect();
-            catalog.keyword.replace_deal(&deal_id, &docs)?;
-            catalog.vectors.replace_deal(&deal_id, rows)?;
+            catalog.index_deal(&record, rows)?;
             self.records.put(&record, &private)?;
             report.quotes.extend(removed);
             catalog.deals.insert(deal_id, record);

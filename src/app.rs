@@ -22,7 +22,7 @@ use crate::model::{DealInfo, DealRow, Quote, QuoteRecord};
 use crate::search::similar::{SimilarRequest, SimilarResponse};
 use crate::search::{Catalog, SearchRequest, SearchResponse};
 use crate::store::cache::{EmbeddingCache, text_key};
-use crate::store::keyword::{KeywordDoc, KeywordIndex};
+use crate::store::keyword::KeywordIndex;
 use crate::store::vector::VectorStore;
 use crate::store::{
     DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, RecordStore, create_dir, write_atomic,
@@ -367,17 +367,7 @@ impl Storybank {
             self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
         for ((record, private), rows) in built.into_iter().zip(vectors) {
             self.records.put(&record, &private)?;
-            let docs: Vec<KeywordDoc<'_>> = record
-                .quotes
-                .iter()
-                .map(|quote| KeywordDoc {
-                    quote_id: &quote.quote_id,
-                    text: &quote.text,
-                    context: quote.context.as_deref(),
-                })
-                .collect();
-            catalog.keyword.replace_deal(&record.deal_id, &docs)?;
-            catalog.vectors.replace_deal(&record.deal_id, rows)?;
+            catalog.index_deal(&record, rows)?;
             catalog.guard.set_deal(&record.deal_id, &private.pii_terms, &aliases);
             report.deals += 1;
             report.quotes += record.quotes.len();
@@ -463,17 +453,7 @@ impl Storybank {
         catalog.deals.clear();
         let mut quotes = 0;
         for ((record, _), rows) in built.into_iter().zip(vectors) {
-            let docs: Vec<KeywordDoc<'_>> = record
-                .quotes
-                .iter()
-                .map(|quote| KeywordDoc {
-                    quote_id: &quote.quote_id,
-                    text: &quote.text,
-                    context: quote.context.as_deref(),
-                })
-                .collect();
-            catalog.keyword.replace_deal(&record.deal_id, &docs)?;
-            catalog.vectors.replace_deal(&record.deal_id, rows)?;
+            catalog.index_deal(&record, rows)?;
             quotes += record.quotes.len();
             catalog.deals.insert(record.deal_id.clone(), record);
         }

@@ -18,19 +18,21 @@ pub struct Fused {
     pub semantic_rank: Option<usize>,
 }
 
-/// Weighted reciprocal rank fusion of two ranked lists; ties keep the keyword list's order.
-pub fn rrf(
-    keyword: &[String],
-    semantic: &[String],
-    keyword_weight: f32,
-    semantic_weight: f32,
+/// A ranked candidate list: `(id, retriever score)`, best first.
+pub type Ranked = [(String, f32)];
+
+/// Merges two ranked lists; `contribution(is_keyword, rank, score)` is added to a candidate's
+/// fused score for each list it appears in. Sorted best first; ties keep first-seen order
+/// (keyword list first).
+fn fuse(
+    keyword: &Ranked,
+    semantic: &Ranked,
+    contribution: impl Fn(bool, usize, f32) -> f32,
 ) -> Vec<Fused> {
     let mut fused: Vec<Fused> = vec![];
     let mut position: HashMap<&str, usize> = HashMap::new();
-    for (list, weight, is_keyword) in
-        [(keyword, keyword_weight, true), (semantic, semantic_weight, false)]
-    {
-        for (index, id) in list.iter().enumerate() {
+    for (list, is_keyword) in [(keyword, true), (semantic, false)] {
+        for (index, (id, score)) in list.iter().enumerate() {
             let rank = index + 1;
             let slot = *position.entry(id.as_str()).or_insert_with(|| {
                 fused.push(Fused {
@@ -42,17 +44,28 @@ pub fn rrf(
                 fused.len() - 1
             });
             let entry = &mut fused[slot];
-            entry.score += weight / (RRF_K + rank as f32);
-            if is_keyword {
-                entry.keyword_rank.get_or_insert(rank);
-            } else {
-                entry.semantic_rank.get_or_insert(rank);
-            }
+            entry.score += contribution(is_keyword, rank, *score);
+            let rank_slot =
+                if is_keyword { &mut entry.keyword_rank } else { &mut entry.semantic_rank };
+            rank_slot.get_or_insert(rank);
         }
     }
-    // Stable sort keeps first-seen order on ties.
+    // A stable sort keeps first-seen order on ties.
     fused.sort_by(|a, b| b.score.total_cmp(&a.score));
     fused
+}
+
+/// Weighted reciprocal rank fusion of two ranked lists (scores are ignored).
+pub fn rrf(
+    keyword: &Ranked,
+    semantic: &Ranked,
+    keyword_weight: f32,
+    semantic_weight: f32,
+) -> Vec<Fused> {
+    fuse(keyword, semantic, |is_keyword, rank, _| {
+        let weight = if is_keyword { keyword_weight } else { semantic_weight };
+        weight / (RRF_K + rank as f32)
+    })
 }
 
 /// Weight of the dense score in [`convex`] fusion. Measured on the dev corpus (tuned there, and
@@ -61,7 +74,7 @@ pub fn rrf(
 /// lets a weak lexical match only nudge the dense order.
 pub const DENSE_WEIGHT: f32 = 0.8;
 
-fn min_max(hits: &[(String, f32)]) -> impl Fn(f32) -> f32 {
+fn min_max(hits: &Ranked) -> impl Fn(f32) -> f32 {
     let low = hits.iter().map(|(_, s)| *s).fold(f32::INFINITY, f32::min);
     let high = hits.iter().map(|(_, s)| *s).fold(f32::NEG_INFINITY, f32::max);
     move |score| if high > low { (score - low) / (high - low) } else { 1.0 }
@@ -69,38 +82,16 @@ fn min_max(hits: &[(String, f32)]) -> impl Fn(f32) -> f32 {
 
 /// Convex combination of min-max normalised scores: `w * dense + (1 - w) * keyword`, a missing
 /// score counting as 0. Ties keep the keyword list's order.
-pub fn convex(
-    keyword: &[(String, f32)],
-    semantic: &[(String, f32)],
-    dense_weight: f32,
-) -> Vec<Fused> {
+pub fn convex(keyword: &Ranked, semantic: &Ranked, dense_weight: f32) -> Vec<Fused> {
     let keyword_norm = min_max(keyword);
     let semantic_norm = min_max(semantic);
-    let mut fused: Vec<Fused> = vec![];
-    let mut position: HashMap<&str, usize> = HashMap::new();
-    for (list, is_keyword) in [(keyword, true), (semantic, false)] {
-        for (index, (id, score)) in list.iter().enumerate() {
-            let slot = *position.entry(id.as_str()).or_insert_with(|| {
-                fused.push(Fused {
-                    id: id.clone(),
-                    score: 0.0,
-                    keyword_rank: None,
-                    semantic_rank: None,
-                });
-                fused.len() - 1
-            });
-            let entry = &mut fused[slot];
-            if is_keyword {
-                entry.score += (1.0 - dense_weight) * keyword_norm(*score);
-                entry.keyword_rank.get_or_insert(index + 1);
-            } else {
-                entry.score += dense_weight * semantic_norm(*score);
-                entry.semantic_rank.get_or_insert(index + 1);
-            }
+    fuse(keyword, semantic, |is_keyword, _, score| {
+        if is_keyword {
+            (1.0 - dense_weight) * keyword_norm(score)
+        } else {
+            dense_weight * semantic_norm(score)
         }
-    }
-    fused.sort_by(|a, b| b.score.total_cmp(&a.score));
-    fused
+    })
 }
 
 /// Reorders so that at most `per_deal` items of one deal appear among the first `window`;
@@ -137,8 +128,8 @@ pub fn diversify<T>(
 mod tests {
     use super::*;
 
-    fn ids(values: &[&str]) -> Vec<String> {
-        values.iter().map(|v| v.to_string()).collect()
+    fn ids(values: &[&str]) -> Vec<(String, f32)> {
+        values.iter().map(|v| (v.to_string(), 0.0)).collect()
     }
 
     #[test]

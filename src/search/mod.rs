@@ -18,7 +18,7 @@ use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::model::{Explain, Filters, Quote, QuoteRecord};
 use crate::store::DealRecord;
-use crate::store::keyword::KeywordIndex;
+use crate::store::keyword::{KeywordDoc, KeywordIndex};
 use crate::store::vector::VectorStore;
 
 pub use filter::allowed_deals;
@@ -129,6 +129,21 @@ impl Catalog {
         }
     }
 
+    /// Replaces a deal's documents in both indexes (commit separately).
+    pub fn index_deal(&mut self, record: &DealRecord, rows: Vec<(String, Vec<f32>)>) -> Result<()> {
+        let docs: Vec<KeywordDoc<'_>> = record
+            .quotes
+            .iter()
+            .map(|quote| KeywordDoc {
+                quote_id: &quote.quote_id,
+                text: &quote.text,
+                context: quote.context.as_deref(),
+            })
+            .collect();
+        self.keyword.replace_deal(&record.deal_id, &docs)?;
+        self.vectors.replace_deal(&record.deal_id, rows)
+    }
+
     /// Returns a stored quote and its deal.
     pub fn quote(&self, quote_id: &str) -> Option<(&DealRecord, &QuoteRecord)> {
         let (deal_id, position) = self.quotes.get(quote_id)?;
@@ -209,12 +224,7 @@ impl Catalog {
             semantic_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
         let fused = match request.fusion.unwrap_or_default() {
             Fusion::Convex => fusion::convex(&keyword_list, &semantic_list, fusion::DENSE_WEIGHT),
-            Fusion::Rrf => {
-                let ids = |list: &[(String, f32)]| {
-                    list.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>()
-                };
-                fusion::rrf(&ids(&keyword_list), &ids(&semantic_list), 1.0, 1.0)
-            }
+            Fusion::Rrf => fusion::rrf(&keyword_list, &semantic_list, 1.0, 1.0),
         };
         let keyword_scores: HashMap<&str, f32> =
             keyword_hits.iter().map(|h| (h.quote_id.as_str(), h.score)).collect();
