@@ -17,6 +17,13 @@ use crate::corpus::aliases::normalize_name;
 
 static CITIES: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| word_list(include_str!("cities.txt")));
+/// Every listed city as one whole-word, case-sensitive alternation (longest first).
+static CITY_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    let mut cities: Vec<&str> = CITIES.clone();
+    cities.sort_by_key(|city| std::cmp::Reverse(city.len()));
+    let alternatives: Vec<String> = cities.iter().map(|city| regex::escape(city)).collect();
+    Regex::new(&format!(r"\b(?:{})\b", alternatives.join("|"))).expect("escaped cities")
+});
 static FIRST_NAMES: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("first_names.txt")).into_iter().collect());
 static CAPITALISED_WORD: LazyLock<Regex> =
@@ -857,29 +864,14 @@ impl Anonymizer {
     }
 
     fn redact_cities(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for city in CITIES.iter() {
-            if self.protected.contains(&normalize_name(city)) || !out.contains(city) {
-                continue;
-            }
-            let pattern =
-                Regex::new(&format!(r"\b{}\b", regex::escape(city))).expect("escaped city");
-            let mut result = String::with_capacity(out.len());
-            let mut last = 0;
-            for found in pattern.find_iter(&out) {
-                result.push_str(&out[last..found.start()]);
-                let before = &out[..found.start()];
-                if HOSTING_CONTEXT.is_match(before) {
-                    result.push_str(found.as_str());
-                } else {
-                    result.push_str("[CITY]");
-                }
-                last = found.end();
-            }
-            result.push_str(&out[last..]);
-            out = result;
-        }
-        out
+        CITY_PATTERN
+            .replace_all(text, |caps: &regex::Captures<'_>| {
+                let found = caps.get(0).expect("whole match");
+                let keep = self.protected.contains(&normalize_name(found.as_str()))
+                    || HOSTING_CONTEXT.is_match(&text[..found.start()]);
+                if keep { found.as_str().to_string() } else { "[CITY]".to_string() }
+            })
+            .into_owned()
     }
 }
 
