@@ -305,7 +305,7 @@ pub struct Anonymizer {
     counts: std::sync::Mutex<BTreeMap<String, usize>>,
     ner: Option<std::sync::Arc<ner::NerModel>>,
     learned: std::sync::Mutex<Learned>,
-    corpus_terms: HashSet<String>,
+    corpus_terms: crate::ingest::CorpusTerms,
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
@@ -342,7 +342,7 @@ pub struct KnownParties<'a> {
     pub ner: Option<std::sync::Arc<ner::NerModel>>,
     /// Capitalised words used across much of the corpus (the seller, products): a person of one
     /// deal is not mentioned in half of all interviews.
-    pub corpus_terms: Option<&'a HashSet<String>>,
+    pub corpus_terms: Option<&'a crate::ingest::CorpusTerms>,
 }
 
 /// Countries and nationalities the tagger sometimes takes for names.
@@ -401,6 +401,24 @@ fn is_camel_case(surface: &str) -> bool {
         && !surface.starts_with("Mc")
         && !surface.starts_with("Mac")
 }
+
+impl Learned {
+    fn rebuild(&mut self) {
+        let mut forms = self.forms.clone();
+        forms.sort_by_key(|form| std::cmp::Reverse(form.0.len()));
+        let patterns: Vec<String> = forms.iter().map(|(form, _)| term_pattern(form)).collect();
+        self.matcher = alternation(&patterns);
+    }
+}
+
+/// A buyer naming their own organisation: "we're X", "here at X", "team at X", "X is a ...".
+static SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    let name = r"\p{Lu}[\p{L}'’-]+(?:(?: &| and)? \p{Lu}[\p{L}'’-]+){0,2}";
+    Regex::new(&format!(
+        r"(?:\b(?:[Ww]e(?:'re|’re| are)|[Hh]ere at|team at|[Ww]ork(?:s|ed)? (?:at|for)|[Jj]oined|(?:^|[.!?] )At) (?P<a>{name}))|(?:(?:^|[.!?] )(?P<b>{name}) (?:is an?|sells|makes|builds|provides|runs|was founded)\b)"
+    ))
+    .expect("static regex")
+});
 
 /// Calendar words the tagger sometimes takes for given names.
 const CALENDAR_WORDS: [&str; 19] = [
@@ -632,7 +650,7 @@ impl Anonymizer {
                 let lower = base.to_lowercase();
                 let is_name = FIRST_NAMES.contains(fold_accents(base).as_str())
                     && !self.vocabulary.contains(&lower)
-                    && !self.corpus_terms.contains(&lower)
+                    && !self.corpus_terms.common.contains(&lower)
                     && !CALENDAR_WORDS.contains(&lower.as_str())
                     && !PLACE_WORDS.contains(&lower.as_str())
                     && !CITIES.contains(&base)
@@ -680,12 +698,31 @@ impl Anonymizer {
     }
 
     fn learn(&self, text: &str) {
-        let Some(model) = &self.ner else { return };
         let Ok(mut learned) = self.learned.lock() else { return };
         if !learned.read.insert(text.to_string()) {
             return;
         }
         drop(learned);
+        self.learn_entities(text);
+        let accounts = self.self_references(text);
+        let Ok(mut learned) = self.learned.lock() else { return };
+        let before = learned.forms.len();
+        for form in accounts {
+            // A name the tagger already took for a person stays a person.
+            let known = form
+                .split_whitespace()
+                .any(|word| learned.forms.iter().any(|(f, _)| f.eq_ignore_ascii_case(word)));
+            if !known && !learned.forms.iter().any(|(f, _)| f.eq_ignore_ascii_case(&form)) {
+                learned.forms.push((form, "[ACCOUNT]".to_string()));
+            }
+        }
+        if learned.forms.len() != before {
+            learned.rebuild();
+        }
+    }
+
+    fn learn_entities(&self, text: &str) {
+        let Some(model) = &self.ner else { return };
         let entities = match model.detect(text) {
             Ok(entities) => entities,
             Err(err) => {
@@ -720,7 +757,7 @@ impl Anonymizer {
                 || CALENDAR_WORDS.contains(&lower.as_str())
                 || (entity.kind == ner::EntityKind::Person
                     && (PLACE_WORDS.contains(&lower.as_str()) || is_camel_case(surface)))
-                || self.corpus_terms.contains(&lower);
+                || self.corpus_terms.common.contains(&lower);
             let placeholder = match entity.kind {
                 ner::EntityKind::Person if ordinary_word => continue,
                 ner::EntityKind::Person if ORG_AFTER.is_match(&text[entity.end..]) => {
@@ -756,11 +793,45 @@ impl Anonymizer {
             }
         }
         if learned.forms.len() != before {
-            let mut forms = learned.forms.clone();
-            forms.sort_by_key(|form| std::cmp::Reverse(form.0.len()));
-            let patterns: Vec<String> = forms.iter().map(|(form, _)| term_pattern(form)).collect();
-            learned.matcher = alternation(&patterns);
+            learned.rebuild();
         }
+    }
+
+    /// Names a buyer uses for their own organisation ("we're Parcel & Pine", "Harbourgate is a
+    /// mid-sized bank", "our data team at Orbitask"), seen in no other interview of the batch:
+    /// tools and vendors come up in several interviews, one buyer's company in one.
+    fn self_references(&self, text: &str) -> Vec<String> {
+        let mut found = vec![];
+        for caps in SELF_REFERENCE.captures_iter(text) {
+            let Some(name) = caps.name("a").or_else(|| caps.name("b")) else { continue };
+            let name = name.as_str().trim();
+            let words: Vec<&str> = name
+                .split_whitespace()
+                .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+                .collect();
+            let private =
+                words.iter().all(|word| {
+                    let lower = word.to_lowercase();
+                    !self.corpus_terms.shared.contains(&lower)
+                        && !self.vocabulary.contains(&lower)
+                        && !CALENDAR_WORDS.contains(&lower.as_str())
+                        && !PLACE_WORDS.contains(&lower.as_str())
+                        && !self.looks_protected(word)
+                }) && !words.iter().all(|word| COMMON_WORDS.contains(word.to_lowercase().as_str()));
+            if words.is_empty()
+                || !private
+                || self.people.iter().any(|(_, person)| same_person(name, person))
+            {
+                continue;
+            }
+            found.push(name.to_string());
+            if let Some(first) =
+                words.first().filter(|first| first.chars().count() >= 4 && words.len() > 1)
+            {
+                found.push(first.to_string());
+            }
+        }
+        found
     }
 
     /// True for a competitor or allowed name, or a misspelling of one ("Amplify" for

@@ -35,9 +35,18 @@ pub fn lowercase_vocabulary<'a>(
     words
 }
 
+/// Capitalised words of a batch of transcripts, lower-cased.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusTerms {
+    /// In at least half of the transcripts (and five): the seller, its products.
+    pub common: HashSet<String>,
+    /// In at least two transcripts: tools and vendors, never one buyer's own organisation.
+    pub shared: HashSet<String>,
+}
+
 /// Capitalised words (lower-cased) that occur in at least half of the transcripts, and in at
 /// least five: the seller, its products, common tools. A person of one deal is never that common.
-pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -> HashSet<String> {
+pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -> CorpusTerms {
     let mut document_frequency: std::collections::HashMap<String, usize> =
         std::collections::HashMap::new();
     let mut documents = 0;
@@ -58,11 +67,17 @@ pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -
         }
     }
     let threshold = (documents / 2).max(5);
-    document_frequency
+    let common = document_frequency
+        .iter()
+        .filter(|(_, count)| **count >= threshold)
+        .map(|(word, _)| word.clone())
+        .collect();
+    let shared = document_frequency
         .into_iter()
-        .filter(|(_, count)| *count >= threshold)
+        .filter(|(_, count)| *count >= 2)
         .map(|(word, _)| word)
-        .collect()
+        .collect();
+    CorpusTerms { common, shared }
 }
 
 /// Context questions longer than this keep only their last words (the question itself).
@@ -80,7 +95,7 @@ pub struct BuildOptions<'a> {
     /// The PII tagger, when enabled.
     pub ner: Option<std::sync::Arc<crate::anonymize::ner::NerModel>>,
     /// Capitalised words used across much of the batch (see [`corpus_terms`]).
-    pub corpus_terms: &'a HashSet<String>,
+    pub corpus_terms: &'a CorpusTerms,
 }
 
 /// Builds the served record and the private record of one deal.
@@ -287,7 +302,7 @@ mod tests {
                 vocabulary: &HashSet::new(),
                 limits: ChunkLimits::default(),
                 ner: None,
-                corpus_terms: &HashSet::new(),
+                corpus_terms: &CorpusTerms::default(),
             },
         );
         assert_eq!(record.quotes.len(), 2);
