@@ -31,6 +31,10 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_QUOTES_PER_DEAL: usize = 3;
 /// The window the per-deal cap applies to.
 pub const DIVERSITY_WINDOW: usize = 10;
+/// Added to a candidate's fused score (0-1 scale) per matched competitor or reason. Measured:
+/// dev hybrid nDCG@10 0.509 at 0 to 0.1 (its queries already filter on both), sample 0.640 ->
+/// 0.642 (0.03), 0.650 (0.06), 0.652 (0.1).
+const UNDERSTOOD_BOOST: f32 = 0.05;
 /// Candidates taken from each retriever before fusion.
 const MIN_CANDIDATES: usize = 100;
 
@@ -144,6 +148,46 @@ impl Catalog {
         self.vectors.replace_deal(&record.deal_id, rows)
     }
 
+    /// Query understanding: a competitor named in the question (by any alias) and reason words
+    /// ("pricing", "security review", "champion left") softly boost quotes of deals with that
+    /// competitor or reason, without filtering anything out.
+    fn boost_understood(&self, query: &str, fused: &mut [fusion::Fused]) {
+        let boost = UNDERSTOOD_BOOST;
+        let competitors: Vec<String> = self
+            .aliases
+            .mentions(query)
+            .iter()
+            .map(|name| crate::corpus::aliases::normalize_name(name))
+            .collect();
+        let lower = query.to_lowercase();
+        let reasons: Vec<&str> = similar::REASON_CUES
+            .iter()
+            .filter(|(_, cues, _)| cues.iter().any(|cue| similar::contains_word(&lower, cue)))
+            .map(|(code, _, _)| *code)
+            .collect();
+        if competitors.is_empty() && reasons.is_empty() {
+            return;
+        }
+        for item in fused.iter_mut() {
+            let Some((deal, _)) = self.quote(&item.id) else { continue };
+            let info = &deal.info;
+            if info
+                .competitors
+                .iter()
+                .any(|c| competitors.contains(&crate::corpus::aliases::normalize_name(c)))
+            {
+                item.score += boost;
+            }
+            let reason_match = [&info.loss_reason, &info.win_reason].iter().any(|r| {
+                r.as_deref().is_some_and(|r| reasons.contains(&filter::normalize_value(r).as_str()))
+            });
+            if reason_match {
+                item.score += boost;
+            }
+        }
+        fused.sort_by(|a, b| b.score.total_cmp(&a.score));
+    }
+
     /// Returns a stored quote and its deal.
     pub fn quote(&self, quote_id: &str) -> Option<(&DealRecord, &QuoteRecord)> {
         let (deal_id, position) = self.quotes.get(quote_id)?;
@@ -222,10 +266,13 @@ impl Catalog {
             keyword_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
         let semantic_list: Vec<(String, f32)> =
             semantic_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
-        let fused = match request.fusion.unwrap_or_default() {
+        let mut fused = match request.fusion.unwrap_or_default() {
             Fusion::Convex => fusion::convex(&keyword_list, &semantic_list, fusion::DENSE_WEIGHT),
             Fusion::Rrf => fusion::rrf(&keyword_list, &semantic_list, 1.0, 1.0),
         };
+        if mode == Mode::Hybrid {
+            self.boost_understood(query, &mut fused);
+        }
         let keyword_scores: HashMap<&str, f32> =
             keyword_hits.iter().map(|h| (h.quote_id.as_str(), h.score)).collect();
         let semantic_scores: HashMap<&str, f32> =

@@ -57,7 +57,7 @@ pub struct SimilarResponse {
 }
 
 /// Reason codes and words that signal them in a description.
-const REASON_CUES: [(&str, &[&str], &str); 10] = [
+pub(crate) const REASON_CUES: [(&str, &[&str], &str); 10] = [
     (
         "price",
         &["price", "pricing", "cost", "expensive", "cheaper", "budget", "overage"],
@@ -118,7 +118,7 @@ const SEGMENT_CUES: [(&str, &[&str]); 3] = [
     ("enterprise", &["enterprise", "large company", "global company"]),
 ];
 
-fn contains_word(haystack: &str, needle: &str) -> bool {
+pub(crate) fn contains_word(haystack: &str, needle: &str) -> bool {
     haystack.match_indices(needle).any(|(start, _)| {
         let before = haystack[..start].chars().last();
         let after = haystack[start + needle.len()..].chars().next();
