@@ -148,9 +148,9 @@ impl Catalog {
         self.vectors.replace_deal(&record.deal_id, rows)
     }
 
-    /// Query understanding: a competitor named in the question (by any alias) and reason words
-    /// ("pricing", "security review", "champion left") softly boost quotes of deals with that
-    /// competitor or reason, without filtering anything out.
+    /// Query understanding: a competitor named in the question (by any alias), reason words
+    /// ("pricing", "security review", "champion left") and outcome words ("why do we lose")
+    /// softly boost quotes of matching deals, without filtering anything out.
     fn boost_understood(&self, query: &str, fused: &mut [fusion::Fused]) {
         let boost = UNDERSTOOD_BOOST;
         let competitors: Vec<String> = self
@@ -165,7 +165,20 @@ impl Catalog {
             .filter(|(_, cues, _)| cues.iter().any(|cue| similar::contains_word(&lower, cue)))
             .map(|(code, _, _)| *code)
             .collect();
-        if competitors.is_empty() && reasons.is_empty() {
+        let outcome = if ["lose", "lost", "losing", "loss", "losses"]
+            .iter()
+            .any(|w| similar::contains_word(&lower, w))
+        {
+            Some(crate::model::Outcome::Lost)
+        } else if ["win", "won", "winning", "wins", "beat"]
+            .iter()
+            .any(|w| similar::contains_word(&lower, w))
+        {
+            Some(crate::model::Outcome::Won)
+        } else {
+            None
+        };
+        if competitors.is_empty() && reasons.is_empty() && outcome.is_none() {
             return;
         }
         for item in fused.iter_mut() {
@@ -182,6 +195,9 @@ impl Catalog {
                 r.as_deref().is_some_and(|r| reasons.contains(&filter::normalize_value(r).as_str()))
             });
             if reason_match {
+                item.score += boost;
+            }
+            if outcome.is_some() && info.outcome == outcome {
                 item.score += boost;
             }
         }
