@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::anonymize::same_person;
+use crate::anonymize::{contains_word, same_person};
 use crate::app::Storybank;
 use crate::error::{Error, Result};
 use crate::store::{DealRecord, PrivateRecord, write_atomic};
@@ -87,16 +87,6 @@ pub fn remove_person(
     private.raw_transcript = None;
     private.people.retain(|(_, person)| !same_person(person, name));
     removed
-}
-
-fn contains_word(haystack: &str, needle: &str) -> bool {
-    !needle.is_empty()
-        && haystack.match_indices(needle).any(|(start, _)| {
-            let before = haystack[..start].chars().last();
-            let after = haystack[start + needle.len()..].chars().next();
-            before.is_none_or(|c| !c.is_alphanumeric())
-                && after.is_none_or(|c| !c.is_alphanumeric())
-        })
 }
 
 impl Storybank {

@@ -133,6 +133,20 @@ pub fn same_person(label: &str, name: &str) -> bool {
             && name_tokens.iter().all(|t| t.len() > 1 && label_tokens.contains(t)))
 }
 
+/// True when `needle` occurs in `haystack` as a whole word (word boundaries are required only
+/// where the needle itself starts or ends with a letter or digit, so `+1 555` and `Co.` work).
+pub fn contains_word(haystack: &str, needle: &str) -> bool {
+    let starts_word = needle.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = needle.chars().last().is_some_and(char::is_alphanumeric);
+    !needle.is_empty()
+        && haystack.match_indices(needle).any(|(start, _)| {
+            let before = haystack[..start].chars().last();
+            let after = haystack[start + needle.len()..].chars().next();
+            (!starts_word || before.is_none_or(|c| !c.is_alphanumeric()))
+                && (!ends_word || after.is_none_or(|c| !c.is_alphanumeric()))
+        })
+}
+
 /// The forms a person's name is written in: full, first name alone, surname, first two names.
 pub fn name_forms(name: &str) -> Vec<String> {
     let mut builder = FormBuilder { forms: vec![] };

@@ -130,18 +130,6 @@ pub struct CorpusAnonymization {
     pub competitor_redactions: usize,
 }
 
-fn whole_word(text_lower: &str, needle: &str) -> bool {
-    let needle = needle.to_lowercase();
-    text_lower.match_indices(&needle).any(|(start, _)| {
-        let before = text_lower[..start].chars().last();
-        let after = text_lower[start + needle.len()..].chars().next();
-        let starts_word = needle.chars().next().is_some_and(char::is_alphanumeric);
-        let ends_word = needle.chars().last().is_some_and(char::is_alphanumeric);
-        (!starts_word || before.is_none_or(|c| !c.is_alphanumeric()))
-            && (!ends_word || after.is_none_or(|c| !c.is_alphanumeric()))
-    })
-}
-
 /// Anonymizes every transcript of a corpus with detection alone (no names from deals.csv) and
 /// measures leaks and over-redaction against its `pii.txt`.
 pub fn corpus_without_crm(
@@ -239,7 +227,11 @@ pub fn corpus_without_crm(
             }
         }
     }
-    result.surviving = pii.iter().filter(|s| whole_word(&served, s)).cloned().collect();
+    result.surviving = pii
+        .iter()
+        .filter(|s| crate::anonymize::contains_word(&served, &s.to_lowercase()))
+        .cloned()
+        .collect();
     result.over_redaction_rate = result.over_redacted_tokens as f64 / result.tokens.max(1) as f64;
     let mut examples: Vec<(String, usize)> = over.into_iter().collect();
     examples.sort_by_key(|example| std::cmp::Reverse(example.1));

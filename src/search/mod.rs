@@ -162,17 +162,19 @@ impl Catalog {
         let lower = query.to_lowercase();
         let reasons: Vec<&str> = similar::REASON_CUES
             .iter()
-            .filter(|(_, cues, _)| cues.iter().any(|cue| similar::contains_word(&lower, cue)))
+            .filter(|(_, cues, _)| {
+                cues.iter().any(|cue| crate::anonymize::contains_word(&lower, cue))
+            })
             .map(|(code, _, _)| *code)
             .collect();
         let outcome = if ["lose", "lost", "losing", "loss", "losses"]
             .iter()
-            .any(|w| similar::contains_word(&lower, w))
+            .any(|w| crate::anonymize::contains_word(&lower, w))
         {
             Some(crate::model::Outcome::Lost)
         } else if ["win", "won", "winning", "wins", "beat"]
             .iter()
-            .any(|w| similar::contains_word(&lower, w))
+            .any(|w| crate::anonymize::contains_word(&lower, w))
         {
             Some(crate::model::Outcome::Won)
         } else {

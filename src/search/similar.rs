@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Catalog, allowed_deals, filter::normalize_value, validate_limit};
+use crate::anonymize::contains_word;
 use crate::corpus::aliases::normalize_name;
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
@@ -117,14 +118,6 @@ const SEGMENT_CUES: [(&str, &[&str]); 3] = [
     ("mid_market", &["mid-market", "mid market", "midmarket", "mid-sized", "mid-size"]),
     ("enterprise", &["enterprise", "large company", "global company"]),
 ];
-
-pub(crate) fn contains_word(haystack: &str, needle: &str) -> bool {
-    haystack.match_indices(needle).any(|(start, _)| {
-        let before = haystack[..start].chars().last();
-        let after = haystack[start + needle.len()..].chars().next();
-        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
-    })
-}
 
 fn centroid(vectors: &[&[f32]]) -> Option<Vec<f32>> {
     let first = vectors.first()?;
