@@ -246,6 +246,16 @@ impl Storybank {
         Ok(SimilarResponse { deals, took_ms: started.elapsed().as_millis() as u64 })
     }
 
+    /// Every filterable value with its deal count (for filter pickers).
+    pub fn facets(&self) -> Result<crate::search::facets::Facets> {
+        Ok(self.read()?.facets())
+    }
+
+    /// Every deal's metadata, newest close first.
+    pub fn deals(&self) -> Result<Vec<crate::search::facets::DealSummary>> {
+        Ok(self.read()?.deal_summaries())
+    }
+
     /// Returns a deal with all its quotes.
     pub fn deal(&self, deal_id: &str) -> Result<DealView> {
         let catalog = self.read()?;

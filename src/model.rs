@@ -254,6 +254,12 @@ pub struct QuoteRecord {
     pub speaker: String,
     /// Transcript position.
     pub source: QuoteSource,
+    /// Theme ids (see `themes`), strongest first.
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// Polarity toward the seller: `praise`, `criticism` or `neutral`.
+    #[serde(default)]
+    pub polarity: Option<String>,
 }
 
 /// A quote as served: the record plus its deal's metadata and a score.
@@ -273,6 +279,10 @@ pub struct Quote {
     pub deal: DealInfo,
     /// Transcript position.
     pub source: QuoteSource,
+    /// Theme ids, strongest first.
+    pub themes: Vec<String>,
+    /// Polarity toward the seller: `praise`, `criticism` or `neutral`.
+    pub polarity: Option<String>,
     /// Relevance score, comparable only within one response.
     pub score: f32,
     /// Why the quote ranked where it did (only with `"explain": true`).

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 use crate::common::{call, deal_ids, pii_leaks, pii_strings, results, sample_dir, shared};
 
@@ -198,10 +199,68 @@ async fn health_and_openapi() {
     let (status, body) = call(bank, "GET", "/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/v1/search", "/v1/deals/similar", "/v1/deals/{deal_id}", "/healthz"] {
+    for path in [
+        "/v1/search",
+        "/v1/deals/similar",
+        "/v1/deals/{deal_id}",
+        "/v1/deals",
+        "/v1/facets",
+        "/healthz",
+    ] {
         assert!(body["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
     assert!(body["components"]["schemas"].get("SearchRequest").is_some());
+}
+
+#[tokio::test]
+async fn facets_and_deal_list_match_the_csv() {
+    let bank = &shared().bank;
+    let ids = deal_ids(&sample_dir());
+    let (status, body) = call(bank, "GET", "/v1/deals", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed: HashSet<String> = body["deals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["deal_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, ids.iter().cloned().collect::<HashSet<_>>());
+    let (status, facets) = call(bank, "GET", "/v1/facets", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(facets["deals"].as_u64().unwrap() as usize, ids.len());
+    let outcome_total: u64 =
+        facets["outcome"].as_array().unwrap().iter().map(|v| v["deals"].as_u64().unwrap()).sum();
+    assert_eq!(outcome_total as usize, ids.len(), "every deal has one outcome");
+    let csv = std::fs::read_to_string(sample_dir().join("deals.csv")).unwrap();
+    for competitor in facets["competitors"].as_array().unwrap() {
+        let name = competitor["name"].as_str().unwrap();
+        let in_csv = csv.lines().skip(1).filter(|line| line.contains(name)).count();
+        assert_eq!(competitor["deals"].as_u64().unwrap() as usize, in_csv, "{name}");
+    }
+    let brack =
+        facets["competitors"].as_array().unwrap().iter().find(|c| c["name"] == "Brackwater");
+    assert!(brack.unwrap()["aliases"].as_array().unwrap().iter().any(|a| a == "Brack"));
+}
+
+#[tokio::test]
+async fn web_page_and_assets_are_served_with_a_strict_policy() {
+    let bank = shared().bank.clone();
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/assets/app.js", "text/javascript"),
+        ("/assets/app.css", "text/css"),
+        ("/assets/icon.svg", "image/svg+xml"),
+    ] {
+        let request = axum::http::Request::builder().uri(path).body(axum::body::Body::empty());
+        let response =
+            storybank::api::router(bank.clone()).oneshot(request.unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers();
+        assert!(headers["content-type"].to_str().unwrap().starts_with(kind), "{path}");
+        assert!(
+            headers["content-security-policy"].to_str().unwrap().contains("default-src 'none'")
+        );
+    }
 }
 
 /// Every endpoint's output, for every deal, is free of the corpus's PII list.

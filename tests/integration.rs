@@ -6,5 +6,6 @@ mod common;
 mod admin;
 mod anonymize;
 mod api;
+mod browser;
 mod cli;
 mod ingest;

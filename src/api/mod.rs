@@ -3,6 +3,7 @@
 //! and shape the answer.
 
 pub mod error;
+mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::app::{DealView, Storybank};
+use crate::search::facets::{DealSummary, Facets};
 use crate::search::similar::{SimilarRequest, SimilarResponse};
 use crate::search::{SearchRequest, SearchResponse};
 pub use error::{ApiError, ErrorBody};
@@ -80,6 +82,26 @@ async fn get_deal(
     Ok(Json(blocking(move || bank.deal(&deal_id)).await?))
 }
 
+/// Every filterable value in the bank with its deal count, competitors with their aliases,
+/// and the close-date range: what filter pickers offer.
+#[utoipa::path(get, path = "/v1/facets", responses((status = 200, body = Facets)))]
+async fn facets(State(bank): State<Arc<Storybank>>) -> Result<Json<Facets>, ApiError> {
+    Ok(Json(blocking(move || bank.facets()).await?))
+}
+
+/// Every deal's non-identifying metadata, newest close first.
+#[utoipa::path(get, path = "/v1/deals", responses((status = 200, body = DealList)))]
+async fn list_deals(State(bank): State<Arc<Storybank>>) -> Result<Json<DealList>, ApiError> {
+    Ok(Json(DealList { deals: blocking(move || bank.deals()).await? }))
+}
+
+/// `GET /v1/deals` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DealList {
+    /// Deals, newest close first.
+    pub deals: Vec<DealSummary>,
+}
+
 /// Liveness and readiness: the indexes are open and the model is loaded.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
 async fn healthz(State(bank): State<Arc<Storybank>>) -> Result<Json<Health>, ApiError> {
@@ -96,7 +118,7 @@ async fn healthz(State(bank): State<Arc<Storybank>>) -> Result<Json<Health>, Api
 #[derive(OpenApi)]
 #[openapi(
     info(title = "storybank", description = "Anonymized, searchable win/loss buyer quotes."),
-    paths(search, similar, get_deal, healthz),
+    paths(search, similar, get_deal, list_deals, facets, healthz),
     components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
@@ -127,9 +149,12 @@ pub fn router(bank: Arc<Storybank>) -> Router {
     Router::new()
         .route("/v1/search", post(search).fallback(method_not_allowed))
         .route("/v1/deals/similar", post(similar).fallback(method_not_allowed))
+        .route("/v1/deals", get(list_deals).fallback(method_not_allowed))
         .route("/v1/deals/{deal_id}", get(get_deal).fallback(method_not_allowed))
+        .route("/v1/facets", get(facets).fallback(method_not_allowed))
         .route("/healthz", get(healthz).fallback(method_not_allowed))
         .route("/openapi.json", get(openapi))
+        .merge(web::routes())
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

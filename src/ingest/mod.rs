@@ -201,6 +201,8 @@ pub fn build_deal(
                     transcript: transcript_ref.file_name.clone(),
                     start_seconds: chunk.start,
                 },
+                themes: vec![],
+                polarity: None,
             });
         }
     }

@@ -2,6 +2,7 @@
 //! similar past deals. Filters are resolved to allowed deals and applied inside both
 //! retrievers.
 
+pub mod facets;
 pub mod filter;
 pub mod fusion;
 pub mod rerank;
@@ -226,6 +227,8 @@ impl Catalog {
             speaker: self.guard.scrub(&deal.deal_id, &quote.quote_id, "speaker", &quote.speaker),
             deal: deal.info.clone(),
             source: quote.source.clone(),
+            themes: quote.themes.clone(),
+            polarity: quote.polarity.clone(),
             score,
             explain: None,
         }

@@ -1,6 +1,8 @@
 //! Shared fixtures: a storybank over the bundled sample corpus, built once per test binary with
 //! the real local model, and helpers that drive the router in-process.
 
+pub mod webdriver;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 

@@ -1,0 +1,497 @@
+// storybank web page: plain ES module, no framework, no build step. Talks only to the JSON
+// API of the server that served it. Text from the API is always inserted with textContent
+// (never innerHTML), so a quote can never inject markup.
+
+const $ = (sel, root = document) => root.querySelector(sel);
+// [key, title, shown without opening "More filters"]
+const FILTER_GROUPS = [
+  ["competitor", "Competitor", true], ["outcome", "Outcome", true], ["segment", "Segment", true],
+  ["theme", "Theme", true], ["industry", "Industry"], ["loss_reason", "Loss reason"],
+  ["win_reason", "Win reason"], ["size_band", "Deal size"], ["buyer_persona", "Persona"],
+  ["region", "Region"],
+];
+const STOPWORDS = new Set(("a an and are as at be but by did do does for from had has have how i in " +
+  "is it its of on or our say said so that the their them they this to was we what when where which " +
+  "who why will with would you about buyers buyer us lose lost win won").split(" "));
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+const state = { view: "search", q: "", filters: {}, after: "", before: "", sq: "", deal: "" };
+let facets = null;
+const datesBox = document.getElementById("dates");
+let packsEnabled = false;
+let pendingQuote = null;
+
+// ---------- small helpers ----------
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+class ApiError extends Error {
+  constructor(code, message, status) { super(message); this.code = code; this.status = status; }
+}
+
+async function api(method, path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (err) {
+    throw new ApiError("network", "Cannot reach the storybank server. Is it running?", 0);
+  }
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) {
+    const error = data && data.error ? data.error : { code: "http_" + response.status, message: response.statusText };
+    throw new ApiError(error.code, error.message, response.status);
+  }
+  return data;
+}
+
+function explainError(err) {
+  const hints = {
+    index_missing: "The index is empty: ingest a corpus with `storybank ingest`, then restart the server.",
+    index_incompatible: "The index was built by another version or model: run `storybank reindex`.",
+    model_unavailable: "The embedding model is not installed on the server: run scripts/setup.",
+    network: "",
+  };
+  const hint = hints[err.code];
+  return `${err.message}${hint ? " " + hint : ""} (${err.code || "error"})`;
+}
+
+function showError(box, err) {
+  if (!err) { box.hidden = true; box.textContent = ""; return; }
+  box.textContent = explainError(err);
+  box.hidden = false;
+}
+
+function toast(message) {
+  const box = $("#toast");
+  box.textContent = message;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 2200);
+}
+
+function label(value) {
+  if (!value) return "";
+  const known = { no_decision: "No decision", mid_market: "Mid-market", smb: "SMB" };
+  if (known[value]) return known[value];
+  const text = value.replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function month(date) {
+  if (!date) return "";
+  const [y, m] = date.split("-");
+  return `${MONTHS[Number(m) - 1]} ${y}`;
+}
+
+// ---------- URL state ----------
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  state.view = ["search", "similar", "packs"].includes(params.get("view")) ? params.get("view") : "search";
+  state.q = params.get("q") || "";
+  state.after = params.get("after") || "";
+  state.before = params.get("before") || "";
+  state.sq = params.get("sq") || "";
+  state.deal = params.get("deal") || "";
+  state.filters = {};
+  for (const [key] of FILTER_GROUPS) {
+    const values = params.getAll(key);
+    if (values.length) state.filters[key] = values;
+  }
+}
+
+function writeUrl(push) {
+  const params = new URLSearchParams();
+  if (state.view !== "search") params.set("view", state.view);
+  if (state.view === "search") {
+    if (state.q) params.set("q", state.q);
+    for (const [key, values] of Object.entries(state.filters)) values.forEach(v => params.append(key, v));
+    if (state.after) params.set("after", state.after);
+    if (state.before) params.set("before", state.before);
+  } else if (state.view === "similar") {
+    if (state.deal) params.set("deal", state.deal);
+    else if (state.sq) params.set("sq", state.sq);
+  }
+  const url = params.toString() ? `/?${params}` : "/";
+  if (url !== location.pathname + location.search) history[push ? "pushState" : "replaceState"](null, "", url);
+}
+
+function requestFilters() {
+  const filters = {};
+  for (const [key, values] of Object.entries(state.filters)) if (values.length) filters[key] = values;
+  if (state.after) filters.closed_after = state.after;
+  if (state.before) filters.closed_before = state.before;
+  return filters;
+}
+
+// ---------- views ----------
+function showView(view) {
+  state.view = view;
+  for (const section of document.querySelectorAll("main > section")) section.hidden = section.dataset.view !== view;
+  for (const link of document.querySelectorAll(".top nav a")) {
+    if (link.dataset.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+// ---------- filters ----------
+function renderFilters() {
+  const box = $("#filters");
+  box.replaceChildren();
+  if (!facets) return;
+  const more = el("details", { class: "more" }, el("summary", {}, "More filters"));
+  for (const [key, title, primary] of FILTER_GROUPS) {
+    const values = key === "competitor"
+      ? facets.competitors.map(c => ({ value: c.name, deals: c.deals, title: c.aliases.length ? `Also: ${c.aliases.join(", ")}` : undefined }))
+      : (facets[key] || []);
+    if (!values.length) continue;
+    const group = el("div", { class: "group", role: "group", "aria-label": title, "data-key": key },
+      el("span", { class: "label" }, title));
+    for (const item of values) {
+      const pressed = (state.filters[key] || []).includes(item.value);
+      group.append(el("button", {
+        type: "button", class: "chip", "aria-pressed": String(pressed), "data-key": key,
+        "data-value": item.value, title: item.title,
+        onclick: () => toggleFilter(key, item.value),
+      }, label(item.value), el("span", { class: "n", "aria-label": `${item.deals} deals` }, item.deals)));
+    }
+    if (!primary && state.filters[key]) more.open = true;
+    (primary ? box : more).append(group);
+  }
+  if (state.after || state.before || more.open) more.open = true;
+  more.append(datesBox);
+  box.append(more);
+  $("#closed-after").value = state.after;
+  $("#closed-before").value = state.before;
+  const active = Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.after ? 1 : 0) + (state.before ? 1 : 0);
+  $("#filter-count").textContent = active ? `(${active} on)` : "";
+}
+
+function toggleFilter(key, value) {
+  const values = state.filters[key] || [];
+  state.filters[key] = values.includes(value) ? values.filter(v => v !== value) : [...values, value];
+  if (!state.filters[key].length) delete state.filters[key];
+  renderFilters();
+  if (state.q) runSearch(true); else writeUrl(true);
+}
+
+// ---------- quote cards ----------
+function queryTerms(query) {
+  return [...new Set(query.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) || [])]
+    .filter(t => t.length > 2 && !STOPWORDS.has(t))
+    .map(t => t.replace(/'s$/, "").replace(/(ing|ed|es|s)$/, ""))
+    .filter(t => t.length > 2);
+}
+
+// Marks query terms (by prefix, so "onboard" marks "onboarding") and styles [PLACEHOLDERS].
+function highlighted(text, terms) {
+  const parts = [];
+  const escaped = terms.map(t => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`(\\[[A-Z][A-Z ]*\\d*\\])${escaped.length ? `|\\b((?:${escaped.join("|")})[\\p{L}\\p{N}]*)` : ""}`, "giu");
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    parts.push(match[1] ? el("span", { class: "ph" }, match[1]) : el("mark", {}, match[2]));
+    last = match.index + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
+function attribution(quote, withBadge = false) {
+  const deal = quote.deal || {};
+  const bits = [quote.speaker || "Buyer"];
+  const where = [label(deal.segment), deal.industry ? label(deal.industry).toLowerCase() : ""].filter(Boolean).join(" ");
+  if (where) bits.push(where);
+  const vs = deal.competitors && deal.competitors.length ? ` vs ${deal.competitors.join(", ")}` : "";
+  if (deal.outcome && !withBadge) bits.push(`${label(deal.outcome)}${vs}`);
+  else if (deal.outcome) { if (vs) bits.push(vs.trim()); }
+  else if (vs) bits.push(vs.trim());
+  if (deal.close_date) bits.push(month(deal.close_date));
+  return bits.join(" · ");
+}
+
+function copyText(quote) {
+  return `\u201C${quote.text}\u201D \u2014 ${attribution(quote)} (deal ${quote.deal_id})`;
+}
+
+async function copyQuote(quote, button) {
+  const text = copyText(quote);
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (err) {
+    const area = el("textarea", { "aria-hidden": "true" }, text);
+    area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.append(area); area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  button.textContent = "Copied";
+  button.dataset.copied = "true";
+  toast("Quote copied with its attribution");
+  setTimeout(() => { button.textContent = "Copy"; }, 1800);
+}
+
+function quoteCard(quote, terms, options = {}) {
+  const deal = quote.deal || {};
+  const tags = [];
+  for (const theme of quote.themes || []) tags.push(el("span", { class: "tag" }, label(theme)));
+  if (quote.polarity && quote.polarity !== "neutral") tags.push(el("span", { class: `tag ${quote.polarity}` }, label(quote.polarity)));
+  const copy = el("button", { type: "button", class: "copy", "aria-label": "Copy quote with attribution" }, "Copy");
+  copy.addEventListener("click", () => copyQuote(quote, copy));
+  const actions = el("div", { class: "actions" }, copy);
+  if (!options.compact) {
+    actions.append(el("button", {
+      type: "button", class: "more", onclick: () => openSimilar({ deal: quote.deal_id }),
+    }, "More like this deal"));
+  }
+  if (packsEnabled) {
+    actions.append(el("button", { type: "button", class: "add-pack", onclick: () => openPackDialog(quote) }, "Add to pack"));
+  }
+  return el("li", { class: "card", "data-quote-id": quote.quote_id, "data-deal-id": quote.deal_id },
+    el("blockquote", { class: "quote" }, highlighted(quote.text, terms)),
+    el("p", { class: "attribution" },
+      deal.outcome ? el("span", { class: `badge ${deal.outcome}` }, label(deal.outcome)) : null, " ",
+      attribution(quote, true)),
+    tags.length ? el("div", { class: "tags" }, tags) : null,
+    quote.context ? el("details", {}, el("summary", {}, "Interviewer question"), el("p", {}, quote.context)) : null,
+    actions);
+}
+
+// ---------- search ----------
+let searchSeq = 0;
+async function runSearch(push) {
+  state.q = $("#q").value.trim();
+  writeUrl(push);
+  const status = $("#search-status"), results = $("#results"), error = $("#search-error");
+  showError(error, null);
+  if (!state.q) { results.replaceChildren(); status.textContent = "Type a question to search buyer quotes."; return; }
+  const seq = ++searchSeq;
+  status.textContent = "Searching…";
+  results.setAttribute("aria-busy", "true");
+  try {
+    const data = await api("POST", "/v1/search", { query: state.q, filters: requestFilters(), limit: 20 });
+    if (seq !== searchSeq) return;
+    const terms = queryTerms(state.q);
+    results.replaceChildren(...data.results.map(q => quoteCard(q, terms)));
+    const deals = new Set(data.results.map(q => q.deal_id)).size;
+    status.textContent = data.results.length
+      ? `${data.results.length} quotes from ${deals} deals (${data.took_ms} ms)`
+      : "No quotes match. Try other words or fewer filters.";
+  } catch (err) {
+    if (seq !== searchSeq) return;
+    results.replaceChildren();
+    status.textContent = "";
+    showError(error, err);
+  } finally {
+    if (seq === searchSeq) results.removeAttribute("aria-busy");
+  }
+}
+
+// ---------- similar deals ----------
+function openSimilar({ deal = "", sq = "" }) {
+  state.deal = deal; state.sq = sq;
+  $("#similar-deal").value = deal;
+  $("#similar-q").value = sq;
+  showView("similar");
+  runSimilar(true);
+}
+
+function dealCard(deal, terms) {
+  const facts = [label(deal.segment), deal.industry && label(deal.industry).toLowerCase(), deal.size_band,
+    deal.competitors && deal.competitors.length ? `vs ${deal.competitors.join(", ")}` : "",
+    deal.loss_reason && `loss reason: ${label(deal.loss_reason).toLowerCase()}`,
+    deal.win_reason && `win reason: ${label(deal.win_reason).toLowerCase()}`,
+    month(deal.close_date)].filter(Boolean).join(" · ");
+  return el("li", { class: "deal", "data-deal-id": deal.deal_id },
+    el("h2", {}, deal.outcome ? el("span", { class: `badge ${deal.outcome}` }, label(deal.outcome)) : null,
+      `Deal ${deal.deal_id}`),
+    el("p", { class: "attribution" }, facts),
+    deal.why && deal.why.length ? el("ul", { class: "why", "aria-label": "Why similar" }, deal.why.map(w => el("li", {}, w))) : null,
+    el("ol", { class: "cards" }, (deal.quotes || []).map(q => quoteCard(q, terms, { compact: true }))));
+}
+
+let similarSeq = 0;
+async function runSimilar(push) {
+  state.deal = $("#similar-deal").value;
+  state.sq = $("#similar-q").value.trim();
+  writeUrl(push);
+  const status = $("#similar-status"), list = $("#similar-results"), error = $("#similar-error");
+  showError(error, null);
+  if (!state.deal && !state.sq) { list.replaceChildren(); status.textContent = "Describe a deal or pick one."; return; }
+  const seq = ++similarSeq;
+  status.textContent = "Looking for similar deals…";
+  list.setAttribute("aria-busy", "true");
+  try {
+    const body = state.deal ? { deal_id: state.deal, limit: 5 } : { query: state.sq, limit: 5 };
+    const data = await api("POST", "/v1/deals/similar", body);
+    if (seq !== similarSeq) return;
+    const terms = state.deal ? [] : queryTerms(state.sq);
+    list.replaceChildren(...data.deals.map(d => dealCard(d, terms)));
+    status.textContent = data.deals.length
+      ? `${data.deals.length} similar deals${state.deal ? ` to ${state.deal}` : ""} (${data.took_ms} ms)`
+      : "No similar deals found.";
+  } catch (err) {
+    if (seq !== similarSeq) return;
+    list.replaceChildren(); status.textContent = "";
+    showError(error, err);
+  } finally {
+    if (seq === similarSeq) list.removeAttribute("aria-busy");
+  }
+}
+
+// ---------- packs ----------
+async function loadPacks() {
+  const box = $("#packs"), error = $("#packs-error");
+  showError(error, null);
+  $("#packs-status").textContent = "Loading packs…";
+  try {
+    const data = await api("GET", "/v1/packs");
+    $("#packs-status").textContent = data.packs.length ? "" : "No packs yet. Use “Add to pack” on a quote.";
+    box.replaceChildren(...data.packs.map(packView));
+  } catch (err) {
+    $("#packs-status").textContent = "";
+    showError(error, err);
+  }
+}
+
+function packView(pack) {
+  const list = el("ol", { "aria-label": `Stories of ${pack.name}` });
+  pack.stories.forEach((story, index) => {
+    const move = (delta) => async () => {
+      const order = pack.stories.map(s => s.story_id);
+      const [item] = order.splice(index, 1);
+      order.splice(index + delta, 0, item);
+      await api("PATCH", `/v1/packs/${pack.pack_id}`, { order });
+      loadPacks();
+    };
+    const notes = el("input", { type: "text", value: story.notes || "", "aria-label": "Notes", placeholder: "Add a note" });
+    notes.addEventListener("change", () => api("PATCH", `/v1/stories/${story.story_id}`, { notes: notes.value }).then(() => toast("Note saved")));
+    list.append(el("li", { "data-story-id": story.story_id },
+      el("strong", {}, story.title || "Untitled story"), " ",
+      story.new_since_export ? el("span", { class: "new" }, "new") : null,
+      story.quote ? el("blockquote", {}, highlighted(story.quote.text, [])) : el("p", { class: "muted" }, story.removed_note || "Quote removed"),
+      story.quote ? el("p", { class: "attribution" }, attribution(story.quote)) : null,
+      el("div", { class: "row" }, notes,
+        el("button", { type: "button", class: "link", "aria-label": "Move up", disabled: index === 0, onclick: move(-1) }, "↑"),
+        el("button", { type: "button", class: "link", "aria-label": "Move down", disabled: index === pack.stories.length - 1, onclick: move(1) }, "↓"),
+        el("button", { type: "button", class: "link", onclick: async () => { await api("DELETE", `/v1/packs/${pack.pack_id}/stories/${story.story_id}`); loadPacks(); } }, "Remove"))));
+  });
+  const exports = ["md", "html", "csv"].map(format =>
+    el("a", { href: `/v1/packs/${pack.pack_id}/export?format=${format}`, download: "" }, format.toUpperCase()));
+  return el("article", { class: "pack", "data-pack-id": pack.pack_id },
+    el("h2", {}, pack.name),
+    pack.description ? el("p", { class: "muted" }, pack.description) : null,
+    (pack.notices || []).map(n => el("p", { class: "muted" }, n)),
+    list,
+    el("p", {}, "Export: ", exports.flatMap((a, i) => i ? [" · ", a] : [a])));
+}
+
+async function openPackDialog(quote) {
+  pendingQuote = quote;
+  const choice = $("#pack-choice");
+  choice.replaceChildren(el("option", { value: "" }, "(new pack)"));
+  try {
+    const data = await api("GET", "/v1/packs");
+    for (const pack of data.packs) choice.append(el("option", { value: pack.pack_id }, pack.name));
+  } catch (err) { /* the new-pack path still works */ }
+  $("#story-title").value = quote.text.split(/(?<=[.!?])\s/)[0].slice(0, 80);
+  $("#story-notes").value = "";
+  $("#pack-dialog").showModal();
+}
+
+async function savePackDialog() {
+  const quote = pendingQuote;
+  if (!quote) return;
+  try {
+    let packId = $("#pack-choice").value;
+    if (!packId) {
+      const name = $("#pack-new").value.trim() || "My pack";
+      packId = (await api("POST", "/v1/packs", { name })).pack_id;
+    }
+    await api("POST", `/v1/packs/${packId}/stories`, {
+      quote_id: quote.quote_id, title: $("#story-title").value.trim() || null, notes: $("#story-notes").value.trim() || null,
+    });
+    toast("Added to pack");
+  } catch (err) {
+    toast(explainError(err));
+  }
+}
+
+// ---------- start ----------
+async function init() {
+  readUrl();
+  $("#q").value = state.q;
+  $("#similar-q").value = state.sq;
+  $("#search-form").addEventListener("submit", (e) => { e.preventDefault(); runSearch(true); });
+  $("#similar-form").addEventListener("submit", (e) => { e.preventDefault(); runSimilar(true); });
+  $("#similar-deal").addEventListener("change", () => { if ($("#similar-deal").value) $("#similar-q").value = ""; });
+  $("#closed-after").addEventListener("change", (e) => { state.after = e.target.value; renderFilters(); if (state.q) runSearch(true); });
+  $("#closed-before").addEventListener("change", (e) => { state.before = e.target.value; renderFilters(); if (state.q) runSearch(true); });
+  $("#clear-filters").addEventListener("click", () => { state.filters = {}; state.after = state.before = ""; renderFilters(); if (state.q) runSearch(true); });
+  $("#pack-form").addEventListener("submit", () => { if ($("#pack-dialog").returnValue !== "cancel") savePackDialog(); });
+  $("#pack-save").addEventListener("click", () => { $("#pack-dialog").returnValue = "save"; });
+  for (const link of document.querySelectorAll(".top nav a")) {
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      showView(link.dataset.view);
+      writeUrl(true);
+      if (link.dataset.view === "packs") loadPacks();
+    });
+  }
+  document.addEventListener("keydown", (e) => {
+    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      const target = state.view === "similar" ? $("#similar-q") : $("#q");
+      if (state.view === "packs") { showView("search"); writeUrl(true); }
+      target.focus();
+    }
+  });
+  window.addEventListener("popstate", () => { readUrl(); route(); });
+
+  try {
+    const [f, deals] = await Promise.all([api("GET", "/v1/facets"), api("GET", "/v1/deals")]);
+    facets = f;
+    $("#stats").textContent = `${f.deals} deals · ${f.quotes} quotes`;
+    const select = $("#similar-deal");
+    for (const d of deals.deals) {
+      select.append(el("option", { value: d.deal_id },
+        [d.deal_id, label(d.outcome), (d.competitors || []).join(", "), label(d.segment), month(d.close_date)].filter(Boolean).join(" · ")));
+    }
+  } catch (err) {
+    showError($("#search-error"), err);
+  }
+  packsEnabled = Boolean(facets && facets.features && facets.features.includes("packs"));
+  $("#nav-packs").hidden = !packsEnabled;
+  renderFilters();
+  if (window.matchMedia("(max-width: 600px)").matches && !$("#filter-count").textContent) $("#filter-panel").open = false;
+  route();
+  document.body.dataset.ready = "true";
+}
+
+function route() {
+  showView(state.view);
+  $("#q").value = state.q;
+  if (state.view === "search") { renderFilters(); if (state.q) runSearch(false); else $("#search-status").textContent = ""; }
+  if (state.view === "similar") { $("#similar-deal").value = state.deal; $("#similar-q").value = state.sq; if (state.deal || state.sq) runSimilar(false); }
+  if (state.view === "packs") loadPacks();
+}
+
+init();

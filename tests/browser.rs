@@ -1,0 +1,228 @@
+//! End-to-end: the web page served by a real HTTP server over the sample bank, driven in a real
+//! headless Chromium (Debian's chromium + chromium-driver, installed by scripts/setup-browser).
+//! It types a question, applies a competitor filter, checks the quote cards are anonymized,
+//! copies a quote, opens similar deals, follows a shared link, shows an API error, and takes
+//! the README's screenshots (into $STORYBANK_SCREENSHOTS, default target/screenshots).
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::common::webdriver::{Browser, ENTER, browser_binaries};
+use crate::common::{pii_leaks, pii_strings, sample_dir, shared};
+
+/// Serves the router on a free loopback port from a background runtime; returns the base URL.
+fn serve(bank: Arc<storybank::Storybank>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, storybank::api::router(bank)).await.unwrap();
+        });
+    });
+    format!("http://{addr}")
+}
+
+fn screenshots_dir() -> PathBuf {
+    std::env::var_os("STORYBANK_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"))
+}
+
+fn card_deals(browser: &Browser) -> Vec<String> {
+    let ids = browser.script(
+        "return [...document.querySelectorAll('#results .card')].map(c => c.dataset.dealId)",
+        json!([]),
+    );
+    ids.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+}
+
+fn page_text(browser: &Browser) -> String {
+    browser.script("return document.body.innerText", json!([])).as_str().unwrap().to_string()
+}
+
+#[test]
+fn web_page_end_to_end_in_headless_chromium() {
+    let Some((driver, chromium)) = browser_binaries() else {
+        if std::env::var_os("STORYBANK_SKIP_BROWSER").is_some() {
+            eprintln!("skipped: chromium/chromedriver not installed (STORYBANK_SKIP_BROWSER set)");
+            return;
+        }
+        panic!(
+            "chromium and chromedriver are needed for the end-to-end test: run scripts/setup-browser \
+             (the README's test command does), or set STORYBANK_SKIP_BROWSER=1 to skip it"
+        );
+    };
+    let bank = shared().bank.clone();
+    let tallyfold: HashSet<String> = bank
+        .deals()
+        .unwrap()
+        .into_iter()
+        .filter(|deal| deal.info.competitors.iter().any(|c| c == "Tallyfold"))
+        .map(|deal| deal.deal_id)
+        .collect();
+    assert!(!tallyfold.is_empty());
+    let pii = pii_strings(&sample_dir());
+    let base = serve(bank);
+    let shots = screenshots_dir();
+    let browser = Browser::start(&driver, &chromium);
+
+    // Load: facets become filter chips; nothing fails in the console.
+    browser.goto(&format!("{base}/"));
+    browser.wait_for("the page to start", "return document.body.dataset.ready === 'true'");
+    browser.wait_for(
+        "competitor chips",
+        "return document.querySelector(\"#filters .chip[data-key='competitor'][data-value='Tallyfold']\")",
+    );
+
+    // `/` focuses the search box; typing a question and Enter searches.
+    browser.script("document.activeElement.blur()", json!([]));
+    browser.press("/");
+    let focused = browser.script("return document.activeElement.id", json!([]));
+    assert_eq!(focused, "q", "`/` should focus the search box");
+    browser.type_into("#q", &format!("why do we lose to tallyfold?{ENTER}"));
+    browser.wait_for("quote cards", "return document.querySelectorAll('#results .card').length");
+    assert!(browser.url().contains("q=why+do+we+lose+to+tallyfold"), "URL: {}", browser.url());
+
+    // The competitor chip narrows the cards to that competitor's deals and lands in the URL.
+    browser.click("#filters .chip[data-key='competitor'][data-value='Tallyfold']");
+    browser.wait_for(
+        "filtered cards",
+        "return location.search.includes('competitor=Tallyfold') && \
+         !document.querySelector('#results').hasAttribute('aria-busy') && \
+         document.querySelectorAll('#results .card').length",
+    );
+    let deals = card_deals(&browser);
+    assert!(!deals.is_empty());
+    assert!(deals.iter().all(|d| tallyfold.contains(d)), "{deals:?} not all vs Tallyfold");
+    let pressed = browser.script(
+        "return document.querySelector(\"#filters .chip[data-value='Tallyfold']\").getAttribute('aria-pressed')",
+        json!([]),
+    );
+    assert_eq!(pressed, "true");
+
+    // Cards are anonymized, carry attribution and highlight the query's words.
+    let text = page_text(&browser);
+    assert!(pii_leaks(&text, &pii).is_empty(), "PII on the page: {:?}", pii_leaks(&text, &pii));
+    let first = browser.script(
+        "const c = document.querySelector('#results .card'); return {text: c.querySelector('blockquote').innerText, \
+         attribution: c.querySelector('.attribution').innerText, marks: document.querySelectorAll('#results mark').length}",
+        json!([]),
+    );
+    assert!(first["attribution"].as_str().unwrap().contains("Tallyfold"), "{first}");
+    assert!(first["marks"].as_u64().unwrap() > 0, "no highlighted words: {first}");
+    browser.screenshot(&shots.join("search-desktop.png"));
+
+    // The interviewer question is there on demand.
+    let has_question = browser.script(
+        "return [...document.querySelectorAll('#results .card details summary')].length",
+        json!([]),
+    );
+    assert!(has_question.as_u64().unwrap() > 0, "no card shows its interviewer question");
+
+    // Copy puts the quote and its attribution line on the clipboard.
+    browser.grant("clipboard-read");
+    browser.grant("clipboard-write");
+    browser.click("#results .card .copy");
+    browser.wait_for(
+        "copied state",
+        "return document.querySelector('#results .card .copy').dataset.copied",
+    );
+    let clipboard =
+        browser.script_async("const done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERR ' + e))");
+    let clipboard = clipboard.as_str().unwrap();
+    let quote = first["text"].as_str().unwrap();
+    assert!(
+        clipboard.contains(quote.trim_matches(['\u{201C}', '\u{201D}'])),
+        "clipboard: {clipboard}"
+    );
+    assert!(
+        clipboard.contains("Tallyfold") && clipboard.contains("(deal "),
+        "clipboard: {clipboard}"
+    );
+
+    // "More like this deal" opens the similar-deals view for that deal.
+    let source_deal = card_deals(&browser)[0].clone();
+    browser.click("#results .card .more");
+    browser.wait_for(
+        "similar deals",
+        "return document.querySelectorAll('#similar-results .deal').length",
+    );
+    let similar = browser.script(
+        "return [...document.querySelectorAll('#similar-results .deal')].map(d => ({id: d.dataset.dealId, \
+         why: d.querySelectorAll('.why li').length, quotes: d.querySelectorAll('.card').length}))",
+        json!([]),
+    );
+    let similar = similar.as_array().unwrap();
+    assert!(similar.iter().all(|d| d["id"] != json!(source_deal)), "the deal itself is listed");
+    assert!(similar.iter().any(|d| d["why"].as_u64().unwrap() > 0), "no `why` shown: {similar:?}");
+    assert!(similar.iter().all(|d| d["quotes"].as_u64().unwrap() > 0), "deals without quotes");
+    assert!(browser.url().contains(&format!("deal={source_deal}")));
+    let text = page_text(&browser);
+    assert!(pii_leaks(&text, &pii).is_empty(), "PII on the page: {:?}", pii_leaks(&text, &pii));
+    browser.screenshot(&shots.join("similar-desktop.png"));
+
+    // A shared link reproduces the search; API errors are shown with their code.
+    browser.goto(&format!("{base}/?q=onboarding+took+too+long&outcome=lost"));
+    browser
+        .wait_for("shared-link cards", "return document.querySelectorAll('#results .card').length");
+    let outcomes = browser.script(
+        "return [...document.querySelectorAll('#results .card .badge')].map(b => b.className)",
+        json!([]),
+    );
+    assert!(
+        outcomes.as_array().unwrap().iter().all(|c| c.as_str().unwrap().contains("lost")),
+        "{outcomes}"
+    );
+    browser.goto(&format!("{base}/?q=pricing&after=2030-01-01&before=2020-01-01"));
+    let error = browser.wait_for(
+        "an error message",
+        "const e = document.querySelector('#search-error'); return !e.hidden && e.innerText",
+    );
+    assert!(error.as_str().unwrap().contains("invalid_request"), "{error}");
+    browser.goto(&format!("{base}/?q=zzqx+vvkj+wwpt&outcome=no_decision&segment=enterprise"));
+    browser.wait_for(
+        "a finished search",
+        "return document.querySelector('#search-status').innerText.length > 0 && \
+         !document.querySelector('#results').hasAttribute('aria-busy')",
+    );
+
+    // Phone width: nothing overflows sideways; screenshots of both views.
+    browser.resize(390, 844);
+    browser.goto(&format!("{base}/?q=security+review&competitor=Tallyfold"));
+    browser.wait_for("phone cards", "return document.querySelectorAll('#results .card').length");
+    let overflow = browser.script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        json!([]),
+    );
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "page scrolls sideways at phone width by {overflow}px"
+    );
+    browser.screenshot(&shots.join("search-phone.png"));
+    browser.goto(&format!(
+        "{base}/?view=similar&sq=enterprise+healthcare+buyer+worried+about+security"
+    ));
+    browser.wait_for(
+        "phone similar deals",
+        "return document.querySelectorAll('#similar-results .deal').length",
+    );
+    browser.screenshot(&shots.join("similar-phone.png"));
+
+    let errors: Vec<String> = browser
+        .console_errors()
+        .into_iter()
+        // The deliberate bad-date request above answers 400; the browser logs that as SEVERE.
+        .filter(|message| !message.contains("400 (Bad Request)"))
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
