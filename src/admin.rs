@@ -47,6 +47,9 @@ pub struct ForgetReport {
     pub quotes: Vec<String>,
     /// Deals whose raw transcript was dropped because it contains the person.
     pub raw_transcripts: Vec<String>,
+    /// Saved stories removed with their quotes (and taken out of their packs, with a notice).
+    #[serde(default)]
+    pub stories: Vec<String>,
 }
 
 /// Removes from a deal every quote spoken by, or naming, a person; drops the raw transcript when
@@ -127,11 +130,21 @@ impl Storybank {
         let mut forgotten = Forgotten::read(self.index_dir())?;
         forgotten.deals.insert(deal_id.to_string());
         forgotten.write(self.index_dir())?;
-        tracing::info!(deal_id, quotes = record.quotes.len(), "deal forgotten");
+        drop(catalog);
+        let stories = self
+            .packs
+            .drop_stories(&|story| story.deal_id == deal_id, "deal erased with forget")?;
+        tracing::info!(
+            deal_id,
+            quotes = record.quotes.len(),
+            stories = stories.len(),
+            "deal forgotten"
+        );
         Ok(ForgetReport {
             deals: vec![deal_id.to_string()],
             quotes: record.quotes.iter().map(|q| q.quote_id.clone()).collect(),
             raw_transcripts: vec![deal_id.to_string()],
+            stories,
         })
     }
 
@@ -176,6 +189,12 @@ impl Storybank {
         let mut forgotten = Forgotten::read(self.index_dir())?;
         forgotten.people.insert(name.trim().to_string());
         forgotten.write(self.index_dir())?;
+        drop(catalog);
+        let removed = report.quotes.clone();
+        report.stories = self.packs.drop_stories(
+            &|story| removed.contains(&story.quote_id),
+            "quote erased with forget --person",
+        )?;
         tracing::info!(
             quotes = report.quotes.len(),
             deals = report.raw_transcripts.len(),

@@ -95,8 +95,12 @@ pub struct Storybank {
     pub(crate) embedder: Embedder,
     pub(crate) records: RecordStore,
     pub(crate) catalog: RwLock<Catalog>,
+    /// Stories and packs.
+    pub(crate) packs: crate::packs::PackStore,
     /// The cross-encoder, loaded on the first request that asks for reranking.
     reranker: std::sync::OnceLock<std::sync::Arc<crate::search::rerank::Reranker>>,
+    /// The theme tagger (taxonomy + embedded prototypes), built on first use.
+    theme_tagger: std::sync::OnceLock<std::sync::Arc<crate::themes::ThemeTagger>>,
     /// The PII tagger, loaded on first ingest (serving does not need it).
     pii_tagger: std::sync::OnceLock<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>>,
 }
@@ -174,8 +178,10 @@ impl Storybank {
             embedder,
             records,
             catalog: RwLock::new(catalog),
+            packs: crate::packs::PackStore::new(index_dir),
             pii_tagger: std::sync::OnceLock::new(),
             reranker: std::sync::OnceLock::new(),
+            theme_tagger: std::sync::OnceLock::new(),
         })
     }
 
@@ -190,6 +196,43 @@ impl Storybank {
         let loaded =
             std::sync::Arc::new(crate::search::rerank::Reranker::load(&self.settings.model)?);
         Ok(self.reranker.get_or_init(|| loaded).clone())
+    }
+
+    /// The theme tagger of this index's taxonomy, built once.
+    pub fn theme_tagger(&self) -> Result<std::sync::Arc<crate::themes::ThemeTagger>> {
+        if let Some(loaded) = self.theme_tagger.get() {
+            return Ok(loaded.clone());
+        }
+        let taxonomy = crate::themes::Taxonomy::for_index(&self.settings.index_dir)?;
+        let examples = crate::themes::ThemeTagger::examples(&taxonomy);
+        let inputs: Vec<&str> = examples.iter().map(String::as_str).collect();
+        let vectors =
+            if inputs.is_empty() { vec![] } else { self.embedder.embed_passages(&inputs)? };
+        let tagger = std::sync::Arc::new(crate::themes::ThemeTagger::new(taxonomy, vectors));
+        Ok(self.theme_tagger.get_or_init(|| tagger).clone())
+    }
+
+    /// Tags every quote with themes and polarity from its vector, then applies the users'
+    /// corrections (which always win).
+    fn tag_themes<'a>(
+        &self,
+        records: impl Iterator<Item = (&'a mut DealRecord, &'a DealVectors)>,
+        aliases: &Aliases,
+    ) -> Result<()> {
+        let tagger = self.theme_tagger()?;
+        let corrections = crate::themes::Corrections::read(&self.settings.index_dir)?;
+        for (record, rows) in records {
+            let vectors: HashMap<&str, &[f32]> =
+                rows.iter().map(|(id, vector)| (id.as_str(), vector.as_slice())).collect();
+            for quote in &mut record.quotes {
+                let Some(vector) = vectors.get(quote.quote_id.as_str()) else { continue };
+                let tags = tagger.tag(&quote.text, quote.context.as_deref(), vector, aliases);
+                quote.themes = tags.themes;
+                quote.polarity = Some(tags.polarity);
+                corrections.apply(&quote.quote_id, &mut quote.themes, &mut quote.polarity);
+            }
+        }
+        Ok(())
     }
 
     /// The PII tagger, loaded once when enabled in the settings.
@@ -372,6 +415,7 @@ impl Storybank {
         let embed_started = Instant::now();
         let vectors = self.embed_records(&built, &mut report, progress)?;
         report.embed_ms = embed_started.elapsed().as_millis() as u64;
+        self.tag_themes(built.iter_mut().map(|(record, _)| record).zip(&vectors), &aliases)?;
 
         let mut catalog =
             self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
@@ -450,6 +494,12 @@ impl Storybank {
             deals.into_values().map(|record| (record, PrivateRecord::default())).collect();
         let mut report = IngestReport::default();
         let vectors = self.embed_records(&built, &mut report, progress)?;
+        let mut built = built;
+        let aliases = self.read()?.aliases.clone();
+        self.tag_themes(built.iter_mut().map(|(record, _)| record).zip(&vectors), &aliases)?;
+        for (record, _) in &built {
+            self.records.put_public(record)?;
+        }
         let mut catalog =
             self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
         catalog.keyword.clear()?;

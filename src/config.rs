@@ -34,6 +34,10 @@ pub struct Settings {
     pub chunk_words: usize,
     /// Runs the local PII tagger during ingest (names, cities, addresses nobody listed).
     pub pii_tagger: bool,
+    /// Below this many deals, answers and evidence say the sample is too small to generalise.
+    pub min_deals: usize,
+    /// Optional OpenAI-compatible generator for cited summaries (off when `None`).
+    pub generator: Option<crate::insights::generator::GeneratorConfig>,
 }
 
 /// Finds the models folder: `./.models`, else `.models` at the repository root when the binary
@@ -70,6 +74,8 @@ impl Settings {
             embed_cache: None,
             chunk_words: crate::ingest::ChunkLimits::default().target_words,
             pii_tagger: true,
+            min_deals: crate::insights::DEFAULT_MIN_DEALS,
+            generator: None,
         }
     }
 

@@ -15,6 +15,12 @@ pub enum Code {
     InvalidRequest,
     /// No deal with the given id.
     DealNotFound,
+    /// No quote with the given id.
+    QuoteNotFound,
+    /// No pack or story with the given id.
+    PackNotFound,
+    /// No competitor with that name or alias.
+    CompetitorNotFound,
     /// The index folder holds no storybank index.
     IndexMissing,
     /// The index was built with another model, dimension or format.
@@ -23,6 +29,8 @@ pub enum Code {
     ModelUnavailable,
     /// An input file could not be parsed.
     InvalidInput,
+    /// The configured summary generator failed.
+    GeneratorUnavailable,
     /// Anything else; details are logged, never returned.
     Internal,
 }
@@ -33,10 +41,14 @@ impl Code {
         match self {
             Code::InvalidRequest => "invalid_request",
             Code::DealNotFound => "deal_not_found",
+            Code::QuoteNotFound => "quote_not_found",
+            Code::PackNotFound => "pack_not_found",
+            Code::CompetitorNotFound => "competitor_not_found",
             Code::IndexMissing => "index_missing",
             Code::IndexIncompatible => "index_incompatible",
             Code::ModelUnavailable => "model_unavailable",
             Code::InvalidInput => "invalid_input",
+            Code::GeneratorUnavailable => "generator_unavailable",
             Code::Internal => "internal",
         }
     }
@@ -45,8 +57,12 @@ impl Code {
     pub fn http_status(self) -> u16 {
         match self {
             Code::InvalidRequest | Code::InvalidInput => 400,
-            Code::DealNotFound => 404,
+            Code::DealNotFound
+            | Code::QuoteNotFound
+            | Code::PackNotFound
+            | Code::CompetitorNotFound => 404,
             Code::IndexMissing | Code::IndexIncompatible | Code::ModelUnavailable => 503,
+            Code::GeneratorUnavailable => 502,
             Code::Internal => 500,
         }
     }
@@ -61,6 +77,15 @@ pub enum Error {
     /// The deal id is unknown.
     #[error("deal {0} not found")]
     DealNotFound(String),
+    /// The quote id is unknown.
+    #[error("quote {0} not found")]
+    QuoteNotFound(String),
+    /// The pack or story id is unknown.
+    #[error("{0} not found")]
+    PackNotFound(String),
+    /// The competitor is unknown.
+    #[error("competitor `{0}` not found (no deal names it under any alias)")]
+    CompetitorNotFound(String),
     /// No index at the path.
     #[error("no storybank index at {}: run `storybank ingest <DIR> --index {}` first", path.display(), path.display())]
     IndexMissing {
@@ -75,6 +100,9 @@ pub enum Error {
         /// What differs.
         reason: String,
     },
+    /// The configured summary generator could not be reached or answered badly.
+    #[error("summary generator unavailable: {0}")]
+    GeneratorUnavailable(String),
     /// The embedding model could not be loaded or run.
     #[error("embedding model unavailable: {0}")]
     ModelUnavailable(String),
@@ -111,9 +139,13 @@ impl Error {
         match self {
             Error::InvalidRequest(_) => Code::InvalidRequest,
             Error::DealNotFound(_) => Code::DealNotFound,
+            Error::QuoteNotFound(_) => Code::QuoteNotFound,
+            Error::PackNotFound(_) => Code::PackNotFound,
+            Error::CompetitorNotFound(_) => Code::CompetitorNotFound,
             Error::IndexMissing { .. } => Code::IndexMissing,
             Error::IndexIncompatible { .. } => Code::IndexIncompatible,
             Error::ModelUnavailable(_) => Code::ModelUnavailable,
+            Error::GeneratorUnavailable(_) => Code::GeneratorUnavailable,
             Error::Parse { .. } => Code::InvalidInput,
             Error::Io { .. } | Error::Tantivy(_) | Error::Internal(_) => Code::Internal,
         }

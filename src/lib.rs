@@ -22,9 +22,12 @@ pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod ingest;
+pub mod insights;
 pub mod model;
+pub mod packs;
 pub mod search;
 pub mod store;
+pub mod themes;
 
 pub use app::{IngestReport, Storybank};
 pub use config::Settings;

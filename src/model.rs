@@ -345,6 +345,8 @@ pub struct Filters {
     pub win_reason: Option<OneOrMany>,
     /// Deal size band.
     pub size_band: Option<OneOrMany>,
+    /// Quote theme ids (`pricing`, `security`...): quotes tagged with any of them.
+    pub theme: Option<OneOrMany>,
     /// Closed on or after this date.
     #[schema(value_type = Option<String>, format = Date)]
     pub closed_after: Option<Day>,

@@ -150,6 +150,15 @@ fn web_page_end_to_end_in_headless_chromium() {
         "clipboard: {clipboard}"
     );
 
+    // "Add to pack" on the card saves it as a story in a new pack, with a note.
+    browser.click("#results .card .add-pack");
+    browser.wait_for("the pack dialog", "return document.querySelector('#pack-dialog').open");
+    browser.type_into("#pack-new", "Tallyfold objections");
+    browser.type_into("#story-notes", "Use in week-2 coaching");
+    browser.click("#pack-save");
+    let pack_id = browser.wait_for("the story saved", "return document.body.dataset.lastPack");
+    let pack_id = pack_id.as_str().unwrap().to_string();
+
     // "More like this deal" opens the similar-deals view for that deal.
     let source_deal = card_deals(&browser)[0].clone();
     browser.click("#results .card .more");
@@ -170,6 +179,63 @@ fn web_page_end_to_end_in_headless_chromium() {
     let text = page_text(&browser);
     assert!(pii_leaks(&text, &pii).is_empty(), "PII on the page: {:?}", pii_leaks(&text, &pii));
     browser.screenshot(&shots.join("similar-desktop.png"));
+
+    // The packs view lists the pack with the story, its note and export links.
+    browser.goto(&format!("{base}/?view=packs"));
+    browser.wait_for(
+        "the pack",
+        &format!("return document.querySelectorAll(\".pack[data-pack-id='{pack_id}'] li\").length"),
+    );
+    let pack_view = browser.script(
+        &format!(
+            "const p = document.querySelector(\".pack[data-pack-id='{pack_id}']\"); \
+                  return {{text: p.innerText, note: p.querySelector('input').value, \
+                  exports: p.querySelectorAll('a[href*=export]').length}}"
+        ),
+        json!([]),
+    );
+    assert!(pack_view["text"].as_str().unwrap().contains("Tallyfold objections"), "{pack_view}");
+    assert_eq!(pack_view["note"], "Use in week-2 coaching");
+    assert_eq!(pack_view["exports"], 3);
+    browser.screenshot(&shots.join("packs-desktop.png"));
+
+    // Exported HTML pages render in the browser with the expected quotes.
+    browser.goto(&format!("{base}/v1/packs/{pack_id}/export?format=html&preview=true"));
+    let text = browser.wait_for(
+        "the pack page",
+        "return document.querySelector('h1') && document.body.innerText",
+    );
+    assert!(text.as_str().unwrap().contains("Tallyfold objections"));
+    let words: String = quote.trim_matches(['\u{201C}', '\u{201D}']).chars().take(60).collect();
+    assert!(text.as_str().unwrap().contains(words.trim()), "pack page misses its quote");
+    let evidence = shared().bank.evidence("Tallyfold").unwrap();
+    browser.goto(&format!("{base}/v1/competitors/tally%20fold/evidence?format=html"));
+    let text = browser.wait_for(
+        "the evidence page",
+        "return document.querySelector('h1') && document.body.innerText",
+    );
+    let text = text.as_str().unwrap();
+    assert!(text.contains("Battlecard evidence: Tallyfold"));
+    for quote in evidence.newest_quotes.iter().take(2) {
+        let words: String = quote.text.chars().take(60).collect();
+        assert!(text.contains(words.trim()), "evidence page misses a quote");
+    }
+    assert!(pii_leaks(text, &pii).is_empty());
+    let month = evidence.deals[0].close_date.unwrap().to_string()[..7].to_string();
+    let digest = shared().bank.digest(&month).unwrap();
+    browser.goto(&format!("{base}/v1/digest?month={month}&format=html"));
+    let text = browser.wait_for(
+        "the digest page",
+        "return document.querySelector('h1') && document.body.innerText",
+    );
+    let text = text.as_str().unwrap();
+    assert!(text.contains(&format!("Win/loss digest: {month}")));
+    for theme in digest.top_loss_themes.iter().chain(&digest.top_win_themes) {
+        let words: String = theme.examples[0].text.chars().take(60).collect();
+        assert!(text.contains(words.trim()), "digest page misses a quote");
+    }
+    assert!(pii_leaks(text, &pii).is_empty());
+    browser.goto(&format!("{base}/"));
 
     // A shared link reproduces the search; API errors are shown with their code.
     browser.goto(&format!("{base}/?q=onboarding+took+too+long&outcome=lost"));

@@ -6,6 +6,7 @@ mod common;
 mod admin;
 mod anonymize;
 mod api;
+mod bank;
 mod browser;
 mod cli;
 mod ingest;

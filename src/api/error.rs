@@ -54,6 +54,10 @@ impl From<Error> for ApiError {
                 }
                 _ => "internal error".to_string(),
             };
+            if code == Code::GeneratorUnavailable {
+                // The user's own endpoint: say what failed.
+                return ApiError { status, code: code.name(), message: err.to_string() };
+            }
             return ApiError { status, code: code.name(), message };
         }
         ApiError { status, code: code.name(), message: err.to_string() }
@@ -75,6 +79,18 @@ impl From<JsonRejection> for ApiError {
             status,
             Code::InvalidRequest.name(),
             format!("invalid request body: {detail}"),
+        )
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        let detail = rejection.body_text();
+        let detail = detail.strip_prefix("Failed to deserialize query string: ").unwrap_or(&detail);
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidRequest.name(),
+            format!("invalid query string: {detail}"),
         )
     }
 }

@@ -2,6 +2,7 @@
 //! the generated OpenAPI document. Handlers only parse, call [`Storybank`] on a blocking thread
 //! and shape the answer.
 
+pub mod bank;
 pub mod error;
 mod web;
 
@@ -13,6 +14,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bank as b;
 use serde::{Deserialize, Serialize};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -118,7 +120,34 @@ async fn healthz(State(bank): State<Arc<Storybank>>) -> Result<Json<Health>, Api
 #[derive(OpenApi)]
 #[openapi(
     info(title = "storybank", description = "Anonymized, searchable win/loss buyer quotes."),
-    paths(search, similar, get_deal, list_deals, facets, healthz),
+    paths(
+        search,
+        similar,
+        get_deal,
+        list_deals,
+        facets,
+        healthz,
+        b::themes,
+        b::correct_themes,
+        b::win_rates,
+        b::evidence,
+        b::ask,
+        b::digest,
+        b::list_packs,
+        b::create_pack,
+        b::get_pack,
+        b::update_pack,
+        b::delete_pack,
+        b::add_story_to_pack,
+        b::remove_story_from_pack,
+        b::refresh_pack,
+        b::export_pack,
+        b::list_stories,
+        b::create_story,
+        b::get_story,
+        b::update_story,
+        b::delete_story
+    ),
     components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
@@ -152,6 +181,41 @@ pub fn router(bank: Arc<Storybank>) -> Router {
         .route("/v1/deals", get(list_deals).fallback(method_not_allowed))
         .route("/v1/deals/{deal_id}", get(get_deal).fallback(method_not_allowed))
         .route("/v1/facets", get(facets).fallback(method_not_allowed))
+        .route("/v1/themes", get(b::themes).fallback(method_not_allowed))
+        .route("/v1/quotes/{quote_id}/themes", post(b::correct_themes).fallback(method_not_allowed))
+        .route("/v1/analytics/win-rates", get(b::win_rates).fallback(method_not_allowed))
+        .route("/v1/competitors/{name}/evidence", get(b::evidence).fallback(method_not_allowed))
+        .route("/v1/ask", post(b::ask).fallback(method_not_allowed))
+        .route("/v1/digest", get(b::digest).fallback(method_not_allowed))
+        .route("/v1/packs", get(b::list_packs).post(b::create_pack).fallback(method_not_allowed))
+        .route(
+            "/v1/packs/{pack_id}",
+            get(b::get_pack)
+                .patch(b::update_pack)
+                .delete(b::delete_pack)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/packs/{pack_id}/stories",
+            post(b::add_story_to_pack).fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/packs/{pack_id}/stories/{story_id}",
+            axum::routing::delete(b::remove_story_from_pack).fallback(method_not_allowed),
+        )
+        .route("/v1/packs/{pack_id}/refresh", post(b::refresh_pack).fallback(method_not_allowed))
+        .route("/v1/packs/{pack_id}/export", get(b::export_pack).fallback(method_not_allowed))
+        .route(
+            "/v1/stories",
+            get(b::list_stories).post(b::create_story).fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/stories/{story_id}",
+            get(b::get_story)
+                .patch(b::update_story)
+                .delete(b::delete_story)
+                .fallback(method_not_allowed),
+        )
         .route("/healthz", get(healthz).fallback(method_not_allowed))
         .route("/openapi.json", get(openapi))
         .merge(web::routes())

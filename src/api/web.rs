@@ -36,4 +36,6 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/assets/icon.svg", get(|| async { asset("image/svg+xml", ICON_SVG) }))
+        // Browsers ask for it on every page, exports included.
+        .route("/favicon.ico", get(|| async { asset("image/svg+xml", ICON_SVG) }))
 }

@@ -14,6 +14,8 @@ use crate::search::similar::SimilarRequest;
 use crate::search::{Mode, SearchRequest};
 use crate::{Storybank, api};
 
+mod bank;
+
 /// storybank: a self-hosted win/loss story bank of anonymized buyer quotes.
 #[derive(Debug, Parser)]
 #[command(name = "storybank", version, about)]
@@ -39,6 +41,16 @@ pub struct Cli {
     /// Inference threads.
     #[arg(long, global = true, env = "STORYBANK_THREADS")]
     pub threads: Option<usize>,
+    /// Below this many deals, answers say the sample is too small to generalise.
+    #[arg(long, global = true, env = "STORYBANK_MIN_DEALS")]
+    pub min_deals: Option<usize>,
+    /// OpenAI-compatible endpoint for optional cited summaries in `ask` (e.g.
+    /// http://127.0.0.1:8080/v1); off when unset. Token: STORYBANK_GENERATOR_API_KEY.
+    #[arg(long, global = true, env = "STORYBANK_GENERATOR_URL")]
+    pub generator_url: Option<String>,
+    /// Model name sent to the generator.
+    #[arg(long, global = true, env = "STORYBANK_GENERATOR_MODEL", default_value = "default")]
+    pub generator_model: String,
     /// Log format on stderr.
     #[arg(long, global = true, env = "STORYBANK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -58,7 +70,6 @@ pub enum LogFormat {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per process")]
 pub enum Command {
     /// Ingest a corpus folder: deals.csv, transcripts/, optional competitors.toml.
     Ingest {
@@ -128,6 +139,83 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the theme taxonomy with usage counts.
+    Themes {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Correct a quote's themes and/or polarity (sticks across re-ingest and reindex).
+    Tag {
+        /// Quote id.
+        quote_id: String,
+        /// Theme ids, comma-separated (replaces the tagger's).
+        #[arg(long, value_delimiter = ',')]
+        themes: Option<Vec<String>>,
+        /// praise, criticism or neutral.
+        #[arg(long)]
+        polarity: Option<String>,
+    },
+    /// Win rates split by competitor, segment, industry, persona, size_band, lead_source or region.
+    WinRates {
+        /// The dimension.
+        #[arg(long, default_value = "competitor")]
+        by: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Battlecard evidence for a competitor (Markdown, HTML or JSON).
+    Evidence {
+        /// Competitor name or alias.
+        competitor: String,
+        /// md, html or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Answer a question with themes, honest counts and buyer quotes (nothing invented).
+    Ask {
+        /// The question.
+        question: String,
+        /// Also ask the configured generator for a cited summary.
+        #[arg(long)]
+        summarize: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The one-page monthly digest (Markdown or HTML).
+    Digest {
+        /// Month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// md, html or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Stories and packs: create, add, reorder, export.
+    #[command(subcommand)]
+    Pack(bank::PackCommand),
+    /// Score the theme tagger against a corpus's labelled themes.jsonl (per theme, polarity).
+    EvalThemes {
+        /// The corpus folder (deals.csv, transcripts/, themes.jsonl).
+        corpus: PathBuf,
+        /// Use the existing --index instead of ingesting the corpus into a temporary one.
+        #[arg(long)]
+        use_index: bool,
+        /// Also print micro-F1 over a grid of thresholds (calibration).
+        #[arg(long)]
+        sweep: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score retrieval on a labelled corpus (queries.jsonl), per mode, as eval/FORMAT.md says.
     Eval {
         /// The corpus folder.
@@ -170,6 +258,9 @@ pub struct SearchArgs {
     /// Win reason.
     #[arg(long)]
     pub win_reason: Vec<String>,
+    /// Quote theme (pricing, implementation, security, ...; repeatable).
+    #[arg(long)]
+    pub theme: Vec<String>,
     /// Closed on or after (YYYY-MM-DD).
     #[arg(long)]
     pub after: Option<String>,
@@ -235,6 +326,16 @@ impl Cli {
             settings.chunk_words = usize::from(words);
         }
         settings.embedder = EmbedderKind::Onnx;
+        if let Some(min) = self.min_deals {
+            settings.min_deals = min;
+        }
+        settings.generator =
+            self.generator_url.as_ref().map(|url| crate::insights::generator::GeneratorConfig {
+                url: url.clone(),
+                model: self.generator_model.clone(),
+                api_key: std::env::var("STORYBANK_GENERATOR_API_KEY").ok(),
+                timeout: std::time::Duration::from_secs(60),
+            });
         settings
     }
 }
@@ -273,6 +374,24 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Serve { addr } => serve(&settings, &addr),
         Command::Eval { corpus, use_index, json } => eval(&settings, &corpus, use_index, json),
+        Command::Themes { json } => bank::themes(&settings, json),
+        Command::Tag { quote_id, themes, polarity } => {
+            bank::tag(&settings, &quote_id, themes, polarity)
+        }
+        Command::WinRates { by, json } => bank::win_rates(&settings, &by, json),
+        Command::Evidence { competitor, format, out } => {
+            bank::evidence(&settings, &competitor, &format, out.as_ref())
+        }
+        Command::Ask { question, summarize, json } => {
+            bank::ask(&settings, question, summarize, json)
+        }
+        Command::Digest { month, format, out } => {
+            bank::digest(&settings, &month, &format, out.as_ref())
+        }
+        Command::Pack(command) => bank::pack(&settings, command),
+        Command::EvalThemes { corpus, use_index, sweep, json } => {
+            eval_themes(&settings, &corpus, use_index, sweep, json)
+        }
         Command::AnonymizeEval { corpus, presidio, json } => {
             anonymize_eval(&settings, &corpus, &presidio, json)
         }
@@ -474,6 +593,51 @@ fn anonymize_eval(
     Ok(0)
 }
 
+fn eval_themes(
+    settings: &Settings,
+    corpus: &std::path::Path,
+    use_index: bool,
+    sweep: bool,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let temp = tempfile::tempdir().context("creating a temporary index")?;
+    let bank = if use_index {
+        Storybank::open_existing(settings)?
+    } else {
+        let mut temp_settings = settings.clone();
+        temp_settings.index_dir = temp.path().to_path_buf();
+        let bank = Storybank::open(&temp_settings)?;
+        bank.ingest_dir(corpus, &|_, _| {})?;
+        bank
+    };
+    let labels = corpus.join("themes.jsonl");
+    let params = crate::themes::ThemeParams::default();
+    let report = crate::eval::themes::agreement(&bank, &labels, params)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_markdown());
+    }
+    if sweep {
+        println!(
+            "\n| min_score | margin | cue_bonus | micro P | micro R | micro F1 |\n|---|---|---|---|---|---|"
+        );
+        for min_score in [0.56, 0.58, 0.60, 0.62, 0.64, 0.66, 0.68] {
+            for margin in [0.02, 0.04, 0.06, 0.08] {
+                for cue_bonus in [0.0, 0.03, 0.06, 0.09] {
+                    let params = crate::themes::ThemeParams { min_score, margin, cue_bonus };
+                    let r = crate::eval::themes::agreement(&bank, &labels, params)?;
+                    println!(
+                        "| {min_score} | {margin} | {cue_bonus} | {:.3} | {:.3} | {:.3} |",
+                        r.micro.precision, r.micro.recall, r.micro.f1
+                    );
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
 fn eval(
     settings: &Settings,
     corpus: &std::path::Path,
@@ -515,6 +679,7 @@ fn search(settings: &Settings, args: SearchArgs) -> anyhow::Result<u8> {
         loss_reason: list(&args.loss_reason),
         win_reason: list(&args.win_reason),
         size_band: None,
+        theme: list(&args.theme),
         closed_after: day(&args.after, "after")?,
         closed_before: day(&args.before, "before")?,
     };

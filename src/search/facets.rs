@@ -151,7 +151,7 @@ impl Catalog {
             theme,
         ] = fields.map(ranked);
         Facets {
-            features: vec![],
+            features: vec!["themes".into(), "packs".into(), "ask".into(), "evidence".into()],
             deals: self.deals.len(),
             quotes: self.quotes.len(),
             competitors,

@@ -19,6 +19,15 @@ fn matches_any(wanted: &Option<OneOrMany>, actual: Option<&str>) -> bool {
     wanted.values().iter().any(|value| normalize_value(value) == actual)
 }
 
+/// True when no theme is asked for, or the quote has one of the asked themes.
+pub fn quote_has_theme(wanted: &Option<OneOrMany>, themes: &[String]) -> bool {
+    let Some(wanted) = wanted else { return true };
+    wanted.values().iter().any(|value| {
+        let value = normalize_value(value);
+        themes.iter().any(|theme| normalize_value(theme) == value)
+    })
+}
+
 /// Returns the deals a filter allows, or `None` when the filter is empty (all deals).
 pub fn allowed_deals(
     filters: &Filters,
@@ -57,6 +66,9 @@ pub fn allowed_deals(
                 && matches_any(&filters.loss_reason, info.loss_reason.as_deref())
                 && matches_any(&filters.win_reason, info.win_reason.as_deref())
                 && matches_any(&filters.size_band, info.size_band.as_deref())
+                && filters.theme.as_ref().is_none_or(|_| {
+                    deal.quotes.iter().any(|quote| quote_has_theme(&filters.theme, &quote.themes))
+                })
                 && filters
                     .closed_after
                     .is_none_or(|after| info.close_date.is_some_and(|date| date >= after))

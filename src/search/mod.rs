@@ -53,7 +53,7 @@ pub enum Mode {
 }
 
 /// `POST /v1/search` request.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     /// The question or keywords.
@@ -112,6 +112,19 @@ pub struct Catalog {
     pub guard: PiiGuard,
 }
 
+/// The outcome a question asks about: "why do we lose..." -> lost, "how did we win..." -> won.
+pub fn outcome_in(query: &str) -> Option<crate::model::Outcome> {
+    let lower = query.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| crate::anonymize::contains_word(&lower, w));
+    if has(&["lose", "lost", "losing", "loss", "losses"]) {
+        Some(crate::model::Outcome::Lost)
+    } else if has(&["win", "won", "winning", "wins", "beat"]) {
+        Some(crate::model::Outcome::Won)
+    } else {
+        None
+    }
+}
+
 /// Checks a limit against the contract.
 pub fn validate_limit(limit: Option<usize>, default: usize) -> Result<usize> {
     match limit.unwrap_or(default) {
@@ -168,19 +181,7 @@ impl Catalog {
             })
             .map(|(code, _, _)| *code)
             .collect();
-        let outcome = if ["lose", "lost", "losing", "loss", "losses"]
-            .iter()
-            .any(|w| crate::anonymize::contains_word(&lower, w))
-        {
-            Some(crate::model::Outcome::Lost)
-        } else if ["win", "won", "winning", "wins", "beat"]
-            .iter()
-            .any(|w| crate::anonymize::contains_word(&lower, w))
-        {
-            Some(crate::model::Outcome::Won)
-        } else {
-            None
-        };
+        let outcome = outcome_in(query);
         if competitors.is_empty() && reasons.is_empty() && outcome.is_none() {
             return;
         }
@@ -268,7 +269,12 @@ impl Catalog {
             return Ok(vec![]);
         }
         let expanded = self.expand_query(query);
-        let depth = (limit * 5).max(MIN_CANDIDATES);
+        let mut depth = (limit * 5).max(MIN_CANDIDATES);
+        if request.filters.theme.is_some() {
+            // Themes are per quote: rank every quote of the allowed deals, then keep the tagged
+            // ones (exact, like a filter inside retrieval).
+            depth = depth.max(self.quotes.len());
+        }
 
         let keyword_hits = if mode == Mode::Semantic {
             vec![]
@@ -305,6 +311,7 @@ impl Catalog {
                 let (deal, quote) = self.quote(&item.id)?;
                 Some((item, deal, quote))
             })
+            .filter(|(_, _, quote)| filter::quote_has_theme(&request.filters.theme, &quote.themes))
             .collect();
         if let (true, Some(reranker)) = (request.rerank, reranker) {
             let _span = tracing::debug_span!("search.rerank").entered();

@@ -170,6 +170,11 @@ impl RecordStore {
         write_atomic(&self.deal_path(&record.deal_id), &serde_json::to_vec(record)?)
     }
 
+    /// Stores (replacing) a deal's public record only, leaving its private record as it is.
+    pub fn put_public(&self, record: &DealRecord) -> Result<()> {
+        write_atomic(&self.deal_path(&record.deal_id), &serde_json::to_vec(record)?)
+    }
+
     /// Loads every deal record, sorted by id.
     pub fn load_all(&self) -> Result<BTreeMap<String, DealRecord>> {
         let dir = self.root.join("deals");

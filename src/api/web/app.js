@@ -429,6 +429,7 @@ async function savePackDialog() {
       quote_id: quote.quote_id, title: $("#story-title").value.trim() || null, notes: $("#story-notes").value.trim() || null,
     });
     toast("Added to pack");
+    document.body.dataset.lastPack = packId;
   } catch (err) {
     toast(explainError(err));
   }
@@ -445,8 +446,7 @@ async function init() {
   $("#closed-after").addEventListener("change", (e) => { state.after = e.target.value; renderFilters(); if (state.q) runSearch(true); });
   $("#closed-before").addEventListener("change", (e) => { state.before = e.target.value; renderFilters(); if (state.q) runSearch(true); });
   $("#clear-filters").addEventListener("click", () => { state.filters = {}; state.after = state.before = ""; renderFilters(); if (state.q) runSearch(true); });
-  $("#pack-form").addEventListener("submit", () => { if ($("#pack-dialog").returnValue !== "cancel") savePackDialog(); });
-  $("#pack-save").addEventListener("click", () => { $("#pack-dialog").returnValue = "save"; });
+  $("#pack-form").addEventListener("submit", (e) => { if (e.submitter && e.submitter.value === "save") savePackDialog(); });
   for (const link of document.querySelectorAll(".top nav a")) {
     link.addEventListener("click", (e) => {
       e.preventDefault();
