@@ -216,6 +216,7 @@ fn web_page_end_to_end_in_headless_chromium() {
     );
     let text = text.as_str().unwrap();
     assert!(text.contains("Battlecard evidence: Tallyfold"));
+    browser.screenshot(&shots.join("evidence-export.png"));
     for quote in evidence.newest_quotes.iter().take(2) {
         let words: String = quote.text.chars().take(60).collect();
         assert!(text.contains(words.trim()), "evidence page misses a quote");
@@ -230,6 +231,7 @@ fn web_page_end_to_end_in_headless_chromium() {
     );
     let text = text.as_str().unwrap();
     assert!(text.contains(&format!("Win/loss digest: {month}")));
+    browser.screenshot(&shots.join("digest-export.png"));
     for theme in digest.top_loss_themes.iter().chain(&digest.top_win_themes) {
         let words: String = theme.examples[0].text.chars().take(60).collect();
         assert!(text.contains(words.trim()), "digest page misses a quote");
