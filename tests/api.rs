@@ -206,10 +206,28 @@ async fn health_and_openapi() {
         "/v1/deals",
         "/v1/facets",
         "/healthz",
+        "/v1/themes",
+        "/v1/quotes/{quote_id}/themes",
+        "/v1/analytics/win-rates",
+        "/v1/competitors/{name}/evidence",
+        "/v1/ask",
+        "/v1/digest",
+        "/v1/packs",
+        "/v1/packs/{pack_id}",
+        "/v1/packs/{pack_id}/stories",
+        "/v1/packs/{pack_id}/stories/{story_id}",
+        "/v1/packs/{pack_id}/refresh",
+        "/v1/packs/{pack_id}/export",
+        "/v1/stories",
+        "/v1/stories/{story_id}",
     ] {
         assert!(body["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
-    assert!(body["components"]["schemas"].get("SearchRequest").is_some());
+    for schema in ["SearchRequest", "AskRequest", "AskResponse", "Evidence", "Pack", "WinRates"] {
+        assert!(body["components"]["schemas"].get(schema).is_some(), "{schema} schema missing");
+    }
+    assert!(body["paths"]["/v1/packs/{pack_id}"].get("patch").is_some());
+    assert!(body["paths"]["/v1/packs/{pack_id}"].get("delete").is_some());
 }
 
 #[tokio::test]

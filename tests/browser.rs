@@ -206,6 +206,7 @@ fn web_page_end_to_end_in_headless_chromium() {
         "return document.querySelector('h1') && document.body.innerText",
     );
     assert!(text.as_str().unwrap().contains("Tallyfold objections"));
+    browser.screenshot(&shots.join("pack-export.png"));
     let words: String = quote.trim_matches(['\u{201C}', '\u{201D}']).chars().take(60).collect();
     assert!(text.as_str().unwrap().contains(words.trim()), "pack page misses its quote");
     let evidence = shared().bank.evidence("Tallyfold").unwrap();

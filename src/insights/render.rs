@@ -206,7 +206,9 @@ pub fn pack_csv(pack: &Pack) -> String {
 }
 
 fn theme_md(out: &mut String, themes: &[ThemeCount], total: usize, outcome: &str) {
-    if themes.is_empty() {
+    if total == 0 {
+        let _ = write!(out, "_No {outcome}._\n\n");
+    } else if themes.is_empty() {
         let _ = write!(out, "_No tagged quotes in {outcome}._\n\n");
     }
     for theme in themes {
@@ -218,7 +220,9 @@ fn theme_md(out: &mut String, themes: &[ThemeCount], total: usize, outcome: &str
 }
 
 fn theme_html(body: &mut String, themes: &[ThemeCount], total: usize, outcome: &str) {
-    if themes.is_empty() {
+    if total == 0 {
+        let _ = writeln!(body, "<p class=\"meta\">No {}.</p>", escape(outcome));
+    } else if themes.is_empty() {
         let _ = writeln!(body, "<p class=\"meta\">No tagged quotes in {}.</p>", escape(outcome));
     }
     for theme in themes {
