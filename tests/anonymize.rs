@@ -2,7 +2,9 @@
 
 use storybank::anonymize::ner::{EntityKind, NerModel};
 
-use crate::common::settings;
+use serde_json::json;
+
+use crate::common::{call, settings};
 
 fn model() -> NerModel {
     let dir = tempfile::tempdir().unwrap();
@@ -110,4 +112,95 @@ async fn unlisted_names_contact_details_and_competitors_through_ingest() {
     assert!(quotes[0]["context"].as_str().unwrap().starts_with("Thanks [BUYER]."));
     let counts = bank.redactions("X-1").unwrap();
     assert!(counts["COLLEAGUE"] >= 4 && counts["PHONE"] == 2 && counts["EMAIL"] == 1, "{counts:?}");
+}
+
+/// With the CRM seed on (the normal path), no pii.txt string of the labelled dev corpus appears
+/// in the output of any endpoint. Optional: runs only where `../shared/eval/dev` exists (a
+/// user's clone has no `../shared`), and says so when it skips.
+#[tokio::test]
+async fn dev_corpus_responses_carry_no_pii() {
+    let dev = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/dev");
+    if !dev.join("pii.txt").is_file() {
+        eprintln!("skipped: {} not found (optional dev-corpus privacy scan)", dev.display());
+        return;
+    }
+    let index = tempfile::tempdir().unwrap();
+    let bank = std::sync::Arc::new(storybank::Storybank::open(&settings(index.path())).unwrap());
+    let report = bank.ingest_dir(&dev, &|_, _| {}).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let pii = crate::common::pii_strings(&dev);
+    let mut outputs: Vec<(String, String)> = vec![];
+    let mut get = async |uri: String| {
+        let (status, body) = call(&bank, "GET", &uri, None).await;
+        assert!(status.is_success(), "{uri}: {body}");
+        outputs.push((uri, body.to_string()));
+    };
+    for deal in crate::common::deal_ids(&dev) {
+        get(format!("/v1/deals/{deal}")).await;
+    }
+    get("/v1/deals".into()).await;
+    get("/v1/facets".into()).await;
+    get("/v1/themes".into()).await;
+    let facets = bank.facets().unwrap();
+    for competitor in &facets.competitors {
+        get(format!("/v1/competitors/{}/evidence", competitor.name.replace(' ', "%20"))).await;
+        get(format!(
+            "/v1/competitors/{}/evidence?format=html",
+            competitor.name.replace(' ', "%20")
+        ))
+        .await;
+    }
+    let months: std::collections::BTreeSet<String> = bank
+        .deals()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.info.close_date.map(|day| day.to_string()[..7].to_string()))
+        .collect();
+    for month in months {
+        get(format!("/v1/digest?month={month}&format=md")).await;
+    }
+    for by in storybank::insights::WIN_RATE_DIMENSIONS {
+        get(format!("/v1/analytics/win-rates?by={by}")).await;
+    }
+    let queries = std::fs::read_to_string(dev.join("queries.jsonl")).unwrap();
+    for line in queries.lines().filter(|l| !l.trim().is_empty()) {
+        let query: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(text) = query["query"].as_str() else { continue };
+        for (uri, body) in [
+            ("/v1/search", json!({"query": text, "limit": 20})),
+            ("/v1/ask", json!({"question": text})),
+            ("/v1/deals/similar", json!({"query": text})),
+        ] {
+            let (status, answer) = call(&bank, "POST", uri, Some(body)).await;
+            assert!(status.is_success(), "{uri}: {answer}");
+            outputs.push((uri.to_string(), answer.to_string()));
+        }
+    }
+    let (_, pack) = call(
+        &bank,
+        "POST",
+        "/v1/packs",
+        Some(json!({"name": "scan", "from_search": {"query": "why did we lose", "limit": 20}})),
+    )
+    .await;
+    let pack_id = pack["pack_id"].as_str().unwrap().to_string();
+    for format in ["md", "html", "csv", "json"] {
+        let request = axum::http::Request::builder()
+            .uri(format!("/v1/packs/{pack_id}/export?format={format}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let response = storybank::api::router(bank.clone()).oneshot(request).await.unwrap();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        outputs.push((format!("pack export {format}"), String::from_utf8_lossy(&bytes).into()));
+    }
+    let leaks: Vec<(String, Vec<String>)> = outputs
+        .iter()
+        .map(|(uri, body)| (uri.clone(), crate::common::pii_leaks(body, &pii)))
+        .filter(|(_, found)| !found.is_empty())
+        .collect();
+    eprintln!("dev-corpus privacy scan: {} responses, {} with PII", outputs.len(), leaks.len());
+    assert!(leaks.is_empty(), "PII in {} responses: {leaks:?}", leaks.len());
+    assert!(outputs.len() > 100, "scanned only {} responses", outputs.len());
 }

@@ -28,6 +28,13 @@ static FIRST_NAMES: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("first_names.txt")).into_iter().collect());
 static CAPITALISED_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\p{Lu}\p{Ll}+(?:['’]\p{Ll}+)?\b").unwrap());
+static COUNTRIES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("countries.txt")).into_iter().collect());
+/// Titles that the tagger takes for names ("The Princess Royal").
+const TITLE_WORDS: [&str; 16] = [
+    "princess", "prince", "king", "queen", "duke", "duchess", "lord", "lady", "sir", "dame",
+    "pope", "saint", "emperor", "empress", "sultan", "sheikh",
+];
 static COMMON_WORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("common_words.txt")).into_iter().collect());
 
@@ -409,6 +416,115 @@ static ORG_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:,? (?:and |& )?\p{Lu}[\p{L}'-]*){0,3},? (?:Inc|Incorporated|Corp|Corporation|LLC|Ltd|Limited|Group|Holdings|Investments|Partners|Capital|Bank|Orchestra|University|College|Foundation|Institute|Associates|Company|Co)\b").unwrap()
 });
 
+/// "I work for X", "a year at X", "joined X": X is an organisation.
+static ORG_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:work(?:s|ed|ing)?\s+(?:for|at)|employed\s+(?:by|at)|join(?:ed|ing)?|(?:a|one|two|three|four|five|\d+)\s+(?:years?|months?)\s+at)\s*$").unwrap()
+});
+/// "Jones, Mitchell and Williams": three coordinated surnames name a firm.
+static FIRM_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\p{Lu}[\p{L}'-]+), (\p{Lu}[\p{L}'-]+),? (?:and|&) (\p{Lu}[\p{L}'-]+)\b")
+        .unwrap()
+});
+/// ... unless the text says they are people ("our 3 founders: Eklund, Michael and Hodge").
+static PEOPLE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:founders?|co-?founders?|colleagues|friends|children|kids|sons|daughters|brothers|sisters)\b\W+(?:\w+\W+){0,2}$").unwrap()
+});
+
+/// True when `start..end` lies inside a firm name made of coordinated surnames: at most one of
+/// the three is a given name, and no people cue comes before the list.
+fn in_firm_list(text: &str, start: usize, end: usize) -> bool {
+    FIRM_LIST.captures_iter(text).any(|caps| {
+        let whole = caps.get(0).expect("match");
+        let given = (1..=3).filter(|i| FIRST_NAMES.contains(&caps[*i])).count();
+        whole.start() <= start
+            && end <= whole.end()
+            && given <= 1
+            && !PEOPLE_BEFORE.is_match(&text[..whole.start()])
+    })
+}
+
+/// Words right before a name: "my name is", "call me", "my boss", "honestly".
+static NAME_CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:name\s+is|name's|call(?:s|ed)?\s+me|this\s+is|boss|manager|colleague|co-?worker|cfo|ceo|cto|coo|vp|director|lead|head|rep|honestly|ask|asked|tell|told|thanks|thank\s+you|hi|hello|hey|dear)[\s,:]*$").unwrap()
+});
+
+/// "my name is X", "call me X", "everyone calls me X": X (one or two words) is a person.
+static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:(?:my|her|his|their)\s+(?:(?:maiden|last|first|full|middle|real)\s+)?name(?:\s+is|'s)|call\s+me|calls\s+me|called\s+me)\s+([\p{L}][\p{L}'-]*(?:\s+[\p{L}][\p{L}'-]*)?)").unwrap()
+});
+/// "Dr. Wells", "Ms Okafor": an honorific and a capitalised name.
+static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?\s+(\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?)")
+        .unwrap()
+});
+/// "our founders: Eklund, Michael and Hodge": a list of people after a people word.
+static PEOPLE_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:founders?|co-?founders?|colleagues))[^.\n]{0,8}?[:,]?\s+(\p{Lu}[\p{L}'-]+), (\p{Lu}[\p{L}'-]+),? (?:and|&) (\p{Lu}[\p{L}'-]+)").unwrap()
+});
+/// Words that end an introduced name ("my name is Borna but...").
+const NAME_STOP: &[&str] = &[
+    "but", "and", "or", "from", "at", "in", "on", "i", "the", "a", "an", "to", "so", "because",
+    "by", "with", "for", "is", "was", "here", "there", "please", "now", "too", "as", "of", "when",
+    "if", "back", "later", "after", "before", "tomorrow", "today", "anytime", "again", "once",
+    "up", "you", "your", "we", "they", "he", "she", "it", "that", "this", "about", "maybe", "any",
+    "anything", "whatever", "what", "sometime", "soon", "next", "asap", "then",
+];
+
+/// Names that context alone shows are people (introductions, honorifics, lists of founders);
+/// `true` marks the contexts strong enough to take an ordinary word ("Dr. White") for a name.
+fn context_names(text: &str) -> Vec<(String, bool)> {
+    let mut names = vec![];
+    for caps in INTRODUCED.captures_iter(text) {
+        let words: Vec<&str> = caps[1]
+            .split_whitespace()
+            .take_while(|w| !NAME_STOP.contains(&w.to_lowercase().as_str()))
+            .collect();
+        if !words.is_empty() {
+            names.push((words.join(" "), false));
+        }
+    }
+    for caps in HONORIFIC.captures_iter(text) {
+        names.push((caps[1].to_string(), true));
+    }
+    for caps in PEOPLE_LIST.captures_iter(text) {
+        names.extend((1..=3).map(|i| (caps[i].to_string(), true)));
+    }
+    // A contact block or signature ("Priya Raman / Head of AP / +1 555 ...") opens with the
+    // person's name: two to four capitalised words on the first line, digits further down.
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            line.trim_start_matches(|c: char| {
+                matches!(c, '>' | '?' | '-' | '*' | '|') || c.is_whitespace()
+            })
+        })
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    if lines.len() >= 3 && lines[1..].iter().any(|line| line.chars().any(|c| c.is_ascii_digit())) {
+        let words: Vec<&str> = lines[0].split_whitespace().collect();
+        let name_like = (2..=4).contains(&words.len())
+            && words.iter().all(|word| {
+                word.chars().next().is_some_and(char::is_uppercase)
+                    && word.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '-'))
+            });
+        if name_like {
+            names.push((lines[0].to_string(), false));
+        }
+    }
+    names
+}
+
+/// True when a lower-case word could be a given name ("jen", "marcus").
+fn lower_case_given_name(token: &str) -> bool {
+    let folded = fold_accents(token);
+    let mut chars = folded.chars();
+    chars.next().is_some_and(|first| {
+        let capitalised: String = first.to_uppercase().chain(chars).collect();
+        FIRST_NAMES.contains(capitalised.as_str())
+    })
+}
+
 /// Product names in CamelCase ("HubSpot", "BigQuery") are not people ("McKenzie" is).
 fn is_camel_case(surface: &str) -> bool {
     surface.chars().zip(surface.chars().skip(1)).any(|(a, b)| a.is_lowercase() && b.is_uppercase())
@@ -718,6 +834,7 @@ impl Anonymizer {
         }
         drop(learned);
         self.learn_entities(text);
+        self.learn_context_names(text);
         let accounts = self.self_references(text);
         let Ok(mut learned) = self.learned.lock() else { return };
         let before = learned.forms.len();
@@ -728,6 +845,50 @@ impl Anonymizer {
                 .any(|word| learned.forms.iter().any(|(f, _)| f.eq_ignore_ascii_case(word)));
             if !known && !learned.forms.iter().any(|(f, _)| f.eq_ignore_ascii_case(&form)) {
                 learned.forms.push((form, "[ACCOUNT]".to_string()));
+            }
+        }
+        if learned.forms.len() != before {
+            learned.rebuild();
+        }
+    }
+
+    /// Learns the people that context shows (see [`context_names`]), tagger or not.
+    fn learn_context_names(&self, text: &str) {
+        // Ordinary words learned here are matched case-sensitively (see `term_pattern`), so
+        // "Dr. White" does not turn "white paper" into a placeholder.
+        let found: Vec<String> = context_names(text)
+            .into_iter()
+            .filter(|(name, strong)| {
+                let lower = name.to_lowercase();
+                name.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                    && !self.looks_protected(name)
+                    && !name.split_whitespace().any(|token| self.looks_protected(token))
+                    && (*strong || !COMMON_WORDS.contains(lower.as_str()))
+                    && !CALENDAR_WORDS.contains(&lower.as_str())
+            })
+            .map(|(name, _)| name)
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        let placeholders: Vec<(String, String)> =
+            found.into_iter().map(|name| (self.person_placeholder(&name), name)).collect();
+        let Ok(mut learned) = self.learned.lock() else { return };
+        let before = learned.forms.len();
+        for (placeholder, name) in placeholders {
+            let mut forms = vec![name.clone()];
+            if name.contains(' ') {
+                forms.extend(
+                    name.split_whitespace()
+                        .filter(|token| token.chars().count() >= 3)
+                        .filter(|token| !COMMON_WORDS.contains(token.to_lowercase().as_str()))
+                        .map(String::from),
+                );
+            }
+            for form in forms {
+                if !learned.forms.iter().any(|(known, _)| known.eq_ignore_ascii_case(&form)) {
+                    learned.forms.push((form, placeholder.clone()));
+                }
             }
         }
         if learned.forms.len() != before {
@@ -760,6 +921,14 @@ impl Anonymizer {
             {
                 continue;
             }
+            // A name never spans lines or holds digits ("721\n ASKIM\n Sweden" is an address).
+            let surface = surface.lines().next().unwrap_or(surface).trim();
+            if entity.kind == ner::EntityKind::Person
+                && (surface.chars().any(|c| c.is_ascii_digit())
+                    || surface.chars().filter(|c| c.is_alphanumeric()).count() < 2)
+            {
+                continue;
+            }
             let lower = surface.to_lowercase();
             // The tagger reads context, so a lower-case name ("my boss jen") is trusted unless it
             // is a known ordinary word; the corpus vocabulary only guards cities.
@@ -770,11 +939,41 @@ impl Anonymizer {
                 && !surface.starts_with(char::is_uppercase))
                 || CALENDAR_WORDS.contains(&lower.as_str())
                 || (entity.kind == ner::EntityKind::Person
-                    && (PLACE_WORDS.contains(&lower.as_str()) || is_camel_case(surface)))
+                    && (PLACE_WORDS.contains(&lower.as_str())
+                        || (COUNTRIES.contains(lower.as_str()) && !lower_case_given_name(surface))
+                        || TITLE_WORDS.contains(&lower.as_str())
+                        || is_camel_case(surface)))
+                // A lower-case one-word "name" must be a given name or follow a name cue ("my
+                // boss", "call me"): the tagger also fires on ordinary words ("killers",
+                // "satanic") in sloppy text.
+                || (entity.kind == ner::EntityKind::Person
+                    && !surface.contains(' ')
+                    && !surface.chars().any(char::is_uppercase)
+                    && !lower_case_given_name(surface)
+                    && !NAME_CUE_BEFORE.is_match(&text[..entity.start]))
                 || self.corpus_terms.common.contains(&lower);
+            // "Price. I mean, it was price.": a one-word sentence (or a sentence opener followed
+            // by a comma) that the speaker also says in lower case is not a name, however the
+            // tagger reads it.
+            let sentence_word =
+                entity.kind == ner::EntityKind::Person && !surface.contains(' ') && {
+                    let start = text[entity.start..]
+                        .find(surface)
+                        .map_or(entity.start, |o| entity.start + o);
+                    let before = text[..start].trim_end();
+                    let opens = before.is_empty()
+                        || before.ends_with(['.', '!', '?', ':', '\n', '"', '\u{201c}']);
+                    let closes =
+                        text[start + surface.len()..].starts_with(['.', ',', '!', '?', ';']);
+                    opens && closes && contains_word(text, &lower)
+                };
             let placeholder = match entity.kind {
-                ner::EntityKind::Person if ordinary_word => continue,
-                ner::EntityKind::Person if ORG_AFTER.is_match(&text[entity.end..]) => {
+                ner::EntityKind::Person if ordinary_word || sentence_word => continue,
+                ner::EntityKind::Person
+                    if ORG_AFTER.is_match(&text[entity.end..])
+                        || ORG_BEFORE.is_match(&text[..entity.start])
+                        || in_firm_list(text, entity.start, entity.end) =>
+                {
                     "[ACCOUNT]".to_string()
                 }
                 ner::EntityKind::Person => self.person_placeholder(surface),
@@ -792,9 +991,12 @@ impl Anonymizer {
             };
             let mut forms = vec![surface.to_string()];
             if entity.kind == ner::EntityKind::Person {
+                // Tokens lose their punctuation: a span the tagger ran across a full stop
+                // ("price. Casper") must not teach "price." as a name.
                 forms.extend(
                     surface
                         .split_whitespace()
+                        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()))
                         .filter(|token| token.chars().count() >= 3)
                         .filter(|token| !COMMON_WORDS.contains(token.to_lowercase().as_str()))
                         .map(String::from),
@@ -963,6 +1165,46 @@ impl Anonymizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn context_shows_people_the_tagger_may_miss() {
+        let names = |text: &str| -> Vec<String> {
+            context_names(text).into_iter().map(|(name, _)| name).collect()
+        };
+        assert_eq!(
+            names("hi, my name is borna jerkovic but everyone calls me borna"),
+            ["borna jerkovic", "borna"]
+        );
+        assert_eq!(names("Her maiden name is LeBlanc"), ["LeBlanc"]);
+        assert_eq!(names("call me when you're back"), Vec::<String>::new());
+        assert_eq!(names("I spoke to Dr. White yesterday"), ["White"]);
+        assert_eq!(
+            names("our 3 founders: Eklund, Moreau and Hodge."),
+            ["Eklund", "Moreau", "Hodge"]
+        );
+        assert_eq!(
+            names("Priya Raman\nHead of Accounts Payable\n+1 555 0100\n12 Harbour Street"),
+            ["Priya Raman"]
+        );
+        assert!(names("Thanks for joining.\nWe met in 2021.\nIt went fine.").is_empty());
+    }
+
+    #[test]
+    fn firms_of_surnames_are_organisations_unless_called_people() {
+        let text = "She spent a year at Jones, Pemberton and Whitlock as an analyst.";
+        let start = text.find("Pemberton").unwrap();
+        assert!(in_firm_list(text, start, start + "Pemberton".len()));
+        let founders = "our founders: Jones, Pemberton and Whitlock.";
+        let start = founders.find("Pemberton").unwrap();
+        assert!(!in_firm_list(founders, start, start + 9));
+        let friends = "We met Dana, Priya and Sam at the offsite.";
+        let start = friends.find("Priya").unwrap();
+        assert!(!in_firm_list(friends, start, start + 5), "given names are people");
+        assert!(ORG_BEFORE.is_match("I work for "));
+        assert!(ORG_BEFORE.is_match("after two years at "));
+        assert!(!ORG_BEFORE.is_match("I work with "));
+        assert!(lower_case_given_name("jen") && !lower_case_given_name("killers"));
+    }
 
     fn anonymizer() -> Anonymizer {
         let contacts =
