@@ -550,6 +550,22 @@ static SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// Words that open a sentence before a name ("So Healthbridge is a telehealth company").
+const DISCOURSE_OPENERS: [&str; 12] = [
+    "So ",
+    "Well ",
+    "And ",
+    "But ",
+    "Yeah ",
+    "Okay ",
+    "OK ",
+    "Basically ",
+    "Honestly ",
+    "Now ",
+    "Anyway ",
+    "Actually ",
+];
+
 /// Calendar words the tagger sometimes takes for given names.
 const CALENDAR_WORDS: [&str; 19] = [
     "january",
@@ -1020,20 +1036,31 @@ impl Anonymizer {
         let mut found = vec![];
         for caps in SELF_REFERENCE.captures_iter(text) {
             let Some(name) = caps.name("a").or_else(|| caps.name("b")) else { continue };
+            // "So Healthbridge is a ...": a sentence's opening filler is not part of the name.
             let name = name.as_str().trim();
+            let name = DISCOURSE_OPENERS
+                .iter()
+                .find_map(|opener| {
+                    name.strip_prefix(opener)
+                        .map(|rest| rest.trim_start_matches(',').trim_start())
+                        .filter(|rest| rest.starts_with(char::is_uppercase))
+                })
+                .unwrap_or(name);
             let words: Vec<&str> = name
                 .split_whitespace()
                 .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
                 .collect();
-            let private =
-                words.iter().all(|word| {
-                    let lower = word.to_lowercase();
-                    !self.corpus_terms.shared.contains(&lower)
-                        && !self.vocabulary.contains(&lower)
-                        && !CALENDAR_WORDS.contains(&lower.as_str())
-                        && !PLACE_WORDS.contains(&lower.as_str())
-                        && !self.looks_protected(word)
-                }) && !words.iter().all(|word| COMMON_WORDS.contains(word.to_lowercase().as_str()));
+            // "Parcel & Pine": ordinary words joined by "&" make a company name.
+            let joined = name.contains(" & ") && words.len() >= 2;
+            let private = words.iter().all(|word| {
+                let lower = word.to_lowercase();
+                !self.corpus_terms.shared.contains(&lower)
+                    && !self.vocabulary.contains(&lower)
+                    && !CALENDAR_WORDS.contains(&lower.as_str())
+                    && !PLACE_WORDS.contains(&lower.as_str())
+                    && !self.looks_protected(word)
+            }) && (joined
+                || !words.iter().all(|word| COMMON_WORDS.contains(word.to_lowercase().as_str())));
             if words.is_empty()
                 || !private
                 || self.people.iter().any(|(_, person)| same_person(name, person))
@@ -1224,6 +1251,18 @@ mod tests {
         aliases.add_canonical("Heapster");
         aliases.add_alias("Heapster", "the Heap folks");
         Anonymizer::new(&parties, &aliases)
+    }
+
+    #[test]
+    fn a_buyers_own_company_nobody_listed_becomes_account() {
+        let a = anonymizer();
+        a.learn_from([
+            "So, we're Parcel & Pine, home goods, mostly online.",
+            "So Brightwell is a telehealth company. Video visits, prescriptions.",
+            "I'm the CFO, and at Parcel & Pine finance reconciles everything.",
+        ]);
+        let out = a.redact("At Parcel & Pine and at Brightwell we reconcile. A pine table.");
+        assert_eq!(out, "At [ACCOUNT] and at [ACCOUNT] we reconcile. A pine table.");
     }
 
     #[test]

@@ -202,6 +202,10 @@ pub fn corpus_without_crm(
             ..KnownParties::default()
         };
         let anonymizer = Anonymizer::new(&parties, &aliases);
+        // As ingest does: read the whole interview first, then redact, so a name recognised
+        // late (or a buyer's company named in passing) is redacted everywhere.
+        let texts: Vec<String> = transcript.turns.iter().map(|turn| turn.text()).collect();
+        anonymizer.learn_from(texts.iter().map(String::as_str));
         for turn in &transcript.turns {
             let original = turn.text();
             let redacted = anonymizer.redact(&original);
