@@ -110,6 +110,14 @@ fn web_page_end_to_end_in_headless_chromium() {
     );
     assert_eq!(pressed, "true");
 
+    // The answer panel sums up the themes with counts over the deals in scope.
+    let answer = browser.wait_for(
+        "the answer panel",
+        "const a = document.querySelector('#answer'); return !a.hidden && a.innerText",
+    );
+    let answer = answer.as_str().unwrap();
+    assert!(answer.contains("What buyers say") && answer.contains(" of "), "{answer}");
+
     // Cards are anonymized, carry attribution and highlight the query's words.
     let text = page_text(&browser);
     assert!(pii_leaks(&text, &pii).is_empty(), "PII on the page: {:?}", pii_leaks(&text, &pii));

@@ -6,7 +6,7 @@ const $ = (sel, root = document) => root.querySelector(sel);
 // [key, title, shown without opening "More filters"]
 const FILTER_GROUPS = [
   ["competitor", "Competitor", true], ["outcome", "Outcome", true], ["segment", "Segment", true],
-  ["theme", "Theme", true], ["industry", "Industry"], ["loss_reason", "Loss reason"],
+  ["theme", "Theme"], ["industry", "Industry"], ["loss_reason", "Loss reason"],
   ["win_reason", "Win reason"], ["size_band", "Deal size"], ["buyer_persona", "Persona"],
   ["region", "Region"],
 ];
@@ -17,6 +17,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 const state = { view: "search", q: "", filters: {}, after: "", before: "", sq: "", deal: "" };
 let facets = null;
+let themeLabels = {};
 const datesBox = document.getElementById("dates");
 let packsEnabled = false;
 let pendingQuote = null;
@@ -88,6 +89,7 @@ function toast(message) {
 
 function label(value) {
   if (!value) return "";
+  if (themeLabels[value]) return themeLabels[value];
   const known = { no_decision: "No decision", mid_market: "Mid-market", smb: "SMB" };
   if (known[value]) return known[value];
   const text = value.replace(/_/g, " ");
@@ -274,6 +276,32 @@ function quoteCard(quote, terms, options = {}) {
     actions);
 }
 
+// ---------- answer panel: themes with honest counts (POST /v1/ask) ----------
+async function runAnswer(seq) {
+  const box = $("#answer");
+  try {
+    const data = await api("POST", "/v1/ask", { question: state.q, filters: requestFilters(), quotes_per_theme: 1 });
+    if (seq !== searchSeq) return;
+    if (!data.themes.length) { box.hidden = true; return; }
+    const scope = data.inferred_scope.length ? ` (${data.inferred_scope.join(" ")})` : "";
+    const items = data.themes.map(theme => {
+      const splits = [];
+      if (data.scope.lost) splits.push(`${theme.lost} of ${data.scope.lost} losses`);
+      if (data.scope.won) splits.push(`${theme.won} of ${data.scope.won} wins`);
+      return el("li", {},
+        el("button", { type: "button", title: "Show only this theme", onclick: () => {
+          state.filters.theme = [theme.theme]; renderFilters(); runSearch(true);
+        } }, theme.label),
+        ` — ${theme.deals} of ${data.deals_in_scope} deals${splits.length ? ` (${splits.join(", ")})` : ""}, ${theme.quotes} quotes`);
+    });
+    box.replaceChildren(el("h2", {}, `What buyers say${scope}`), el("ul", {}, items),
+      data.sample_note ? el("p", { class: "note" }, data.sample_note) : null);
+    box.hidden = false;
+  } catch (err) {
+    box.hidden = true;
+  }
+}
+
 // ---------- search ----------
 let searchSeq = 0;
 async function runSearch(push) {
@@ -281,10 +309,11 @@ async function runSearch(push) {
   writeUrl(push);
   const status = $("#search-status"), results = $("#results"), error = $("#search-error");
   showError(error, null);
-  if (!state.q) { results.replaceChildren(); status.textContent = "Type a question to search buyer quotes."; return; }
+  if (!state.q) { results.replaceChildren(); $("#answer").hidden = true; status.textContent = "Type a question to search buyer quotes."; return; }
   const seq = ++searchSeq;
   status.textContent = "Searching…";
   results.setAttribute("aria-busy", "true");
+  if (facets && facets.features && facets.features.includes("ask")) runAnswer(seq);
   try {
     const data = await api("POST", "/v1/search", { query: state.q, filters: requestFilters(), limit: 20 });
     if (seq !== searchSeq) return;
@@ -469,6 +498,12 @@ async function init() {
   try {
     const [f, deals] = await Promise.all([api("GET", "/v1/facets"), api("GET", "/v1/deals")]);
     facets = f;
+    if (f.features && f.features.includes("themes")) {
+      try {
+        const themes = await api("GET", "/v1/themes");
+        for (const t of themes.themes) themeLabels[t.id] = t.label;
+      } catch (err) { /* ids stay readable */ }
+    }
     $("#stats").textContent = `${f.deals} deals · ${f.quotes} quotes`;
     const select = $("#similar-deal");
     for (const d of deals.deals) {
