@@ -598,6 +598,32 @@ struct Learned {
     read: HashSet<String>,
 }
 
+impl Learned {
+    /// Remembers forms under a placeholder (forms already known keep their first placeholder).
+    fn add(&mut self, forms: Vec<String>, placeholder: &str) {
+        for form in forms {
+            if !self.forms.iter().any(|(known, _)| known.eq_ignore_ascii_case(&form)) {
+                self.forms.push((form, placeholder.to_string()));
+            }
+        }
+    }
+}
+
+/// The forms a person found in the text is matched by: the whole name, and each word of three or
+/// more letters that is not an ordinary word. Words lose their punctuation: a span the tagger
+/// ran across a full stop ("price. Casper") must not teach "price." as a name.
+fn person_forms(name: &str) -> Vec<String> {
+    let mut forms = vec![name.to_string()];
+    forms.extend(
+        name.split_whitespace()
+            .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()))
+            .filter(|token| token.chars().count() >= 3 && *token != name)
+            .filter(|token| !COMMON_WORDS.contains(token.to_lowercase().as_str()))
+            .map(String::from),
+    );
+    forms
+}
+
 struct FormBuilder {
     forms: Vec<(String, String)>,
 }
@@ -892,20 +918,7 @@ impl Anonymizer {
         let Ok(mut learned) = self.learned.lock() else { return };
         let before = learned.forms.len();
         for (placeholder, name) in placeholders {
-            let mut forms = vec![name.clone()];
-            if name.contains(' ') {
-                forms.extend(
-                    name.split_whitespace()
-                        .filter(|token| token.chars().count() >= 3)
-                        .filter(|token| !COMMON_WORDS.contains(token.to_lowercase().as_str()))
-                        .map(String::from),
-                );
-            }
-            for form in forms {
-                if !learned.forms.iter().any(|(known, _)| known.eq_ignore_ascii_case(&form)) {
-                    learned.forms.push((form, placeholder.clone()));
-                }
-            }
+            learned.add(person_forms(&name), &placeholder);
         }
         if learned.forms.len() != before {
             learned.rebuild();
@@ -1005,24 +1018,12 @@ impl Anonymizer {
                 ner::EntityKind::Url => "[URL]".to_string(),
                 ner::EntityKind::Identifier => "[ID]".to_string(),
             };
-            let mut forms = vec![surface.to_string()];
-            if entity.kind == ner::EntityKind::Person {
-                // Tokens lose their punctuation: a span the tagger ran across a full stop
-                // ("price. Casper") must not teach "price." as a name.
-                forms.extend(
-                    surface
-                        .split_whitespace()
-                        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()))
-                        .filter(|token| token.chars().count() >= 3)
-                        .filter(|token| !COMMON_WORDS.contains(token.to_lowercase().as_str()))
-                        .map(String::from),
-                );
-            }
-            for form in forms {
-                if !learned.forms.iter().any(|(known, _)| known.eq_ignore_ascii_case(&form)) {
-                    learned.forms.push((form, placeholder.clone()));
-                }
-            }
+            let forms = if entity.kind == ner::EntityKind::Person {
+                person_forms(surface)
+            } else {
+                vec![surface.to_string()]
+            };
+            learned.add(forms, &placeholder);
         }
         if learned.forms.len() != before {
             learned.rebuild();

@@ -593,6 +593,25 @@ fn anonymize_eval(
     Ok(0)
 }
 
+/// The bank an evaluation reads: the existing index, or the corpus ingested into a temporary
+/// one (kept alive by the returned folder).
+fn eval_bank(
+    settings: &Settings,
+    corpus: &std::path::Path,
+    use_index: bool,
+) -> anyhow::Result<(tempfile::TempDir, Storybank)> {
+    let temp = tempfile::tempdir().context("creating a temporary index")?;
+    if use_index {
+        return Ok((temp, Storybank::open_existing(settings)?));
+    }
+    let mut temp_settings = settings.clone();
+    temp_settings.index_dir = temp.path().to_path_buf();
+    let bank = Storybank::open(&temp_settings)?;
+    let report = bank.ingest_dir(corpus, &|_, _| {})?;
+    eprintln!("ingested {} deals, {} quotes into a temporary index", report.deals, report.quotes);
+    Ok((temp, bank))
+}
+
 fn eval_themes(
     settings: &Settings,
     corpus: &std::path::Path,
@@ -600,16 +619,7 @@ fn eval_themes(
     sweep: bool,
     json: bool,
 ) -> anyhow::Result<u8> {
-    let temp = tempfile::tempdir().context("creating a temporary index")?;
-    let bank = if use_index {
-        Storybank::open_existing(settings)?
-    } else {
-        let mut temp_settings = settings.clone();
-        temp_settings.index_dir = temp.path().to_path_buf();
-        let bank = Storybank::open(&temp_settings)?;
-        bank.ingest_dir(corpus, &|_, _| {})?;
-        bank
-    };
+    let (_temp, bank) = eval_bank(settings, corpus, use_index)?;
     let labels = corpus.join("themes.jsonl");
     let params = crate::themes::ThemeParams::default();
     let report = crate::eval::themes::agreement(&bank, &labels, params)?;
@@ -644,20 +654,7 @@ fn eval(
     use_index: bool,
     json: bool,
 ) -> anyhow::Result<u8> {
-    let temp = tempfile::tempdir().context("creating a temporary index")?;
-    let bank = if use_index {
-        Storybank::open_existing(settings)?
-    } else {
-        let mut temp_settings = settings.clone();
-        temp_settings.index_dir = temp.path().to_path_buf();
-        let bank = Storybank::open(&temp_settings)?;
-        let report = bank.ingest_dir(corpus, &|_, _| {})?;
-        eprintln!(
-            "ingested {} deals, {} quotes into a temporary index",
-            report.deals, report.quotes
-        );
-        bank
-    };
+    let (_temp, bank) = eval_bank(settings, corpus, use_index)?;
     let report = crate::eval::evaluate(&bank, corpus)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
