@@ -461,6 +461,7 @@ impl PackStore {
             }
             pack.story_ids.retain(|id| !lost.iter().any(|story| &story.story_id == id));
             let mut deals: Vec<&str> = lost.iter().map(|story| story.deal_id.as_str()).collect();
+            deals.sort_unstable();
             deals.dedup();
             pack.notices.push(format!(
                 "{}: {} {} removed ({why}; deal {})",
