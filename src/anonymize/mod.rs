@@ -416,9 +416,10 @@ static ORG_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:,? (?:and |& )?\p{Lu}[\p{L}'-]*){0,3},? (?:Inc|Incorporated|Corp|Corporation|LLC|Ltd|Limited|Group|Holdings|Investments|Partners|Capital|Bank|Orchestra|University|College|Foundation|Institute|Associates|Company|Co)\b").unwrap()
 });
 
-/// "I work for X", "a year at X", "joined X": X is an organisation.
+/// "I work for X", "a year at X": X is an organisation ("joined X" is not: "joined Priya's
+/// team").
 static ORG_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:work(?:s|ed|ing)?\s+(?:for|at)|employed\s+(?:by|at)|join(?:ed|ing)?|(?:a|one|two|three|four|five|\d+)\s+(?:years?|months?)\s+at)\s*$").unwrap()
+    Regex::new(r"(?i)\b(?:work(?:s|ed|ing)?\s+(?:for|at)|employed\s+(?:by|at)|(?:a|one|two|three|four|five|\d+)\s+(?:years?|months?)\s+at)\s*$").unwrap()
 });
 /// "Jones, Mitchell and Williams": three coordinated surnames name a firm.
 static FIRM_LIST: LazyLock<Regex> = LazyLock::new(|| {
@@ -457,9 +458,10 @@ static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?\s+(\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?)")
         .unwrap()
 });
-/// "our founders: Eklund, Michael and Hodge": a list of people after a people word.
+/// "our founders: Eklund, Michael and Hodge": a list of people right after "founders" (not
+/// "colleagues in Finance, Legal and IT", which names departments).
 static PEOPLE_LIST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:founders?|co-?founders?|colleagues))[^.\n]{0,8}?[:,]?\s+(\p{Lu}[\p{L}'-]+), (\p{Lu}[\p{L}'-]+),? (?:and|&) (\p{Lu}[\p{L}'-]+)").unwrap()
+    Regex::new(r"(?i:\b(?:founders?|co-?founders?)(?:\s+(?:are|were))?)\s*:?\s+(\p{Lu}[\p{L}'-]+), (\p{Lu}[\p{L}'-]+),? (?:and|&) (\p{Lu}[\p{L}'-]+)").unwrap()
 });
 /// Words that end an introduced name ("my name is Borna but...").
 const NAME_STOP: &[&str] = &[
@@ -1225,6 +1227,7 @@ mod tests {
             ["Priya Raman"]
         );
         assert!(names("Thanks for joining.\nWe met in 2021.\nIt went fine.").is_empty());
+        assert!(names("our colleagues in Finance, Legal and IT signed off").is_empty());
     }
 
     #[test]
@@ -1240,6 +1243,7 @@ mod tests {
         assert!(!in_firm_list(friends, start, start + 5), "given names are people");
         assert!(ORG_BEFORE.is_match("I work for "));
         assert!(ORG_BEFORE.is_match("after two years at "));
+        assert!(!ORG_BEFORE.is_match("I joined "));
         assert!(!ORG_BEFORE.is_match("I work with "));
         assert!(lower_case_given_name("jen") && !lower_case_given_name("killers"));
     }
