@@ -131,6 +131,7 @@ impl Storybank {
         forgotten.deals.insert(deal_id.to_string());
         forgotten.write(self.index_dir())?;
         drop(catalog);
+        self.bump_generation()?;
         let stories = self
             .packs
             .drop_stories(&|story| story.deal_id == deal_id, "deal erased with forget")?;
@@ -190,6 +191,7 @@ impl Storybank {
         forgotten.people.insert(name.trim().to_string());
         forgotten.write(self.index_dir())?;
         drop(catalog);
+        self.bump_generation()?;
         let removed = report.quotes.clone();
         report.stories = self.packs.drop_stories(
             &|story| removed.contains(&story.quote_id),

@@ -97,6 +97,8 @@ pub struct Storybank {
     pub(crate) catalog: RwLock<Catalog>,
     /// Stories and packs.
     pub(crate) packs: crate::packs::PackStore,
+    /// The index generation this instance last loaded or wrote (see [`Storybank::reload_if_changed`]).
+    generation: std::sync::Mutex<String>,
     /// The cross-encoder, loaded on the first request that asks for reranking.
     reranker: std::sync::OnceLock<std::sync::Arc<crate::search::rerank::Reranker>>,
     /// The theme tagger (taxonomy + embedded prototypes), built on first use.
@@ -145,31 +147,11 @@ impl Storybank {
             }
         }
         let records = RecordStore::open(index_dir)?;
-        let aliases = read_aliases(index_dir)?;
-        let mut catalog = Catalog {
-            deals: records.load_all()?,
-            quotes: HashMap::new(),
-            aliases,
-            keyword: KeywordIndex::open(index_dir)?,
-            vectors: VectorStore::open_flat(index_dir, embedder.dimension())?,
-            guard: PiiGuard::default(),
-        };
-        for (deal_id, terms) in records.load_pii_terms()? {
-            catalog.guard.set_deal(&deal_id, &terms, &catalog.aliases);
-        }
-        catalog.index_quotes();
-        let quotes = catalog.quotes.len();
-        if catalog.keyword.num_docs() as usize != quotes || catalog.vectors.len() != quotes {
-            tracing::warn!(
-                quotes,
-                keyword_docs = catalog.keyword.num_docs(),
-                vectors = catalog.vectors.len(),
-                "indexes disagree with the source of record; run `storybank reindex`"
-            );
-        }
+        let generation = read_generation(index_dir);
+        let catalog = load_catalog(index_dir, &records, embedder.dimension())?;
         tracing::info!(
             deals = catalog.deals.len(),
-            quotes,
+            quotes = catalog.quotes.len(),
             model = embedder.model_id(),
             "storybank opened"
         );
@@ -178,6 +160,7 @@ impl Storybank {
             embedder,
             records,
             catalog: RwLock::new(catalog),
+            generation: std::sync::Mutex::new(generation),
             packs: crate::packs::PackStore::new(index_dir),
             pii_tagger: std::sync::OnceLock::new(),
             reranker: std::sync::OnceLock::new(),
@@ -252,6 +235,40 @@ impl Storybank {
             None
         };
         Ok(self.pii_tagger.get_or_init(|| loaded).clone())
+    }
+
+    /// Records that this instance changed the index, so other processes serving it reload.
+    pub(crate) fn bump_generation(&self) -> Result<()> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let stamp = format!("{nanos}-{}", std::process::id());
+        write_atomic(&self.settings.index_dir.join(GENERATION_FILE), stamp.as_bytes())?;
+        if let Ok(mut seen) = self.generation.lock() {
+            *seen = stamp;
+        }
+        Ok(())
+    }
+
+    /// Reloads deals and both indexes from disk when another process (an `ingest`, `reindex`,
+    /// `forget` or `tag` run) changed them since this instance last looked. Returns true when
+    /// it reloaded. `serve` calls this every few seconds.
+    pub fn reload_if_changed(&self) -> Result<bool> {
+        let on_disk = read_generation(&self.settings.index_dir);
+        {
+            let seen = self.generation.lock().map_err(|_| Error::Internal("lock".into()))?;
+            if *seen == on_disk {
+                return Ok(false);
+            }
+        }
+        let catalog =
+            load_catalog(&self.settings.index_dir, &self.records, self.embedder.dimension())?;
+        let deals = catalog.deals.len();
+        *self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))? =
+            catalog;
+        *self.generation.lock().map_err(|_| Error::Internal("lock".into()))? = on_disk;
+        tracing::info!(deals, "index changed on disk; reloaded");
+        Ok(true)
     }
 
     /// The index folder.
@@ -435,6 +452,8 @@ impl Storybank {
         )?;
         catalog.aliases = aliases;
         catalog.index_quotes();
+        drop(catalog);
+        self.bump_generation()?;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         tracing::info!(
             deals = report.deals,
@@ -520,6 +539,8 @@ impl Storybank {
         catalog.keyword.commit()?;
         catalog.vectors.commit()?;
         catalog.index_quotes();
+        drop(catalog);
+        self.bump_generation()?;
         Ok(quotes)
     }
 }
@@ -547,6 +568,39 @@ fn failure(err: &Error, fallback: &Path) -> IngestFailure {
             message: other.to_string(),
         },
     }
+}
+
+/// Builds the in-memory catalog of an index folder from what is on disk.
+fn load_catalog(index_dir: &Path, records: &RecordStore, dimension: usize) -> Result<Catalog> {
+    let mut catalog = Catalog {
+        deals: records.load_all()?,
+        quotes: HashMap::new(),
+        aliases: read_aliases(index_dir)?,
+        keyword: KeywordIndex::open(index_dir)?,
+        vectors: VectorStore::open_flat(index_dir, dimension)?,
+        guard: PiiGuard::default(),
+    };
+    for (deal_id, terms) in records.load_pii_terms()? {
+        catalog.guard.set_deal(&deal_id, &terms, &catalog.aliases);
+    }
+    catalog.index_quotes();
+    let quotes = catalog.quotes.len();
+    if catalog.keyword.num_docs() as usize != quotes || catalog.vectors.len() != quotes {
+        tracing::warn!(
+            quotes,
+            keyword_docs = catalog.keyword.num_docs(),
+            vectors = catalog.vectors.len(),
+            "indexes disagree with the source of record; run `storybank reindex`"
+        );
+    }
+    Ok(catalog)
+}
+
+const GENERATION_FILE: &str = "generation";
+
+/// The stamp every change to an index writes (empty when none was written yet).
+fn read_generation(index_dir: &Path) -> String {
+    std::fs::read_to_string(index_dir.join(GENERATION_FILE)).unwrap_or_default()
 }
 
 fn read_aliases(index_dir: &Path) -> Result<Aliases> {

@@ -62,3 +62,38 @@ async fn forgetting_a_deal_and_a_person_survives_reindex_and_reingest() {
     assert_eq!(forgotten_ids.len(), after);
     assert!(bank.forget_person("Cher").is_err(), "a single name is too ambiguous to erase");
 }
+
+/// A serving instance sees what another process (here: another instance on the same folder, as
+/// a CLI `ingest` or `forget` would be) changed, after `reload_if_changed`, which `serve` runs
+/// every two seconds.
+#[tokio::test]
+async fn a_serving_instance_reloads_what_another_process_changed() {
+    let index = tempfile::tempdir().unwrap();
+    let mut quick = settings(index.path());
+    quick.pii_tagger = false;
+    let server = std::sync::Arc::new(Storybank::open(&quick).unwrap());
+    assert_eq!(server.stats().unwrap().deals, 0);
+    assert!(!server.reload_if_changed().unwrap(), "nothing changed yet");
+
+    let cli = Storybank::open(&quick).unwrap();
+    cli.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    assert!(server.reload_if_changed().unwrap());
+    assert_eq!(server.stats().unwrap().deals, 10);
+    let (status, body) =
+        call(&server, "POST", "/v1/search", Some(json!({"query": "security questionnaire"}))).await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(!results(&body).is_empty(), "the reloaded keyword and vector indexes answer");
+    assert!(!server.reload_if_changed().unwrap(), "no second reload without a change");
+
+    cli.forget_deal("S-2003").unwrap();
+    assert!(server.reload_if_changed().unwrap());
+    let (status, _) = call(&server, "GET", "/v1/deals/S-2003", None).await;
+    assert_eq!(status.as_u16(), 404);
+
+    // The server's own changes do not make it reload itself.
+    let quote = server.deal("S-2001").unwrap().quotes[0].quote_id.clone();
+    let correction =
+        storybank::themes::TagCorrection { themes: Some(vec!["pricing".into()]), polarity: None };
+    server.correct_tags(&quote, correction).unwrap();
+    assert!(!server.reload_if_changed().unwrap());
+}

@@ -745,7 +745,23 @@ fn serve(settings: &Settings, addr: &str) -> anyhow::Result<u8> {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr()?;
         tracing::info!(addr = %local, "storybank listening");
-        eprintln!("storybank serving on http://{local}  (POST /v1/search, GET /openapi.json; Ctrl-C stops)");
+        eprintln!("storybank serving on http://{local}  (web page at /, POST /v1/search, GET /openapi.json; Ctrl-C stops)");
+        // An `ingest`, `reindex`, `forget` or `tag` run by another process shows up within a
+        // few seconds, without a restart.
+        let watched = bank.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(2));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                every.tick().await;
+                let bank = watched.clone();
+                match tokio::task::spawn_blocking(move || bank.reload_if_changed()).await {
+                    Ok(Err(err)) => tracing::warn!(error = %err, "reloading the index failed; serving the previous one"),
+                    Err(err) => tracing::warn!(error = %err, "reload task failed"),
+                    Ok(Ok(_)) => {}
+                }
+            }
+        });
         axum::serve(listener, api::router(bank)).with_graceful_shutdown(shutdown_signal()).await.context("serving")?;
         tracing::info!("storybank stopped");
         anyhow::Ok(0)

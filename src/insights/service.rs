@@ -190,7 +190,10 @@ impl Storybank {
         corrections.apply(quote_id, &mut quote.themes, &mut quote.polarity);
         self.records.put_public(record)?;
         let record = &catalog.deals[&deal_id];
-        Ok(catalog.served_quote(record, &record.quotes[position], 0.0))
+        let served = catalog.served_quote(record, &record.quotes[position], 0.0);
+        drop(catalog);
+        self.bump_generation()?;
+        Ok(served)
     }
 
     /// Win rates split by a dimension.
