@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::list;
 use crate::Storybank;
 use crate::config::Settings;
 use crate::insights::AskRequest;
 use crate::insights::service::{Document, Format};
-use crate::model::{Filters, OneOrMany};
+use crate::model::Filters;
 use crate::packs::{NewPack, NewStory, PackPatch};
 use crate::search::SearchRequest;
 use crate::themes::TagCorrection;
@@ -117,14 +118,6 @@ fn write_document(doc: &Document, out: Option<&PathBuf>) -> anyhow::Result<()> {
         None => print!("{}", doc.body),
     }
     Ok(())
-}
-
-fn list(values: &[String]) -> Option<OneOrMany> {
-    match values.len() {
-        0 => None,
-        1 => Some(OneOrMany::One(values[0].clone())),
-        _ => Some(OneOrMany::Many(values.to_vec())),
-    }
 }
 
 /// Runs `storybank pack ...`.

@@ -328,7 +328,15 @@ impl Storybank {
     }
 
     fn pack_view(&self, record: PackRecord) -> Result<Pack> {
-        let stories = self.packs.stories()?;
+        self.pack_view_with(record, &self.packs.stories()?)
+    }
+
+    /// [`Storybank::pack_view`] with the stories already read (one file read for a list).
+    fn pack_view_with(
+        &self,
+        record: PackRecord,
+        stories: &BTreeMap<String, StoryRecord>,
+    ) -> Result<Pack> {
         let catalog = self.catalog()?;
         let views: Vec<Story> = record
             .story_ids
@@ -359,7 +367,8 @@ impl Storybank {
     pub fn list_packs(&self) -> Result<Vec<Pack>> {
         let mut records = self.packs.packs()?;
         records.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.pack_id.cmp(&a.pack_id)));
-        records.into_iter().map(|record| self.pack_view(record)).collect()
+        let stories = self.packs.stories()?;
+        records.into_iter().map(|record| self.pack_view_with(record, &stories)).collect()
     }
 
     /// One pack.
