@@ -191,7 +191,10 @@ impl Storybank {
         let inputs: Vec<&str> = examples.iter().map(String::as_str).collect();
         let vectors =
             if inputs.is_empty() { vec![] } else { self.embedder.embed_passages(&inputs)? };
-        let tagger = std::sync::Arc::new(crate::themes::ThemeTagger::new(taxonomy, vectors));
+        let tagger = std::sync::Arc::new(
+            crate::themes::ThemeTagger::new(taxonomy, vectors)
+                .with_params(self.embedder.theme_params()),
+        );
         Ok(self.theme_tagger.get_or_init(|| tagger).clone())
     }
 

@@ -2,11 +2,16 @@
 //!
 //! [`Embedder::Onnx`] runs `bge-small-en-v1.5` (int8) locally through fastembed and the ONNX
 //! Runtime library that `scripts/setup` installs from PyPI wheels: no model hub, no network.
+//! Any other BERT-family sentence-embedding model exported to ONNX can be used instead: put it in
+//! a folder under the models folder with its tokenizer files and a [`MODEL_SPEC_FILE`] that says
+//! how to pool and prefix ([`ModelSpec`]), and pass `--model <folder>`.
 //! [`Embedder::Hashed`] is a deterministic stand-in (feature hashing) for fast unit tests of
 //! plumbing only; nothing that claims search quality uses it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use serde::Deserialize;
 
 use fastembed::{
     InitOptionsUserDefined, Pooling, QuantizationMode, TextEmbedding, TokenizerFiles,
@@ -23,13 +28,100 @@ pub const ORT_LIBRARY: &str = "libonnxruntime.so.1.24.4";
 /// bge-v1.5's instruction for short retrieval queries.
 const BGE_QUERY_PREFIX: &str = "Represent this sentence for searching relevant passages: ";
 const HASHED_DIMENSION: usize = 384;
+/// Optional file in a model folder describing how to use the model ([`ModelSpec`]).
+pub const MODEL_SPEC_FILE: &str = "storybank-model.toml";
+
+/// How the model's token vectors become one sentence vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolingKind {
+    /// The first token's vector (bge, gte).
+    Cls,
+    /// The mean over tokens (sentence-transformers models, e5).
+    Mean,
+}
+
+/// How to run a model folder: read from its [`MODEL_SPEC_FILE`], else inferred from the folder
+/// name (`bge*`: CLS pooling and bge's query instruction; anything else: mean pooling, no
+/// prefixes).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Pooling.
+    pub pooling: PoolingKind,
+    /// Prepended to every search query (e5: `"query: "`).
+    #[serde(default)]
+    pub query_prefix: String,
+    /// Prepended to every quote and theme example (e5: `"passage: "`).
+    #[serde(default)]
+    pub passage_prefix: String,
+    /// The graph is dynamically quantised to int8 (DynamicQuantizeLinear): run one text per call.
+    #[serde(default)]
+    pub dynamic_int8: bool,
+    /// The theme tagger's lowest score for this model's similarity scale (default 0.65, tuned
+    /// for bge-small; `storybank eval-themes --sweep` finds a value for another model).
+    #[serde(default)]
+    pub theme_min_score: Option<f32>,
+    /// The theme tagger's margin under the best theme (default 0.06).
+    #[serde(default)]
+    pub theme_margin: Option<f32>,
+    /// The theme tagger's bonus per matched cue word (default 0.09).
+    #[serde(default)]
+    pub theme_cue_bonus: Option<f32>,
+}
+
+impl ModelSpec {
+    /// The spec of a model folder: its [`MODEL_SPEC_FILE`] when present, else inferred from
+    /// `name`. Returns the spec and whether it came from the file.
+    pub fn for_folder(dir: &Path, name: &str) -> Result<(ModelSpec, bool)> {
+        let path = dir.join(MODEL_SPEC_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let spec: ModelSpec = toml::from_str(&text).map_err(|err| {
+                    Error::ModelUnavailable(format!("{}: {}", path.display(), err.message()))
+                })?;
+                Ok((spec, true))
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                Ok((ModelSpec::inferred(name), false))
+            }
+            Err(err) => {
+                Err(Error::ModelUnavailable(format!("cannot read {} ({err})", path.display())))
+            }
+        }
+    }
+
+    /// The spec inferred from a folder name.
+    pub fn inferred(name: &str) -> ModelSpec {
+        let is_bge = name.starts_with("bge");
+        ModelSpec {
+            pooling: if is_bge { PoolingKind::Cls } else { PoolingKind::Mean },
+            query_prefix: if is_bge { BGE_QUERY_PREFIX.to_string() } else { String::new() },
+            passage_prefix: String::new(),
+            dynamic_int8: is_bge && name.contains("int8"),
+            theme_min_score: None,
+            theme_margin: None,
+            theme_cue_bonus: None,
+        }
+    }
+
+    /// The theme tagger's thresholds for this model.
+    pub fn theme_params(&self) -> crate::themes::ThemeParams {
+        let defaults = crate::themes::ThemeParams::default();
+        crate::themes::ThemeParams {
+            min_score: self.theme_min_score.unwrap_or(defaults.min_score),
+            margin: self.theme_margin.unwrap_or(defaults.margin),
+            cue_bonus: self.theme_cue_bonus.unwrap_or(defaults.cue_bonus),
+        }
+    }
+}
 
 /// Where to find the model files.
 #[derive(Debug, Clone)]
 pub struct ModelConfig {
     /// Folder holding `lib/` and one folder per model (as `scripts/setup` lays it out).
     pub models_dir: PathBuf,
-    /// Model folder name under `models_dir`.
+    /// Model folder name under `models_dir` (or an absolute path to a model folder).
     pub model: String,
     /// ONNX Runtime library path (defaults to `<models_dir>/lib/libonnxruntime.so.1.24.4`).
     pub ort_library: Option<PathBuf>,
@@ -55,7 +147,7 @@ impl std::fmt::Debug for Embedder {
 pub struct OnnxEmbedder {
     model_id: String,
     dimension: usize,
-    query_prefix: &'static str,
+    spec: ModelSpec,
     session: Mutex<TextEmbedding>,
 }
 
@@ -103,6 +195,10 @@ impl Embedder {
             .unwrap_or_else(|| config.models_dir.join("lib").join(ORT_LIBRARY));
         let environment = ort_environment(&library)?;
         let dir = config.models_dir.join(&config.model);
+        let name = dir
+            .file_name()
+            .map_or_else(|| config.model.clone(), |n| n.to_string_lossy().into_owned());
+        let (spec, from_file) = ModelSpec::for_folder(&dir, &name)?;
         let tokenizer = TokenizerFiles {
             tokenizer_file: read_model_file(&dir, "tokenizer.json")?,
             config_file: read_model_file(&dir, "config.json")?,
@@ -110,10 +206,12 @@ impl Embedder {
             tokenizer_config_file: read_model_file(&dir, "tokenizer_config.json")?,
         };
         let onnx = read_model_file(&dir, "model.onnx")?;
-        let is_bge = config.model.starts_with("bge");
         let model = UserDefinedEmbeddingModel::new(onnx, tokenizer)
-            .with_pooling(if is_bge { Pooling::Cls } else { Pooling::Mean })
-            .with_quantization(if config.model.contains("int8") && is_bge {
+            .with_pooling(match spec.pooling {
+                PoolingKind::Cls => Pooling::Cls,
+                PoolingKind::Mean => Pooling::Mean,
+            })
+            .with_quantization(if spec.dynamic_int8 {
                 QuantizationMode::Dynamic
             } else {
                 QuantizationMode::None
@@ -128,10 +226,18 @@ impl Embedder {
             .embed(["dimension probe"], None)
             .map_err(|err| Error::ModelUnavailable(err.to_string()))?;
         let dimension = probe.first().map_or(0, Vec::len);
+        // A spec file changes the vectors (pooling, prefixes), so it is part of the identity:
+        // an index or cache built under another spec is not reused.
+        let model_id = if from_file {
+            let digest = Sha256::digest(format!("{spec:?}").as_bytes());
+            format!("{name}#{:02x}{:02x}{:02x}{:02x}", digest[0], digest[1], digest[2], digest[3])
+        } else {
+            name
+        };
         Ok(Embedder::Onnx(Box::new(OnnxEmbedder {
-            model_id: config.model.clone(),
+            model_id,
             dimension,
-            query_prefix: if is_bge { BGE_QUERY_PREFIX } else { "" },
+            spec,
             session: Mutex::new(session),
         })))
     }
@@ -152,16 +258,31 @@ impl Embedder {
         }
     }
 
-    /// Embeds passages (quotes). One text per model call: the int8-dynamic model's activation
-    /// scales depend on batch composition, and batching buys nothing on two cores.
+    /// The theme tagger's thresholds for this model's similarity scale.
+    pub fn theme_params(&self) -> crate::themes::ThemeParams {
+        match self {
+            Embedder::Onnx(onnx) => onnx.spec.theme_params(),
+            Embedder::Hashed => crate::themes::ThemeParams::default(),
+        }
+    }
+
+    /// Embeds passages (quotes; with the model's passage prefix, if it has one). One text per
+    /// model call: the int8-dynamic model's activation scales depend on batch composition, and
+    /// batching buys nothing on two cores.
     pub fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        texts.iter().map(|text| self.embed_one(text)).collect()
+        match self {
+            Embedder::Onnx(onnx) if !onnx.spec.passage_prefix.is_empty() => texts
+                .iter()
+                .map(|text| self.embed_one(&format!("{}{text}", onnx.spec.passage_prefix)))
+                .collect(),
+            _ => texts.iter().map(|text| self.embed_one(text)).collect(),
+        }
     }
 
     /// Embeds a search query (with the model's query instruction, if it has one).
     pub fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
         match self {
-            Embedder::Onnx(onnx) => self.embed_one(&format!("{}{text}", onnx.query_prefix)),
+            Embedder::Onnx(onnx) => self.embed_one(&format!("{}{text}", onnx.spec.query_prefix)),
             Embedder::Hashed => self.embed_one(text),
         }
     }
@@ -207,6 +328,44 @@ mod tests {
         let b = Embedder::Hashed.embed_passages(&["pricing was confusing"]).unwrap().remove(0);
         assert_eq!(a, b);
         assert!((a.iter().map(|v| v * v).sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn model_spec_comes_from_the_folder_file_or_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (spec, from_file) =
+            ModelSpec::for_folder(dir.path(), "bge-small-en-v1.5-int8").unwrap();
+        assert!(!from_file);
+        assert_eq!(spec.pooling, PoolingKind::Cls);
+        assert_eq!(spec.query_prefix, BGE_QUERY_PREFIX);
+        assert!(spec.dynamic_int8);
+        assert_eq!(spec.theme_params(), crate::themes::ThemeParams::default());
+        let (spec, _) = ModelSpec::for_folder(dir.path(), "all-MiniLM-L6-v2").unwrap();
+        assert_eq!((spec.pooling, spec.query_prefix.as_str()), (PoolingKind::Mean, ""));
+
+        std::fs::write(
+            dir.path().join(MODEL_SPEC_FILE),
+            "pooling = \"mean\"\nquery_prefix = \"query: \"\npassage_prefix = \"passage: \"\ntheme_min_score = 0.5\n",
+        )
+        .unwrap();
+        let (spec, from_file) = ModelSpec::for_folder(dir.path(), "bge-anything").unwrap();
+        assert!(from_file);
+        assert_eq!(spec.pooling, PoolingKind::Mean);
+        assert_eq!(
+            (spec.query_prefix.as_str(), spec.passage_prefix.as_str()),
+            ("query: ", "passage: ")
+        );
+        assert!(!spec.dynamic_int8);
+        assert_eq!(spec.theme_params().min_score, 0.5);
+        assert_eq!(spec.theme_params().margin, crate::themes::MARGIN);
+
+        std::fs::write(dir.path().join(MODEL_SPEC_FILE), "pooling = \"max\"\n").unwrap();
+        let err = ModelSpec::for_folder(dir.path(), "x").unwrap_err();
+        assert_eq!(err.code(), crate::error::Code::ModelUnavailable);
+        assert!(err.to_string().contains(MODEL_SPEC_FILE), "{err}");
+        std::fs::write(dir.path().join(MODEL_SPEC_FILE), "pooling = \"cls\"\nprefix = \"q\"\n")
+            .unwrap();
+        assert!(ModelSpec::for_folder(dir.path(), "x").is_err(), "unknown keys are refused");
     }
 
     #[test]

@@ -424,6 +424,8 @@ pub struct ThemeTagger {
     /// themes' prototypes, minus the average of that over themes); subtracted from its score so
     /// a theme whose examples resemble everything does not win everywhere.
     offsets: Vec<f32>,
+    /// Thresholds used by [`ThemeTagger::tag`].
+    params: ThemeParams,
 }
 
 /// The tagger's thresholds (defaults: [`MIN_SCORE`], [`MARGIN`], [`CUE_BONUS`]).
@@ -498,7 +500,18 @@ impl ThemeTagger {
             .collect();
         let mean = generic.iter().sum::<f32>() / generic.len().max(1) as f32;
         let offsets = generic.iter().map(|g| g - mean).collect();
-        ThemeTagger { taxonomy, prototypes, cues, offsets }
+        ThemeTagger { taxonomy, prototypes, cues, offsets, params: ThemeParams::default() }
+    }
+
+    /// The same tagger with other thresholds (another embedding model's similarity scale).
+    pub fn with_params(mut self, params: ThemeParams) -> ThemeTagger {
+        self.params = params;
+        self
+    }
+
+    /// The thresholds [`ThemeTagger::tag`] uses.
+    pub fn params(&self) -> ThemeParams {
+        self.params
     }
 
     /// Every example sentence of the taxonomy, in order (to embed for [`ThemeTagger::new`]).
@@ -519,7 +532,7 @@ impl ThemeTagger {
         vector: &[f32],
         aliases: &Aliases,
     ) -> Tags {
-        self.tag_with(ThemeParams::default(), text, context, vector, aliases)
+        self.tag_with(self.params, text, context, vector, aliases)
     }
 
     /// [`ThemeTagger::tag`] with other thresholds (for calibration).

@@ -105,3 +105,52 @@ fn an_index_built_with_another_model_is_refused() {
     let err = Storybank::open_existing(&settings(&missing.path().join("none"))).unwrap_err();
     assert_eq!(err.code(), storybank::Code::IndexMissing);
 }
+
+#[test]
+fn a_model_folder_with_a_spec_file_is_its_own_model() {
+    use storybank::embed::{DEFAULT_MODEL, Embedder, MODEL_SPEC_FILE};
+    let index = tempfile::tempdir().unwrap();
+    let defaults = settings(index.path());
+    let source = defaults.model.models_dir.join(DEFAULT_MODEL);
+    let models = tempfile::tempdir().unwrap();
+    let folder = models.path().join("my-model");
+    std::fs::create_dir(&folder).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(entry.path(), folder.join(entry.file_name())).unwrap();
+    }
+    let spec = |passage_prefix: &str| {
+        format!(
+            "pooling = \"cls\"\nquery_prefix = \"Represent this sentence for searching relevant \
+             passages: \"\npassage_prefix = \"{passage_prefix}\"\ndynamic_int8 = true\n"
+        )
+    };
+    std::fs::write(folder.join(MODEL_SPEC_FILE), spec("")).unwrap();
+    let mut custom = defaults.model.clone();
+    custom.model = folder.display().to_string();
+    let default_model = Embedder::load(&defaults.model).unwrap();
+    let same = Embedder::load(&custom).unwrap();
+    assert!(same.model_id().starts_with("my-model#"), "{}", same.model_id());
+    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5);
+    let question = "why did we lose on price?";
+    assert!(close(
+        &same.embed_query(question).unwrap(),
+        &default_model.embed_query(question).unwrap()
+    ));
+
+    std::fs::write(folder.join(MODEL_SPEC_FILE), spec("passage: ")).unwrap();
+    let prefixed = Embedder::load(&custom).unwrap();
+    assert_ne!(prefixed.model_id(), same.model_id(), "the spec is part of the model's identity");
+    let quote = "Their onboarding team lived in our Slack.";
+    assert!(close(
+        &prefixed.embed_passages(&[quote]).unwrap()[0],
+        &default_model.embed_passages(&[&format!("passage: {quote}")]).unwrap()[0]
+    ));
+
+    drop(Storybank::open(&defaults).unwrap());
+    let mut other = defaults.clone();
+    other.model = custom;
+    let err = Storybank::open_existing(&other).unwrap_err();
+    assert_eq!(err.code(), storybank::Code::IndexIncompatible);
+    assert!(err.to_string().contains("my-model#"), "{err}");
+}

@@ -26,6 +26,10 @@ pub struct Cli {
     /// Models folder (filled by scripts/setup).
     #[arg(long, global = true, env = "STORYBANK_MODELS_DIR")]
     pub models_dir: Option<PathBuf>,
+    /// Embedding model: a folder under the models folder, or a path to one (default:
+    /// bge-small-en-v1.5-int8). Another model needs a re-index (`reindex` says so).
+    #[arg(long, global = true, env = "STORYBANK_MODEL")]
+    pub model: Option<String>,
     /// ONNX Runtime shared library (default: <models-dir>/lib/libonnxruntime.so.1.24.4).
     #[arg(long, global = true, env = "STORYBANK_ORT_LIBRARY")]
     pub ort_library: Option<PathBuf>,
@@ -315,6 +319,9 @@ impl Cli {
         let mut settings = Settings::new(&self.index);
         if let Some(dir) = &self.models_dir {
             settings.model.models_dir = dir.clone();
+        }
+        if let Some(model) = &self.model {
+            settings.model.model = model.clone();
         }
         settings.model.ort_library = self.ort_library.clone();
         if let Some(threads) = self.threads {
@@ -621,7 +628,7 @@ fn eval_themes(
 ) -> anyhow::Result<u8> {
     let (_temp, bank) = eval_bank(settings, corpus, use_index)?;
     let labels = corpus.join("themes.jsonl");
-    let params = crate::themes::ThemeParams::default();
+    let params = bank.theme_tagger()?.params();
     let report = crate::eval::themes::agreement(&bank, &labels, params)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -629,20 +636,31 @@ fn eval_themes(
         print!("{}", report.to_markdown());
     }
     if sweep {
-        println!(
-            "\n| min_score | margin | cue_bonus | micro P | micro R | micro F1 |\n|---|---|---|---|---|---|"
-        );
-        for min_score in [0.56, 0.58, 0.60, 0.62, 0.64, 0.66, 0.68] {
+        // A wide range: similarity scales differ between embedding models (bge-small's best
+        // min_score is near 0.65, all-mpnet-base-v2's far lower).
+        let mut rows = vec![];
+        for step in 0..=30 {
+            let min_score = 0.2 + 0.02 * step as f32;
             for margin in [0.02, 0.04, 0.06, 0.08] {
-                for cue_bonus in [0.0, 0.03, 0.06, 0.09] {
+                for cue_bonus in [0.0, 0.03, 0.06, 0.09, 0.12] {
                     let params = crate::themes::ThemeParams { min_score, margin, cue_bonus };
                     let r = crate::eval::themes::agreement(&bank, &labels, params)?;
-                    println!(
-                        "| {min_score} | {margin} | {cue_bonus} | {:.3} | {:.3} | {:.3} |",
-                        r.micro.precision, r.micro.recall, r.micro.f1
-                    );
+                    rows.push((params, r.micro));
                 }
             }
+        }
+        rows.sort_by(|a, b| b.1.f1.total_cmp(&a.1.f1));
+        println!(
+            "\nBest 15 of {} settings (min_score 0.20-0.80, margin 0.02-0.08, cue_bonus 0-0.12); \
+             set them in the model's {}:\n\n| min_score | margin | cue_bonus | micro P | micro R | micro F1 |\n|---|---|---|---|---|---|",
+            rows.len(),
+            crate::embed::MODEL_SPEC_FILE
+        );
+        for (p, m) in rows.iter().take(15) {
+            println!(
+                "| {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} |",
+                p.min_score, p.margin, p.cue_bonus, m.precision, m.recall, m.f1
+            );
         }
     }
     Ok(0)
