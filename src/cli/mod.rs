@@ -27,7 +27,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "STORYBANK_MODELS_DIR")]
     pub models_dir: Option<PathBuf>,
     /// Embedding model: a folder under the models folder, or a path to one (default:
-    /// bge-small-en-v1.5-int8). Another model needs a re-index (`reindex` says so).
+    /// bge-small-en-v1.5-int8). An index keeps the model it was built with: another model
+    /// needs a fresh index folder.
     #[arg(long, global = true, env = "STORYBANK_MODEL")]
     pub model: Option<String>,
     /// ONNX Runtime shared library (default: <models-dir>/lib/libonnxruntime.so.1.24.4).
