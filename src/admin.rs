@@ -125,7 +125,7 @@ impl Storybank {
         catalog.vectors.remove_deal(deal_id);
         catalog.keyword.commit()?;
         catalog.vectors.commit()?;
-        catalog.guard.set_deal(deal_id, &[], &crate::corpus::Aliases::default());
+        catalog.guard.remove_deal(deal_id);
         catalog.index_quotes();
         let mut forgotten = Forgotten::read(self.index_dir())?;
         forgotten.deals.insert(deal_id.to_string());

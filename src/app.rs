@@ -168,6 +168,10 @@ impl Storybank {
         })
     }
 
+    pub(crate) fn read_catalog(&self) -> Result<RwLockReadGuard<'_, Catalog>> {
+        self.read()
+    }
+
     fn read(&self) -> Result<RwLockReadGuard<'_, Catalog>> {
         self.catalog.read().map_err(|_| Error::Internal("catalog lock poisoned".into()))
     }
@@ -222,7 +226,9 @@ impl Storybank {
     }
 
     /// The PII tagger, loaded once when enabled in the settings.
-    fn pii_tagger(&self) -> Result<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>> {
+    pub(crate) fn pii_tagger(
+        &self,
+    ) -> Result<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>> {
         if let Some(loaded) = self.pii_tagger.get() {
             return Ok(loaded.clone());
         }
@@ -292,6 +298,11 @@ impl Storybank {
             quotes: catalog.quotes.len(),
             model: self.embedder.model_id().to_string(),
         })
+    }
+
+    /// Checks a response body against every deal's CRM terms (see [`PiiGuard::scrub_body`]).
+    pub fn scrub_body(&self, body: &str) -> Option<(String, usize)> {
+        self.read().ok()?.guard.scrub_body(body)
     }
 
     /// Searches quotes.
@@ -432,17 +443,39 @@ impl Storybank {
             built.push((record, private));
         }
 
+        self.commit_built(built, aliases, &mut report, progress)?;
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(
+            deals = report.deals,
+            quotes = report.quotes,
+            failures = report.failures.len(),
+            elapsed_ms = report.elapsed_ms,
+            "ingest finished"
+        );
+        Ok(report)
+    }
+
+    /// Embeds, tags, stores and indexes built deals (replacing them), with the bank's new
+    /// competitor aliases.
+    pub(crate) fn commit_built(
+        &self,
+        mut built: Vec<(DealRecord, PrivateRecord)>,
+        aliases: Aliases,
+        report: &mut IngestReport,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<()> {
         let embed_started = Instant::now();
-        let vectors = self.embed_records(&built, &mut report, progress)?;
+        let vectors = self.embed_records(&built, report, progress)?;
         report.embed_ms = embed_started.elapsed().as_millis() as u64;
         self.tag_themes(built.iter_mut().map(|(record, _)| record).zip(&vectors), &aliases)?;
 
+        let protected = crate::anonymize::Protected::new(&aliases);
         let mut catalog =
             self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
         for ((record, private), rows) in built.into_iter().zip(vectors) {
             self.records.put(&record, &private)?;
             catalog.index_deal(&record, rows)?;
-            catalog.guard.set_deal(&record.deal_id, &private.pii_terms, &aliases);
+            catalog.guard.set_deal(&record.deal_id, &private.guard_terms(), &protected);
             report.deals += 1;
             report.quotes += record.quotes.len();
             catalog.deals.insert(record.deal_id.clone(), record);
@@ -456,16 +489,7 @@ impl Storybank {
         catalog.aliases = aliases;
         catalog.index_quotes();
         drop(catalog);
-        self.bump_generation()?;
-        report.elapsed_ms = started.elapsed().as_millis() as u64;
-        tracing::info!(
-            deals = report.deals,
-            quotes = report.quotes,
-            failures = report.failures.len(),
-            elapsed_ms = report.elapsed_ms,
-            "ingest finished"
-        );
-        Ok(report)
+        self.bump_generation()
     }
 
     /// Embeds every quote of the records (cache first); returns `(quote_id, vector)` per record.
@@ -583,8 +607,9 @@ fn load_catalog(index_dir: &Path, records: &RecordStore, dimension: usize) -> Re
         vectors: VectorStore::open_flat(index_dir, dimension)?,
         guard: PiiGuard::default(),
     };
-    for (deal_id, terms) in records.load_pii_terms()? {
-        catalog.guard.set_deal(&deal_id, &terms, &catalog.aliases);
+    let protected = crate::anonymize::Protected::new(&catalog.aliases);
+    for (deal_id, terms) in records.load_guard_terms()? {
+        catalog.guard.set_deal(&deal_id, &terms, &protected);
     }
     catalog.index_quotes();
     let quotes = catalog.quotes.len();

@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod insights;
 pub mod model;
 pub mod packs;
+pub mod privacy;
 pub mod search;
 pub mod store;
 pub mod themes;

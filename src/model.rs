@@ -128,8 +128,9 @@ fn civil_from_days(days: i32) -> (i32, u32, u32) {
     (year, month, day)
 }
 
-/// One row of the CRM export, names included. Never serialized into a response.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One row of the CRM export, names included. Never serialized into a response (it is kept
+/// in the admin-only private record so that `reanonymize` can rebuild served text).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DealRow {
     /// Deal id, e.g. `D-1042`.
     pub deal_id: String,

@@ -156,6 +156,57 @@ async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }
 
+/// Routes whose bodies are compiled into the binary and can hold no PII.
+fn static_route(path: &str) -> bool {
+    path == "/" || path == "/openapi.json" || path == "/favicon.ico" || path.starts_with("/assets/")
+}
+
+/// The response guard on every body: any CRM term of any deal that reached a response (a
+/// quote of another deal, a note typed into a pack, an export) becomes `[REDACTED]`; the
+/// incident is logged with the route only.
+async fn guard_bodies(
+    State(bank): State<Arc<Storybank>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let textual = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json") || value.starts_with("text/"));
+    if static_route(&path) || !textual {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return ApiError::from(crate::Error::Internal("response body failed".into()))
+            .into_response();
+    };
+    if std::str::from_utf8(&bytes).is_err() {
+        return axum::response::Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    // The check takes the catalog's lock, which an ingest may hold: off the async workers.
+    let checked = bytes.clone();
+    let scrubbed = tokio::task::spawn_blocking(move || {
+        bank.scrub_body(std::str::from_utf8(&checked).unwrap_or_default())
+    })
+    .await;
+    let Ok(scrubbed) = scrubbed else {
+        return ApiError::from(crate::Error::Internal("response check failed".into()))
+            .into_response();
+    };
+    match scrubbed {
+        Some((scrubbed, hits)) => {
+            tracing::warn!(path = %path, hits, "pii guard redacted a response body");
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            axum::response::Response::from_parts(parts, axum::body::Body::from(scrubbed))
+        }
+        None => axum::response::Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -220,6 +271,7 @@ pub fn router(bank: Arc<Storybank>) -> Router {
         .route("/openapi.json", get(openapi))
         .merge(web::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(bank.clone(), guard_bodies))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(60),

@@ -102,6 +102,12 @@ pub fn parse_transcript(path: &Path) -> Result<Transcript> {
             "not valid UTF-8",
         )
     })?;
+    parse_transcript_text(path, &text)
+}
+
+/// Parses transcript text read from `path` (whose extension picks the format).
+pub fn parse_transcript_text(path: &Path, text: &str) -> Result<Transcript> {
+    let text = text.to_string();
     let extension =
         path.extension().and_then(|ext| ext.to_str()).unwrap_or("").to_ascii_lowercase();
     let mut transcript = match extension.as_str() {
@@ -164,8 +170,10 @@ static TXT_TIMESTAMP_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]\s*(?P<text>.*)$").unwrap()
 });
 
-const NAME_PARTICLES: [&str; 10] =
-    ["van", "von", "de", "da", "del", "der", "la", "le", "di", "bin"];
+const NAME_PARTICLES: [&str; 28] = [
+    "van", "von", "de", "da", "del", "der", "la", "le", "di", "bin", "dos", "do", "das", "du",
+    "den", "ter", "ten", "zu", "af", "av", "al", "el", "ibn", "bint", "binti", "della", "y", "e",
+];
 
 /// True when `name` reads like a speaker label: 1-6 words, each capitalised (or a particle).
 fn looks_like_label(name: &str) -> bool {
@@ -175,7 +183,11 @@ fn looks_like_label(name: &str) -> bool {
     }
     words.iter().all(|word| {
         let first = word.chars().next().unwrap_or(' ');
-        (first.is_uppercase() || first.is_ascii_digit() || NAME_PARTICLES.contains(word))
+        // "al-Farsi", "el-Amin": a particle joined to a capitalised name.
+        let joined = word.split_once('-').is_some_and(|(head, tail)| {
+            NAME_PARTICLES.contains(&head) && tail.starts_with(char::is_uppercase)
+        });
+        (first.is_uppercase() || first.is_ascii_digit() || NAME_PARTICLES.contains(word) || joined)
             && word.chars().all(|c| c.is_alphanumeric() || "'’.-_&".contains(c))
     })
 }
@@ -509,6 +521,15 @@ fn parse_json(path: &Path, text: &str) -> Result<Transcript> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speaker_labels_of_many_naming_cultures() {
+        for label in ["Ahmed al-Farsi", "João dos Santos", "Jan van der Berg", "Nguyễn Văn An"]
+        {
+            assert!(looks_like_label(label), "{label}");
+        }
+        assert!(!looks_like_label("so then we"), "ordinary words are no label");
+    }
 
     #[test]
     fn txt_with_front_matter_titles_and_continuations() {

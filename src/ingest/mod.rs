@@ -6,7 +6,7 @@
 pub mod chunk;
 pub mod roles;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::anonymize::{Anonymizer, KnownParties, is_role_label};
 use crate::corpus::{Aliases, Transcript};
@@ -16,23 +16,57 @@ use crate::store::{DealRecord, PrivateRecord};
 pub use chunk::ChunkLimits;
 pub use roles::Role;
 
-/// Words a set of transcripts uses in lower case; the name gazetteer skips them.
-pub fn lowercase_vocabulary<'a>(
-    transcripts: impl IntoIterator<Item = &'a Transcript>,
-) -> HashSet<String> {
-    let mut words = HashSet::new();
-    for transcript in transcripts {
-        for turn in &transcript.turns {
-            for segment in &turn.segments {
-                for word in segment.text.split(|c: char| !c.is_alphanumeric()) {
-                    if word.chars().next().is_some_and(char::is_lowercase) {
-                        words.insert(word.to_string());
-                    }
+/// Calls `visit(word, sentence_start)` for every word of every segment.
+fn for_each_word<'a>(transcript: &'a Transcript, mut visit: impl FnMut(&'a str, bool)) {
+    for turn in &transcript.turns {
+        for segment in &turn.segments {
+            let text = segment.text.as_str();
+            let mut sentence_start = true;
+            let mut word_start: Option<usize> = None;
+            for (index, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+                if c.is_alphanumeric() {
+                    word_start.get_or_insert(index);
+                    continue;
+                }
+                if let Some(start) = word_start.take() {
+                    visit(&text[start..index], sentence_start);
+                    sentence_start = false;
+                }
+                if matches!(c, '.' | '!' | '?' | ':' | '"' | '\u{201c}') {
+                    sentence_start = true;
                 }
             }
         }
     }
-    words
+}
+
+/// Words a set of transcripts uses mostly in lower case ("will", "onboarding"); recognizers
+/// never take them for names. A name typed in lower case now and then ("at serrano") stays a
+/// name: it is written capitalised more often. For English words only mid-sentence capitals
+/// count ("Maverick spend" opens many sentences and is still an ordinary word).
+pub fn lowercase_vocabulary<'a>(
+    transcripts: impl IntoIterator<Item = &'a Transcript>,
+) -> HashSet<String> {
+    let mut lower: HashMap<String, usize> = HashMap::new();
+    let mut capitalised: HashMap<String, usize> = HashMap::new();
+    for transcript in transcripts {
+        for_each_word(transcript, |word, sentence_start| {
+            let Some(first) = word.chars().next() else { return };
+            if first.is_lowercase() {
+                *lower.entry(word.to_string()).or_insert(0) += 1;
+            } else if first.is_uppercase() {
+                let key = word.to_lowercase();
+                if !sentence_start || !crate::anonymize::lexicon::is_english_word(&key) {
+                    *capitalised.entry(key).or_insert(0) += 1;
+                }
+            }
+        });
+    }
+    lower
+        .into_iter()
+        .filter(|(word, count)| *count > capitalised.get(word).copied().unwrap_or(0))
+        .map(|(word, _)| word)
+        .collect()
 }
 
 /// Capitalised words of a batch of transcripts, lower-cased.
@@ -42,26 +76,28 @@ pub struct CorpusTerms {
     pub common: HashSet<String>,
     /// In at least two transcripts: tools and vendors, never one buyer's own organisation.
     pub shared: HashSet<String>,
+    /// Written capitalised in the middle of a sentence somewhere: names and other proper
+    /// nouns (a word only ever capitalised at a sentence start is an ordinary word).
+    pub mid_sentence: HashSet<String>,
 }
 
 /// Capitalised words (lower-cased) that occur in at least half of the transcripts, and in at
 /// least five: the seller, its products, common tools. A person of one deal is never that common.
 pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -> CorpusTerms {
-    let mut document_frequency: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::new();
+    let mut document_frequency: HashMap<String, usize> = HashMap::new();
+    let mut mid_sentence = HashSet::new();
     let mut documents = 0;
     for transcript in transcripts {
         documents += 1;
         let mut seen = HashSet::new();
-        for turn in &transcript.turns {
-            for segment in &turn.segments {
-                for word in segment.text.split(|c: char| !c.is_alphanumeric()) {
-                    if word.chars().next().is_some_and(char::is_uppercase) {
-                        seen.insert(word.to_lowercase());
-                    }
+        for_each_word(transcript, |word, sentence_start| {
+            if word.chars().next().is_some_and(char::is_uppercase) {
+                seen.insert(word.to_lowercase());
+                if !sentence_start {
+                    mid_sentence.insert(word.to_lowercase());
                 }
             }
-        }
+        });
         for word in seen {
             *document_frequency.entry(word).or_insert(0) += 1;
         }
@@ -77,7 +113,7 @@ pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -
         .filter(|(_, count)| *count >= 2)
         .map(|(word, _)| word)
         .collect();
-    CorpusTerms { common, shared }
+    CorpusTerms { common, shared, mid_sentence }
 }
 
 /// Context questions longer than this keep only their last words (the question itself).
@@ -143,8 +179,8 @@ pub fn build_deal(
     };
     let anonymizer = Anonymizer::new(&parties, aliases);
 
-    // First read every quotable turn and question with the PII tagger, then redact.
-    anonymizer.learn_from(
+    // First read every quotable turn and question with every recognizer, then redact.
+    anonymizer.learn_interview(
         transcript_ref
             .turns
             .iter()
@@ -152,7 +188,10 @@ pub fn build_deal(
                 turn.segments.iter().map(|s| s.text.split_whitespace().count()).sum::<usize>()
                     >= limits.min_turn_words
             })
-            .flat_map(|turn| turn.segments.iter().map(|segment| segment.text.as_str())),
+            .map(|turn| {
+                let interviewer = roles.get(&turn.speaker) == Some(&Role::Interviewer);
+                (interviewer, turn.segments.iter().map(|segment| segment.text.as_str()).collect())
+            }),
     );
     let mut titles: BTreeMap<&str, String> = BTreeMap::new();
     for turn in &transcript_ref.turns {
@@ -179,22 +218,17 @@ pub fn build_deal(
         let context = last_question
             .as_deref()
             .map(|question| anonymizer.redact(&tail_words(question, MAX_CONTEXT_WORDS)));
-        let redacted: Vec<crate::corpus::Segment> = turn
-            .segments
-            .iter()
-            .map(|segment| crate::corpus::Segment {
-                text: anonymizer.redact(&segment.text),
-                ..segment.clone()
-            })
-            .collect();
-        for chunk in chunk::chunk_turn(&redacted, limits) {
+        // Quotes are cut from the raw words and then redacted, so their boundaries (and ids)
+        // do not depend on the anonymization rules: `reanonymize` keeps every quote id.
+        for chunk in chunk::chunk_turn(&turn.segments, limits) {
+            let text = anonymizer.redact_learned(&chunk.text);
             if let Some(placeholder) = anonymizer.speaker_placeholder(&turn.speaker) {
                 let quote_id = format!("{}-q{:03}", row.deal_id, quotes.len() + 1);
                 quote_speakers.insert(quote_id, placeholder.to_string());
             }
             quotes.push(QuoteRecord {
                 quote_id: format!("{}-q{:03}", row.deal_id, quotes.len() + 1),
-                text: chunk.text,
+                text,
                 context: context.clone(),
                 speaker: speaker.clone(),
                 source: QuoteSource {
@@ -219,6 +253,8 @@ pub fn build_deal(
         redactions: anonymizer.redaction_counts(),
         people: anonymizer.people(),
         quote_speakers,
+        crm_terms: anonymizer.crm_terms().to_vec(),
+        row: Some(row.clone()),
     };
     (record, private)
 }

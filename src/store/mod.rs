@@ -20,8 +20,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::anonymize::Term;
 use crate::error::{Error, Result};
-use crate::model::{DealInfo, QuoteRecord};
+use crate::model::{DealInfo, DealRow, QuoteRecord};
 
 /// Version of the on-disk layout; bumped on incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -57,6 +58,30 @@ pub struct PrivateRecord {
     /// Quote id -> placeholder of the person who said it.
     #[serde(default)]
     pub quote_speakers: BTreeMap<String, String>,
+    /// The CRM terms with their placeholders: what the response guard checks (records written
+    /// before they were kept fall back to `pii_terms`).
+    #[serde(default)]
+    pub crm_terms: Vec<Term>,
+    /// The CRM row as ingested, names included, so that `reanonymize` can rebuild served text.
+    #[serde(default)]
+    pub row: Option<DealRow>,
+}
+
+impl PrivateRecord {
+    /// The terms the response guard checks for this deal.
+    pub fn guard_terms(&self) -> Vec<Term> {
+        if !self.crm_terms.is_empty() {
+            return self.crm_terms.clone();
+        }
+        self.pii_terms
+            .iter()
+            .map(|form| Term {
+                form: form.clone(),
+                placeholder: "[REDACTED]".into(),
+                case_sensitive: crate::anonymize::crm::case_sensitive(form, false),
+            })
+            .collect()
+    }
 }
 
 /// What an index was built with.
@@ -235,6 +260,26 @@ impl RecordStore {
                 .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
             let private: PrivateRecord = serde_json::from_slice(&bytes)?;
             terms.insert(private.deal_id, private.pii_terms);
+        }
+        Ok(terms)
+    }
+
+    /// Loads every private record's guard terms, by deal id.
+    pub fn load_guard_terms(&self) -> Result<BTreeMap<String, Vec<Term>>> {
+        let dir = self.root.join("private");
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|err| Error::io(format!("listing {}", dir.display()), err))?;
+        let mut terms = BTreeMap::new();
+        for entry in entries {
+            let path =
+                entry.map_err(|err| Error::io(format!("listing {}", dir.display()), err))?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let bytes = std::fs::read(&path)
+                .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
+            let private: PrivateRecord = serde_json::from_slice(&bytes)?;
+            terms.insert(private.deal_id.clone(), private.guard_terms());
         }
         Ok(terms)
     }

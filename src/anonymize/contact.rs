@@ -1,0 +1,134 @@
+//! Contact details: emails (written and spoken), URLs, phone numbers in international and
+//! national formats, and identifiers (social security numbers, IP addresses, card and IBAN
+//! digit runs). Pattern recognizers: they need no list and run on every text.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b").unwrap());
+/// "priya dot r at northwind dot com", "k underscore nowak at serrano salud dot com dot mx".
+static SPOKEN_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[\p{L}0-9]+(?:\s+(?:dot|underscore|dash|hyphen|point)\s+[\p{L}0-9]+)*\s+(?:at|@)\s+[\p{L}0-9-]+(?:\s+[\p{L}0-9-]+){0,2}?(?:\s+(?:dot|point)\s+[\p{L}0-9-]+)*\s+(?:dot|point)\s+(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr)\b").unwrap()
+});
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
+});
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+\d{1,3}[ \t.-]?)?(?:\(\d{1,4}\)[ \t.-]?)?\d{1,4}(?:[ \t.-]\d{2,8}){1,5}|\b\d{10,11}\b")
+        .unwrap()
+});
+static DATE_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$").unwrap());
+static DATE_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}").unwrap());
+static PHONE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:phone|mobile|cell|call|tel|fax|desk|office|reach (?:me|us)|number|whatsapp|text me|message me|ping me|line)\W{0,3}(?:\w+\W+){0,2}$").unwrap()
+});
+static PHONE_CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W{0,3}(?:office|fax|mobile|cell|desk|home|work|direct)\b").unwrap()
+});
+/// Government and network identifiers: social security numbers, IPv4 addresses, long card or
+/// account digit runs, IBANs.
+static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b").unwrap()
+});
+
+/// Decides whether a digit run found by [`PHONE`] is a phone number. `cue` is true when a word
+/// like "phone", "call" or "mobile" comes just before it.
+fn is_phone(candidate: &str, cue: bool) -> bool {
+    let digits = candidate.chars().filter(char::is_ascii_digit).count();
+    if DATE_LIKE.is_match(candidate.trim()) || DATE_PREFIX.is_match(candidate.trim()) {
+        return false;
+    }
+    let groups = candidate.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).count();
+    let has_plus = candidate.starts_with('+');
+    let has_paren = candidate.contains('(');
+    let has_dash_or_dot = candidate.contains('-') || candidate.contains('.');
+    if cue {
+        return (7..=15).contains(&digits);
+    }
+    if has_plus || has_paren {
+        return (8..=15).contains(&digits);
+    }
+    (has_dash_or_dot && groups >= 3 && (8..=12).contains(&digits))
+        || (has_dash_or_dot && (9..=12).contains(&digits))
+        || (10..=12).contains(&digits)
+}
+
+/// Replaces emails, URLs, identifiers and phone numbers by `[EMAIL]`, `[URL]`, `[ID]` and
+/// `[PHONE]`.
+pub fn redact_contacts(text: &str) -> String {
+    let text = EMAIL.replace_all(text, "[EMAIL]");
+    let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
+    let text = URL.replace_all(&text, "[URL]");
+    let text = IDENTIFIER.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let found = caps.get(0).expect("whole match");
+        // "03.93.92.16.85" is a phone, not an IP address followed by ".85".
+        let continues = text[found.end()..].starts_with('.')
+            && text[found.end()..].chars().nth(1).is_some_and(|c| c.is_ascii_digit());
+        if continues { found.as_str().to_string() } else { "[ID]".to_string() }
+    });
+    let mut phoned = String::with_capacity(text.len());
+    let mut last = 0;
+    for found in PHONE.find_iter(&text) {
+        let candidate = found.as_str();
+        let before = &text[..found.start()];
+        let glued = before.chars().last().is_some_and(|c| c.is_alphanumeric() || c == '$');
+        phoned.push_str(&text[last..found.start()]);
+        let cue = PHONE_CUE.is_match(before) || PHONE_CUE_AFTER.is_match(&text[found.end()..]);
+        if !glued && is_phone(candidate, cue) {
+            phoned.push_str("[PHONE]");
+        } else {
+            phoned.push_str(candidate);
+        }
+        last = found.end();
+    }
+    phoned.push_str(&text[last..]);
+    phoned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_details() {
+        assert_eq!(
+            redact_contacts("mail priya.r@northwind.com or call +44 20 7946 0958"),
+            "mail [EMAIL] or call [PHONE]"
+        );
+        assert_eq!(redact_contacts("it's priya dot r at northwind dot com"), "it's [EMAIL]");
+        assert_eq!(
+            redact_contacts("gemma dot t at copperleaf bistro dot com. Nobody"),
+            "[EMAIL]. Nobody"
+        );
+        assert_eq!(
+            redact_contacts("ring (312) 555-0147 or 617-555-0143"),
+            "ring [PHONE] or [PHONE]"
+        );
+        assert_eq!(redact_contacts("my line is +33 1 84 88 42 17."), "my line is [PHONE].");
+        assert_eq!(
+            redact_contacts("Just message me, 06-52720800, I'm"),
+            "Just message me, [PHONE], I'm"
+        );
+        assert_eq!(
+            redact_contacts("APO AA 61487\n416 60 039 office"),
+            "APO AA 61487\n[PHONE] office"
+        );
+        assert_eq!(
+            redact_contacts("call me on 01.84.17.61.18? SSN 460-89-9847, ip 10.1.2.3"),
+            "call me on [PHONE]? SSN [ID], ip [ID]"
+        );
+        assert_eq!(redact_contacts("see https://example.org/x."), "see [URL].");
+        assert_eq!(
+            redact_contacts("we paid 18500 in 2025-11-07, 16 to 26 weeks"),
+            "we paid 18500 in 2025-11-07, 16 to 26 weeks"
+        );
+        assert_eq!(
+            redact_contacts("we looked at them at the conference, so we did at least"),
+            "we looked at them at the conference, so we did at least"
+        );
+    }
+}

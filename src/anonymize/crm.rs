@@ -1,0 +1,345 @@
+//! CRM terms: every form in which the people and the account a deal's CRM row lists can be
+//! said. People: full name, given name, each surname part (hyphenated and compound surnames,
+//! particles), the first two names, nicknames from the nickname table, initials ("J. Ortega").
+//! Accounts: every distinctive word and word sequence once legal forms and generic words in
+//! several languages are set aside ("Distribuidora Serrano Salud S.A. de C.V." -> "Serrano",
+//! "Serrano Salud", ...), CamelCase splits and initialisms. The anonymizer and the response
+//! guard use exactly this term set.
+
+use super::lexicon::{
+    COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, LEGAL_FORMS, is_calendar_or_place, is_english_word,
+    is_frequent_word, is_given_name_or_word, nicknames_of,
+};
+use super::text::Term;
+
+/// Words that join the parts of a name ("Pelham & Rowe", "Banco de Chile", "Jan van der Berg").
+const CONNECTORS: [&str; 26] = [
+    "&", "and", "y", "e", "et", "und", "of", "the", "de", "del", "della", "di", "da", "do", "dos",
+    "das", "du", "von", "van", "der", "den", "la", "le", "el", "bin", "al",
+];
+/// Particles that open a surname and so an account name made of one ("de Wit Groep").
+const NAME_PARTICLES: [&str; 9] = ["de", "van", "von", "da", "del", "di", "le", "la", "ter"];
+/// Legal forms that open a name ("PT Maju Jaya", "OOO Romashka").
+const LEADING_LEGAL: [&str; 9] = ["pt", "cv", "ooo", "oao", "zao", "pao", "jsc", "pjsc", "ojsc"];
+/// Acronyms an account's initials must not be mistaken for.
+const COMMON_ACRONYMS: [&str; 40] = [
+    "ceo", "cfo", "cto", "coo", "cio", "crm", "erp", "api", "sso", "sla", "roi", "kpi", "usa",
+    "emea", "apac", "soc", "gdpr", "aws", "gcp", "ocr", "pdf", "csv", "sql", "faq", "rfp", "rfi",
+    "poc", "mvp", "ipo", "llc", "plc", "ltd", "inc", "hr", "it", "ap", "ar", "po", "qa", "vp",
+];
+
+fn bare(token: &str) -> String {
+    token
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '&')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn is_connector(token: &str) -> bool {
+    CONNECTORS.contains(&bare(token).as_str())
+}
+
+/// True when a form should be matched only with its own capitalisation: a single word that is
+/// also an ordinary word ("Will", "Grant", "Long"; any English word for an account: "Pine"),
+/// unless it is a given name first ("Maria", "Lee").
+pub fn case_sensitive(form: &str, account: bool) -> bool {
+    let lower = form.to_lowercase();
+    !form.contains(' ')
+        && (COMMON_WORDS.contains(lower.as_str())
+            || (account && is_english_word(&lower))
+            || (is_frequent_word(&lower) && !is_given_name_or_word(form)))
+}
+
+/// Collects forms for one placeholder, without duplicates.
+struct Collector<'a> {
+    terms: &'a mut Vec<Term>,
+    placeholder: &'a str,
+    account: bool,
+}
+
+impl Collector<'_> {
+    fn add(&mut self, form: &str) {
+        let form = form.trim().trim_end_matches(',').trim();
+        if form.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+            return;
+        }
+        if self.terms.iter().any(|term| term.form == form) {
+            return;
+        }
+        self.terms.push(Term {
+            form: form.to_string(),
+            placeholder: self.placeholder.to_string(),
+            case_sensitive: case_sensitive(form, self.account),
+        });
+    }
+}
+
+/// The people and account a CRM row lists, with their placeholders.
+#[derive(Debug, Default)]
+pub struct Listed {
+    /// Every form of every listed name.
+    pub terms: Vec<Term>,
+    /// Listed people: (placeholder, name).
+    pub people: Vec<(String, String)>,
+    /// Colleague numbers used.
+    pub colleagues: usize,
+}
+
+/// The CRM terms of a deal: contacts (`[BUYER]` for the first, then `[COLLEAGUE n]`), the
+/// interviewers, the rep and the account names.
+pub fn listed(contacts: &[String], interviewers: &[&str], rep: &str, accounts: &[&str]) -> Listed {
+    let mut listed = Listed::default();
+    for (index, contact) in contacts.iter().enumerate() {
+        let placeholder = if index == 0 {
+            "[BUYER]".to_string()
+        } else {
+            listed.colleagues += 1;
+            format!("[COLLEAGUE {}]", listed.colleagues)
+        };
+        person_terms(contact, &placeholder, &mut listed.terms);
+        listed.people.push((placeholder, contact.clone()));
+    }
+    for interviewer in interviewers {
+        person_terms(interviewer, "[INTERVIEWER]", &mut listed.terms);
+        listed.people.push(("[INTERVIEWER]".to_string(), interviewer.to_string()));
+    }
+    person_terms(rep, "[REP]", &mut listed.terms);
+    if !rep.trim().is_empty() {
+        listed.people.push(("[REP]".to_string(), rep.to_string()));
+    }
+    for account in accounts {
+        account_terms(account, "[ACCOUNT]", &mut listed.terms);
+    }
+    listed
+}
+
+/// The forms of a person's name, each with `placeholder`.
+pub fn person_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
+    let name = name.trim();
+    if name.is_empty() {
+        return;
+    }
+    let mut out = Collector { terms, placeholder, account: false };
+    out.add(name);
+    let tokens: Vec<&str> = name.split_whitespace().collect();
+    let given = tokens[0];
+    for nick in nicknames_of(given) {
+        out.add(&nick);
+    }
+    if tokens.len() < 2 {
+        return;
+    }
+    out.add(given);
+    if tokens.len() >= 3 {
+        out.add(&tokens[..2].join(" "));
+        // Everything after the first (or second) given name: "García López", "van der Berg".
+        for split in 1..tokens.len() - 1 {
+            out.add(&tokens[split..].join(" "));
+        }
+    }
+    if let Some(start) = tokens.iter().position(|t| t.starts_with(char::is_lowercase))
+        && start > 0
+    {
+        out.add(&tokens[start..].join(" "));
+    }
+    let surnames: Vec<&str> = tokens[1..].iter().copied().filter(|t| !is_connector(t)).collect();
+    for surname in &surnames {
+        let letters = surname.chars().filter(|c| c.is_alphabetic()).count();
+        if letters >= 3 || (letters == 2 && !is_english_word(surname)) {
+            out.add(surname);
+        }
+        if surname.contains('-') {
+            for part in surname.split('-').filter(|p| p.chars().count() >= 2) {
+                out.add(part);
+            }
+            out.add(&surname.replace('-', " "));
+        }
+    }
+    let last = tokens[tokens.len() - 1];
+    let initial: String = given.chars().take(1).collect();
+    if initial.chars().all(char::is_alphabetic) {
+        out.add(&format!("{initial}. {last}"));
+        out.add(&format!("{initial} {last}"));
+    }
+    if let Some(last_initial) = last.chars().next() {
+        out.add(&format!("{given} {last_initial}."));
+    }
+    for nick in nicknames_of(given) {
+        out.add(&format!("{nick} {last}"));
+    }
+}
+
+/// Splits "BrightCart" into "Bright Cart" (None when not CamelCase).
+fn camel_split(token: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    let mut split = false;
+    for c in token.chars() {
+        if c.is_uppercase() && previous_lower {
+            out.push(' ');
+            split = true;
+        }
+        previous_lower = c.is_lowercase();
+        out.push(c);
+    }
+    split.then_some(out)
+}
+
+/// The forms of an account name, each with `placeholder`.
+pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
+    let name = name.trim();
+    if name.is_empty() {
+        return;
+    }
+    let mut out = Collector { terms, placeholder, account: true };
+    out.add(name);
+    let mut tokens: Vec<&str> = name.split_whitespace().collect();
+    // Legal forms at the end ("S.A. de C.V.", "Pty Ltd", "& Co") and at the start ("PT").
+    let mut stripped = false;
+    while tokens.len() > 1 {
+        let last = bare(tokens[tokens.len() - 1]);
+        if LEGAL_FORMS.contains(last.as_str()) || last.is_empty() {
+            tokens.pop();
+            stripped = true;
+        } else if stripped && is_connector(tokens[tokens.len() - 1]) {
+            tokens.pop();
+        } else {
+            break;
+        }
+    }
+    while tokens.len() > 1 && LEADING_LEGAL.contains(&bare(tokens[0]).as_str()) {
+        tokens.remove(0);
+    }
+    let core = tokens.join(" ");
+    let core = core.trim_end_matches(',');
+    out.add(core);
+    let distinctive = |token: &str| {
+        let lower = bare(token);
+        !lower.is_empty()
+            && !GENERIC_ORG_WORDS.contains(lower.as_str())
+            && !LEGAL_FORMS.contains(lower.as_str())
+            && !is_connector(token)
+    };
+    // Every word sequence that does not open or close on a connector and holds a distinctive
+    // word; single words only when distinctive, not a country or month, three letters or more.
+    for start in 0..tokens.len() {
+        for end in start + 1..=tokens.len() {
+            let slice = &tokens[start..end];
+            // A name particle may open a form ("de Wit", "van Leer"), no other connector.
+            let particle_first = slice.len() > 1
+                && NAME_PARTICLES.contains(&slice[0])
+                && slice[1].starts_with(char::is_uppercase);
+            if (is_connector(slice[0]) && !particle_first) || is_connector(slice[slice.len() - 1]) {
+                continue;
+            }
+            if !slice.iter().any(|t| distinctive(t)) {
+                continue;
+            }
+            if slice.len() == 1 {
+                let word = slice[0].trim_matches(|c: char| !c.is_alphanumeric());
+                let lower = word.to_lowercase();
+                if word.chars().filter(|c| c.is_alphabetic()).count() < 3
+                    || COUNTRIES.contains(lower.as_str())
+                    || is_calendar_or_place(&lower)
+                {
+                    continue;
+                }
+                out.add(word);
+                if let Some(split) = camel_split(word) {
+                    out.add(&split);
+                }
+                continue;
+            }
+            out.add(&slice.join(" "));
+        }
+    }
+    // Initials of a long name ("Granitebay Health System" -> "GHS"), and "P&R" for "Pelham &
+    // Rowe"; matched case-sensitively.
+    let words: Vec<&str> = tokens.iter().copied().filter(|t| !is_connector(t)).collect();
+    if words.len() >= 3 || (words.len() == 2 && tokens.len() == 2) {
+        let initials: String =
+            words.iter().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect();
+        if initials.chars().count() >= 3
+            && initials.chars().count() == words.len()
+            && !COMMON_ACRONYMS.contains(&initials.to_lowercase().as_str())
+            && !is_english_word(&initials.to_lowercase())
+        {
+            out.terms.push(Term {
+                form: initials,
+                placeholder: placeholder.to_string(),
+                case_sensitive: true,
+            });
+        }
+    }
+    if let Some(amp) =
+        tokens.iter().position(|t| *t == "&").filter(|&i| i > 0 && i + 1 < tokens.len())
+    {
+        let (a, b) = (tokens[amp - 1].chars().next(), tokens[amp + 1].chars().next());
+        if let (Some(a), Some(b)) = (a, b) {
+            out.terms.push(Term {
+                form: format!("{a}&{b}"),
+                placeholder: placeholder.to_string(),
+                case_sensitive: true,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forms(build: fn(&str, &str, &mut Vec<Term>), name: &str) -> Vec<String> {
+        let mut terms = vec![];
+        build(name, "[X]", &mut terms);
+        terms.into_iter().map(|term| term.form).collect()
+    }
+
+    #[test]
+    fn accounts_in_every_form_people_say() {
+        let has = |name: &str, form: &str| forms(account_terms, name).iter().any(|f| f == form);
+        assert!(has("Distribuidora Serrano Salud", "Serrano"));
+        assert!(has("Distribuidora Serrano Salud", "Serrano Salud"));
+        assert!(!has("Distribuidora Serrano Salud", "Salud"));
+        assert!(!has("Distribuidora Serrano Salud", "Distribuidora"));
+        assert!(has("Grupo Andino", "Andino") && has("Banco Ribera", "Ribera"));
+        assert!(has("The Halvorsen Company", "Halvorsen") && !has("The Halvorsen Company", "The"));
+        assert!(has("Compagnie Vaubrun SAS", "Vaubrun"));
+        assert!(has("Textiles Ocampo S.A. de C.V.", "Textiles Ocampo"));
+        assert!(has("Textiles Ocampo S.A. de C.V.", "Ocampo"));
+        assert!(has("Kiyomizu Shoji KK", "Kiyomizu") && has("Nordvik Oy", "Nordvik"));
+        assert!(has("PT Maju Jaya Tbk", "Maju Jaya"));
+        assert!(
+            has("Pelham & Rowe Retail", "Pelham & Rowe") && has("Pelham & Rowe Retail", "Rowe")
+        );
+        assert!(has("Pelham & Rowe Retail", "P&R"));
+        assert!(has("Granitebay Health System", "GHS"));
+        assert!(has("BrightCart Supply Co.", "Bright Cart"));
+        assert!(has("Health Co", "Health"), "a generic word that is the brand stays");
+        assert!(has("de Wit Groep BV", "de Wit"));
+        assert!(!has("Banco de Chile", "Chile"), "countries are not account names");
+        let mut terms = vec![];
+        account_terms("Parcel & Pine", "[ACCOUNT]", &mut terms);
+        let pine = terms.iter().find(|term| term.form == "Pine").expect("Pine");
+        assert!(pine.case_sensitive, "an English word is matched capitalised only");
+    }
+
+    #[test]
+    fn people_in_every_form() {
+        let has = |name: &str, form: &str| forms(person_terms, name).iter().any(|f| f == form);
+        assert!(has("María José García López", "María José"));
+        assert!(has("María José García López", "García López"));
+        assert!(
+            has("María José García López", "García") && has("María José García López", "López")
+        );
+        assert!(has("Ana García-López", "López") && has("Ana García-López", "García López"));
+        assert!(has("Jan van der Berg", "van der Berg") && has("Jan van der Berg", "Berg"));
+        assert!(has("Juan Ortega", "J. Ortega") && has("Juan Ortega", "Juan O."));
+        assert!(has("Francisco Ruiz", "Paco") && has("Francisco Ruiz", "Paco Ruiz"));
+        assert!(has("Wei Li", "Li") && has("Minh Ng", "Ng"));
+        let mut terms = vec![];
+        person_terms("Will Grant", "[BUYER]", &mut terms);
+        assert!(terms.iter().all(|t| t.case_sensitive == (t.form == "Will" || t.form == "Grant")));
+    }
+}

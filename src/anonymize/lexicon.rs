@@ -1,0 +1,380 @@
+//! Word lists every recognizer shares: given names, English words, calendar and place words,
+//! role and title words, legal forms and generic words of company names, nicknames. Lists live
+//! in text files beside this module (one entry per line, `#` comments) and are read once.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use super::text::fold_accents;
+
+/// The non-comment, non-empty lines of a bundled list.
+pub fn word_list(text: &'static str) -> Vec<&'static str> {
+    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect()
+}
+
+/// Given names (US Census 1990, minus ordinary words), capitalised.
+pub static FIRST_NAMES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("first_names.txt")).into_iter().collect());
+/// Given names and surnames of many countries (Faker's person lists, minus English words).
+pub static WORLD_NAMES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("world_names.txt")).into_iter().collect());
+/// Census names that are also English words: given names (`G`) and surnames (`S`).
+static NAME_WORDS: LazyLock<HashMap<&'static str, bool>> = LazyLock::new(|| {
+    word_list(include_str!("name_words.txt"))
+        .into_iter()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, kind)| (name, kind == "G"))
+        .collect()
+});
+
+/// True for a given name, including the frequent census given names that are also words
+/// ("Heather", "Lee"): matched in any case when the CRM lists them.
+pub fn is_given_name_or_word(token: &str) -> bool {
+    is_given_name(token) || NAME_WORDS.get(capitalise(token).as_str()).copied().unwrap_or(false)
+}
+
+fn capitalise(token: &str) -> String {
+    let mut chars = token.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect())
+        .unwrap_or_default()
+}
+
+/// Names that are also ordinary words ("will", "grant"): matched only with their own case.
+pub static COMMON_WORDS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("common_words.txt")).into_iter().collect());
+/// Lower-case English words with their inflections (SCOWL size 50).
+pub static ENGLISH_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    let mut words: HashSet<&'static str> = word_list(include_str!("english_words.txt"))
+        .into_iter()
+        .map(|word| word.trim_end_matches('+'))
+        .collect();
+    words.extend(word_list(include_str!("business_words.txt")));
+    words
+});
+/// The frequent ones (SCOWL size 35): "long", "park", "grace", not "dieter".
+pub static FREQUENT_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    word_list(include_str!("english_words.txt"))
+        .into_iter()
+        .filter(|word| !word.ends_with('+'))
+        .collect()
+});
+/// Country names, lower case.
+pub static COUNTRIES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("countries.txt")).into_iter().collect());
+/// Major cities, as written.
+pub static CITIES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("cities.txt")));
+
+/// Titles that the tagger takes for names ("The Princess Royal").
+pub const TITLE_WORDS: [&str; 16] = [
+    "princess", "prince", "king", "queen", "duke", "duchess", "lord", "lady", "sir", "dame",
+    "pope", "saint", "emperor", "empress", "sultan", "sheikh",
+];
+
+/// Speaker labels made of these words are roles ("Project Manager", "Grad B"), not names.
+pub const ROLE_WORDS: [&str; 24] = [
+    "interviewer",
+    "moderator",
+    "host",
+    "buyer",
+    "customer",
+    "speaker",
+    "participant",
+    "respondent",
+    "grad",
+    "phd",
+    "professor",
+    "postdoc",
+    "manager",
+    "project",
+    "marketing",
+    "industrial",
+    "designer",
+    "user",
+    "interface",
+    "expert",
+    "lead",
+    "team",
+    "vp",
+    "cfo",
+];
+
+/// Countries and nationalities the tagger sometimes takes for names.
+pub const PLACE_WORDS: [&str; 93] = [
+    "america",
+    "american",
+    "britain",
+    "british",
+    "canada",
+    "canadian",
+    "china",
+    "chinese",
+    "france",
+    "french",
+    "germany",
+    "german",
+    "india",
+    "indian",
+    "italy",
+    "italian",
+    "japan",
+    "japanese",
+    "spain",
+    "spanish",
+    "europe",
+    "european",
+    "africa",
+    "african",
+    "asia",
+    "asian",
+    "australia",
+    "australian",
+    "mexico",
+    "mexican",
+    "brazil",
+    "brazilian",
+    "dutch",
+    "english",
+    "irish",
+    "scottish",
+    "swiss",
+    "cambodian",
+    "russian",
+    "polish",
+    "czech",
+    "danish",
+    "swedish",
+    "norwegian",
+    "finnish",
+    "greek",
+    "turkish",
+    "korean",
+    "vietnamese",
+    "thai",
+    "indonesian",
+    "filipino",
+    "nigerian",
+    "kenyan",
+    "egyptian",
+    "moroccan",
+    "israeli",
+    "iranian",
+    "iraqi",
+    "saudi",
+    "emirati",
+    "pakistani",
+    "bangladeshi",
+    "argentine",
+    "argentinian",
+    "chilean",
+    "colombian",
+    "peruvian",
+    "venezuelan",
+    "cuban",
+    "portuguese",
+    "austrian",
+    "belgian",
+    "hungarian",
+    "romanian",
+    "ukrainian",
+    "slovak",
+    "croatian",
+    "serbian",
+    "icelandic",
+    "welsh",
+    "latin",
+    "latino",
+    "nordic",
+    "scandinavian",
+    "arab",
+    "arabic",
+    "persian",
+    "hindi",
+    "mandarin",
+    "cantonese",
+    "malay",
+    "swiss-german",
+];
+
+/// Calendar words the tagger sometimes takes for given names.
+pub const CALENDAR_WORDS: [&str; 19] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// Words that open a sentence before a name ("So Healthbridge is a telehealth company").
+pub const DISCOURSE_OPENERS: [&str; 12] = [
+    "So ",
+    "Well ",
+    "And ",
+    "But ",
+    "Yeah ",
+    "Okay ",
+    "OK ",
+    "Basically ",
+    "Honestly ",
+    "Now ",
+    "Anyway ",
+    "Actually ",
+];
+
+/// Legal forms of companies in many jurisdictions, lower case, without dots: never a brand on
+/// their own ("S.A. de C.V." is matched as its words `s a de c v` or `sa de cv`).
+pub static LEGAL_FORMS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("legal_forms.txt")).into_iter().collect());
+/// Generic words of company names in several languages ("Grupo", "Distribuidora",
+/// "Holdings", "Health", "Salud"): part of a name, never a name alone.
+pub static GENERIC_ORG_WORDS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("generic_org_words.txt")).into_iter().collect());
+
+/// Formal given name -> nicknames, and nickname -> formal names, folded to lower case.
+pub static NICKNAMES: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    let mut table: HashMap<String, Vec<String>> = HashMap::new();
+    for line in word_list(include_str!("nicknames.txt")) {
+        let Some((formal, nicks)) = line.split_once(':') else { continue };
+        let formal = fold_accents(formal.trim()).to_lowercase();
+        for nick in nicks.split(',').map(|n| fold_accents(n.trim()).to_lowercase()) {
+            if nick.is_empty() {
+                continue;
+            }
+            table.entry(formal.clone()).or_default().push(nick.clone());
+            table.entry(nick).or_default().push(formal.clone());
+        }
+    }
+    table
+});
+
+/// Nicknames of a given name (and, for a nickname, its formal names), capitalised as the
+/// given name is.
+pub fn nicknames_of(given: &str) -> Vec<String> {
+    let key = fold_accents(given).to_lowercase();
+    let Some(found) = NICKNAMES.get(&key) else { return vec![] };
+    found
+        .iter()
+        .map(|nick| {
+            let mut chars = nick.chars();
+            match chars.next() {
+                Some(first) if given.starts_with(char::is_uppercase) => {
+                    first.to_uppercase().chain(chars).collect()
+                }
+                _ => nick.clone(),
+            }
+        })
+        .collect()
+}
+
+/// True for a frequent lower-case English word.
+pub fn is_frequent_word(word: &str) -> bool {
+    FREQUENT_WORDS.contains(word.to_lowercase().as_str())
+}
+
+/// True for a name in either gazetteer (census given names, world names), as written or
+/// without accents.
+pub fn is_known_name(token: &str) -> bool {
+    let capitalised = capitalise(token);
+    WORLD_NAMES.contains(token)
+        || WORLD_NAMES.contains(capitalised.as_str())
+        || NAME_WORDS.contains_key(capitalised.as_str())
+        || is_given_name(token)
+}
+
+/// True for a lower-case English word (inflections included).
+pub fn is_english_word(word: &str) -> bool {
+    ENGLISH_WORDS.contains(word.to_lowercase().as_str())
+}
+
+/// True when a word could be a given name in the census list, whatever its case ("jen").
+pub fn is_given_name(token: &str) -> bool {
+    let folded = fold_accents(token);
+    let mut chars = folded.chars();
+    chars.next().is_some_and(|first| {
+        let capitalised: String =
+            first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect();
+        FIRST_NAMES.contains(capitalised.as_str())
+    })
+}
+
+/// True for a one-word name form that is also an ordinary word ("Will", "Grant"): matched
+/// only with its own capitalisation.
+pub fn is_common_form(form: &str) -> bool {
+    !form.contains(' ') && COMMON_WORDS.contains(form.to_lowercase().as_str())
+}
+
+/// True for calendar words and nationalities (lower case): never a person.
+pub fn is_calendar_or_place(lower: &str) -> bool {
+    CALENDAR_WORDS.contains(&lower) || PLACE_WORDS.contains(&lower)
+}
+
+/// Well-known tools and vendors, lower case.
+pub static VENDORS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    word_list(include_str!("vendors.txt")).into_iter().map(str::to_lowercase).collect()
+});
+
+/// True for a well-known tool or vendor ("NetSuite", "Slack").
+pub fn is_vendor(word: &str) -> bool {
+    VENDORS.contains(&word.to_lowercase())
+}
+
+/// Honorifics that open a name ("Señora Vargas", "Herr Meyer"), lower case: never a name
+/// themselves.
+pub const HONORIFICS: [&str; 45] = [
+    "mr", "mrs", "ms", "mx", "dr", "prof", "miss", "herr", "frau", "señor", "senor", "señora",
+    "senora", "sra", "srta", "doña", "dona", "don", "senhor", "senhora", "seu", "monsieur",
+    "madame", "mme", "signor", "signora", "sig", "sir", "dame", "pan", "pani", "bey", "hanım",
+    "hanim", "sayın", "san", "sama", "kun", "meneer", "mevrouw", "mevr", "dhr", "engr", "ssi",
+    "nim",
+];
+
+/// Role, team and system acronyms: never a person or an organisation.
+pub const ROLE_ACRONYMS: [&str; 40] = [
+    "ceo", "cfo", "cio", "cto", "coo", "ciso", "cmo", "cro", "cpo", "chro", "cdo", "cso", "vp",
+    "svp", "evp", "avp", "gm", "md", "it", "hr", "ap", "ar", "pmo", "qa", "erp", "crm", "soc",
+    "ops", "devops", "sre", "dba", "bi", "ai", "ml", "pm", "po", "sdr", "bdr", "ae", "csm",
+];
+
+/// True for an acronym: two to six capitals, maybe with digits ("CISO", "SOC2", "VP").
+pub fn is_acronym(token: &str) -> bool {
+    let letters = token.chars().filter(|c| c.is_alphabetic()).count();
+    (2..=6).contains(&letters)
+        && token.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && token.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_answer_what_recognizers_ask() {
+        assert!(is_english_word("owns") && is_english_word("Cared") && !is_english_word("serrano"));
+        assert!(is_given_name("jen") || is_given_name("jennifer"));
+        assert!(is_given_name("FELIX") && !is_given_name("killers"));
+        assert!(is_common_form("Will") && !is_common_form("Will Grant"));
+        assert!(
+            is_acronym("CISO") && is_acronym("SOC2") && !is_acronym("Ciso") && !is_acronym("A")
+        );
+        assert!(LEGAL_FORMS.contains("gmbh") && LEGAL_FORMS.contains("cv"));
+        assert!(GENERIC_ORG_WORDS.contains("grupo") && GENERIC_ORG_WORDS.contains("salud"));
+        assert!(nicknames_of("Francisco").contains(&"Paco".to_string()));
+        assert!(nicknames_of("bob").contains(&"robert".to_string()));
+    }
+}

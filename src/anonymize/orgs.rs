@@ -1,0 +1,316 @@
+//! Organisations nobody listed: the buyer's own company in the frames people use for it, in
+//! buyer and interviewer turns alike ("here at X", "over at X", "we at X", "X's team",
+//! "what X was looking for", "How did this start at X?", "X has 40 stores", "our parent X",
+//! the company introduction "X's a home goods chain" / "X places nurses into hospitals"), and
+//! firms made of surnames ("Jones, Mitchell and Williams"), which are organisations, not people.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::lexicon::{
+    CITIES, COUNTRIES, DISCOURSE_OPENERS, FIRST_NAMES, GENERIC_ORG_WORDS, HONORIFICS, LEGAL_FORMS,
+    ROLE_ACRONYMS, is_calendar_or_place, is_english_word, is_vendor,
+};
+use super::{Found, Scope};
+use crate::corpus::aliases::normalize_name;
+
+/// A capitalised name of one to three words ("Parcel & Pine", "Serrano", "Grupo Andino").
+const NAME: &str = r"\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y)? \p{Lu}[\p{L}'’-]+){0,5}";
+/// The same, lower-case allowed (for the strongest frames: "here at serrano").
+const ANY_NAME: &str = r"[\p{L}][\p{L}'’-]+";
+
+/// Frames that name the speaker's (or, asked by the interviewer, the buyer's) organisation.
+static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    let people_at = r"(?:we(?:'re|’re| are)?|us|you|team|teams|people|folks|everyone|everybody|colleagues|staff|leadership|board|finance|procurement|IT|ops|operations)";
+    let roles_at = r"(?:cfo|ceo|cto|coo|cio|ciso|vp|svp|evp|director|head|manager|controller|lead|owner|founder|partner|buyer|analyst|engineer)";
+    let frames = [
+        format!(
+            r"(?:\b(?:[Ww]e(?:'re|’re| are)|[Hh]ere at|[Oo]ver at|[Tt]eam at|[Ww]ork(?:s|ed|ing)? (?:at|for)|[Jj]oined|(?:^|[.!?] )At) (?P<n>{NAME}))"
+        ),
+        format!(r"\b{people_at} (?:here |over |out |up |down )?at (?P<n>{NAME})"),
+        format!(
+            r"(?i:\b(?:here|over|we|us|job|role|career|time|years?|months?|tenure|start(?:ed|ing)?|happening|going on|changed?|decided?|like|happened|situation|process|problem|challenges?|priorities|today|before|project|do|doing|did) at) (?P<n>{NAME})"
+        ),
+        format!(r"(?i:\b(?:here|over|we|us) at) (?P<n>{ANY_NAME})"),
+        format!(r"(?i:\b{roles_at}(?: of [\p{{L}}]+(?: [\p{{L}}]+)?)? (?:at|for)) (?P<n>{NAME})"),
+        format!(
+            r"(?i:\b(?:run|runs|ran|lead|leads|led|manage|manages|managed|own|owns|head|heads|oversee|oversees)(?: the)? [\p{{L}}]+(?: [\p{{L}}]+)? (?:at|for)) (?P<n>{NAME})"
+        ),
+        format!(
+            r"(?i:\bwhat) (?P<n>{NAME}) (?:was|were|is|are|had been) (?:looking|trying|hoping|after|doing)"
+        ),
+        format!(
+            r"(?P<n>{NAME})['’]s (?i:decision|team|teams|warehouse|warehouses|board|leadership|finance|IT|procurement|side|stores|store|plants|plant|offices|office|headquarters|HQ|CFO|CEO|CTO|COO|CIO|budget|growth|business|operations|customers|network|staff|management|owners?|founders?|parent|stack|setup|process|processes|footprint|needs|requirements|situation|clinics|hospitals|branches|fleet|drivers|nurses|kitchens|restaurants|locations|sites|employees|accounting|AP|books|ERP)\b"
+        ),
+        format!(r"(?P<n>{NAME}), where (?:I|we) (?:work|am|are|'m|’m|run|lead)"),
+        format!(
+            r"(?P<n>{NAME}) (?:has|had|have|runs|ran|operates|employs|employed) (?:about |around |roughly |over |nearly |some |maybe |like |just |almost )?(?:\d[\d,.]*|a few|several|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundreds|a thousand|thousands|a dozen|dozens)\b"
+        ),
+        format!(
+            r"(?i:\bour (?:parent|parent company|holding|holding company|group|mother company|owner|owners|sister company|subsidiary)),? (?P<n>{NAME})"
+        ),
+        format!(
+            r"(?i:\b(?:we(?:'re|’re| are)|we were|i'm|i am) (?:now |still |actually |technically |really )?(?:part|a part|a subsidiary|a division|a unit|a brand|one) of)(?: the)? (?P<n>{NAME})"
+        ),
+        format!(
+            r"(?i:\b(?:we|it|i) (?:technically |actually |still |really )?(?:belong|belongs|report|reports) (?:in)?to)(?: the)? (?P<n>{NAME})"
+        ),
+        format!(
+            r"(?i:\b(?:(?:we(?:'re|’re| are)|we were) (?:\w+ )?owned by|(?:a )?(?:subsidiary|division|unit|daughter company) of))(?: the)? (?P<n>{NAME})"
+        ),
+        format!(
+            r"(?:^|[.!?] )(?P<n>{NAME}) (?:is an?|was founded|is basically an?|is essentially an?|is kind of an?|is mostly an?)\b"
+        ),
+        format!(
+            r"(?:^|[.!?] )(?P<n>{NAME})['’]s (?:an?|basically an?|essentially an?|kind of an?|mostly an?|one of|the|about|around|roughly)\b"
+        ),
+        format!(
+            r"(?:^|[.!?] )(?P<n>{NAME}) (?:sells|makes|builds|provides|runs|operates|distributes|imports|exports|manufactures|supplies|serves|ships|delivers|produces|designs|develops|offers|brokers|trains|staffs|recruits|repairs|leases|rents|installs|insures|lends|hauls|grows|packs|processes|prints|publishes|places|connects|specialises|specializes|does)\b"
+        ),
+    ];
+    frames.iter().map(|frame| Regex::new(frame).expect("static org frame")).collect()
+});
+
+/// A negation right before or inside a frame.
+static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:not|never|don't|don’t|doesn't|doesn’t|didn't|didn’t|no longer)\b")
+        .unwrap()
+});
+
+/// "I work for X", "a year at X": X is an organisation ("joined X" is not: "joined Priya's
+/// team").
+pub static ORG_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:work(?:s|ed|ing)?\s+(?:for|at)|employed\s+(?:by|at)|(?:a|one|two|three|four|five|\d+)\s+(?:years?|months?)\s+at)\s*$").unwrap()
+});
+/// An organisation suffix right after a tagged name ("Russell Investments", "Davis, Reynolds
+/// and Williamson Orchestra"): the name is a company's, not a person's.
+pub static ORG_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:,? (?:and |& )?\p{Lu}[\p{L}'-]*){0,3},? (?:Inc|Incorporated|Corp|Corporation|LLC|Ltd|Limited|Group|Holdings|Investments|Partners|Capital|Bank|Orchestra|University|College|Foundation|Institute|Associates|Company|Co|GmbH|AG|SA|SpA|BV|Oy|AB|KK|Pty|Ltda|Logistics|Solutions|Systems|Industries)\b").unwrap()
+});
+/// "Jones, Mitchell and Williams": three coordinated surnames name a firm.
+static FIRM_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\p{Lu}[\p{L}'-]+), (\p{Lu}[\p{L}'-]+),? (?:and|&) (\p{Lu}[\p{L}'-]+)\b")
+        .unwrap()
+});
+/// ... unless the text says they are people ("our 3 founders: Eklund, Michael and Hodge").
+static PEOPLE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:founders?|co-?founders?|colleagues|friends|children|kids|sons|daughters|brothers|sisters)\b\W+(?:\w+\W+){0,2}$").unwrap()
+});
+
+/// True when `start..end` lies inside a firm name made of coordinated surnames: at most one of
+/// the three is a given name, and no people cue comes before the list.
+pub fn in_firm_list(text: &str, start: usize, end: usize) -> bool {
+    FIRM_LIST.captures_iter(text).any(|caps| {
+        let whole = caps.get(0).expect("match");
+        let given = (1..=3).filter(|i| FIRST_NAMES.contains(&caps[*i])).count();
+        whole.start() <= start
+            && end <= whole.end()
+            && given <= 1
+            && !PEOPLE_BEFORE.is_match(&text[..whole.start()])
+    })
+}
+
+/// Drops a sentence's opening filler ("So Healthbridge" -> "Healthbridge") and trailing
+/// lower-case words; `None` when nothing name-like is left.
+fn clean(name: &str) -> Option<String> {
+    let name = name.trim();
+    let name = DISCOURSE_OPENERS
+        .iter()
+        .find_map(|opener| {
+            name.strip_prefix(opener)
+                .map(|rest| rest.trim_start_matches(',').trim_start())
+                .filter(|rest| rest.starts_with(char::is_uppercase))
+        })
+        .unwrap_or(name);
+    let name = name.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let name = name.strip_suffix("'s").or_else(|| name.strip_suffix("’s")).unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Candidate organisation names in a text, as written, from every frame; the company
+/// introduction by verb ("X places nurses into hospitals") only in an `opening` answer.
+pub fn candidates(text: &str, opening: bool) -> Vec<String> {
+    let mut found: Vec<String> = vec![];
+    let frames = if opening { &FRAMES[..] } else { &FRAMES[..FRAMES.len() - 1] };
+    for frame in frames {
+        for caps in frame.captures_iter(text) {
+            // "I don't work for Quayline": a negated frame names someone else's organisation.
+            let whole = caps.get(0).expect("match");
+            let lead =
+                &text[text[..whole.start()].char_indices().rev().nth(11).map_or(0, |(i, _)| i)
+                    ..whole.start()];
+            if NEGATION.is_match(lead) || NEGATION.is_match(whole.as_str()) {
+                continue;
+            }
+            let Some(name) = caps.name("n").and_then(|n| clean(n.as_str())) else { continue };
+            if !found.contains(&name) {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+/// Whether a candidate's words could name a private organisation: the caller's test for each
+/// word (not shared across interviews, not protected...) plus, for a single word, that it is
+/// not an ordinary word in lower case.
+pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "&" | "and" | "de" | "del" | "y"))
+        .collect();
+    // Generic words ("Grupo", "Industrial") are shared across many names: only the other
+    // words must pass the caller's test.
+    let generic = |w: &str| GENERIC_ORG_WORDS.contains(w.to_lowercase().as_str());
+    if words.is_empty()
+        || words.iter().all(|w| generic(w))
+        || !words.iter().filter(|w| !generic(w)).all(|w| word_ok(w))
+        || words.iter().all(|w| ROLE_ACRONYMS.contains(&w.to_lowercase().as_str()))
+    {
+        return false;
+    }
+    // "Parcel & Pine": ordinary words joined by "&" make a company name; otherwise at least
+    // one word must be more than an ordinary or generic word.
+    let joined = name.contains(" & ") && words.len() >= 2;
+    let lower_case = !name.chars().any(char::is_uppercase);
+    let distinctive = words.iter().any(|w| {
+        let lower = w.to_lowercase();
+        !is_english_word(&lower) && !GENERIC_ORG_WORDS.contains(lower.as_str())
+    });
+    (joined || distinctive) && (!lower_case || words.len() == 1)
+}
+
+/// The forms to learn for an organisation name: the name and, for a multi-word name, its
+/// distinctive first word ("Parcel & Pine" -> "Parcel & Pine"; "Serrano Salud" -> "Serrano").
+pub fn forms(name: &str) -> Vec<String> {
+    let mut forms = vec![name.to_string()];
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if words.len() > 1 {
+        for word in &words {
+            let lower = word.to_lowercase();
+            if word.chars().count() >= 4
+                && !is_english_word(&lower)
+                && !GENERIC_ORG_WORDS.contains(lower.as_str())
+            {
+                forms.push(word.to_string());
+            }
+        }
+    }
+    forms
+}
+
+/// Organisation names in their frames ("here at X", "X's team", "What was X looking
+/// for?"), kept when they could name one deal's organisation and nothing else: not shared
+/// with other interviews, not protected, no person, no ordinary word.
+pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
+    candidates(text, opening)
+        .into_iter()
+        .filter(|name| {
+            let lower_case = !name.chars().any(char::is_uppercase);
+            // A misspelt competitor inside a name built like a company ("Grupo Industrial
+            // Castellane" beside the competitor "Castellanos") is that company's own word:
+            // only an exact protected word vetoes it there.
+            let built_as_org = name.split_whitespace().count() > 1
+                && name.split_whitespace().any(|word| {
+                    let lower = word.to_lowercase();
+                    GENERIC_ORG_WORDS.contains(lower.as_str())
+                        || LEGAL_FORMS.contains(normalize_name(word).as_str())
+                })
+                && !scope.protected.looks_protected(name);
+            let words_ok = |word: &str| {
+                let lower = word.to_lowercase();
+                let protected = if built_as_org {
+                    scope.protected.contains(word)
+                } else {
+                    scope.protected.looks_protected(word)
+                };
+                !scope.corpus_terms.common.contains(&lower)
+                    && (lower_case || !scope.vocabulary.contains(&lower))
+                    && !protected
+                    && !is_vendor(word)
+            };
+            // "Niger Delta Pride" may hold a country; a name made of places only is no company.
+            let only_places = name.split_whitespace().all(|word| {
+                let lower = word.to_lowercase();
+                COUNTRIES.contains(lower.as_str())
+                    || is_calendar_or_place(&lower)
+                    || GENERIC_ORG_WORDS.contains(lower.as_str())
+                    || matches!(word, "&" | "and" | "de" | "del" | "y")
+            });
+            let single_given = !name.contains(' ') && FIRST_NAMES.contains(name.as_str());
+            // "Herr Weiß's team": an honorific opens a person's name, not a company's.
+            let honorific = name.split_whitespace().next().is_some_and(|first| {
+                HONORIFICS.contains(&first.trim_end_matches('.').to_lowercase().as_str())
+            });
+            !only_places
+                && !honorific
+                && plausible(name, words_ok)
+                && !single_given
+                && !scope.people.is_listed(name)
+                && !CITIES.contains(&name.as_str())
+        })
+        .map(Found::Account)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organisations_in_the_frames_people_use() {
+        let has = |text: &str, name: &str| candidates(text, true).iter().any(|c| c == name);
+        assert!(has("How did this project start at Serrano?", "Serrano"));
+        assert!(has("What was happening at Andino before you looked?", "Andino"));
+        assert!(has("Can you describe what Halvorsen was looking for?", "Halvorsen"));
+        assert!(has("Can you describe what Ondarra was looking for?", "Ondarra"));
+        assert!(has("Ondarra places locum nurses into hospitals, so speed mattered.", "Ondarra"));
+        assert!(has("I run supply chain at Serrano, so", "Serrano"));
+        assert!(has("Kestrelway's a home goods chain, 40 stores.", "Kestrelway"));
+        assert!(has("So Locumly places locum nurses into hospitals.", "Locumly"));
+        assert!(has("we at Andino do things slowly", "Andino"));
+        assert!(has("Marvex has 40 stores in the north.", "Marvex"));
+        assert!(has("Our parent, Grupo Andino, decides.", "Grupo Andino"));
+        assert!(has("We're part of Grupo Industrial Ovanto, so IT", "Grupo Industrial Ovanto"));
+        assert!(has("Technically we belong to Grupo Ashcombe, but", "Grupo Ashcombe"));
+        assert!(has("we're a subsidiary of Halvora Holdings.", "Halvora Holdings"));
+        assert!(has(
+            "we belong to Grupo Industrial Hoa Sen Việt, but",
+            "Grupo Industrial Hoa Sen Việt"
+        ));
+        assert!(has("Marvex, where I work, is old-fashioned.", "Marvex"));
+        assert!(has("That was Serrano's decision.", "Serrano"));
+        assert!(has("honestly, here at serrano we wait", "serrano"));
+        assert!(has("So, we're Parcel & Pine, home goods.", "Parcel & Pine"));
+        assert!(!has("Felix owns Copperleaf, he approves", "Felix"), "owns is not an intro verb");
+        assert!(!has("I'm independent, I don't work for Quayline.", "Quayline"));
+        assert!(has("What do you do at Wisłomar?", "Wisłomar"));
+    }
+
+    #[test]
+    fn plausibility_and_forms() {
+        let ok = |_: &str| true;
+        assert!(plausible("Serrano", ok) && plausible("Parcel & Pine", ok));
+        assert!(!plausible("Finance", ok) && !plausible("Grupo", ok));
+        assert!(!plausible("the team", ok) && !plausible("CIO", ok));
+        assert_eq!(forms("Serrano Salud"), ["Serrano Salud", "Serrano"]);
+    }
+
+    #[test]
+    fn firms_of_surnames_are_organisations_unless_called_people() {
+        let text = "She spent a year at Jones, Pemberton and Whitlock as an analyst.";
+        let start = text.find("Pemberton").unwrap();
+        assert!(in_firm_list(text, start, start + "Pemberton".len()));
+        let founders = "our founders: Jones, Pemberton and Whitlock.";
+        let start = founders.find("Pemberton").unwrap();
+        assert!(!in_firm_list(founders, start, start + 9));
+        let friends = "We met Dana, Priya and Sam at the offsite.";
+        let start = friends.find("Priya").unwrap();
+        assert!(!in_firm_list(friends, start, start + 5), "given names are people");
+        assert!(ORG_BEFORE.is_match("I work for "));
+        assert!(ORG_BEFORE.is_match("after two years at "));
+        assert!(!ORG_BEFORE.is_match("I joined "));
+        assert!(!ORG_BEFORE.is_match("I work with "));
+    }
+}

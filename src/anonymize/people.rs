@@ -1,0 +1,552 @@
+//! People that context shows, tagger or not: introductions ("my name is", "everyone calls
+//! me"), honorifics ("Dr. Wells", "Frau Becker"), lists of founders, the first line of a
+//! signature; and the given-name gazetteer, which catches a capitalised given name nobody
+//! listed. Also the forms a found person is matched by afterwards.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// A capitalised word ("Valeria", "Çelik", "Yu-na", "McAllister", "Valeria's"); the next
+/// word is looked at to tell a name followed by another name.
+static CAPITALISED_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\p{Lu}\p{L}*\p{Ll}\p{L}*(?:-\p{L}+)?(?:['’]\p{Ll}+)?\b").unwrap()
+});
+
+/// A name of one to three capitalised words, for the frames below.
+const NAME: &str = r"(?:(?:de|van|von|da|dos|del|al|el|bin|le|la|di|du|ter|ten)\s+)?\p{Lu}[\p{L}'’-]*\p{L}(?:\s+(?:(?:de|da|do|dos|del|van|von|der|den|al|bin|el|la|le)\s+)?\p{Lu}[\p{L}'’-]*\p{L}){0,2}";
+
+/// Frames that show a person by role or team: "Chase Lý in accounts payable", "Will Çelik runs
+/// our warehouse systems", "Hope McAllister, our finance lead", "our controller, Felix",
+/// "Hüso, as he goes by", "I mean Temi, that's what we all call her".
+static PERSON_FRAMES: LazyLock<Vec<(Regex, bool)>> = LazyLock::new(|| {
+    let teams = r"(?:accounts payable|accounts receivable|AP|AR|procurement|purchasing|finance|legal|IT|security|infosec|operations|ops|HR|people ops|facilities|the plant|the warehouse|the factory|the site|treasury|tax|payroll|compliance|engineering|marketing|sales|logistics|supply chain|customer service|support|the board|our board|the office|head office|the team|our team|my team|IT security)";
+    let roles = r"(?:lead|manager|director|head|controller|cfo|ceo|cto|coo|cio|ciso|cmo|vp|svp|analyst|engineer|specialist|officer|accountant|buyer|champion|sponsor|boss|admin|administrator|coordinator|supervisor|owner|partner|founder|co-founder|president|chair|chairman|chairwoman|architect|consultant|counsel|clerk|bookkeeper|planner|lawyer|colleague|deputy|assistant|intern|rep|account manager|csm)";
+    let praise = r"(?:great|responsive|helpful|patient|fantastic|amazing|brilliant|excellent|awesome|lovely|nice|kind|sharp|pushy|aggressive|slow|rude|unresponsive|honest|transparent|knowledgeable|professional|the best|the worst|good|terrible|useless|on it|all over it)";
+    // `true`: strong frames that name someone by what people call them (the name may be an
+    // ordinary word: "Nacho").
+    let frames = [
+        (format!(r"(?P<n>{NAME}) (?:(?:in|from|at|over in|on|with|of) {teams})\b"), false),
+        (
+            format!(
+                r"(?P<n>{NAME}) (?:runs|ran|heads|headed|leads|led|manages|managed|handles|handled|oversees|oversaw|owns|owned|looks after|looked after) (?:(?:our|the|all|all of|most of|his|her) |(?i:{teams})\b)"
+            ),
+            false,
+        ),
+        (
+            format!(
+                r"(?P<n>{NAME}), who (?:runs|ran|heads|headed|leads|led|manages|managed|handles|handled|owns|owned|looks after|looked after|is our|was our|is in charge|was in charge|sits in|works in)\b"
+            ),
+            false,
+        ),
+        (
+            format!(
+                r"(?P<n>{NAME}), (?:our|my|the|their|his|her) (?:[\p{{L}}-]+ ){{0,3}}(?i:{roles})\b"
+            ),
+            false,
+        ),
+        (
+            format!(r"(?i:\b(?:our|my|the|their) (?:[\p{{L}}-]+ ){{0,2}}{roles}),? (?P<n>{NAME})"),
+            false,
+        ),
+        (
+            format!(
+                r"(?P<n>{NAME}) (?:was|is|has been) (?:really |very |super |so |always |pretty |quite |incredibly |genuinely |actually |just )?{praise}\b"
+            ),
+            false,
+        ),
+        (
+            format!(
+                r"(?P<n>{NAME}) (?:was|is|were) (?:also |there |)(?:on|in) (?:the|that|those|every|all the|our|each) (?:call|calls|meeting|meetings|demo|demos|thread|email|evaluation|committee)\b"
+            ),
+            false,
+        ),
+        (
+            format!(
+                r"(?P<n>{NAME}) (?:joined|sat in on|dialled in|dialed in|attended|chaired|signed off|pushed back|asked|emailed|called|wrote)\b"
+            ),
+            false,
+        ),
+        (format!(r"(?P<n>{NAME}),? as (?:he|she|they) (?:goes|go|went) by"), true),
+        (
+            format!(
+                r"(?P<n>{NAME}),? (?:sorry, )?(?:that's|that is|which is) what (?:we|everyone|everybody|they|people) (?:all )?call(?:s)? (?:him|her|them)"
+            ),
+            true,
+        ),
+        (
+            format!(
+                r"(?i:\b(?:we|everyone|everybody|they|people) (?:all )?call(?:s|ed)? (?:him|her|them)) (?P<n>{NAME})"
+            ),
+            true,
+        ),
+    ];
+    frames
+        .iter()
+        .map(|(frame, strong)| (Regex::new(frame).expect("static person frame"), *strong))
+        .collect()
+});
+
+use super::lexicon::{
+    CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, is_acronym,
+    is_calendar_or_place, is_english_word, is_given_name, is_known_name, is_vendor,
+};
+use super::orgs::{ORG_AFTER, in_firm_list};
+use super::places::HOSTING_CONTEXT;
+use super::text::fold_accents;
+use super::{Found, Scope};
+
+/// Words right before a name: "my name is", "call me", "my boss", "honestly".
+pub static NAME_CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:name\s+is|name's|call(?:s|ed)?\s+me|this\s+is|boss|manager|colleague|co-?worker|cfo|ceo|cto|coo|vp|director|lead|head|rep|honestly|ask|asked|tell|told|thanks|thank\s+you|hi|hello|hey|dear)[\s,:]*$").unwrap()
+});
+
+/// "my name is X", "call me X", "everyone calls me X", "everyone calls him X": X (one or two
+/// words) is a person.
+static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:(?:my|her|his|their)\s+(?:(?:maiden|last|first|full|middle|real)\s+)?name(?:\s+is|'s)|call\s+me|calls\s+(?:me|him|her)|called\s+(?:me|him|her)|goes\s+by|known\s+as)\s+([\p{L}][\p{L}'-]*(?:\s+[\p{L}][\p{L}'-]*)?)").unwrap()
+});
+/// "Dr. Wells", "Ms Okafor", "Frau Becker", "Señora Ruiz": an honorific and a capitalised name.
+static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr)\.?\s+(\p{Lu}[\p{L}-]*(?:['’]\p{Lu}[\p{L}-]*)?(?:\s+\p{Lu}[\p{L}-]*(?:['’]\p{Lu}[\p{L}-]*)?)?)")
+        .unwrap()
+});
+/// "our founders: Eklund, Michael and Hodge": a list of people right after "founders" (not
+/// "colleagues in Finance, Legal and IT", which names departments).
+static PEOPLE_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:founders?|co-?founders?)(?:\s+(?:are|were))?)\s*:?\s+(\p{Lu}[\p{L}'-]+), (\p{Lu}[\p{L}'-]+),? (?:and|&) (\p{Lu}[\p{L}'-]+)").unwrap()
+});
+/// Words that end an introduced name ("my name is Borna but...").
+const NAME_STOP: &[&str] = &[
+    "but",
+    "and",
+    "or",
+    "from",
+    "at",
+    "in",
+    "on",
+    "i",
+    "the",
+    "a",
+    "an",
+    "to",
+    "so",
+    "because",
+    "by",
+    "with",
+    "for",
+    "is",
+    "was",
+    "here",
+    "there",
+    "please",
+    "now",
+    "too",
+    "as",
+    "of",
+    "when",
+    "if",
+    "back",
+    "later",
+    "after",
+    "before",
+    "tomorrow",
+    "today",
+    "anytime",
+    "again",
+    "once",
+    "up",
+    "you",
+    "your",
+    "we",
+    "they",
+    "he",
+    "she",
+    "it",
+    "that",
+    "this",
+    "about",
+    "maybe",
+    "any",
+    "anything",
+    "whatever",
+    "what",
+    "sometime",
+    "soon",
+    "next",
+    "asap",
+    "then",
+    "though",
+    "around",
+    "internally",
+    "everyone",
+    "everybody",
+];
+
+/// Names that context alone shows are people; `true` marks the contexts strong enough to take
+/// an ordinary word ("Dr. White") for a name.
+pub fn context_names(text: &str) -> Vec<(String, bool)> {
+    let mut names = vec![];
+    for caps in INTRODUCED.captures_iter(text) {
+        let words: Vec<&str> = caps[1]
+            .split_whitespace()
+            .take_while(|w| !NAME_STOP.contains(&w.to_lowercase().as_str()))
+            .collect();
+        // "call me crazy": after "call me", a lower-case word must be a given name; "my name
+        // is ..." is trusted as written.
+        let called = caps[0].to_lowercase().contains("call");
+        let plausible = words.first().is_some_and(|first| {
+            !called
+                || first.starts_with(char::is_uppercase)
+                || (is_given_name(first) && !is_english_word(first))
+        });
+        if !words.is_empty() && plausible {
+            names.push((words.join(" "), false));
+        }
+    }
+    for caps in HONORIFIC.captures_iter(text) {
+        names.push((caps[1].to_string(), true));
+    }
+    for caps in PEOPLE_LIST.captures_iter(text) {
+        names.extend((1..=3).map(|i| (caps[i].to_string(), true)));
+    }
+    if let Some(name) = signature_name(text) {
+        names.push((name, false));
+    }
+    for (frame, strong) in PERSON_FRAMES.iter() {
+        for caps in frame.captures_iter(text) {
+            let name = caps.name("n").expect("named group").as_str();
+            if *strong {
+                names.push((name.to_string(), true));
+                continue;
+            }
+            // "our finance lead, Hope McAllister": the frame names one person; words of an
+            // ordinary sentence start ("Honestly Hope") are not part of it.
+            let words: Vec<&str> = name
+                .split_whitespace()
+                .skip_while(|word| {
+                    *word == "I"
+                        || is_contraction(word)
+                        || is_english_word(word)
+                            && !is_known_name(word)
+                            && !is_given_name(word)
+                            && !COMMON_WORDS.contains(word.to_lowercase().as_str())
+                })
+                .collect();
+            // "I'm Head of IT": one surname that is also an English word ("Head", "Look") is no
+            // evidence on its own; a given name, a word that is no English word, or two known
+            // names together ("Will Lee") are.
+            let has_name = words
+                .iter()
+                .any(|word| (!is_english_word(word) && !is_acronym(word)) || is_given_name(word))
+                || (words.len() >= 2 && words.iter().all(|word| is_known_name(word)));
+            // "our CISO signed off": roles are not people.
+            let words: Vec<&str> =
+                words.into_iter().filter(|word| !is_acronym(word) || is_given_name(word)).collect();
+            // "Look, our CEO had...": one English word opening a sentence is an interjection,
+            // not a name, unless it is a given name ("Hope, our CFO").
+            let n = caps.name("n").expect("named group");
+            let before = text[..n.start()].trim_end();
+            let opens = before.is_empty() || before.ends_with(['.', '!', '?', ':', '\n', '"']);
+            let interjection =
+                opens && words.len() == 1 && is_english_word(words[0]) && !is_given_name(words[0]);
+            if !words.is_empty() && has_name && !interjection {
+                names.push((words.join(" "), false));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|(name, _)| seen.insert(name.clone()));
+    names
+}
+
+/// A contact block or signature ("Priya Raman / Head of AP / +1 555 ...") opens with the
+/// person's name: two to four capitalised words on the first line, digits further down.
+fn signature_name(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            line.trim_start_matches(|c: char| {
+                matches!(c, '>' | '?' | '-' | '*' | '|') || c.is_whitespace()
+            })
+        })
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    if lines.len() < 3 || !lines[1..].iter().any(|line| line.chars().any(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    let words: Vec<&str> = lines[0].split_whitespace().collect();
+    let name_like = (2..=4).contains(&words.len())
+        && words.iter().all(|word| {
+            word.chars().next().is_some_and(char::is_uppercase)
+                && word.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '-'))
+        });
+    name_like.then(|| lines[0].to_string())
+}
+
+/// "I'm", "don't", "we'll": an apostrophe followed by a lower-case ending.
+pub fn is_contraction(token: &str) -> bool {
+    token.split_once(['\'', '’']).is_some_and(|(head, tail)| {
+        !tail.is_empty()
+            && tail.chars().all(char::is_lowercase)
+            && (head.chars().count() <= 1 || is_english_word(head) || tail.len() <= 2)
+    })
+}
+
+/// A person placeholder and a capitalised name part right next to it ("[COLLEAGUE 2] Ngô",
+/// "Sharma [COLLEAGUE 4]"): the part belongs to the same person.
+static PLACEHOLDER_NEIGHBOUR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<before>\b\p{Lu}[\p{L}-]*\p{L} )?(?P<placeholder>\[(?:BUYER|REP|INTERVIEWER|ACCOUNT|COLLEAGUE \d+)\])(?P<after> \p{Lu}[\p{L}-]*\p{L}\b)?")
+        .expect("static regex")
+});
+
+/// Folds a capitalised word that nothing else explains into the person placeholder it
+/// touches: the tagger or a list found one part of a name and not the other.
+pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
+    PLACEHOLDER_NEIGHBOUR
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let placeholder = &caps["placeholder"];
+            let part = |word: &str| {
+                let word = word.trim();
+                let lower = word.to_lowercase();
+                word.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                    && (!is_english_word(&lower) || COMMON_WORDS.contains(lower.as_str()))
+                    && !HONORIFICS.contains(&lower.as_str())
+                    && !is_calendar_or_place(&lower)
+                    && !COUNTRIES.contains(lower.as_str())
+                    && !CITIES.contains(&word)
+                    && !is_vendor(word)
+                    && !scope.protected.looks_protected(word)
+                    && !scope.corpus_terms.common.contains(&lower)
+                    && !scope.vocabulary.contains(&lower)
+            };
+            let mut out = String::new();
+            match caps.name("before") {
+                Some(before) if part(before.as_str()) => {}
+                Some(before) => out.push_str(before.as_str()),
+                None => {}
+            }
+            out.push_str(placeholder);
+            match caps.name("after") {
+                Some(after) if part(after.as_str()) => {}
+                Some(after) => out.push_str(after.as_str()),
+                None => {}
+            }
+            out
+        })
+        .into_owned()
+}
+
+/// The forms a person found in the text is matched by: the whole name, and each word of three
+/// or more letters that is not an ordinary word (and each part of a hyphenated one). Words
+/// lose their punctuation: a span the tagger ran across a full stop ("price. Casper") must not
+/// teach "price." as a name.
+pub fn person_forms(name: &str) -> Vec<String> {
+    let mut forms = vec![name.to_string()];
+    for token in name.split_whitespace() {
+        let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+        if is_contraction(token) {
+            continue;
+        }
+        let parts = std::iter::once(token).chain(token.split('-').filter(|_| token.contains('-')));
+        for part in parts {
+            if part.chars().count() >= 3
+                && part != name
+                && !COMMON_WORDS.contains(part.to_lowercase().as_str())
+                && !forms.iter().any(|known| known == part)
+            {
+                forms.push(part.to_string());
+            }
+        }
+    }
+    forms
+}
+
+/// People that context shows (see [`context_names`]), tagger or not.
+pub fn find(scope: &Scope, text: &str) -> Vec<Found> {
+    // Ordinary words learned here are matched case-sensitively, so "Dr. White" does not
+    // turn "white paper" into a placeholder.
+    context_names(text)
+        .into_iter()
+        .filter(|(name, strong)| {
+            let lower = name.to_lowercase();
+            name.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                && !name.split_whitespace().any(|word| {
+                    let lower = word.to_lowercase();
+                    scope.corpus_terms.common.contains(&lower) || is_vendor(word)
+                })
+                && !scope.protected.looks_protected(name)
+                && !name.split_whitespace().any(|token| scope.protected.looks_protected(token))
+                && (*strong || !COMMON_WORDS.contains(lower.as_str()))
+                && (*strong
+                    || !name
+                        .split_whitespace()
+                        .all(|word| is_english_word(word) && !is_known_name(word)))
+                && !is_calendar_or_place(&lower)
+        })
+        .map(|(name, _)| Found::Person(name))
+        .collect()
+}
+
+/// Names nobody listed, found by the gazetteers: a capitalised word that is a census given
+/// name, a world given name or surname said mid-sentence or next to another name ("Sharma
+/// Frank"), or a hyphenated given name ("Yu-na", "Min-jun"), unless the batch uses it in lower
+/// case, it is common across the batch (the seller, a product), a place, a tool, a competitor,
+/// part of a firm's name or an English word. Learned for the whole deal.
+pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
+    // Each name found, with the byte offset where it ends.
+    let mut spans: Vec<(String, usize)> = vec![];
+    let mut previous_end = usize::MAX;
+    let words: Vec<regex::Match<'_>> = CAPITALISED_WORD.find_iter(text).collect();
+    for (index, word_match) in words.iter().enumerate() {
+        let word = word_match.as_str();
+        let base = word.split(['\'', '’']).next().unwrap_or(word);
+        // "Sasaki-san", "Kim-ssi": a Japanese or Korean honorific suffix is not the name.
+        let base = ["-san", "-sama", "-kun", "-chan", "-sensei", "-ssi", "-nim"]
+            .iter()
+            .find_map(|suffix| base.strip_suffix(suffix))
+            .unwrap_or(base);
+        let lower = base.to_lowercase();
+        let before = text[..word_match.start()].trim_end();
+        let mid_sentence =
+            !(before.is_empty() || before.ends_with(['.', '!', '?', ':', '"', '\u{201c}', '\n']));
+        let adjacent_name = |other: Option<&regex::Match<'_>>, gap: &str| {
+            other.is_some_and(|other| {
+                let other = other.as_str().split(['\'', '’']).next().unwrap_or("");
+                gap.trim().is_empty()
+                    && (is_known_name(other)
+                        || COMMON_WORDS.contains(other.to_lowercase().as_str()))
+            })
+        };
+        let next = words.get(index + 1);
+        let next_gap = next.map_or("x", |next| &text[word_match.end()..next.start()]);
+        let previous = index.checked_sub(1).and_then(|i| words.get(i));
+        let previous_gap =
+            previous.map_or("x", |previous| &text[previous.end()..word_match.start()]);
+        // A census name that is also an English word ("Maverick", "Virginia") needs to be
+        // mid-sentence or next to another name, as a world name does.
+        let census = FIRST_NAMES.contains(fold_accents(base).as_str())
+            && (!is_english_word(&lower)
+                || mid_sentence
+                || adjacent_name(next, next_gap)
+                || adjacent_name(previous, previous_gap));
+        let world = WORLD_NAMES.contains(base)
+            && !is_english_word(&lower)
+            && (mid_sentence
+                || adjacent_name(next, next_gap)
+                || adjacent_name(previous, previous_gap));
+        let hyphenated = base.split_once('-').is_some_and(|(head, tail)| {
+            tail.chars().all(char::is_lowercase)
+                && !is_english_word(&lower)
+                && !(is_english_word(head) && is_english_word(tail))
+                && head.chars().count() <= 4
+                && tail.chars().count() <= 5
+        });
+        let is_name = (census || world || hyphenated)
+            && !HOSTING_CONTEXT.is_match(&text[..word_match.start()])
+            && !HONORIFICS.contains(&lower.as_str())
+            && !in_firm_list(text, word_match.start(), word_match.end())
+            && !ORG_AFTER.is_match(&text[word_match.end()..])
+            && !scope.vocabulary.contains(&lower)
+            && !scope.corpus_terms.common.contains(&lower)
+            && !is_calendar_or_place(&lower)
+            && !CITIES.contains(&base)
+            && !COUNTRIES.contains(lower.as_str())
+            && !is_vendor(base)
+            && !scope.protected.looks_protected(base)
+            && !COMMON_WORDS.contains(lower.as_str());
+        if is_name {
+            let start = word_match.start();
+            // "Mette Mäkinen": adjacent names are one person, not two.
+            match spans.last_mut() {
+                Some((name, end)) if text[*end..start] == *" " && *end == previous_end => {
+                    name.push(' ');
+                    name.push_str(base);
+                    *end = start + base.len();
+                }
+                _ => spans.push((base.to_string(), start + base.len())),
+            }
+            previous_end = start + base.len();
+        }
+    }
+    spans.into_iter().map(|(name, _)| Found::Person(name)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_shows_people_the_tagger_may_miss() {
+        let names = |text: &str| -> Vec<String> {
+            context_names(text).into_iter().map(|(name, _)| name).collect()
+        };
+        // "borna" after "calls me" is not a census given name, but the full name's forms
+        // (learned from "my name is") cover it.
+        assert_eq!(
+            names("hi, my name is borna jerkovic but everyone calls me borna"),
+            ["borna jerkovic"]
+        );
+        assert_eq!(names("Her maiden name is LeBlanc"), ["LeBlanc"]);
+        assert_eq!(names("call me when you're back"), Vec::<String>::new());
+        assert_eq!(names("call me crazy, but it worked"), Vec::<String>::new());
+        assert_eq!(names("everyone calls me jen"), ["jen"]);
+        assert_eq!(names("everyone calls him Paco, honestly"), ["Paco"]);
+        assert_eq!(names("I spoke to Dr. White yesterday"), ["White"]);
+        assert_eq!(names("Frau Becker signed it"), ["Becker"]);
+        assert_eq!(
+            names("our 3 founders: Eklund, Moreau and Hodge."),
+            ["Eklund", "Moreau", "Hodge"]
+        );
+        assert_eq!(
+            names("Priya Raman\nHead of Accounts Payable\n+1 555 0100\n12 Harbour Street"),
+            ["Priya Raman"]
+        );
+        assert!(names("Thanks for joining.\nWe met in 2021.\nIt went fine.").is_empty());
+        assert!(names("our colleagues in Finance, Legal and IT signed off").is_empty());
+        assert_eq!(names("Chase Lý in accounts payable chased them"), ["Chase Lý"]);
+        assert_eq!(names("Will Çelik runs our warehouse systems."), ["Will Çelik"]);
+        assert_eq!(
+            names("It was hard. Hope McAllister, our finance lead, agreed."),
+            ["Hope McAllister"]
+        );
+        assert_eq!(names("Hüso, as he goes by, ran it."), ["Hüso"]);
+        assert_eq!(names("I mean Nacho, sorry, that's what we all call him."), ["Nacho"]);
+        assert_eq!(names("me and Tôn Quân, who runs IT."), ["Tôn Quân"]);
+        assert_eq!(names("Honestly Yu-na was great."), ["Yu-na"]);
+        assert!(names("Onboarding was great.").is_empty());
+        assert_eq!(names("Frank Hồ was on the call too."), ["Frank Hồ"]);
+        assert_eq!(names("that. de Wit Hope, our finance lead, agreed"), ["de Wit Hope"]);
+        assert_eq!(names("It's parked. Yamada Frank joined late."), ["Yamada Frank"]);
+        assert!(names("Legal asked for a DPA.").is_empty());
+        assert_eq!(names("I mean Temi, sorry, that's what we all call her."), ["Temi"]);
+        assert_eq!(names("our controller, Felix, approves"), ["Felix"]);
+        assert!(names("The Finance team runs the budget").is_empty());
+    }
+
+    #[test]
+    fn parts_next_to_a_person_placeholder_join_it() {
+        let scope = Scope::default();
+        assert_eq!(
+            absorb_adjacent_parts(&scope, "[COLLEAGUE 2] Ngô runs it. Sharma [COLLEAGUE 4] too."),
+            "[COLLEAGUE 2] runs it. [COLLEAGUE 4] too."
+        );
+        assert_eq!(
+            absorb_adjacent_parts(&scope, "Thanks [BUYER] The rest, [REP] Monday."),
+            "Thanks [BUYER] The rest, [REP] Monday."
+        );
+    }
+
+    #[test]
+    fn forms_of_found_people() {
+        assert_eq!(person_forms("Casper Lindqvist"), ["Casper Lindqvist", "Casper", "Lindqvist"]);
+        assert_eq!(
+            person_forms("Ana García-López"),
+            ["Ana García-López", "Ana", "García-López", "García", "López"]
+        );
+        assert_eq!(person_forms("Will Grant"), ["Will Grant"]);
+        assert_eq!(person_forms("I'm Naomi Ryan"), ["I'm Naomi Ryan", "Naomi", "Ryan"]);
+        assert!(is_contraction("I'm") && is_contraction("don't") && !is_contraction("O'Brien"));
+    }
+}

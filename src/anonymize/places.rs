@@ -1,0 +1,173 @@
+//! Places: major cities from a gazetteer anywhere, and towns of any size after a location cue
+//! ("head office in X", "our warehouse in X", "based out of X", "a plant near X"). Hosting
+//! locations stay ("EU hosting in Frankfurt"): they describe a vendor, not the buyer.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::lexicon::{
+    CALENDAR_WORDS, CITIES, COUNTRIES, is_calendar_or_place, is_english_word, is_vendor,
+};
+use super::protect::Protected;
+use super::text::is_camel_case;
+
+/// Every listed city as one whole-word, case-sensitive alternation (longest first).
+static CITY_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    let mut cities: Vec<&str> = CITIES.clone();
+    cities.sort_by_key(|city| std::cmp::Reverse(city.len()));
+    let alternatives: Vec<String> = cities.iter().map(|city| regex::escape(city)).collect();
+    Regex::new(&format!(r"\b(?:{})\b", alternatives.join("|"))).expect("escaped cities")
+});
+
+/// Words before a place that make it a hosting location, not the buyer's.
+pub static HOSTING_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:host(?:ed|ing)?|data[- ]?cent(?:er|re)s?|region|residency|servers?|datacenters?)\W+(?:\w+\W+){0,3}$").unwrap()
+});
+
+/// A location cue and the capitalised place after it (one to three words, with particles:
+/// "San Pedro Garza García", "Ede", "Jundiaí"). Cues name a site of the buyer's, so tools
+/// ("we moved to NetSuite") do not qualify.
+static LOCATION_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    let place = r"\p{Lu}[\p{L}'’.-]+(?:\s+(?:(?:de|del|da|do|dos|la|el|am|an|der|sur|upon|on)\s+)?\p{Lu}[\p{L}'’.-]+){0,3}";
+    let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew)";
+    let at = r"(?:in|near|at|outside(?:\s+of)?|just\s+outside(?:\s+of)?|out\s+of|based\s+in)";
+    Regex::new(&format!(
+        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of))\s+(?P<place>{place})"
+    ))
+    .expect("static regex")
+});
+
+/// The next item of a list of places: ", Sabadell", " and Ourense", " or Vigo".
+static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)(?P<place>\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+)?)")
+        .expect("static regex")
+});
+
+/// Capitalised words that start a new clause, not a place's next word.
+const FUNCTION_WORDS: [&str; 16] = [
+    "our", "we", "the", "i", "it", "they", "he", "she", "but", "and", "so", "that", "this",
+    "there", "then", "which",
+];
+
+/// Regions that are not places of a buyer ("EU", "LATAM").
+const REGIONS: [&str; 22] = [
+    "eu", "europe", "emea", "apac", "latam", "amer", "americas", "asia", "africa", "nordics",
+    "benelux", "dach", "uk", "us", "usa", "north", "south", "east", "west", "central", "middle",
+    "gulf",
+];
+
+/// Places named after a location cue.
+pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
+    let mut found = vec![];
+    let mut spans: Vec<(usize, usize)> = vec![];
+    for caps in LOCATION_CUE.captures_iter(text) {
+        let place = caps.name("place").expect("named group");
+        spans.push((place.start(), place.end()));
+        // "offices in Elche, Sabadell and Ourense": the places listed after the first.
+        let mut end = place.end();
+        while let Some(next) = LIST_NEXT.captures(&text[end..]) {
+            let item = next.name("place").expect("named group");
+            spans.push((end + item.start(), end + item.end()));
+            end += item.end();
+        }
+    }
+    for (start, end) in spans {
+        let place = &text[start..end];
+        if HOSTING_CONTEXT.is_match(&text[..start]) {
+            continue;
+        }
+        // Trailing words that are ordinary English ("Ede Monday") end the place.
+        let words: Vec<&str> = place.split_whitespace().collect();
+        // A place ends with its sentence ("Drogheda. Our parent") and before a month, a
+        // weekday or a function word ("Ede Monday", "Leeds The").
+        let mut kept: Vec<&str> = vec![];
+        for word in words {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            let lower = bare.to_lowercase();
+            if !kept.is_empty()
+                && (CALENDAR_WORDS.contains(&lower.as_str())
+                    || FUNCTION_WORDS.contains(&lower.as_str()))
+            {
+                break;
+            }
+            kept.push(bare);
+            let abbreviation = ["st.", "ft.", "mt.", "pt.", "sta.", "sto."]
+                .contains(&word.to_lowercase().as_str());
+            if word.ends_with(['.', '!', '?', ',', ';', ':']) && !abbreviation {
+                break;
+            }
+        }
+        let name = kept.join(" ");
+        let lower = name.to_lowercase();
+        let first = kept.first().map(|w| w.to_lowercase()).unwrap_or_default();
+        if name.chars().filter(|c| c.is_alphabetic()).count() < 2
+            || kept.iter().any(|word| word.contains(['\'', '’']))
+            || REGIONS.contains(&first.as_str())
+            || is_calendar_or_place(&lower)
+            || COUNTRIES.contains(lower.as_str())
+            || protected.looks_protected(&name)
+            || kept.iter().any(|word| is_vendor(word) || is_camel_case(word))
+            || kept.iter().any(|word| protected.contains(word))
+            || (kept.iter().all(|word| is_english_word(word)) && !CITIES.contains(&name.as_str()))
+        {
+            continue;
+        }
+        found.push(name);
+    }
+    found
+}
+
+/// Replaces listed major cities by `[CITY]`, except protected names and hosting locations.
+pub fn redact_cities(text: &str, protected: &Protected) -> String {
+    CITY_PATTERN
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let found = caps.get(0).expect("whole match");
+            let keep = protected.contains(found.as_str())
+                || HOSTING_CONTEXT.is_match(&text[..found.start()]);
+            if keep { found.as_str().to_string() } else { "[CITY]".to_string() }
+        })
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn towns_after_location_cues() {
+        let protected = Protected::default();
+        let places = |text: &str| cued_places(text, &protected);
+        assert_eq!(places("our head office is in Tlaquepaque, so"), ["Tlaquepaque"]);
+        assert_eq!(places("we have a plant near Wolfsburg and"), ["Wolfsburg"]);
+        assert_eq!(places("Our warehouse in Ede flooded."), ["Ede"]);
+        assert_eq!(places("the team is split between there and Elche."), ["Elche"]);
+        assert_eq!(places("between there and Drogheda. Our parent owns"), ["Drogheda"]);
+        assert_eq!(
+            places("offices in Elche, Sabadell and Ourense"),
+            ["Elche", "Sabadell", "Ourense"]
+        );
+        assert_eq!(
+            places("We're based out of San Pedro Garza García."),
+            ["San Pedro Garza García"]
+        );
+        assert_eq!(places("we relocated to Jundiaí last year"), ["Jundiaí"]);
+        assert_eq!(places("We moved to Đà Nẵng last year"), ["Đà Nẵng"]);
+        assert_eq!(places("I'm in Albacete most days"), ["Albacete"]);
+        assert_eq!(places("Don's team was still in Elche, so"), ["Elche"]);
+        assert_eq!(places("they came out to Stockport and sat"), ["Stockport"]);
+        assert!(places("we moved to NetSuite in March").is_empty());
+        assert!(places("the servers are hosted in Frankfurt").is_empty());
+        assert!(places("our office in Mexico and the team in Europe").is_empty());
+        assert!(places("we're in Finance").is_empty(), "an ordinary word is not a town");
+        assert!(places("based in EMEA").is_empty());
+    }
+
+    #[test]
+    fn major_cities_except_hosting() {
+        assert_eq!(
+            redact_cities("our Rotterdam office, EU hosting in Frankfurt", &Protected::default()),
+            "our [CITY] office, EU hosting in Frankfurt"
+        );
+    }
+}

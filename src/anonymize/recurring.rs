@@ -1,0 +1,111 @@
+//! A capitalised name the buyer repeats that nothing else explains: not at the start of a
+//! sentence, said at least twice, and neither a competitor, an alias, the seller, a product or
+//! tool, a place already known, an acronym nor an ordinary word. In one interview that is a
+//! person, a town or the buyer's own organisation; it becomes `[NAME]`.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::lexicon::{
+    CITIES, COUNTRIES, FIRST_NAMES, is_acronym, is_calendar_or_place, is_english_word, is_vendor,
+};
+use super::text::is_camel_case;
+use super::{Found, Scope};
+
+static CAPITALISED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\p{Lu}[\p{L}-]*\p{L}\b").expect("static regex"));
+
+/// Times a name must be said (mid-sentence) before it is redacted on this evidence alone.
+const MIN_MENTIONS: usize = 2;
+
+/// Names repeated mid-sentence across `texts` (one interview's buyer turns) that no other
+/// explanation covers; `known` tells which forms the deal already redacts.
+pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> bool) -> Vec<Found> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for text in texts {
+        for found in CAPITALISED.find_iter(text) {
+            let before = text[..found.start()].trim_end();
+            let sentence_start = before.is_empty()
+                || before.ends_with(['.', '!', '?', ':', '"', '\u{201c}', '\n', '('])
+                || before.ends_with("...");
+            if sentence_start || before.ends_with('[') {
+                continue;
+            }
+            // "South Korea", "Costa Rica": a word of a country's name is no one's name.
+            let previous = before.rsplit(char::is_whitespace).next().unwrap_or("");
+            let next = text[found.end()..].split_whitespace().next().unwrap_or("");
+            let next = next.trim_end_matches(|c: char| !c.is_alphanumeric());
+            let in_country =
+                [format!("{previous} {}", found.as_str()), format!("{} {next}", found.as_str())]
+                    .iter()
+                    .any(|pair| COUNTRIES.contains(pair.to_lowercase().as_str()));
+            if in_country {
+                continue;
+            }
+            let word = found.as_str();
+            let word = word
+                .strip_suffix("'s")
+                .or_else(|| word.strip_suffix("’s"))
+                .unwrap_or(word)
+                .trim_end_matches(['\'', '’', '-']);
+            *counts.entry(word.to_string()).or_insert(0) += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(word, count)| *count >= MIN_MENTIONS && unexplained(scope, word, &known))
+        .map(|(word, _)| Found::Other(word, "[NAME]"))
+        .collect()
+}
+
+fn unexplained(scope: &Scope, word: &str, known: &impl Fn(&str) -> bool) -> bool {
+    let lower = word.to_lowercase();
+    word.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        && !is_english_word(&lower)
+        && !FIRST_NAMES.contains(word)
+        && !is_acronym(word)
+        && !word.chars().skip(1).all(|c| c.is_uppercase() || !c.is_alphabetic())
+        && !is_camel_case(word)
+        && !is_vendor(word)
+        && !is_calendar_or_place(&lower)
+        && !COUNTRIES.contains(lower.as_str())
+        && !CITIES.contains(&word)
+        && !scope.vocabulary.contains(&lower)
+        && !scope.corpus_terms.shared.contains(&lower)
+        && !scope.corpus_terms.common.contains(&lower)
+        && !scope.protected.looks_protected(word)
+        && !known(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_of_country_names_are_not_names() {
+        let scope = Scope::default();
+        let texts = ["Everyone in South Korea uses it.", "A partner here in South Korea helped."];
+        assert!(repeated_names(&scope, &texts, |_| false).is_empty());
+    }
+
+    #[test]
+    fn repeated_unexplained_names_only() {
+        let scope = Scope::default();
+        let texts = [
+            "We called Vasquez-Ortiz first, then the people in Jalisco. Honestly, Slack helped.",
+            "I told Vasquez-Ortiz that. Then Jalisco again, and Salesforce, and Salesforce.",
+            "The CISO said no. The CISO said yes. Price. Price.",
+        ];
+        let found = repeated_names(&scope, &texts, |_| false);
+        assert_eq!(
+            found,
+            [
+                Found::Other("Jalisco".into(), "[NAME]"),
+                Found::Other("Vasquez-Ortiz".into(), "[NAME]")
+            ]
+        );
+        assert!(repeated_names(&scope, &texts, |name| name == "Jalisco").len() == 1);
+    }
+}

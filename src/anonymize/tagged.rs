@@ -1,0 +1,402 @@
+//! What the PII tagger's hits become. The tagger reads context, so it finds names nobody
+//! listed and names typed in lower case; it also fires on ordinary words next to name cues
+//! ("Honestly, good.", "director cared", "their CISO", "Felix owns"). Each hit is checked
+//! here before it is learned: words of the wrong case in a span, English words, acronyms,
+//! one-word sentences, calendar and place words, titles and product names are not people.
+
+use super::lexicon::{
+    CALENDAR_WORDS, CITIES, COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, HONORIFICS, PLACE_WORDS,
+    TITLE_WORDS, is_acronym, is_english_word, is_given_name, is_known_name, is_vendor,
+};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::ner::{Entity, EntityKind};
+use super::orgs::{ORG_AFTER, ORG_BEFORE, in_firm_list};
+use super::people::NAME_CUE_BEFORE;
+use super::places::HOSTING_CONTEXT;
+use super::text::{contains_word, is_camel_case};
+use super::{Found, Scope};
+
+/// A unit word right before a number ("Apt. ", "Suite ", "Unit ", "#").
+static UNIT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:apt|apartment|suite|ste|unit|floor|fl|room|rm|no|nr|box|bldg|building)\.?\s*$|#\s*$")
+        .expect("static regex")
+});
+
+/// Job-title words the tagger takes for names ("I'm Head of IT").
+const ROLE_TITLES: [&str; 24] = [
+    "head",
+    "chief",
+    "director",
+    "manager",
+    "lead",
+    "officer",
+    "president",
+    "controller",
+    "founder",
+    "partner",
+    "principal",
+    "associate",
+    "analyst",
+    "engineer",
+    "consultant",
+    "coordinator",
+    "specialist",
+    "supervisor",
+    "administrator",
+    "assistant",
+    "treasurer",
+    "secretary",
+    "counsel",
+    "buyer",
+];
+
+/// Name particles that stay lower case inside a name ("Ana de Souza", "Jan van der Berg").
+const PARTICLES: [&str; 18] = [
+    "de", "da", "do", "dos", "das", "del", "della", "di", "du", "van", "von", "der", "den", "ter",
+    "la", "le", "bin", "al",
+];
+
+/// The names in a person span: the span is cut where a sentence or clause ends inside it
+/// ("Fine. Noelle"), and in a part with capitalised words, a lower-case word that is not a
+/// particle is not part of the name ("Felix owns").
+fn names_in_span(surface: &str) -> Vec<String> {
+    let mut parts: Vec<Vec<&str>> = vec![vec![]];
+    for word in surface.split_whitespace() {
+        let initial = word.trim_end_matches('.').chars().count() <= 1;
+        parts.last_mut().expect("one part").push(word);
+        if word.ends_with(['.', '!', '?', ',', ';', ':']) && !initial {
+            parts.push(vec![]);
+        }
+    }
+    parts
+        .into_iter()
+        .map(|words| {
+            let words: Vec<&str> =
+                words.iter().map(|w| w.trim_end_matches([',', ';', ':', '!', '?'])).collect();
+            let words: Vec<&str> = words
+                .iter()
+                .map(|w| {
+                    if w.trim_end_matches('.').chars().count() > 1 {
+                        w.trim_end_matches('.')
+                    } else {
+                        w
+                    }
+                })
+                .collect();
+            if !words.iter().any(|w| w.starts_with(char::is_uppercase)) {
+                // All lower case ("jen smith", "maverick spend"): a name only around a word
+                // that is a name and no English word; otherwise its English words go.
+                let anchored = words.iter().any(|w| is_known_name(w) && !is_english_word(w));
+                let kept: Vec<&str> = if anchored {
+                    words
+                } else {
+                    words.into_iter().filter(|w| !is_english_word(w)).collect()
+                };
+                return kept.join(" ");
+            }
+            let kept: Vec<&str> = words
+                .into_iter()
+                .filter(|w| {
+                    w.starts_with(char::is_uppercase)
+                        || PARTICLES.contains(&w.to_lowercase().as_str())
+                })
+                .skip_while(|w| {
+                    HONORIFICS.contains(&w.trim_end_matches('.').to_lowercase().as_str())
+                })
+                .collect();
+            // "Emine Hanım", "Hakan Bey": an honorific after the name is not part of it either.
+            let honorific =
+                |w: &&str| HONORIFICS.contains(&w.trim_end_matches('.').to_lowercase().as_str());
+            let trailing = kept.iter().rev().take_while(|w| honorific(w)).count();
+            let kept = &kept[..kept.len() - trailing];
+            // Particles only make sense inside a name.
+            let start = kept.iter().position(|w| w.starts_with(char::is_uppercase)).unwrap_or(0);
+            let end =
+                kept.iter().rposition(|w| w.starts_with(char::is_uppercase)).map_or(0, |e| e + 1);
+            kept[start..end.max(start)].join(" ")
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// True when a one-word person hit is an ordinary word in its place.
+fn ordinary_person_word(scope: &Scope, text: &str, start: usize, surface: &str) -> bool {
+    let lower = surface.to_lowercase();
+    let capitalised = surface.starts_with(char::is_uppercase);
+    let english = is_english_word(&lower);
+    let given = is_given_name(surface);
+    let cue = NAME_CUE_BEFORE.is_match(&text[..start]);
+    // "CISO", "VP": acronyms are roles and teams, not people; "Head (of IT)" is a title.
+    if !given && (is_acronym(surface) || ROLE_TITLES.contains(&lower.as_str())) {
+        return true;
+    }
+    if !capitalised {
+        // Lower case: a known ordinary word never; otherwise a given name, or a cue before it
+        // ("my boss jen").
+        return COMMON_WORDS.contains(lower.as_str())
+            || (english && !(given && cue))
+            || (!given && !cue);
+    }
+    // "Price. I mean, it was price." / "Fine. Noelle was patient.": a one-word sentence (or a
+    // sentence opener followed by a comma) is not a name when the speaker also says the word
+    // in lower case, or when it is an English word that ends its own sentence.
+    let before = text[..start].trim_end();
+    let opens = before.is_empty() || before.ends_with(['.', '!', '?', ':', '\n', '"', '\u{201c}']);
+    let after = &text[start + surface.len()..];
+    let closes = after.starts_with(['.', ',', '!', '?', ';']);
+    let ends_sentence = after.starts_with(['.', '!', '?']);
+    if opens
+        && ((closes && contains_word(text, &lower))
+            || ((ends_sentence || after.starts_with(',')) && english && !given))
+    {
+        return true;
+    }
+    // "Price came up in every meeting", "Summer is our peak season": a sentence-initial English
+    // word the batch mostly writes in lower case, or never capitalises mid-sentence.
+    let mid_sentence = &scope.corpus_terms.mid_sentence;
+    opens
+        && english
+        && !cue
+        && (scope.vocabulary.contains(&lower)
+            || (!given && !mid_sentence.is_empty() && !mid_sentence.contains(&lower)))
+}
+
+/// A capitalised word that may continue a name the tagger cut short ("Sharma" before a tagged
+/// "Frank"): no English word, no protected name, place, tool or month.
+fn name_part(scope: &Scope, word: &str) -> bool {
+    let lower = word.to_lowercase();
+    word.starts_with(char::is_uppercase)
+        && word.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && word.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’'))
+        && !is_english_word(&lower)
+        && !CALENDAR_WORDS.contains(&lower.as_str())
+        && !HONORIFICS.contains(&lower.as_str())
+        && !COUNTRIES.contains(lower.as_str())
+        && !CITIES.contains(&word)
+        && !is_vendor(word)
+        && !scope.protected.looks_protected(word)
+        && !scope.corpus_terms.common.contains(&lower)
+}
+
+/// Widens a person span over adjacent name parts (one space apart), at most two each side.
+fn extend_name(scope: &Scope, text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
+    for _ in 0..2 {
+        let before = &text[..start];
+        let Some(space) = before.strip_suffix(' ') else { break };
+        let word_start = space.rfind(|c: char| c.is_whitespace()).map_or(0, |i| i + 1);
+        let word = &space[word_start..];
+        if !name_part(scope, word) {
+            break;
+        }
+        start = word_start;
+    }
+    for _ in 0..2 {
+        let after = &text[end..];
+        let Some(rest) = after.strip_prefix(' ') else { break };
+        let word_end = rest
+            .find(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’')))
+            .unwrap_or(rest.len());
+        let word = rest[..word_end].trim_end_matches(['\'', '’']);
+        let word = word.strip_suffix("'s").or_else(|| word.strip_suffix("’s")).unwrap_or(word);
+        if word.is_empty() || !name_part(scope, word) {
+            break;
+        }
+        end += 1 + word.len();
+    }
+    (start, end)
+}
+
+/// Joins address parts the tagger reports apart ("42" + "Baker Street", "CA" + "94105") when
+/// only spaces or a comma separate them, so a part is judged with the whole address.
+fn merge_addresses(text: &str, entities: Vec<Entity>) -> Vec<Entity> {
+    let mut merged: Vec<Entity> = vec![];
+    for entity in entities {
+        if let Some(last) = merged.last_mut()
+            && last.kind == EntityKind::Address
+            && entity.kind == EntityKind::Address
+            && entity.start >= last.end
+            && text[last.end..entity.start].chars().all(|c| c == ' ' || c == ',')
+            && entity.start - last.end <= 2
+        {
+            last.end = entity.end;
+            continue;
+        }
+        merged.push(entity);
+    }
+    merged
+}
+
+/// A person hit checked: `None` when it is not a name, an account when an organisation
+/// frame surrounds it.
+fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Found> {
+    if name.chars().any(|c| c.is_ascii_digit())
+        || name.chars().filter(|c| c.is_alphanumeric()).count() < 2
+    {
+        return None;
+    }
+    let start = text[span_start..].find(name).map_or(span_start, |o| span_start + o);
+    let lower = name.to_lowercase();
+    let not_a_name = CALENDAR_WORDS.contains(&lower.as_str())
+        || PLACE_WORDS.contains(&lower.as_str())
+        || (COUNTRIES.contains(lower.as_str()) && !is_given_name(name))
+        || TITLE_WORDS.contains(&lower.as_str())
+        || is_camel_case(name)
+        || scope.corpus_terms.common.contains(&lower)
+        || scope.protected.looks_protected(name)
+        || (!name.contains(' ') && ordinary_person_word(scope, text, start, name));
+    if not_a_name {
+        return None;
+    }
+    let end = start + name.len();
+    let (start, end) = extend_name(scope, text, start, end);
+    let name = &text[start..end];
+    // "Grupo Ebrolux", "Banco Ribera": a generic company word opens the name.
+    let opens_like_company = name.split_whitespace().next().is_some_and(|first| {
+        name.contains(' ')
+            && GENERIC_ORG_WORDS.contains(first.to_lowercase().as_str())
+            && first.starts_with(char::is_uppercase)
+            && !is_given_name(first)
+    });
+    if opens_like_company
+        || ORG_AFTER.is_match(&text[end..])
+        || ORG_BEFORE.is_match(&text[..start])
+        || in_firm_list(text, start, end)
+    {
+        Some(Found::Account(name.to_string()))
+    } else {
+        Some(Found::Person(name.to_string()))
+    }
+}
+
+/// Turns the tagger's hits on `text` into findings, dropping the ones that are not PII.
+pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found> {
+    let mut found = vec![];
+    for entity in merge_addresses(text, entities) {
+        let raw = &text[entity.start..entity.end];
+        let surface = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        let surface =
+            surface.strip_suffix("'s").or_else(|| surface.strip_suffix("’s")).unwrap_or(surface);
+        if surface.chars().filter(|c| c.is_alphanumeric()).count() < 2
+            || scope.protected.looks_protected(surface)
+            || surface.split_whitespace().any(|token| scope.protected.looks_protected(token))
+            || surface.starts_with('[')
+        {
+            continue;
+        }
+        // A name never spans lines or holds digits ("721\n ASKIM\n Sweden" is an address).
+        let surface = surface.lines().next().unwrap_or(surface).trim();
+        let mut start =
+            text[entity.start..].find(surface).map_or(entity.start, |o| entity.start + o);
+        // "Apt. 656": a unit number reported alone takes its unit word.
+        let mut surface = surface;
+        if entity.kind == EntityKind::Address
+            && surface.chars().all(|c| c.is_ascii_digit())
+            && let Some(unit) = UNIT_BEFORE.find(&text[..start])
+        {
+            let number_end = start + surface.len();
+            start = unit.start();
+            surface = &text[start..number_end];
+        }
+        if entity.kind == EntityKind::Person {
+            for name in names_in_span(surface) {
+                if let Some(finding) = person(scope, text, start, &name) {
+                    found.push(finding);
+                }
+            }
+            continue;
+        }
+        let lower = surface.to_lowercase();
+        let ordinary = (!surface.contains(' ')
+            && (COMMON_WORDS.contains(lower.as_str()) || scope.vocabulary.contains(&lower))
+            && !surface.starts_with(char::is_uppercase))
+            || CALENDAR_WORDS.contains(&lower.as_str())
+            || scope.corpus_terms.common.contains(&lower);
+        let digits = surface.chars().filter(char::is_ascii_digit).count();
+        let letters = surface.chars().filter(|c| c.is_alphabetic()).count();
+        // Each kind's hit must look like one: the tagger also fires on "It", "Hmm" and "26".
+        let (placeholder, plausible) = match entity.kind {
+            EntityKind::Person => unreachable!("handled above"),
+            EntityKind::City => (
+                "[CITY]",
+                !HOSTING_CONTEXT.is_match(&text[..start])
+                    && !ordinary
+                    && !COUNTRIES.contains(lower.as_str()),
+            ),
+            EntityKind::Address => (
+                "[ADDRESS]",
+                !HOSTING_CONTEXT.is_match(&text[..start])
+                    && !ordinary
+                    && !COUNTRIES.contains(lower.as_str())
+                    && (letters >= 3 || digits >= 5)
+                    && !is_english_word(&lower),
+            ),
+            EntityKind::Email => (
+                "[EMAIL]",
+                surface.contains('@') || (surface.contains(" at ") && surface.contains(" dot ")),
+            ),
+            EntityKind::Phone => ("[PHONE]", digits >= 6),
+            EntityKind::Url => ("[URL]", surface.contains('.') && !surface.contains(' ')),
+            EntityKind::Identifier => ("[ID]", digits >= 4),
+        };
+        if !plausible {
+            continue;
+        }
+        found.push(Found::Other(surface.to_string(), placeholder));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_name_words_of_a_span() {
+        assert_eq!(names_in_span("Felix owns"), ["Felix"]);
+        assert_eq!(names_in_span("Ana de Souza"), ["Ana de Souza"]);
+        assert_eq!(names_in_span("de Souza said"), ["Souza"]);
+        assert_eq!(names_in_span("jen smith"), ["jen smith"]);
+        assert_eq!(names_in_span("Fine. Noelle"), ["Fine", "Noelle"]);
+        assert_eq!(names_in_span("J. Ortega"), ["J. Ortega"]);
+        assert_eq!(names_in_span("Señora Vargas"), ["Vargas"]);
+        assert!(names_in_span("maverick spend").is_empty());
+    }
+
+    fn person_hits(text: &str, words: &[&str]) -> Vec<String> {
+        let scope = Scope::default();
+        let entities = words
+            .iter()
+            .map(|word| {
+                let start = text.find(word).expect("word in text");
+                Entity { kind: EntityKind::Person, start, end: start + word.len() }
+            })
+            .collect();
+        interpret(&scope, text, entities)
+            .into_iter()
+            .filter_map(|found| match found {
+                Found::Person(name) => Some(name),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ordinary_words_next_to_name_cues_are_not_people() {
+        assert!(person_hits("Honestly, good. Casper offered to restart.", &["good"]).is_empty());
+        assert!(
+            person_hits("Our finance director cared more about payback.", &["cared"]).is_empty()
+        );
+        assert!(
+            person_hits("she arranged a call with their CISO. A good call", &["CISO"]).is_empty()
+        );
+        assert!(person_hits("Fine. Noelle was patient.", &["Fine"]).is_empty());
+        assert_eq!(person_hits("Felix owns Copperleaf, he approves", &["Felix owns"]), ["Felix"]);
+        assert_eq!(person_hits("my boss jen said no", &["jen"]), ["jen"]);
+        assert_eq!(person_hits("I talked to Okafor about it.", &["Okafor"]), ["Okafor"]);
+        assert_eq!(person_hits("Sharma Frank was on the call.", &["Frank"]), ["Sharma Frank"]);
+        assert_eq!(person_hits("Then Frank Okoye's team left.", &["Frank"]), ["Frank Okoye"]);
+    }
+}

@@ -1,0 +1,233 @@
+use super::*;
+
+fn anonymizer() -> Anonymizer {
+    let contacts =
+        vec!["Priya Raman".to_string(), "Callum Hadley".to_string(), "Tomás Reyes".to_string()];
+    let parties = KnownParties {
+        contacts: &contacts,
+        rep: "Marcus Feld",
+        interviewers: vec!["Dana Whitfield"],
+        accounts: vec!["Northwind Freight Ltd"],
+        buyer_speakers: vec!["Priya Raman", "Wei Ling Tan"],
+        interviewer_speakers: vec!["Dana Whitfield"],
+        vocabulary: None,
+        ner: None,
+        corpus_terms: None,
+    };
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Heapster");
+    aliases.add_alias("Heapster", "the Heap folks");
+    Anonymizer::new(&parties, &aliases)
+}
+
+#[test]
+fn a_buyers_own_company_nobody_listed_becomes_account() {
+    let a = anonymizer();
+    a.learn_from([
+        "So, we're Parcel & Pine, home goods, mostly online.",
+        "So Brightwell is a telehealth company. Video visits, prescriptions.",
+        "I'm the CFO, and at Parcel & Pine finance reconciles everything.",
+    ]);
+    let out = a.redact("At Parcel & Pine and at Brightwell we reconcile. A pine table.");
+    assert_eq!(out, "At [ACCOUNT] and at [ACCOUNT] we reconcile. A pine table.");
+}
+
+#[test]
+fn the_interviewer_names_the_account_too() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    a.learn_interview([
+        (true, vec!["How did this project start at Kestrelway?"]),
+        (false, vec!["Kestrelway's a home goods chain, forty stores. I run supply chain there."]),
+        (true, vec!["Can you describe what Ondarra was looking for?"]),
+        (false, vec!["Ondarra places locum nurses into hospitals, so speed mattered."]),
+    ]);
+    assert_eq!(
+        a.redact("Kestrelway had it. Ondarra did not."),
+        "[ACCOUNT] had it. [ACCOUNT] did not."
+    );
+}
+
+#[test]
+fn crm_account_short_forms_whose_brand_is_not_the_first_word() {
+    let parties = KnownParties {
+        accounts: vec!["Distribuidora Serrano Salud S.A. de C.V."],
+        ..KnownParties::default()
+    };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    assert_eq!(
+        a.redact("I run supply chain at Serrano; serrano's warehouse, Serrano Salud's board."),
+        "I run supply chain at [ACCOUNT]; [ACCOUNT]'s warehouse, [ACCOUNT]'s board."
+    );
+    assert!(a.crm_terms().iter().any(|term| term.form == "Serrano"));
+}
+
+#[test]
+fn a_parent_group_one_letter_from_a_competitor_is_still_an_account() {
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Castellanos Pay");
+    aliases.add_alias("Castellanos Pay", "Castellanos");
+    let a = Anonymizer::new(&KnownParties::default(), &aliases);
+    a.learn_interview([(
+        false,
+        vec!["Technically we belong to Grupo Industrial Castellane, but we buy our own tools."],
+    )]);
+    assert_eq!(
+        a.redact("Grupo Industrial Castellane decides. Castellanos was cheaper; Castellano too."),
+        "[ACCOUNT] decides. Castellanos was cheaper; Castellano too."
+    );
+}
+
+#[test]
+fn towns_after_location_cues_become_cities() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    a.learn_from(["Our head office is in Tlaquepaque, near the airport."]);
+    assert_eq!(a.redact("Tlaquepaque is hot."), "[CITY] is hot.");
+}
+
+#[test]
+fn people_and_accounts_get_consistent_placeholders() {
+    let a = anonymizer();
+    assert_eq!(
+        a.redact("Priya said Callum's team at Northwind liked Heapster, and Marcus was great."),
+        "[BUYER] said [COLLEAGUE 1]'s team at [ACCOUNT] liked Heapster, and [REP] was great."
+    );
+    assert_eq!(
+        a.redact("Raman and callum hadley, Tomas too."),
+        "[BUYER] and [COLLEAGUE 1], [COLLEAGUE 2] too."
+    );
+    assert_eq!(a.redact("Wei Ling and Tan"), "[COLLEAGUE 3] and [COLLEAGUE 3]");
+    assert_eq!(a.speaker_placeholder("Wei Ling Tan"), Some("[COLLEAGUE 3]"));
+    let counts = a.redaction_counts();
+    assert_eq!(counts["BUYER"], 2);
+    assert_eq!(counts["COLLEAGUE"], 5);
+    assert!(a.people().contains(&("[COLLEAGUE 3]".to_string(), "Wei Ling Tan".to_string())));
+    assert_eq!(
+        a.redact("Dana asked about Northwind Freight."),
+        "[INTERVIEWER] asked about [ACCOUNT]."
+    );
+}
+
+#[test]
+fn unlisted_given_names_become_consistent_colleagues() {
+    let vocabulary: HashSet<String> = ["will", "may"].map(String::from).into();
+    let contacts = vec!["Priya Raman".to_string()];
+    let parties = KnownParties {
+        contacts: &contacts,
+        vocabulary: Some(&vocabulary),
+        ..KnownParties::default()
+    };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    assert_eq!(
+        a.redact(
+            "We started with a saleswoman, Valeria, in May. Valeria's quote was fine. Will said so."
+        ),
+        "We started with a saleswoman, [COLLEAGUE 1], in May. [COLLEAGUE 1]'s quote was fine. Will said so."
+    );
+    assert_eq!(a.redact("Then Jerome joined."), "Then [COLLEAGUE 2] joined.");
+    assert!(a.pii_terms().contains(&"Valeria".to_string()));
+}
+
+#[test]
+fn misspelled_competitors_and_calendar_words_are_not_people() {
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Amplifly");
+    let contacts = vec!["Priya Raman".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &aliases);
+    assert_eq!(
+        a.redact("September and January are huge, Valeria said. Amplify was fine."),
+        "September and January are huge, [COLLEAGUE 1] said. Amplify was fine."
+    );
+}
+
+#[test]
+fn contact_details_and_cities() {
+    let a = anonymizer();
+    assert_eq!(
+        a.redact("mail priya.r@northwind.com, our Rotterdam office, EU hosting in Frankfurt"),
+        "mail [EMAIL], our [CITY] office, EU hosting in Frankfurt"
+    );
+}
+
+#[test]
+fn ordinary_words_and_competitors_survive() {
+    let contacts = vec!["Will Grant".to_string(), "Mark Okafor".to_string()];
+    let parties = KnownParties {
+        contacts: &contacts,
+        accounts: vec!["Heapster Labs"],
+        ..KnownParties::default()
+    };
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Heapster");
+    let a = Anonymizer::new(&parties, &aliases);
+    assert_eq!(
+        a.redact("Will said we will apply for a grant, Grant agreed. Will will call."),
+        "[BUYER] said we will apply for a grant, [BUYER] agreed. [BUYER] will call."
+    );
+    assert_eq!(a.redact("Mark marked it, our CISO too."), "[COLLEAGUE 1] marked it, our CISO too.");
+    assert_eq!(a.redact("Heapster was cheaper"), "Heapster was cheaper");
+    assert!(
+        is_role_label("Project Manager")
+            && is_role_label("Grad B")
+            && !is_role_label("Kayla Moreno")
+    );
+}
+
+#[test]
+fn interjections_stay_and_adjacent_names_are_one_person() {
+    let a = anonymizer();
+    let text = "Almost too thorough. Look, we also had Mette Mäkinen, she ran it. \
+                Look, our CEO had a relationship with them. Ingrid, our CFO, agreed.";
+    a.learn_interview([(false, vec![text])]);
+    assert_eq!(
+        a.redact(text),
+        "Almost too thorough. Look, we also had [COLLEAGUE 5], she ran it. \
+         Look, our CEO had a relationship with them. [COLLEAGUE 4], our CFO, agreed."
+    );
+}
+
+#[test]
+fn a_listed_name_that_is_a_word_is_redacted_in_lower_case_where_a_person_stands() {
+    let contacts = vec!["Zihan Chen".to_string(), "Fang Wu".to_string(), "Will Ortega".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    assert_eq!(
+        a.redact("then i asked fang to pull it. fang said no. Fang did. a fang. we will see."),
+        "then i asked [COLLEAGUE 1] to pull it. [COLLEAGUE 1] said no. [COLLEAGUE 1] did. \
+         a fang. we will see."
+    );
+    assert_eq!(
+        a.redact("will said yes, and i told will."),
+        "[COLLEAGUE 2] said yes, and i told [COLLEAGUE 2]."
+    );
+}
+
+#[test]
+fn honorifics_and_titles_stay_outside_the_placeholder() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let text = "Sure, so, um, I'm Head of IT. We ran it past Emine Hanım, who has been here \
+                longer. Herr Weiß's team did most of the testing. Meneer Dijkstra agreed.";
+    a.learn_interview([(false, vec![text])]);
+    let out = a.redact(text);
+    for kept in
+        ["I'm Head of IT", "Hanım, who", "Herr [COLLEAGUE", "]'s team did", "Meneer [COLLEAGUE"]
+    {
+        assert!(out.contains(kept), "{kept} missing from {out}");
+    }
+    for gone in ["Emine", "Weiß", "Dijkstra"] {
+        assert!(!out.contains(gone), "{gone} left in {out}");
+    }
+}
+
+#[test]
+fn two_known_names_in_a_role_frame_are_a_person() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let text = "They sat with us for a week. Will Lee runs our warehouse systems. \
+                Will will call you if the numbers change.";
+    a.learn_interview([(false, vec![text])]);
+    assert_eq!(
+        a.redact(text),
+        "They sat with us for a week. [COLLEAGUE 1] runs our warehouse systems. \
+         Will will call you if the numbers change."
+    );
+}

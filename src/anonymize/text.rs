@@ -1,0 +1,311 @@
+//! Text helpers the recognizers share, and [`Terms`]: a set of name forms, each with its
+//! placeholder, compiled into one whole-word matcher.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use super::lexicon::is_english_word;
+
+/// Replaces accented Latin letters by their ASCII base letter.
+pub fn fold_accents(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+/// The ASCII base letter of an accented Latin letter (others unchanged).
+pub fn fold_char(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ā' | 'ă' | 'ą' | 'ạ' | 'ả' | 'ấ' | 'ầ' | 'ẩ' | 'ẫ'
+        | 'ậ' | 'ắ' | 'ằ' | 'ẳ' | 'ẵ' | 'ặ' => 'a',
+        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' | 'Ā' | 'Ă' | 'Ą' | 'Ạ' | 'Ả' | 'Ấ' | 'Ầ' | 'Ẩ' | 'Ẫ'
+        | 'Ậ' | 'Ắ' | 'Ằ' | 'Ẳ' | 'Ẵ' | 'Ặ' => 'A',
+        'é' | 'è' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'ẹ' | 'ẻ' | 'ẽ' | 'ế' | 'ề' | 'ể' | 'ễ'
+        | 'ệ' => 'e',
+        'É' | 'È' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' | 'Ẹ' | 'Ẻ' | 'Ẽ' | 'Ế' | 'Ề' | 'Ể' | 'Ễ'
+        | 'Ệ' => 'E',
+        'í' | 'ì' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'ị' | 'ỉ' | 'ĩ' => 'i',
+        'Í' | 'Ì' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' | 'Ị' | 'Ỉ' | 'Ĩ' => 'I',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'ō' | 'ő' | 'ơ' | 'ọ' | 'ỏ' | 'ố' | 'ồ' | 'ổ' | 'ỗ'
+        | 'ộ' | 'ớ' | 'ờ' | 'ở' | 'ỡ' | 'ợ' => 'o',
+        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' | 'Ō' | 'Ő' | 'Ơ' | 'Ọ' | 'Ỏ' | 'Ố' | 'Ồ' | 'Ổ' | 'Ỗ'
+        | 'Ộ' | 'Ớ' | 'Ờ' | 'Ở' | 'Ỡ' | 'Ợ' => 'O',
+        'ú' | 'ù' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'ư' | 'ụ' | 'ủ' | 'ũ' | 'ứ' | 'ừ' | 'ử'
+        | 'ữ' | 'ự' => 'u',
+        'Ú' | 'Ù' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' | 'Ư' | 'Ụ' | 'Ủ' | 'Ũ' | 'Ứ' | 'Ừ' | 'Ử'
+        | 'Ữ' | 'Ự' => 'U',
+        'ñ' | 'ń' | 'ň' | 'ņ' => 'n',
+        'Ñ' | 'Ń' | 'Ň' | 'Ņ' => 'N',
+        'ç' | 'ć' | 'č' | 'ĉ' => 'c',
+        'Ç' | 'Ć' | 'Č' | 'Ĉ' => 'C',
+        'ś' | 'š' | 'ş' | 'ș' => 's',
+        'Ś' | 'Š' | 'Ş' | 'Ș' => 'S',
+        'ź' | 'ż' | 'ž' => 'z',
+        'Ź' | 'Ż' | 'Ž' => 'Z',
+        'ł' => 'l',
+        'Ł' => 'L',
+        'ğ' => 'g',
+        'Ğ' => 'G',
+        'ř' => 'r',
+        'Ř' => 'R',
+        'ť' | 'ț' | 'ţ' => 't',
+        'Ť' | 'Ț' | 'Ţ' => 'T',
+        'ď' | 'đ' => 'd',
+        'Ď' | 'Đ' => 'D',
+        'ß' => 's',
+        'ý' | 'ÿ' | 'ỳ' | 'ỵ' | 'ỷ' | 'ỹ' => 'y',
+        'Ý' | 'Ÿ' | 'Ỳ' | 'Ỵ' | 'Ỷ' | 'Ỹ' => 'Y',
+        'æ' => 'a',
+        'Æ' => 'A',
+        '’' | '‘' | 'ʼ' => '\'',
+        other => other,
+    }
+}
+
+/// A name's words, accent-folded, lower case, without surrounding punctuation.
+pub fn name_tokens(name: &str) -> Vec<String> {
+    fold_accents(name)
+        .to_lowercase()
+        .split_whitespace()
+        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// True when `needle` occurs in `haystack` as a whole word (word boundaries are required only
+/// where the needle itself starts or ends with a letter or digit, so `+1 555` and `Co.` work).
+pub fn contains_word(haystack: &str, needle: &str) -> bool {
+    let starts_word = needle.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = needle.chars().last().is_some_and(char::is_alphanumeric);
+    !needle.is_empty()
+        && haystack.match_indices(needle).any(|(start, _)| {
+            let before = haystack[..start].chars().last();
+            let after = haystack[start + needle.len()..].chars().next();
+            (!starts_word || before.is_none_or(|c| !c.is_alphanumeric()))
+                && (!ends_word || after.is_none_or(|c| !c.is_alphanumeric()))
+        })
+}
+
+/// Levenshtein distance between two strings, by characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// Product names in CamelCase ("HubSpot", "BigQuery") are not people ("McKenzie",
+/// "Hope McAllister", "DiCaprio", "LeBlanc" are).
+pub fn is_camel_case(surface: &str) -> bool {
+    surface.split_whitespace().any(|token| {
+        let inner_capital = token
+            .chars()
+            .zip(token.chars().skip(1))
+            .any(|(a, b)| a.is_lowercase() && b.is_uppercase());
+        let name_prefix =
+            ["Mc", "Mac", "O'", "Di", "De", "Le", "La", "Van", "Von", "Fitz", "Al-", "El-"]
+                .iter()
+                .any(|prefix| token.starts_with(prefix));
+        inner_capital && !name_prefix
+    })
+}
+
+/// Regex source matching a form as a whole word, with either apostrophe; case-sensitive
+/// forms keep their own capitalisation.
+fn term_pattern(form: &str, case_sensitive: bool) -> String {
+    let escaped = regex::escape(form).replace('\'', "['’]");
+    let starts_word = form.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = form.chars().last().is_some_and(char::is_alphanumeric);
+    let pattern = format!(
+        "{}{escaped}{}",
+        if starts_word { r"\b" } else { "" },
+        if ends_word { r"\b" } else { "" }
+    );
+    if case_sensitive { format!("(?-i:{pattern})") } else { pattern }
+}
+
+/// Words right before a person's name ("asked fang", "my boss, will", "thanks mark").
+const PERSON_CUE_BEFORE: &str = r"asked|ask|told|tell|thanks|thank\s+you|hi|hello|hey|dear|boss|manager|colleague|co-?worker|cfo|ceo|cto|coo|cio|ciso|vp|director|emailed|pinged|cc'd|me\s+and|looped\s+in";
+
+/// Words right after a person's name ("fang said", "mark and i").
+const PERSON_CUE_AFTER: &str = r"said|says|told|asked|mentioned|emailed|and\s+i|and\s+me|was\s+like|thinks|thought|wanted|insisted";
+
+/// One name form and what it becomes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Term {
+    /// The form as written ("Serrano", "Paco", "J. Ortega").
+    pub form: String,
+    /// Its placeholder ("[ACCOUNT]", "[COLLEAGUE 2]").
+    pub placeholder: String,
+    /// Matched only with its own capitalisation (the form is also an ordinary word).
+    pub case_sensitive: bool,
+}
+
+/// A set of forms compiled into one matcher (longest form first).
+#[derive(Debug, Default, Clone)]
+pub struct Terms {
+    terms: Vec<Term>,
+    matcher: Option<Regex>,
+    /// A person's case-sensitive forms in any case, where the words around them hold a person
+    /// ("i asked fang to", "will said"): lower-case transcripts write names in lower case.
+    cued: Option<Regex>,
+    exact: HashMap<String, usize>,
+    folded: HashMap<String, usize>,
+}
+
+fn fold_key(form: &str) -> String {
+    fold_accents(form).replace('’', "'").to_lowercase()
+}
+
+impl Terms {
+    /// Adds a form unless an equal one (ignoring case and accents) is already there; returns
+    /// whether it was added. Call [`Terms::rebuild`] after adding.
+    pub fn add(&mut self, form: &str, placeholder: &str, case_sensitive: bool) -> bool {
+        let key = fold_key(form);
+        if self.folded.contains_key(&key) || self.exact.contains_key(form) {
+            return false;
+        }
+        let index = self.terms.len();
+        self.terms.push(Term {
+            form: form.to_string(),
+            placeholder: placeholder.to_string(),
+            case_sensitive,
+        });
+        if case_sensitive {
+            self.exact.insert(form.to_string(), index);
+            self.exact.insert(fold_accents(form), index);
+        } else {
+            self.folded.insert(key, index);
+        }
+        true
+    }
+
+    /// True when the set has a form equal to `form` (ignoring case and accents).
+    pub fn contains(&self, form: &str) -> bool {
+        self.folded.contains_key(&fold_key(form))
+            || self.terms.iter().any(|term| term.form.eq_ignore_ascii_case(form))
+    }
+
+    /// Compiles the matcher.
+    pub fn rebuild(&mut self) {
+        let mut order: Vec<&Term> = self.terms.iter().collect();
+        order.sort_by(|a, b| b.form.len().cmp(&a.form.len()).then_with(|| a.form.cmp(&b.form)));
+        let mut patterns: Vec<String> = vec![];
+        for term in order {
+            patterns.push(term_pattern(&term.form, term.case_sensitive));
+            // "Cần" (of "Cần Thơ") is also written "Can", but "can" is a word: a fold that
+            // makes an English word is not matched.
+            let folded = fold_accents(&term.form);
+            if folded != term.form && (folded.contains(' ') || !is_english_word(&folded)) {
+                patterns.push(term_pattern(&folded, term.case_sensitive));
+            }
+        }
+        self.matcher = (!patterns.is_empty()).then(|| {
+            Regex::new(&format!("(?i)(?:{})", patterns.join("|")))
+                .expect("escaped alternation is a valid regex")
+        });
+        let people: Vec<String> = self
+            .terms
+            .iter()
+            .filter(|term| term.case_sensitive && term.placeholder != "[ACCOUNT]")
+            .map(|term| regex::escape(&fold_key(&term.form)))
+            .collect();
+        self.cued = (!people.is_empty()).then(|| {
+            let forms = people.join("|");
+            Regex::new(&format!(
+                r"(?i)\b(?:(?P<cue>{PERSON_CUE_BEFORE})[\s,:]+(?P<a>{forms})\b|(?P<b>{forms})(?P<after>\s+(?:{PERSON_CUE_AFTER})\b|['’]s\s+(?:team|boss|manager|desk|email|call|idea)\b))"
+            ))
+            .expect("escaped alternation is a valid regex")
+        });
+    }
+
+    /// Every form.
+    pub fn iter(&self) -> impl Iterator<Item = &Term> {
+        self.terms.iter()
+    }
+
+    /// Number of forms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when there are no forms.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Replaces every form in `text` by its placeholder.
+    pub fn redact(&self, text: &str) -> String {
+        let Some(matcher) = &self.matcher else { return text.to_string() };
+        let placeholder = |found: &str| {
+            let key = fold_key(found);
+            self.exact
+                .get(found)
+                .or_else(|| self.folded.get(&key))
+                .copied()
+                .or_else(|| self.terms.iter().position(|term| fold_key(&term.form) == key))
+                .map_or_else(|| "[NAME]".to_string(), |i| self.terms[i].placeholder.clone())
+        };
+        let text = matcher.replace_all(text, |caps: &regex::Captures<'_>| placeholder(&caps[0]));
+        let Some(cued) = &self.cued else { return text.into_owned() };
+        cued.replace_all(&text, |caps: &regex::Captures<'_>| {
+            match (caps.name("a"), caps.name("b")) {
+                (Some(name), _) => {
+                    let cue_and_gap =
+                        &caps[0][..name.start() - caps.get(0).map_or(0, |m| m.start())];
+                    format!("{cue_and_gap}{}", placeholder(name.as_str()))
+                }
+                (_, Some(name)) => format!("{}{}", placeholder(name.as_str()), &caps["after"]),
+                _ => caps[0].to_string(),
+            }
+        })
+        .into_owned()
+    }
+
+    /// True when any form occurs in `text`.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.matcher.as_ref().is_some_and(|matcher| matcher.is_match(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_match_whole_words_longest_first_and_respect_case_when_asked() {
+        let mut terms = Terms::default();
+        terms.add("Serrano Salud", "[ACCOUNT]", false);
+        terms.add("Serrano", "[ACCOUNT]", false);
+        terms.add("Tomás Reyes", "[BUYER]", false);
+        terms.add("Will", "[COLLEAGUE 1]", true);
+        assert!(!terms.add("serrano", "[X]", false), "same form, other case");
+        terms.rebuild();
+        assert_eq!(
+            terms.redact("At serrano salud, Serrano's team and Tomas Reyes: Will will call."),
+            "At [ACCOUNT], [ACCOUNT]'s team and [BUYER]: [COLLEAGUE 1] will call."
+        );
+        assert_eq!(terms.redact("Serranos"), "Serranos");
+        let mut terms = Terms::default();
+        terms.add("Cần", "[NAME]", false);
+        terms.add("Hải", "[NAME]", false);
+        terms.rebuild();
+        assert_eq!(terms.redact("Cần, Hai: we can. Can you?"), "[NAME], [NAME]: we can. Can you?");
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(fold_accents("Łukasz Nguyễn Çelik Øyvind"), "Lukasz Nguyen Celik Oyvind");
+        assert!(contains_word("call +1 555 now", "+1 555") && !contains_word("tomato", "tom"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert!(is_camel_case("HubSpot") && !is_camel_case("McKenzie"));
+        assert!(!is_camel_case("Hope McAllister") && !is_camel_case("LeBlanc"));
+        assert_eq!(name_tokens("  Dana  O'Neil, "), ["dana", "o'neil"]);
+    }
+}
