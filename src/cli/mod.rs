@@ -15,6 +15,7 @@ use crate::search::{Mode, SearchRequest};
 use crate::{Storybank, api};
 
 mod bank;
+mod privacy;
 
 /// storybank: a self-hosted win/loss story bank of anonymized buyer quotes.
 #[derive(Debug, Parser)]
@@ -131,15 +132,20 @@ pub enum Command {
         #[arg(long)]
         person: Option<String>,
     },
-    /// Measure anonymization: leaks and over-redaction on a corpus with the CRM names switched
-    /// off (detection alone), and precision/recall on the Presidio synthetic set.
-    AnonymizeEval {
-        /// A labelled corpus (deals.csv, transcripts/, pii.txt).
-        #[arg(long, default_value = "../shared/eval/dev")]
-        corpus: PathBuf,
-        /// Presidio's synth_dataset_v2.json.
-        #[arg(long, default_value = "../shared/data/pii-presidio/synth_dataset_v2.json")]
-        presidio: PathBuf,
+    /// Measure anonymization: leaks, over-redaction and planted ordinary words on a labelled or
+    /// generated corpus (with and without the CRM names), and precision/recall on the Presidio
+    /// synthetic set.
+    AnonymizeEval(privacy::AnonymizeEvalArgs),
+    /// Rebuild every deal's served text from its raw transcript with the current anonymization
+    /// rules (quote ids, packs and theme corrections are kept), re-embed and re-index.
+    Reanonymize {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Audit the stored text of every deal against every CRM term; prints deal ids and counts
+    /// only (exit code 1 when something is found).
+    PiiScan {
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -400,9 +406,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::EvalThemes { corpus, use_index, sweep, json } => {
             eval_themes(&settings, &corpus, use_index, sweep, json)
         }
-        Command::AnonymizeEval { corpus, presidio, json } => {
-            anonymize_eval(&settings, &corpus, &presidio, json)
-        }
+        Command::AnonymizeEval(args) => privacy::anonymize_eval(&settings, args),
+        Command::Reanonymize { json } => privacy::reanonymize(&settings, json),
+        Command::PiiScan { json } => privacy::pii_scan(&settings, json),
         Command::ShowRaw { deal_id } => {
             let bank = Storybank::open_existing(&settings)?;
             print!("{}", bank.raw_transcript(&deal_id)?);
@@ -509,96 +515,6 @@ fn ingest(settings: &Settings, dir: &std::path::Path, json: bool) -> anyhow::Res
         );
     }
     Ok(u8::from(!report.failures.is_empty()))
-}
-
-fn anonymize_eval(
-    settings: &Settings,
-    corpus: &std::path::Path,
-    presidio: &std::path::Path,
-    json: bool,
-) -> anyhow::Result<u8> {
-    let ner = if settings.pii_tagger {
-        let model = &settings.model;
-        Some(Arc::new(crate::anonymize::ner::NerModel::load(
-            &model.models_dir,
-            model.ort_library.as_deref(),
-            model.threads,
-        )?))
-    } else {
-        None
-    };
-    let mut output = serde_json::Map::new();
-    if corpus.join("pii.txt").is_file() {
-        let result = crate::eval::anonymize::corpus_without_crm(corpus, ner.clone())?;
-        if !json {
-            println!("## {} with the CRM seed off (detection alone)\n", corpus.display());
-            println!(
-                "- pii.txt strings surviving in served text: {} of {} ({:.1}%){}",
-                result.surviving.len(),
-                result.pii_strings,
-                100.0 * result.surviving.len() as f64 / result.pii_strings.max(1) as f64,
-                if result.surviving.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", result.surviving.join(", "))
-                }
-            );
-            println!(
-                "- over-redaction: {} of {} tokens ({:.2}%); most frequent: {}",
-                result.over_redacted_tokens,
-                result.tokens,
-                100.0 * result.over_redaction_rate,
-                result
-                    .over_redacted_examples
-                    .iter()
-                    .take(12)
-                    .map(|(t, n)| format!("{t} ({n})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            println!(
-                "- competitor mentions redacted: {} of {}\n",
-                result.competitor_redactions, result.competitor_mentions
-            );
-        }
-        output.insert("corpus".into(), serde_json::to_value(&result)?);
-    } else {
-        eprintln!(
-            "anonymize-eval: {} has no pii.txt; skipping the corpus measurement",
-            corpus.display()
-        );
-    }
-    if presidio.is_file() {
-        let scores = crate::eval::anonymize::presidio(presidio, ner)?;
-        if !json {
-            println!("## Presidio synthetic set ({})\n", presidio.display());
-            println!(
-                "| entity | gold | precision | recall | Presidio out of the box (P / R) |\n|---|---|---|---|---|"
-            );
-            for (entity, score) in &scores {
-                let reference = match entity.as_str() {
-                    "PERSON" => "0.70 / 0.84",
-                    "PHONE_NUMBER" => "0.94 / 0.55",
-                    "EMAIL_ADDRESS" => "1.00 / 1.00",
-                    _ => "-",
-                };
-                println!(
-                    "| {entity} | {} | {:.3} | {:.3} | {reference} |",
-                    score.gold, score.precision, score.recall
-                );
-            }
-        }
-        output.insert("presidio".into(), serde_json::to_value(&scores)?);
-    } else {
-        eprintln!(
-            "anonymize-eval: {} not found; skipping the Presidio measurement",
-            presidio.display()
-        );
-    }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&output)?);
-    }
-    Ok(0)
 }
 
 /// The bank an evaluation reads: the existing index, or the corpus ingested into a temporary

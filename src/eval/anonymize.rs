@@ -1,5 +1,5 @@
-//! Measuring anonymization: (a) on a labelled win/loss corpus with the CRM seed switched off
-//! (detection alone): the share of `pii.txt` strings that survive in served text, the
+//! Measuring anonymization: (a) on a labelled win/loss corpus, with the CRM seed on (as at
+//! ingest) or switched off (detection alone): the share of `pii.txt` strings that survive in served text, the
 //! over-redaction rate (redacted tokens that belong to no PII string, over all tokens) and
 //! whether any competitor name was redacted; (b) on the Presidio synthetic set: entity-level
 //! precision and recall per type.
@@ -109,9 +109,11 @@ pub fn replacements(original: &str, redacted: &str) -> Vec<Replacement> {
     runs
 }
 
-/// Results on a win/loss corpus with the CRM seed off.
+/// Results on a labelled win/loss corpus.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CorpusAnonymization {
+    /// Whether the CRM names of deals.csv seeded the anonymizer.
+    pub crm_seed: bool,
     /// pii.txt strings checked.
     pub pii_strings: usize,
     /// pii.txt strings still present in served text.
@@ -128,13 +130,53 @@ pub struct CorpusAnonymization {
     pub competitor_mentions: usize,
     /// Competitor mentions that were redacted.
     pub competitor_redactions: usize,
+    /// Which competitor forms were redacted, how often.
+    pub redacted_competitors: Vec<(String, usize)>,
+    /// Ordinary-word phrases planted next to name cues (`keep.tsv`: deal id, phrase) checked.
+    pub keep_phrases: usize,
+    /// Planted phrases that did not survive verbatim (deal id, phrase).
+    pub keep_broken: Vec<(String, String)>,
 }
 
-/// Anonymizes every transcript of a corpus with detection alone (no names from deals.csv) and
-/// measures leaks and over-redaction against its `pii.txt`.
-pub fn corpus_without_crm(
+/// Whole-word occurrences of `needle` in `haystack`.
+fn count_words(haystack: &str, needle: &str) -> usize {
+    let starts_word = needle.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = needle.chars().last().is_some_and(char::is_alphanumeric);
+    haystack
+        .match_indices(needle)
+        .filter(|(start, _)| {
+            let before = haystack[..*start].chars().last();
+            let after = haystack[start + needle.len()..].chars().next();
+            (!starts_word || before.is_none_or(|c| !c.is_alphanumeric()))
+                && (!ends_word || after.is_none_or(|c| !c.is_alphanumeric()))
+        })
+        .count()
+}
+
+/// `keep.tsv` of a corpus: (deal id, phrase that must survive verbatim).
+fn keep_phrases(corpus: &Path) -> Result<Vec<(String, String)>> {
+    let path = corpus.join("keep.tsv");
+    if !path.is_file() {
+        return Ok(vec![]);
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
+    Ok(text
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(deal, phrase)| (deal.trim().to_string(), phrase.to_string()))
+        .filter(|(deal, phrase)| !deal.is_empty() && !phrase.is_empty())
+        .collect())
+}
+
+/// Anonymizes every transcript of a corpus, turn by turn, and measures leaks and
+/// over-redaction against its `pii.txt` (and planted ordinary words against `keep.tsv`).
+/// With `crm_seed` the anonymizer knows the names deals.csv lists, as at ingest; without it,
+/// detection works alone.
+pub fn corpus(
     corpus: &Path,
     ner: Option<std::sync::Arc<crate::anonymize::ner::NerModel>>,
+    crm_seed: bool,
 ) -> Result<CorpusAnonymization> {
     let pii: Vec<String> = std::fs::read_to_string(corpus.join("pii.txt"))
         .map_err(|err| Error::io(format!("reading {}", corpus.join("pii.txt").display()), err))?
@@ -159,23 +201,45 @@ pub fn corpus_without_crm(
         aliases.merge(&Aliases::read(&corpus.join("competitors.toml"))?);
     }
     let mut transcripts = vec![];
-    for entry in std::fs::read_dir(corpus.join("transcripts"))
+    let mut listing: Vec<std::path::PathBuf> = std::fs::read_dir(corpus.join("transcripts"))
         .map_err(|err| Error::io("listing transcripts", err))?
-    {
-        let path = entry.map_err(|err| Error::io("listing transcripts", err))?.path();
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    listing.sort();
+    for path in listing {
         if let Ok(transcript) = corpus::parse_transcript(&path) {
             transcripts.push(transcript);
         }
     }
+    let keep = keep_phrases(corpus)?;
     let vocabulary = crate::ingest::lowercase_vocabulary(&transcripts);
     let corpus_terms = crate::ingest::corpus_terms(&transcripts);
     let competitor_forms: Vec<&str> = aliases.every_form();
-    let mut result =
-        CorpusAnonymization { pii_strings: pii.len(), ..CorpusAnonymization::default() };
+    let mut result = CorpusAnonymization {
+        crm_seed,
+        pii_strings: pii.len(),
+        keep_phrases: keep.len(),
+        ..CorpusAnonymization::default()
+    };
     let mut served = String::new();
+    let mut served_by_deal: BTreeMap<String, String> = BTreeMap::new();
     let mut over: BTreeMap<String, usize> = BTreeMap::new();
+    let mut redacted_competitors: BTreeMap<String, usize> = BTreeMap::new();
+    // `STORYBANK_EVAL_DEBUG=OVER` prints every over-redacted token with its context.
+    let debug_over = std::env::var("STORYBANK_EVAL_DEBUG").is_ok_and(|v| v == "OVER");
     for transcript in &transcripts {
-        let roles = crate::ingest::roles::assign_roles(transcript, &[], &[]);
+        let stem = transcript.file_name.rsplit_once('.').map_or("", |(stem, _)| stem);
+        let deal_id = transcript.deal_id.clone().unwrap_or_else(|| stem.to_string());
+        let row = rows.iter().find(|row| row.deal_id == deal_id).filter(|_| crm_seed);
+        let interviewers: Vec<&str> = row
+            .map(|row| vec![row.interviewer.as_str()])
+            .unwrap_or_default()
+            .into_iter()
+            .chain(transcript.interviewer.as_deref().filter(|_| crm_seed))
+            .filter(|name| !name.trim().is_empty())
+            .collect();
+        let contacts: &[String] = row.map_or(&[], |row| &row.contact_names);
+        let roles = crate::ingest::roles::assign_roles(transcript, &interviewers, contacts);
         let mut buyer_speakers: Vec<&str> = vec![];
         let mut interviewer_speakers: Vec<&str> = vec![];
         for turn in &transcript.turns {
@@ -190,35 +254,52 @@ pub fn corpus_without_crm(
         }
         // Organisations named in speaker titles ("Priya (CFO, Northwind)") are transcript
         // structure, not CRM data, so detection alone may use them.
-        let accounts: Vec<&str> =
+        let mut accounts: Vec<&str> =
             transcript.turns.iter().filter_map(|turn| turn.org.as_deref()).collect();
+        if let Some(row) = row {
+            accounts.insert(0, row.account_name.as_str());
+        }
         let parties = KnownParties {
+            contacts,
+            rep: row.map_or("", |row| row.rep_name.as_str()),
+            interviewers: interviewers.clone(),
             accounts,
             buyer_speakers,
             interviewer_speakers,
             vocabulary: Some(&vocabulary),
             ner: ner.clone(),
             corpus_terms: Some(&corpus_terms),
-            ..KnownParties::default()
         };
         let anonymizer = Anonymizer::new(&parties, &aliases);
         // As ingest does: read the whole interview first, then redact, so a name recognised
         // late (or a buyer's company named in passing) is redacted everywhere.
-        let texts: Vec<String> = transcript.turns.iter().map(|turn| turn.text()).collect();
-        anonymizer.learn_from(texts.iter().map(String::as_str));
+        let texts: Vec<(bool, String)> = transcript
+            .turns
+            .iter()
+            .map(|turn| {
+                (roles.get(&turn.speaker) == Some(&crate::ingest::Role::Interviewer), turn.text())
+            })
+            .collect();
+        anonymizer.learn_interview(texts.iter().map(|(role, text)| (*role, vec![text.as_str()])));
+        let deal_served = served_by_deal.entry(deal_id.clone()).or_default();
         for turn in &transcript.turns {
             let original = turn.text();
             let redacted = anonymizer.redact(&original);
             served.push_str(&redacted.to_lowercase());
             served.push('\n');
+            deal_served.push_str(&redacted);
+            deal_served.push('\n');
             result.tokens += tokens(&original).len();
             let lower_original = original.to_lowercase();
             let lower_redacted = redacted.to_lowercase();
             for form in &competitor_forms {
-                let count = |text: &str| text.matches(&form.to_lowercase()).count();
-                let before = count(&lower_original);
+                let before = count_words(&lower_original, &form.to_lowercase());
                 result.competitor_mentions += before;
-                result.competitor_redactions += before.saturating_sub(count(&lower_redacted));
+                let after = count_words(&lower_redacted, &form.to_lowercase());
+                if after < before {
+                    result.competitor_redactions += before - after;
+                    *redacted_competitors.entry(form.to_string()).or_insert(0) += before - after;
+                }
             }
             for replacement in replacements(&original, &redacted) {
                 for token in &replacement.tokens {
@@ -226,6 +307,18 @@ pub fn corpus_without_crm(
                     if is_word && !pii_tokens.contains(&token.to_lowercase()) {
                         result.over_redacted_tokens += 1;
                         *over.entry(token.clone()).or_insert(0) += 1;
+                        if debug_over {
+                            let from = original[..replacement.start]
+                                .char_indices()
+                                .rev()
+                                .nth(50)
+                                .map_or(0, |(i, _)| i);
+                            eprintln!(
+                                "OVER {token:?} ({:?}) in {:?}",
+                                replacement.kinds,
+                                &original[from..(replacement.end + 30).min(original.len())]
+                            );
+                        }
                     }
                 }
             }
@@ -236,6 +329,30 @@ pub fn corpus_without_crm(
         .filter(|s| crate::anonymize::contains_word(&served, &s.to_lowercase()))
         .cloned()
         .collect();
+    // `STORYBANK_EVAL_DEBUG=LEAK` prints where each surviving string was served.
+    if std::env::var("STORYBANK_EVAL_DEBUG").is_ok_and(|v| v == "LEAK") {
+        for leak in &result.surviving {
+            let pattern = regex::Regex::new(&format!(r"(?i)\b{}\b", regex::escape(leak)));
+            for (deal, text) in &served_by_deal {
+                let lower = text.to_lowercase();
+                let found = pattern.as_ref().ok().and_then(|p| p.find(&lower)).map(|m| m.start());
+                if let Some(at) = found {
+                    let from = lower[..at].char_indices().rev().nth(60).map_or(0, |(i, _)| i);
+                    let to = (at + leak.len() + 40).min(text.len());
+                    let to =
+                        (to..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+                    eprintln!("LEAK {leak:?} in {deal}: {:?}", &text[from..to]);
+                }
+            }
+        }
+    }
+    result.keep_broken = keep
+        .into_iter()
+        .filter(|(deal, phrase)| {
+            served_by_deal.get(deal).is_some_and(|text| !text.contains(phrase.as_str()))
+        })
+        .collect();
+    result.redacted_competitors = redacted_competitors.into_iter().collect();
     result.over_redaction_rate = result.over_redacted_tokens as f64 / result.tokens.max(1) as f64;
     let mut examples: Vec<(String, usize)> = over.into_iter().collect();
     examples.sort_by_key(|example| std::cmp::Reverse(example.1));
@@ -310,10 +427,37 @@ pub fn presidio(
         ("EMAIL_ADDRESS", vec!["EMAIL_ADDRESS"]),
         ("PHONE_NUMBER", vec!["PHONE_NUMBER"]),
         ("STREET_ADDRESS/GPE", vec!["STREET_ADDRESS", "GPE"]),
+        ("STREET_ADDRESS", vec!["STREET_ADDRESS"]),
+        ("GPE", vec!["GPE"]),
+        // Country names are deliberately kept (a country rarely identifies a buyer, and
+        // "buyers in Germany" is a search a sales team runs): GPE without them.
+        ("GPE, countries kept", vec!["GPE"]),
     ];
+    // The whole set is one batch, as an ingest would read it.
+    let batch: Vec<crate::corpus::Transcript> = samples
+        .iter()
+        .map(|sample| crate::corpus::Transcript {
+            turns: vec![crate::corpus::Turn {
+                speaker: String::new(),
+                title: None,
+                org: None,
+                segments: vec![crate::corpus::Segment {
+                    start: None,
+                    text: sample.full_text.clone(),
+                    line: 1,
+                }],
+            }],
+            ..crate::corpus::Transcript::default()
+        })
+        .collect();
+    let corpus_terms = crate::ingest::corpus_terms(&batch);
     for sample in &samples {
-        let parties =
-            KnownParties { vocabulary: Some(&empty), ner: ner.clone(), ..KnownParties::default() };
+        let parties = KnownParties {
+            vocabulary: Some(&empty),
+            ner: ner.clone(),
+            corpus_terms: Some(&corpus_terms),
+            ..KnownParties::default()
+        };
         let anonymizer = Anonymizer::new(&parties, &aliases);
         let redacted = anonymizer.redact(&sample.full_text);
         let runs = replacements(&sample.full_text, &redacted);
@@ -327,8 +471,17 @@ pub fn presidio(
         for (name, types) in &groups {
             let kinds = matching_kinds(types[0]);
             let score = scores.entry(name.to_string()).or_default();
-            let gold: Vec<&PresidioSpan> =
-                sample.spans.iter().filter(|s| types.contains(&s.entity_type.as_str())).collect();
+            let chars: Vec<char> = sample.full_text.chars().collect();
+            let is_country = |span: &PresidioSpan| {
+                let text: String = chars[span.start_position..span.end_position].iter().collect();
+                crate::anonymize::lexicon::COUNTRIES.contains(text.trim().to_lowercase().as_str())
+            };
+            let gold: Vec<&PresidioSpan> = sample
+                .spans
+                .iter()
+                .filter(|s| types.contains(&s.entity_type.as_str()))
+                .filter(|s| !name.ends_with("countries kept") || !is_country(s))
+                .collect();
             let overlaps = |(start, end): (usize, usize), span: &PresidioSpan| {
                 start < span.end_position && span.start_position < end
             };

@@ -5,6 +5,7 @@
 //! gains, Recall@10 over spans, MRR@10; similar deals: nDCG@5 and Recall@5.
 
 pub mod anonymize;
+pub mod generate;
 pub mod themes;
 
 use std::collections::{BTreeMap, HashSet};
