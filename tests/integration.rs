@@ -10,3 +10,4 @@ mod bank;
 mod browser;
 mod cli;
 mod ingest;
+mod privacy;

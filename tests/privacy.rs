@@ -1,0 +1,226 @@
+//! Privacy through the real pipeline: the PII tagger, ingest and the HTTP router. Ordinary
+//! words stay words, every response body is guarded, `reanonymize` keeps quote ids and applies
+//! new rules, `pii-scan` audits by deal id, and generated interviews from many markets leak
+//! nothing with the CRM seed on.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use storybank::Storybank;
+
+use crate::common::{call, pii_leaks, pii_strings, sample_dir, settings};
+
+fn quote_texts(deal: &Value) -> String {
+    deal["quotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            format!("{}\n{}\n", q["text"].as_str().unwrap(), q["context"].as_str().unwrap_or(""))
+        })
+        .collect()
+}
+
+/// The four sample sentences whose ordinary words once became people (issue 11), and one more.
+#[tokio::test]
+async fn ordinary_words_next_to_name_cues_stay_words() {
+    let bank = crate::common::shared().bank.clone();
+    let expectations = [
+        ("S-2001", "[COLLEAGUE 1] owns [ACCOUNT], he approves"),
+        ("S-2010", "Honestly, good."),
+        ("S-2007", "Our finance director cared more about the payback"),
+        ("S-2009", "she arranged a call with their CISO"),
+        ("S-2005", "Fine. [REP] was patient"),
+    ];
+    for (deal, phrase) in expectations {
+        let (status, body) = call(&bank, "GET", &format!("/v1/deals/{deal}"), None).await;
+        assert!(status.is_success());
+        let text = quote_texts(&body);
+        assert!(text.contains(phrase), "{deal}: {phrase:?} not served verbatim");
+    }
+}
+
+fn fresh_sample_bank() -> (tempfile::TempDir, Arc<Storybank>) {
+    let index = tempfile::tempdir().unwrap();
+    let bank = Storybank::open(&settings(index.path())).unwrap();
+    let report = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    (index, Arc::new(bank))
+}
+
+/// A name typed into a story's notes or a pack's description never comes back out, in JSON or
+/// in an export.
+#[tokio::test]
+async fn every_response_body_is_guarded() {
+    let (_index, bank) = fresh_sample_bank();
+    let (status, story) = call(
+        &bank,
+        "POST",
+        "/v1/stories",
+        Some(json!({"quote_id": "S-2001-q002", "notes": "Gemma Thornbury said this; ask Felix at copperleaf"})),
+    )
+    .await;
+    assert!(status.is_success(), "{story}");
+    let notes = story["notes"].as_str().unwrap();
+    assert!(!notes.contains("Gemma") && !notes.contains("Felix"), "{notes}");
+    assert!(!notes.to_lowercase().contains("copperleaf"), "{notes}");
+    assert!(notes.contains("[REDACTED]"), "{notes}");
+    let (_, pack) = call(
+        &bank,
+        "POST",
+        "/v1/packs",
+        Some(json!({"name": "Pricing", "description": "from Casper Lindqvist's deals"})),
+    )
+    .await;
+    let id = pack["pack_id"].as_str().unwrap().to_string();
+    let story_id = story["story_id"].as_str().unwrap();
+    let (status, _) = call(
+        &bank,
+        "POST",
+        &format!("/v1/packs/{id}/stories"),
+        Some(json!({"story_id": story_id})),
+    )
+    .await;
+    assert!(status.is_success());
+    for format in ["md", "html", "csv", "json"] {
+        let (status, body) = call(
+            &bank,
+            "GET",
+            &format!("/v1/packs/{id}/export?format={format}&preview=true"),
+            None,
+        )
+        .await;
+        assert!(status.is_success(), "{format}: {body}");
+        let text = body.to_string();
+        for name in ["Gemma", "Thornbury", "Felix", "Casper", "Lindqvist"] {
+            assert!(!text.contains(name), "{format} export carries {name}");
+        }
+    }
+}
+
+/// Served text rebuilt from the raw transcripts: a stored quote that still carries a CRM name
+/// (as an index built with older rules would) is found by `pii_scan` and fixed by
+/// `reanonymize`, with every quote id, story and theme correction kept.
+#[tokio::test]
+async fn reanonymize_applies_current_rules_and_keeps_ids() {
+    let (index, bank) = fresh_sample_bank();
+    let before: Vec<(String, Vec<String>)> = ["S-2001", "S-2007"]
+        .iter()
+        .map(|deal| {
+            let view = bank.deal(deal).unwrap();
+            (deal.to_string(), view.quotes.iter().map(|q| q.quote_id.clone()).collect())
+        })
+        .collect();
+    let (status, story) =
+        call(&bank, "POST", "/v1/stories", Some(json!({"quote_id": "S-2001-q003"}))).await;
+    assert!(status.is_success(), "{story}");
+    let (status, _) = call(
+        &bank,
+        "POST",
+        "/v1/quotes/S-2001-q003/themes",
+        Some(json!({"themes": ["pricing"], "polarity": "criticism"})),
+    )
+    .await;
+    assert!(status.is_success());
+    assert!(bank.pii_scan().unwrap().is_empty(), "a fresh ingest is clean");
+    // Simulate text anonymized by older rules: put a CRM name back into a stored quote.
+    drop(bank);
+    let records = storybank::store::RecordStore::open(index.path()).unwrap();
+    let mut deals = records.load_all().unwrap();
+    let record = deals.get_mut("S-2001").unwrap();
+    record.quotes[2].text = format!("{} Gemma said so.", record.quotes[2].text);
+    records.put_public(record).unwrap();
+    let bank = Storybank::open_existing(&settings(index.path())).unwrap();
+    let findings = bank.pii_scan().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].deal_id, "S-2001");
+    let report = bank.reanonymize(&|_, _| {}).unwrap();
+    assert_eq!(report.deals, 10, "{report:?}");
+    assert!(report.skipped.is_empty() && report.quotes_gone.is_empty(), "{report:?}");
+    assert!(report.quotes_changed >= 1, "{report:?}");
+    assert!(bank.pii_scan().unwrap().is_empty());
+    for (deal, ids) in before {
+        let view = bank.deal(&deal).unwrap();
+        let now: Vec<String> = view.quotes.iter().map(|q| q.quote_id.clone()).collect();
+        assert_eq!(now, ids, "{deal}: quote ids changed");
+    }
+    let quote = bank.deal("S-2001").unwrap().quotes.into_iter().nth(2).unwrap();
+    assert!(!quote.text.contains("Gemma"));
+    assert_eq!(quote.themes, vec!["pricing".to_string()], "the correction survives");
+    let bank = Arc::new(bank);
+    let (status, story) =
+        call(&bank, "GET", &format!("/v1/stories/{}", story["story_id"].as_str().unwrap()), None)
+            .await;
+    assert!(status.is_success(), "the story survives: {story}");
+}
+
+/// Issue 11's property test: 200 generated interviews from many markets and naming cultures,
+/// in all three formats, ingested with the CRM seed on (the normal path): no pii.txt string in
+/// any response, and no planted ordinary word turned into a placeholder. With the seed off
+/// (detection alone) at most 2% of the strings survive. Fixed seed, so a failure replays.
+#[tokio::test]
+async fn generated_interviews_leak_nothing() {
+    let corpus = tempfile::tempdir().unwrap();
+    let seed = 20_261_203;
+    storybank::eval::generate::generate(
+        corpus.path(),
+        &storybank::eval::generate::GenerateOptions { interviews: 200, seed },
+    )
+    .unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let mut hashed = settings(index.path());
+    // Search quality is not under test here: the stand-in embedder keeps this fast.
+    hashed.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = Arc::new(Storybank::open(&hashed).unwrap());
+    let report = bank.ingest_dir(corpus.path(), &|_, _| {}).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.deals, 200);
+    let pii = pii_strings(corpus.path());
+    let mut bodies: Vec<(String, String)> = vec![];
+    for deal in crate::common::deal_ids(corpus.path()) {
+        let (status, body) = call(&bank, "GET", &format!("/v1/deals/{deal}"), None).await;
+        assert!(status.is_success(), "{deal}: {body}");
+        bodies.push((deal, body.to_string()));
+    }
+    for uri in ["/v1/deals", "/v1/facets", "/v1/themes", "/v1/analytics/win-rates?by=segment"] {
+        let (_, body) = call(&bank, "GET", uri, None).await;
+        bodies.push((uri.to_string(), body.to_string()));
+    }
+    for query in ["why did we lose on price", "security review took weeks", "who was the champion"]
+    {
+        let (_, body) =
+            call(&bank, "POST", "/v1/search", Some(json!({"query": query, "limit": 50}))).await;
+        bodies.push((query.to_string(), body.to_string()));
+    }
+    let leaks: Vec<String> = bodies
+        .iter()
+        .flat_map(|(where_, body)| {
+            pii_leaks(body, &pii).into_iter().map(move |leak| format!("{where_}: {leak}"))
+        })
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "seed {seed}: {} leaks: {:?}",
+        leaks.len(),
+        &leaks[..leaks.len().min(20)]
+    );
+    let detection = storybank::eval::anonymize::corpus(corpus.path(), tagger(), false).unwrap();
+    let share = detection.surviving.len() as f64 / detection.pii_strings as f64;
+    assert!(share <= 0.02, "seed off: {:.1}% survive: {:?}", share * 100.0, detection.surviving);
+    assert!(detection.over_redaction_rate <= 0.005, "{}", detection.over_redaction_rate);
+    assert_eq!(detection.competitor_redactions, 0);
+    let seeded = storybank::eval::anonymize::corpus(corpus.path(), tagger(), true).unwrap();
+    assert!(seeded.surviving.is_empty(), "seed on: {:?}", seeded.surviving);
+    assert!(seeded.keep_broken.is_empty(), "ordinary words redacted: {:?}", seeded.keep_broken);
+    assert!(
+        detection.keep_broken.is_empty(),
+        "ordinary words redacted: {:?}",
+        detection.keep_broken
+    );
+}
+
+fn tagger() -> Option<Arc<storybank::anonymize::ner::NerModel>> {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join(".models");
+    Some(Arc::new(storybank::anonymize::ner::NerModel::load(&models, None, 2).unwrap()))
+}
