@@ -11,7 +11,7 @@
 //! | 0 | [`protect`] | what is never redacted: competitors, aliases, misspellings, the allow-list |
 //! | 1 | [`crm`] | the CRM's people and account, in every form they are said |
 //! | 2 | [`tagged`] over [`ner`] | people, cities, addresses the PII tagger finds, checked for ordinary words |
-//! | 3 | [`people`] | people that context shows (introductions, honorifics, signatures) |
+//! | 3 | [`people`], [`gazetteer`] | people that context shows (introductions, honorifics, signatures, roles), and given names and surnames nobody listed said where a name stands |
 //! | 4 | [`orgs`] | the buyer's organisation in the frames people use for it |
 //! | 5 | [`places`] | towns after location cues; major cities anywhere |
 //! | 6 | [`contact`] | emails (written and spoken), phones, URLs, identifiers |
@@ -24,6 +24,7 @@
 
 pub mod contact;
 pub mod crm;
+pub mod gazetteer;
 pub mod guard;
 pub mod lexicon;
 pub mod ner;
@@ -279,7 +280,7 @@ impl Anonymizer {
         }
         let mut found = self.tagged(text);
         found.extend(people::find(&self.scope, text));
-        found.extend(people::gazetteer_names(&self.scope, text));
+        found.extend(gazetteer::gazetteer_names(&self.scope, text));
         self.remember(found);
         let accounts = orgs::find(&self.scope, text, opening);
         self.remember(accounts);
@@ -364,7 +365,7 @@ impl Anonymizer {
             Err(_) => text,
         };
         let text = places::redact_cities(&text, &self.scope.protected);
-        people::absorb_adjacent_parts(&self.scope, &text)
+        gazetteer::absorb_adjacent_parts(&self.scope, &text)
     }
 }
 

@@ -1,17 +1,10 @@
 //! People that context shows, tagger or not: introductions ("my name is", "everyone calls
 //! me"), honorifics ("Dr. Wells", "Frau Becker"), lists of founders, the first line of a
-//! signature; and the given-name gazetteer, which catches a capitalised given name nobody
-//! listed. Also the forms a found person is matched by afterwards.
+//! signature, roles and teams. Also the forms a found person is matched by afterwards.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
-
-/// A capitalised word ("Valeria", "Çelik", "Yu-na", "McAllister", "Valeria's"); the next
-/// word is looked at to tell a name followed by another name.
-static CAPITALISED_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\p{Lu}\p{L}*\p{Ll}\p{L}*(?:-\p{L}+)?(?:['’]\p{Ll}+)?\b").unwrap()
-});
 
 /// A name of one to three capitalised words, for the frames below.
 const NAME: &str = r"(?:(?:de|van|von|da|dos|del|al|el|bin|le|la|di|du|ter|ten)\s+)?\p{Lu}[\p{L}'’-]*\p{L}(?:\s+(?:(?:de|da|do|dos|del|van|von|der|den|al|bin|el|la|le)\s+)?\p{Lu}[\p{L}'’-]*\p{L}){0,2}";
@@ -88,12 +81,9 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, bool)>> = LazyLock::new(|| {
 });
 
 use super::lexicon::{
-    CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, is_acronym,
-    is_calendar_or_place, is_english_word, is_given_name, is_known_name, is_vendor,
+    COMMON_WORDS, is_acronym, is_calendar_or_place, is_english_word, is_given_name, is_known_name,
+    is_vendor,
 };
-use super::orgs::{ORG_AFTER, in_firm_list};
-use super::places::HOSTING_CONTEXT;
-use super::text::fold_accents;
 use super::{Found, Scope};
 
 /// Words right before a name: "my name is", "call me", "my boss", "honestly".
@@ -294,50 +284,6 @@ pub fn is_contraction(token: &str) -> bool {
     })
 }
 
-/// A person placeholder and a capitalised name part right next to it ("[COLLEAGUE 2] Ngô",
-/// "Sharma [COLLEAGUE 4]"): the part belongs to the same person.
-static PLACEHOLDER_NEIGHBOUR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?P<before>\b\p{Lu}[\p{L}-]*\p{L} )?(?P<placeholder>\[(?:BUYER|REP|INTERVIEWER|ACCOUNT|COLLEAGUE \d+)\])(?P<after> \p{Lu}[\p{L}-]*\p{L}\b)?")
-        .expect("static regex")
-});
-
-/// Folds a capitalised word that nothing else explains into the person placeholder it
-/// touches: the tagger or a list found one part of a name and not the other.
-pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
-    PLACEHOLDER_NEIGHBOUR
-        .replace_all(text, |caps: &regex::Captures<'_>| {
-            let placeholder = &caps["placeholder"];
-            let part = |word: &str| {
-                let word = word.trim();
-                let lower = word.to_lowercase();
-                word.chars().filter(|c| c.is_alphabetic()).count() >= 2
-                    && (!is_english_word(&lower) || COMMON_WORDS.contains(lower.as_str()))
-                    && !HONORIFICS.contains(&lower.as_str())
-                    && !is_calendar_or_place(&lower)
-                    && !COUNTRIES.contains(lower.as_str())
-                    && !CITIES.contains(&word)
-                    && !is_vendor(word)
-                    && !scope.protected.looks_protected(word)
-                    && !scope.corpus_terms.common.contains(&lower)
-                    && !scope.vocabulary.contains(&lower)
-            };
-            let mut out = String::new();
-            match caps.name("before") {
-                Some(before) if part(before.as_str()) => {}
-                Some(before) => out.push_str(before.as_str()),
-                None => {}
-            }
-            out.push_str(placeholder);
-            match caps.name("after") {
-                Some(after) if part(after.as_str()) => {}
-                Some(after) => out.push_str(after.as_str()),
-                None => {}
-            }
-            out
-        })
-        .into_owned()
-}
-
 /// The forms a person found in the text is matched by: the whole name, and each word of three
 /// or more letters that is not an ordinary word (and each part of a hyphenated one). Words
 /// lose their punctuation: a span the tagger ran across a full stop ("price. Casper") must not
@@ -387,90 +333,6 @@ pub fn find(scope: &Scope, text: &str) -> Vec<Found> {
         })
         .map(|(name, _)| Found::Person(name))
         .collect()
-}
-
-/// Names nobody listed, found by the gazetteers: a capitalised word that is a census given
-/// name, a world given name or surname said mid-sentence or next to another name ("Sharma
-/// Frank"), or a hyphenated given name ("Yu-na", "Min-jun"), unless the batch uses it in lower
-/// case, it is common across the batch (the seller, a product), a place, a tool, a competitor,
-/// part of a firm's name or an English word. Learned for the whole deal.
-pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
-    // Each name found, with the byte offset where it ends.
-    let mut spans: Vec<(String, usize)> = vec![];
-    let mut previous_end = usize::MAX;
-    let words: Vec<regex::Match<'_>> = CAPITALISED_WORD.find_iter(text).collect();
-    for (index, word_match) in words.iter().enumerate() {
-        let word = word_match.as_str();
-        let base = word.split(['\'', '’']).next().unwrap_or(word);
-        // "Sasaki-san", "Kim-ssi": a Japanese or Korean honorific suffix is not the name.
-        let base = ["-san", "-sama", "-kun", "-chan", "-sensei", "-ssi", "-nim"]
-            .iter()
-            .find_map(|suffix| base.strip_suffix(suffix))
-            .unwrap_or(base);
-        let lower = base.to_lowercase();
-        let before = text[..word_match.start()].trim_end();
-        let mid_sentence =
-            !(before.is_empty() || before.ends_with(['.', '!', '?', ':', '"', '\u{201c}', '\n']));
-        let adjacent_name = |other: Option<&regex::Match<'_>>, gap: &str| {
-            other.is_some_and(|other| {
-                let other = other.as_str().split(['\'', '’']).next().unwrap_or("");
-                gap.trim().is_empty()
-                    && (is_known_name(other)
-                        || COMMON_WORDS.contains(other.to_lowercase().as_str()))
-            })
-        };
-        let next = words.get(index + 1);
-        let next_gap = next.map_or("x", |next| &text[word_match.end()..next.start()]);
-        let previous = index.checked_sub(1).and_then(|i| words.get(i));
-        let previous_gap =
-            previous.map_or("x", |previous| &text[previous.end()..word_match.start()]);
-        // A census name that is also an English word ("Maverick", "Virginia") needs to be
-        // mid-sentence or next to another name, as a world name does.
-        let census = FIRST_NAMES.contains(fold_accents(base).as_str())
-            && (!is_english_word(&lower)
-                || mid_sentence
-                || adjacent_name(next, next_gap)
-                || adjacent_name(previous, previous_gap));
-        let world = WORLD_NAMES.contains(base)
-            && !is_english_word(&lower)
-            && (mid_sentence
-                || adjacent_name(next, next_gap)
-                || adjacent_name(previous, previous_gap));
-        let hyphenated = base.split_once('-').is_some_and(|(head, tail)| {
-            tail.chars().all(char::is_lowercase)
-                && !is_english_word(&lower)
-                && !(is_english_word(head) && is_english_word(tail))
-                && head.chars().count() <= 4
-                && tail.chars().count() <= 5
-        });
-        let is_name = (census || world || hyphenated)
-            && !HOSTING_CONTEXT.is_match(&text[..word_match.start()])
-            && !HONORIFICS.contains(&lower.as_str())
-            && !in_firm_list(text, word_match.start(), word_match.end())
-            && !ORG_AFTER.is_match(&text[word_match.end()..])
-            && !scope.vocabulary.contains(&lower)
-            && !scope.corpus_terms.common.contains(&lower)
-            && !is_calendar_or_place(&lower)
-            && !CITIES.contains(&base)
-            && !COUNTRIES.contains(lower.as_str())
-            && !is_vendor(base)
-            && !scope.protected.looks_protected(base)
-            && !COMMON_WORDS.contains(lower.as_str());
-        if is_name {
-            let start = word_match.start();
-            // "Mette Mäkinen": adjacent names are one person, not two.
-            match spans.last_mut() {
-                Some((name, end)) if text[*end..start] == *" " && *end == previous_end => {
-                    name.push(' ');
-                    name.push_str(base);
-                    *end = start + base.len();
-                }
-                _ => spans.push((base.to_string(), start + base.len())),
-            }
-            previous_end = start + base.len();
-        }
-    }
-    spans.into_iter().map(|(name, _)| Found::Person(name)).collect()
 }
 
 #[cfg(test)]
@@ -523,19 +385,6 @@ mod tests {
         assert_eq!(names("I mean Temi, sorry, that's what we all call her."), ["Temi"]);
         assert_eq!(names("our controller, Felix, approves"), ["Felix"]);
         assert!(names("The Finance team runs the budget").is_empty());
-    }
-
-    #[test]
-    fn parts_next_to_a_person_placeholder_join_it() {
-        let scope = Scope::default();
-        assert_eq!(
-            absorb_adjacent_parts(&scope, "[COLLEAGUE 2] Ngô runs it. Sharma [COLLEAGUE 4] too."),
-            "[COLLEAGUE 2] runs it. [COLLEAGUE 4] too."
-        );
-        assert_eq!(
-            absorb_adjacent_parts(&scope, "Thanks [BUYER] The rest, [REP] Monday."),
-            "Thanks [BUYER] The rest, [REP] Monday."
-        );
     }
 
     #[test]
