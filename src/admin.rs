@@ -1,42 +1,19 @@
 //! Admin operations on a [`Storybank`]: reading a raw transcript, redaction audit counts, and
-//! erasure of a deal or of a person. Erasure is recorded in `<index>/forgotten.json`, so a
-//! later ingest of the same files does not bring the data back (and a reindex cannot: it reads
-//! the source of record, from which the data is gone).
+//! erasure of a deal or of a person. An erasure is one store transaction: the deal's (or the
+//! person's) quotes, raw text and stories are deleted and a tombstone is written together, so
+//! a crash leaves either nothing erased or everything; the indexes follow (and catch up on
+//! the next open if a crash came first), every read path serves only what the store holds,
+//! and no later ingest or edit can bring the data back.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::anonymize::{contains_word, same_person};
 use crate::app::Storybank;
 use crate::error::{Error, Result};
-use crate::store::{DealRecord, PrivateRecord, write_atomic};
-
-/// Deals and people that were erased; consulted by every ingest.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Forgotten {
-    /// Erased deal ids.
-    pub deals: BTreeSet<String>,
-    /// Erased people (full names as given to `forget --person`).
-    pub people: BTreeSet<String>,
-}
-
-impl Forgotten {
-    /// Reads `<index>/forgotten.json` (empty when absent).
-    pub fn read(index_dir: &Path) -> Result<Forgotten> {
-        let path = index_dir.join("forgotten.json");
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Forgotten::default()),
-            Err(err) => Err(Error::io(format!("reading {}", path.display()), err)),
-        }
-    }
-
-    fn write(&self, index_dir: &Path) -> Result<()> {
-        write_atomic(&index_dir.join("forgotten.json"), &serde_json::to_vec_pretty(self)?)
-    }
-}
+use crate::store::db::{Tombstones, tombstone};
+use crate::store::{DealRecord, PrivateRecord};
 
 /// What an erasure removed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -95,10 +72,8 @@ pub fn remove_person(
 impl Storybank {
     /// The unredacted transcript of a deal (admin only; never served over HTTP).
     pub fn raw_transcript(&self, deal_id: &str) -> Result<String> {
-        let private = self
-            .records
-            .load_private(deal_id)?
-            .ok_or_else(|| Error::DealNotFound(deal_id.to_string()))?;
+        let private =
+            self.db.private(deal_id)?.ok_or_else(|| Error::DealNotFound(deal_id.to_string()))?;
         private.raw_transcript.ok_or_else(|| {
             Error::InvalidRequest(format!("deal {deal_id} has no raw transcript stored"))
         })
@@ -106,35 +81,43 @@ impl Storybank {
 
     /// Redactions made while anonymizing a deal, by kind.
     pub fn redactions(&self, deal_id: &str) -> Result<BTreeMap<String, usize>> {
-        let private = self
-            .records
-            .load_private(deal_id)?
-            .ok_or_else(|| Error::DealNotFound(deal_id.to_string()))?;
+        let private =
+            self.db.private(deal_id)?.ok_or_else(|| Error::DealNotFound(deal_id.to_string()))?;
         Ok(private.redactions)
     }
 
     /// Erases a deal from the source of record and both indexes, and remembers the erasure.
     pub fn forget_deal(&self, deal_id: &str) -> Result<ForgetReport> {
-        let mut catalog =
-            self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
-        let Some(record) = catalog.deals.remove(deal_id) else {
-            return Err(Error::DealNotFound(deal_id.to_string()));
-        };
-        self.records.delete(deal_id)?;
+        let (_session, mut catalog) = self.begin_write()?;
+        let ((record, stories), _) = self.db.write(|tx| {
+            let Some(record) = tx.deal(deal_id)? else {
+                // Erasing again (a rerun after a crash) is not an error.
+                if tx.tombstones()?.deals.contains(deal_id) {
+                    let empty = DealRecord {
+                        deal_id: deal_id.to_string(),
+                        info: Default::default(),
+                        transcript: None,
+                        quotes: vec![],
+                    };
+                    return Ok((empty, vec![]));
+                }
+                return Err(Error::DealNotFound(deal_id.to_string()));
+            };
+            tx.delete_deal(deal_id)?;
+            tx.add_tombstone(tombstone::DEAL, deal_id)?;
+            let stories = crate::packs::drop_stories_in_tx(
+                tx,
+                &|story| story.deal_id == deal_id,
+                "deal erased with forget",
+            )?;
+            Ok((record, stories))
+        })?;
+        crate::store::crash_point("forget.stored");
+        catalog.remove_deal(deal_id);
+        catalog.guard.remove_deal(deal_id);
         catalog.keyword.remove_deal(deal_id)?;
         catalog.vectors.remove_deal(deal_id);
-        catalog.keyword.commit()?;
-        catalog.vectors.commit()?;
-        catalog.guard.remove_deal(deal_id);
-        catalog.index_quotes();
-        let mut forgotten = Forgotten::read(self.index_dir())?;
-        forgotten.deals.insert(deal_id.to_string());
-        forgotten.write(self.index_dir())?;
-        drop(catalog);
-        self.bump_generation()?;
-        let stories = self
-            .packs
-            .drop_stories(&|story| story.deal_id == deal_id, "deal erased with forget")?;
+        self.commit_indexes(&_session, &mut catalog)?;
         tracing::info!(
             deal_id,
             quotes = record.quotes.len(),
@@ -144,9 +127,35 @@ impl Storybank {
         Ok(ForgetReport {
             deals: vec![deal_id.to_string()],
             quotes: record.quotes.iter().map(|q| q.quote_id.clone()).collect(),
-            raw_transcripts: vec![deal_id.to_string()],
+            raw_transcripts: if record.quotes.is_empty() && record.transcript.is_none() {
+                vec![]
+            } else {
+                vec![deal_id.to_string()]
+            },
             stories,
         })
+    }
+
+    /// Applies erasures recorded elsewhere (the store a restore replaced) that this store does
+    /// not have yet; returns how many deal and person erasures it applied.
+    pub fn reapply_erasures(&self, erased: &Tombstones) -> Result<(usize, usize)> {
+        let have = self.db.tombstones()?;
+        let mut counts = (0, 0);
+        for deal_id in erased.deals.difference(&have.deals) {
+            match self.forget_deal(deal_id) {
+                Ok(_) => {}
+                Err(Error::DealNotFound(_)) => {
+                    self.db.write(|tx| tx.add_tombstone(tombstone::DEAL, deal_id))?;
+                }
+                Err(err) => return Err(err),
+            }
+            counts.0 += 1;
+        }
+        for person in erased.people.difference(&have.people) {
+            self.forget_person(person)?;
+            counts.1 += 1;
+        }
+        Ok(counts)
     }
 
     /// Erases every quote spoken by or naming a person, in every deal, and remembers the erasure.
@@ -156,47 +165,53 @@ impl Storybank {
                 "give the person's full name (first and last), e.g. \"Priya Raman\"".into(),
             ));
         }
-        let mut catalog =
-            self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
-        let mut report = ForgetReport::default();
-        let deal_ids: Vec<String> = catalog.deals.keys().cloned().collect();
-        for deal_id in deal_ids {
-            let Some(mut private) = self.records.load_private(&deal_id)? else { continue };
-            let mut record = catalog.deals[&deal_id].clone();
-            let had_raw = private.raw_transcript.is_some();
-            let removed = remove_person(&mut record, &mut private, name);
-            if removed.is_empty() && (private.raw_transcript.is_some() || !had_raw) {
-                continue;
+        let name = name.trim();
+        let (session, mut catalog) = self.begin_write()?;
+        let (changed, _) = self.db.write(|tx| {
+            let mut report = ForgetReport::default();
+            let mut changed = vec![];
+            for deal_id in tx.deal_ids()? {
+                let (Some(mut record), Some(mut private)) =
+                    (tx.deal(&deal_id)?, tx.private(&deal_id)?)
+                else {
+                    continue;
+                };
+                let had_raw = private.raw_transcript.is_some();
+                let removed = remove_person(&mut record, &mut private, name);
+                if removed.is_empty() && (private.raw_transcript.is_some() || !had_raw) {
+                    continue;
+                }
+                if had_raw && private.raw_transcript.is_none() {
+                    report.raw_transcripts.push(deal_id.clone());
+                }
+                tx.put_deal(&record, Some(&private))?;
+                report.quotes.extend(removed);
+                changed.push(record);
             }
-            if had_raw && private.raw_transcript.is_none() {
-                report.raw_transcripts.push(deal_id.clone());
-            }
+            tx.add_tombstone(tombstone::PERSON, name)?;
+            let removed = report.quotes.clone();
+            report.stories = crate::packs::drop_stories_in_tx(
+                tx,
+                &|story| removed.contains(&story.quote_id),
+                "quote erased with forget --person",
+            )?;
+            Ok((report, changed))
+        })?;
+        crate::store::crash_point("forget.stored");
+        let (report, records) = changed;
+        for record in records {
             let kept: HashSet<&str> = record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
             let rows: Vec<(String, Vec<f32>)> = catalog
                 .vectors
-                .deal_vectors(&deal_id)
+                .deal_vectors(&record.deal_id)
                 .into_iter()
                 .filter(|(id, _)| kept.contains(id))
                 .map(|(id, vector)| (id.to_string(), vector.to_vec()))
                 .collect();
             catalog.index_deal(&record, rows)?;
-            self.records.put(&record, &private)?;
-            report.quotes.extend(removed);
-            catalog.deals.insert(deal_id, record);
+            catalog.put_deal(record);
         }
-        catalog.keyword.commit()?;
-        catalog.vectors.commit()?;
-        catalog.index_quotes();
-        let mut forgotten = Forgotten::read(self.index_dir())?;
-        forgotten.people.insert(name.trim().to_string());
-        forgotten.write(self.index_dir())?;
-        drop(catalog);
-        self.bump_generation()?;
-        let removed = report.quotes.clone();
-        report.stories = self.packs.drop_stories(
-            &|story| removed.contains(&story.quote_id),
-            "quote erased with forget --person",
-        )?;
+        self.commit_indexes(&session, &mut catalog)?;
         tracing::info!(
             quotes = report.quotes.len(),
             deals = report.raw_transcripts.len(),
@@ -204,4 +219,82 @@ impl Storybank {
         );
         Ok(report)
     }
+
+    /// Checks that the store is sound and that both indexes hold exactly the store's quotes
+    /// (opening already caught them up); lists every problem found.
+    pub fn check(&self) -> Result<CheckReport> {
+        let catalog = self.read_catalog()?;
+        let mut problems = vec![];
+        if let Err(err) = self.db.integrity_check() {
+            problems.push(err.to_string());
+        }
+        let health = self.health()?;
+        if let Some(reason) = health.reason {
+            problems.push(reason);
+        }
+        let stored: BTreeMap<String, Vec<String>> = self
+            .db
+            .deals()?
+            .into_iter()
+            .map(|(id, record)| (id, record.quotes.into_iter().map(|q| q.quote_id).collect()))
+            .collect();
+        let all: std::collections::BTreeSet<&str> =
+            stored.values().flatten().map(String::as_str).collect();
+        let mut keyword = catalog.keyword.quote_ids()?;
+        keyword.sort();
+        let before = keyword.len();
+        keyword.dedup();
+        if keyword.len() != before {
+            problems.push(format!("keyword index: {} duplicate documents", before - keyword.len()));
+        }
+        let keyword: std::collections::BTreeSet<&str> =
+            keyword.iter().map(String::as_str).collect();
+        let vectors: std::collections::BTreeSet<&str> =
+            catalog.vectors.quote_ids_by_deal().into_values().flatten().collect();
+        for (name, indexed) in [("keyword", &keyword), ("vector", &vectors)] {
+            let missing = all.difference(indexed).count();
+            let extra = indexed.difference(&all).count();
+            if missing > 0 || extra > 0 {
+                problems.push(format!(
+                    "{name} index: {missing} stored quotes missing, {extra} not in the store"
+                ));
+            }
+        }
+        let served: std::collections::BTreeSet<&str> =
+            catalog.quotes.keys().map(String::as_str).collect();
+        if served != all {
+            problems.push("served quotes differ from the store".into());
+        }
+        let tombstones = self.db.tombstones()?;
+        for deal in &tombstones.deals {
+            if stored.contains_key(deal) {
+                problems.push(format!("erased deal {deal} is in the store"));
+            }
+        }
+        Ok(CheckReport {
+            deals: stored,
+            erased_deals: tombstones.deals.into_iter().collect(),
+            erased_people: tombstones.people.len(),
+            store_change: health.store_change,
+            index_change: health.index_change,
+            problems,
+        })
+    }
+}
+
+/// What `storybank check` found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// Quote ids per deal in the store.
+    pub deals: BTreeMap<String, Vec<String>>,
+    /// Erased deal ids.
+    pub erased_deals: Vec<String>,
+    /// Number of erased people.
+    pub erased_people: usize,
+    /// The store's last change.
+    pub store_change: i64,
+    /// The change the indexes reflect.
+    pub index_change: i64,
+    /// Everything wrong (empty when sound).
+    pub problems: Vec<String>,
 }

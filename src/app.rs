@@ -4,9 +4,9 @@
 //! All methods are synchronous and may block (tantivy, ONNX inference, vector scans): async
 //! callers run them on a blocking thread.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -21,12 +21,12 @@ use crate::ingest::{self, ChunkLimits};
 use crate::model::{DealInfo, DealRow, Quote, QuoteRecord};
 use crate::search::similar::{SimilarRequest, SimilarResponse};
 use crate::search::{Catalog, SearchRequest, SearchResponse};
-use crate::store::cache::{EmbeddingCache, text_key};
+use crate::store::cache::text_key;
+use crate::store::db::{Db, EmbeddingTable, doc};
 use crate::store::keyword::KeywordIndex;
+use crate::store::lock::WriteLock;
 use crate::store::vector::VectorStore;
-use crate::store::{
-    DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, RecordStore, create_dir, write_atomic,
-};
+use crate::store::{DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, create_dir};
 
 /// `(quote_id, vector)` rows of one deal.
 type DealVectors = Vec<(String, Vec<f32>)>;
@@ -93,18 +93,45 @@ pub struct Stats {
 pub struct Storybank {
     pub(crate) settings: Settings,
     pub(crate) embedder: Embedder,
-    pub(crate) records: RecordStore,
+    /// The source of record.
+    pub(crate) db: Arc<Db>,
+    /// Text hash -> vector, so rebuilds and re-ingests never re-embed.
+    embeddings: EmbeddingTable,
     pub(crate) catalog: RwLock<Catalog>,
     /// Stories and packs.
     pub(crate) packs: crate::packs::PackStore,
-    /// The index generation this instance last loaded or wrote (see [`Storybank::reload_if_changed`]).
-    generation: std::sync::Mutex<String>,
+    /// The store change this instance's catalog and indexes reflect.
+    seen_change: Mutex<i64>,
+    /// Why answers may be incomplete right now (`None`: healthy).
+    degraded: Mutex<Option<String>>,
+    /// Serialises this process's writes (the file lock serialises processes).
+    writer: Mutex<()>,
     /// The cross-encoder, loaded on the first request that asks for reranking.
     reranker: std::sync::OnceLock<std::sync::Arc<crate::search::rerank::Reranker>>,
     /// The theme tagger (taxonomy + embedded prototypes), built on first use.
     theme_tagger: std::sync::OnceLock<std::sync::Arc<crate::themes::ThemeTagger>>,
     /// The PII tagger, loaded on first ingest (serving does not need it).
     pii_tagger: std::sync::OnceLock<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>>,
+}
+
+/// Held while this instance writes: the process's writer mutex and the folder's file lock.
+pub(crate) struct WriteSession<'a> {
+    _local: std::sync::MutexGuard<'a, ()>,
+    _lock: WriteLock,
+}
+
+/// Whether answers are complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `degraded` while an index is behind the store.
+    pub status: String,
+    /// Why it is degraded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The store's last change number.
+    pub store_change: i64,
+    /// The change number the served indexes reflect.
+    pub index_change: i64,
 }
 
 fn load_embedder(settings: &Settings) -> Result<Embedder> {
@@ -132,40 +159,311 @@ impl Storybank {
             return Err(Error::IndexMissing { path: index_dir.clone() });
         }
         let embedder = load_embedder(settings)?;
-        match manifest {
+        match &manifest {
             Some(manifest) => {
                 manifest.check(index_dir, embedder.model_id(), embedder.dimension())?
             }
-            None => {
-                create_dir(index_dir)?;
-                Manifest {
-                    format_version: FORMAT_VERSION,
-                    model_id: embedder.model_id().to_string(),
-                    dimension: embedder.dimension(),
-                }
-                .write(index_dir)?;
-            }
+            None => create_dir(index_dir)?,
         }
-        let records = RecordStore::open(index_dir)?;
-        let generation = read_generation(index_dir);
-        let catalog = load_catalog(index_dir, &records, embedder.dimension())?;
-        tracing::info!(
-            deals = catalog.deals.len(),
-            quotes = catalog.quotes.len(),
-            model = embedder.model_id(),
-            "storybank opened"
-        );
-        Ok(Storybank {
+        let db = Arc::new(Db::open(index_dir)?);
+        let storybank = Storybank {
             settings: settings.clone(),
+            embeddings: EmbeddingTable::open(&settings.embed_cache_path(), embedder.dimension())?,
+            catalog: RwLock::new(Catalog {
+                deals: BTreeMap::new(),
+                quotes: HashMap::new(),
+                aliases: Aliases::default(),
+                keyword: KeywordIndex::open(index_dir)?,
+                vectors: VectorStore::open_flat(index_dir, embedder.dimension())?,
+                guard: PiiGuard::default(),
+            }),
+            packs: crate::packs::PackStore::new(db.clone()),
+            db,
             embedder,
-            records,
-            catalog: RwLock::new(catalog),
-            generation: std::sync::Mutex::new(generation),
-            packs: crate::packs::PackStore::new(index_dir),
+            seen_change: Mutex::new(0),
+            degraded: Mutex::new(None),
+            writer: Mutex::new(()),
             pii_tagger: std::sync::OnceLock::new(),
             reranker: std::sync::OnceLock::new(),
             theme_tagger: std::sync::OnceLock::new(),
+        };
+        let legacy = crate::store::legacy::present(index_dir);
+        if legacy || manifest.as_ref().is_none_or(|m| m.format_version != FORMAT_VERSION) {
+            let _session = storybank.write_session()?;
+            if crate::store::legacy::present(index_dir) {
+                crate::store::legacy::import(
+                    index_dir,
+                    &storybank.db,
+                    storybank.embedder.dimension(),
+                )?;
+            }
+            Manifest {
+                format_version: FORMAT_VERSION,
+                model_id: storybank.embedder.model_id().to_string(),
+                dimension: storybank.embedder.dimension(),
+            }
+            .write(index_dir)?;
+        }
+        storybank.reload(true)?;
+        let catalog = storybank.read()?;
+        tracing::info!(
+            deals = catalog.deals.len(),
+            quotes = catalog.quotes.len(),
+            model = storybank.embedder.model_id(),
+            "storybank opened"
+        );
+        drop(catalog);
+        Ok(storybank)
+    }
+
+    /// Takes this process's writer mutex, then the folder's writer lock.
+    pub(crate) fn write_session(&self) -> Result<WriteSession<'_>> {
+        let local =
+            self.writer.lock().map_err(|_| Error::Internal("writer lock poisoned".into()))?;
+        let lock = WriteLock::acquire(&self.settings.index_dir)?;
+        Ok(WriteSession { _local: local, _lock: lock })
+    }
+
+    /// Takes the writer lock and brings the catalog and indexes up to the store's last change
+    /// (another process may have written since this one last looked).
+    pub(crate) fn begin_write(&self) -> Result<(WriteSession<'_>, RwLockWriteGuard<'_, Catalog>)> {
+        let session = self.write_session()?;
+        let store_change = self.db.change()?;
+        if store_change != self.seen()? {
+            self.reload_locked(&session)?;
+        }
+        Ok((session, self.write_catalog()?))
+    }
+
+    fn write_catalog(&self) -> Result<RwLockWriteGuard<'_, Catalog>> {
+        self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))
+    }
+
+    fn seen(&self) -> Result<i64> {
+        Ok(*self.seen_change.lock().map_err(|_| Error::Internal("lock".into()))?)
+    }
+
+    fn set_seen(&self, change: i64) -> Result<()> {
+        *self.seen_change.lock().map_err(|_| Error::Internal("lock".into()))? = change;
+        Ok(())
+    }
+
+    fn set_degraded(&self, reason: Option<String>) {
+        if let Ok(mut degraded) = self.degraded.lock() {
+            *degraded = reason;
+        }
+    }
+
+    /// Whether answers are complete: `degraded` while the served indexes are behind the store
+    /// (another process is writing, or catching up failed), with the reason.
+    pub fn health(&self) -> Result<Health> {
+        let store_change = self.db.change()?;
+        let index_change = self.seen()?;
+        let mut reason = self.degraded.lock().ok().and_then(|d| d.clone());
+        if reason.is_none() && index_change < store_change {
+            reason = Some(format!(
+                "indexes at change {index_change}, store at {store_change}: catching up"
+            ));
+        }
+        Ok(Health {
+            status: if reason.is_some() { "degraded" } else { "ok" }.into(),
+            reason,
+            store_change,
+            index_change,
         })
+    }
+
+    /// Reloads deals from the store and reopens both indexes, catching them up to the store.
+    /// Without the writer lock (`wait: false` and another process holds it), only the deal
+    /// records are refreshed (so erasures apply at once) and the indexes wait for next time.
+    fn reload(&self, wait: bool) -> Result<bool> {
+        let lock = if wait {
+            Some(self.write_session()?)
+        } else {
+            let local = self.writer.try_lock().ok();
+            match (local, WriteLock::try_acquire(&self.settings.index_dir)?) {
+                (Some(local), Some(lock)) => Some(WriteSession { _local: local, _lock: lock }),
+                _ => None,
+            }
+        };
+        match lock {
+            Some(session) => {
+                self.reload_locked(&session)?;
+                Ok(true)
+            }
+            None => {
+                self.refresh_records()?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Deals, aliases and guard terms from the store, without touching the indexes: quotes the
+    /// store no longer holds (an erasure) stop being served at once.
+    fn refresh_records(&self) -> Result<()> {
+        let deals = self.db.deals()?;
+        let guard = self.load_guard()?;
+        let aliases = self.db.document(doc::ALIASES)?;
+        let mut catalog = self.write_catalog()?;
+        catalog.deals = deals;
+        catalog.guard = guard;
+        catalog.aliases = aliases;
+        catalog.index_quotes();
+        Ok(())
+    }
+
+    fn load_guard(&self) -> Result<PiiGuard> {
+        let aliases: Aliases = self.db.document(doc::ALIASES)?;
+        let protected = crate::anonymize::Protected::new(&aliases);
+        let mut guard = PiiGuard::default();
+        for (deal_id, terms) in self.db.guard_terms()? {
+            guard.set_deal(&deal_id, &terms, &protected);
+        }
+        Ok(guard)
+    }
+
+    /// Full reload under the writer lock: records from the store, indexes reopened from disk
+    /// and caught up (see [`Storybank::catch_up`]).
+    fn reload_locked(&self, _session: &WriteSession<'_>) -> Result<()> {
+        let store_change = self.db.change()?;
+        let index_dir = &self.settings.index_dir;
+        let mut catalog = Catalog {
+            deals: self.db.deals()?,
+            quotes: HashMap::new(),
+            aliases: self.db.document(doc::ALIASES)?,
+            keyword: KeywordIndex::open(index_dir)?,
+            vectors: VectorStore::open_flat(index_dir, self.embedder.dimension())?,
+            guard: self.load_guard()?,
+        };
+        catalog.index_quotes();
+        match self.catch_up(&mut catalog, store_change) {
+            Ok(()) => self.set_degraded(None),
+            Err(err) => {
+                tracing::error!(error = %err, "could not bring the indexes up to the store");
+                self.set_degraded(Some(format!(
+                    "indexes could not catch up with the store: {err}"
+                )));
+            }
+        }
+        *self.write_catalog()? = catalog;
+        self.set_seen(store_change)
+    }
+
+    /// Brings both indexes to the store's `store_change`: deals changed since an index's
+    /// recorded change are re-applied (removed when the store no longer has them); an index
+    /// ahead of the store (a restored backup) or without a record is rebuilt; then every deal's
+    /// vector rows and the keyword document count are checked against the store, and whatever
+    /// disagrees is re-applied. Vectors come from the embedding cache (embedded only if
+    /// missing), so nothing is re-embedded that was embedded before.
+    fn catch_up(&self, catalog: &mut Catalog, store_change: i64) -> Result<()> {
+        let keyword_change = catalog.keyword.applied_change();
+        let vector_change = catalog.vectors.applied_change();
+        let quotes = catalog.quotes.len() as u64;
+        let keyword_rebuild = keyword_change > store_change
+            || (keyword_change == 0 && catalog.keyword.num_docs() > 0);
+        let vector_rebuild = vector_change > store_change;
+        let mut keyword_deals = BTreeSet::new();
+        let mut vector_deals = BTreeSet::new();
+        if keyword_rebuild {
+            catalog.keyword.clear()?;
+            keyword_deals.extend(catalog.deals.keys().cloned());
+        } else if keyword_change < store_change {
+            keyword_deals.extend(self.db.changes_since(keyword_change)?.deals);
+        }
+        if vector_rebuild {
+            catalog.vectors.clear()?;
+            vector_deals.extend(catalog.deals.keys().cloned());
+        } else if vector_change < store_change {
+            vector_deals.extend(self.db.changes_since(vector_change)?.deals);
+        }
+        // Whatever the numbers say, the vector rows must be exactly the store's quotes.
+        let indexed = catalog.vectors.quote_ids_by_deal();
+        for (deal_id, record) in &catalog.deals {
+            let mut want: Vec<&str> = record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
+            let mut have = indexed.get(deal_id.as_str()).cloned().unwrap_or_default();
+            want.sort_unstable();
+            have.sort_unstable();
+            if want != have {
+                vector_deals.insert(deal_id.clone());
+            }
+        }
+        for deal_id in indexed.keys() {
+            if !catalog.deals.contains_key(*deal_id) {
+                vector_deals.insert(deal_id.to_string());
+            }
+        }
+        drop(indexed);
+        if keyword_deals.is_empty()
+            && vector_deals.is_empty()
+            && keyword_change == store_change
+            && vector_change == store_change
+            && catalog.keyword.num_docs() == quotes
+        {
+            return Ok(());
+        }
+        tracing::info!(
+            store_change,
+            keyword_change,
+            vector_change,
+            keyword_deals = keyword_deals.len(),
+            vector_deals = vector_deals.len(),
+            "bringing the indexes up to the store"
+        );
+        for deal_id in &keyword_deals {
+            match catalog.deals.get(deal_id) {
+                Some(record) => catalog.keyword.replace_deal(deal_id, &keyword_docs(record))?,
+                None => catalog.keyword.remove_deal(deal_id)?,
+            }
+        }
+        for deal_id in &vector_deals {
+            match catalog.deals.get(deal_id) {
+                Some(record) => {
+                    let rows = self.vectors_of(record, &mut IngestReport::default())?;
+                    catalog.vectors.replace_deal(deal_id, rows)?;
+                }
+                None => catalog.vectors.remove_deal(deal_id),
+            }
+        }
+        catalog.keyword.commit(store_change)?;
+        if catalog.keyword.num_docs() != quotes {
+            tracing::warn!(
+                docs = catalog.keyword.num_docs(),
+                quotes,
+                "keyword index disagrees with the store; rebuilding it"
+            );
+            catalog.keyword.clear()?;
+            for (deal_id, record) in &catalog.deals {
+                catalog.keyword.replace_deal(deal_id, &keyword_docs(record))?;
+            }
+            catalog.keyword.commit(store_change)?;
+        }
+        catalog.vectors.commit(store_change)?;
+        Ok(())
+    }
+
+    /// The vectors of a deal's quotes: from the cache, embedding (and caching) what is missing.
+    fn vectors_of(&self, record: &DealRecord, report: &mut IngestReport) -> Result<DealVectors> {
+        let model_id = self.embedder.model_id().to_string();
+        let inputs: Vec<String> = record.quotes.iter().map(embedding_input).collect();
+        let keys: Vec<[u8; 32]> = inputs.iter().map(|input| text_key(&model_id, input)).collect();
+        let mut cached = self.embeddings.get_many(&keys)?;
+        report.cached_vectors += cached.len();
+        let missing: Vec<usize> =
+            (0..keys.len()).filter(|i| !cached.contains_key(&keys[*i])).collect();
+        if !missing.is_empty() {
+            let texts: Vec<&str> = missing.iter().map(|&i| inputs[i].as_str()).collect();
+            let vectors = self.embedder.embed_passages(&texts)?;
+            let rows: Vec<([u8; 32], Vec<f32>)> =
+                missing.iter().zip(vectors).map(|(&i, vector)| (keys[i], vector)).collect();
+            self.embeddings.insert(&rows)?;
+            cached.extend(rows);
+        }
+        Ok(record
+            .quotes
+            .iter()
+            .zip(&keys)
+            .map(|(quote, key)| (quote.quote_id.clone(), cached[key].clone()))
+            .collect())
     }
 
     pub(crate) fn read_catalog(&self) -> Result<RwLockReadGuard<'_, Catalog>> {
@@ -210,7 +508,7 @@ impl Storybank {
         aliases: &Aliases,
     ) -> Result<()> {
         let tagger = self.theme_tagger()?;
-        let corrections = crate::themes::Corrections::read(&self.settings.index_dir)?;
+        let corrections: crate::themes::Corrections = self.db.document(doc::CORRECTIONS)?;
         for (record, rows) in records {
             let vectors: HashMap<&str, &[f32]> =
                 rows.iter().map(|(id, vector)| (id.as_str(), vector.as_slice())).collect();
@@ -246,38 +544,33 @@ impl Storybank {
         Ok(self.pii_tagger.get_or_init(|| loaded).clone())
     }
 
-    /// Records that this instance changed the index, so other processes serving it reload.
-    pub(crate) fn bump_generation(&self) -> Result<()> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let stamp = format!("{nanos}-{}", std::process::id());
-        write_atomic(&self.settings.index_dir.join(GENERATION_FILE), stamp.as_bytes())?;
-        if let Ok(mut seen) = self.generation.lock() {
-            *seen = stamp;
+    /// Picks up what another process (an `ingest`, `reindex`, `forget` or `tag` run) committed
+    /// since this instance last looked: erased deals and quotes stop being served at once, and
+    /// the indexes are reloaded as soon as no other process is writing. Returns true when it
+    /// reloaded. `serve` calls this every 2 seconds.
+    pub fn reload_if_changed(&self) -> Result<bool> {
+        let store_change = self.db.change()?;
+        if store_change == self.seen()? {
+            return Ok(false);
         }
-        Ok(())
+        let reloaded = self.reload(false)?;
+        if reloaded {
+            tracing::info!(store_change, "the store changed; reloaded");
+        }
+        Ok(reloaded)
     }
 
-    /// Reloads deals and both indexes from disk when another process (an `ingest`, `reindex`,
-    /// `forget` or `tag` run) changed them since this instance last looked. Returns true when
-    /// it reloaded. `serve` calls this every few seconds.
-    pub fn reload_if_changed(&self) -> Result<bool> {
-        let on_disk = read_generation(&self.settings.index_dir);
-        {
-            let seen = self.generation.lock().map_err(|_| Error::Internal("lock".into()))?;
-            if *seen == on_disk {
-                return Ok(false);
-            }
-        }
-        let catalog =
-            load_catalog(&self.settings.index_dir, &self.records, self.embedder.dimension())?;
-        let deals = catalog.deals.len();
-        *self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))? =
-            catalog;
-        *self.generation.lock().map_err(|_| Error::Internal("lock".into()))? = on_disk;
-        tracing::info!(deals, "index changed on disk; reloaded");
-        Ok(true)
+    /// Commits both indexes as holding the store's current change (under the writer lock, so
+    /// every change up to it is in memory) and records that this instance has seen it.
+    pub(crate) fn commit_indexes(
+        &self,
+        _session: &WriteSession<'_>,
+        catalog: &mut Catalog,
+    ) -> Result<()> {
+        let change = self.db.change()?;
+        catalog.keyword.commit(change)?;
+        catalog.vectors.commit(change)?;
+        self.set_seen(change)
     }
 
     /// The index folder.
@@ -393,7 +686,7 @@ impl Storybank {
             read_transcripts(&dir.join("transcripts"), &rows, &mut report);
         let limits =
             ChunkLimits { target_words: self.settings.chunk_words, ..ChunkLimits::default() };
-        let forgotten = crate::admin::Forgotten::read(&self.settings.index_dir)?;
+        let forgotten = self.db.tombstones()?;
         let vocabulary = ingest::lowercase_vocabulary(transcripts.values().map(|(t, _)| t));
         let corpus_terms = ingest::corpus_terms(transcripts.values().map(|(t, _)| t));
         let options = ingest::BuildOptions {
@@ -456,120 +749,149 @@ impl Storybank {
     }
 
     /// Embeds, tags, stores and indexes built deals (replacing them), with the bank's new
-    /// competitor aliases.
+    /// competitor aliases. Each deal is its own transaction: a failure costs only that deal
+    /// (reported), and a crash keeps every deal committed before it. The indexes are
+    /// committed every [`INDEX_COMMIT_EVERY`] deals and at the end; a crash in between is
+    /// repaired from the store on the next open.
     pub(crate) fn commit_built(
         &self,
-        mut built: Vec<(DealRecord, PrivateRecord)>,
+        built: Vec<(DealRecord, PrivateRecord)>,
         aliases: Aliases,
         report: &mut IngestReport,
         progress: &dyn Fn(usize, usize),
     ) -> Result<()> {
-        let embed_started = Instant::now();
-        let vectors = self.embed_records(&built, report, progress)?;
-        report.embed_ms = embed_started.elapsed().as_millis() as u64;
-        self.tag_themes(built.iter_mut().map(|(record, _)| record).zip(&vectors), &aliases)?;
-
-        let protected = crate::anonymize::Protected::new(&aliases);
-        let mut catalog =
-            self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
-        for ((record, private), rows) in built.into_iter().zip(vectors) {
-            self.records.put(&record, &private)?;
-            catalog.index_deal(&record, rows)?;
-            catalog.guard.set_deal(&record.deal_id, &private.guard_terms(), &protected);
-            report.deals += 1;
-            report.quotes += record.quotes.len();
-            catalog.deals.insert(record.deal_id.clone(), record);
-        }
-        catalog.keyword.commit()?;
-        catalog.vectors.commit()?;
-        write_atomic(
-            &self.settings.index_dir.join("aliases.json"),
-            &serde_json::to_vec_pretty(&aliases)?,
-        )?;
-        catalog.aliases = aliases;
-        catalog.index_quotes();
+        let (session, catalog) = self.begin_write()?;
         drop(catalog);
-        self.bump_generation()
-    }
-
-    /// Embeds every quote of the records (cache first); returns `(quote_id, vector)` per record.
-    fn embed_records(
-        &self,
-        built: &[(DealRecord, PrivateRecord)],
-        report: &mut IngestReport,
-        progress: &dyn Fn(usize, usize),
-    ) -> Result<Vec<DealVectors>> {
-        let model_id = self.embedder.model_id().to_string();
-        let mut cache =
-            EmbeddingCache::open(&self.settings.embed_cache_path(), self.embedder.dimension())?;
+        self.db.write(|tx| tx.put_document(doc::ALIASES, &aliases))?;
+        let protected = crate::anonymize::Protected::new(&aliases);
+        self.write_catalog()?.aliases = aliases.clone();
         let total: usize = built.iter().map(|(record, _)| record.quotes.len()).sum();
         let mut done = 0;
-        let mut all = Vec::with_capacity(built.len());
-        for (record, _) in built {
-            let mut rows = Vec::with_capacity(record.quotes.len());
-            for quote in &record.quotes {
-                let input = embedding_input(quote);
-                let key = text_key(&model_id, &input);
-                let vector = match cache.get(&key) {
-                    Some(vector) => {
-                        report.cached_vectors += 1;
-                        vector.to_vec()
-                    }
-                    None => {
-                        let vector = self.embedder.embed_passages(&[input.as_str()])?.remove(0);
-                        cache.insert(key, vector.clone());
-                        vector
-                    }
-                };
-                rows.push((quote.quote_id.clone(), vector));
-                done += 1;
-                progress(done, total);
+        let embed_started = Instant::now();
+        let mut embed_elapsed = std::time::Duration::ZERO;
+        let mut since_commit = 0;
+        for (mut record, private) in built {
+            let deal_id = record.deal_id.clone();
+            let started = Instant::now();
+            let rows = match self.vectors_of(&record, report) {
+                Ok(rows) => rows,
+                Err(err) => {
+                    report.failures.push(IngestFailure {
+                        file: record.transcript.clone().unwrap_or_else(|| "deals.csv".into()),
+                        line: 0,
+                        message: format!("deal {deal_id}: embedding failed: {err}"),
+                    });
+                    continue;
+                }
+            };
+            embed_elapsed += started.elapsed();
+            done += record.quotes.len();
+            progress(done, total);
+            self.tag_themes(std::iter::once((&mut record, &rows)), &aliases)?;
+            let stored = self.db.write(|tx| {
+                // Checked inside the transaction: an erasure committed meanwhile wins.
+                let tombstones = tx.tombstones()?;
+                if tombstones.deals.contains(&deal_id) {
+                    return Ok(None);
+                }
+                let mut record = record.clone();
+                let mut private = private.clone();
+                for person in &tombstones.people {
+                    crate::admin::remove_person(&mut record, &mut private, person);
+                }
+                tx.put_deal(&record, Some(&private))?;
+                Ok(Some((record, private)))
+            });
+            let (record, private) = match stored {
+                Ok((Some(stored), _)) => stored,
+                Ok((None, _)) => {
+                    report.warnings.push(format!(
+                        "deal {deal_id} was erased with `forget`; not ingested again"
+                    ));
+                    continue;
+                }
+                Err(err @ Error::Storage(_)) => return Err(err),
+                Err(err) => {
+                    report.failures.push(IngestFailure {
+                        file: record.transcript.clone().unwrap_or_else(|| "deals.csv".into()),
+                        line: 0,
+                        message: format!("deal {deal_id}: {err}"),
+                    });
+                    continue;
+                }
+            };
+            let kept: std::collections::HashSet<&str> =
+                record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
+            let rows: DealVectors =
+                rows.into_iter().filter(|(id, _)| kept.contains(id.as_str())).collect();
+            let mut catalog = self.write_catalog()?;
+            catalog.index_deal(&record, rows)?;
+            catalog.guard.set_deal(&deal_id, &private.guard_terms(), &protected);
+            report.deals += 1;
+            report.quotes += record.quotes.len();
+            catalog.put_deal(record);
+            since_commit += 1;
+            if since_commit >= INDEX_COMMIT_EVERY {
+                self.commit_indexes(&session, &mut catalog)?;
+                since_commit = 0;
             }
-            // Flushing per deal keeps finished work if a long run is interrupted.
-            cache.flush()?;
-            all.push(rows);
         }
-        Ok(all)
+        let mut catalog = self.write_catalog()?;
+        self.commit_indexes(&session, &mut catalog)?;
+        report.embed_ms = embed_elapsed.as_millis() as u64;
+        tracing::debug!(elapsed_ms = embed_started.elapsed().as_millis() as u64, "deals committed");
+        Ok(())
     }
 
     /// Rebuilds both indexes from the source of record (vectors come from the cache, or are
-    /// re-embedded). Returns the number of quotes indexed.
+    /// re-embedded) and re-tags themes with the current taxonomy. Returns the number of quotes
+    /// indexed.
     pub fn reindex(&self, progress: &dyn Fn(usize, usize)) -> Result<usize> {
-        let deals = self.records.load_all()?;
-        let built: Vec<(DealRecord, PrivateRecord)> =
-            deals.into_values().map(|record| (record, PrivateRecord::default())).collect();
-        let mut report = IngestReport::default();
-        let vectors = self.embed_records(&built, &mut report, progress)?;
-        let mut built = built;
-        let aliases = self.read()?.aliases.clone();
-        self.tag_themes(built.iter_mut().map(|(record, _)| record).zip(&vectors), &aliases)?;
-        for (record, _) in &built {
-            self.records.put_public(record)?;
-        }
-        let mut catalog =
-            self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
+        let (session, mut catalog) = self.begin_write()?;
+        let aliases = catalog.aliases.clone();
         catalog.keyword.clear()?;
-        let vectors_dir = self.settings.index_dir.join("vectors");
-        if vectors_dir.exists() {
-            std::fs::remove_dir_all(&vectors_dir)
-                .map_err(|err| Error::io(format!("removing {}", vectors_dir.display()), err))?;
-        }
-        catalog.vectors =
-            VectorStore::open_flat(&self.settings.index_dir, self.embedder.dimension())?;
-        catalog.deals.clear();
-        let mut quotes = 0;
-        for ((record, _), rows) in built.into_iter().zip(vectors) {
-            catalog.index_deal(&record, rows)?;
-            quotes += record.quotes.len();
-            catalog.deals.insert(record.deal_id.clone(), record);
-        }
-        catalog.keyword.commit()?;
-        catalog.vectors.commit()?;
-        catalog.index_quotes();
+        catalog.vectors.clear()?;
+        let deal_ids: Vec<String> = catalog.deals.keys().cloned().collect();
         drop(catalog);
-        self.bump_generation()?;
+        let total: usize = self.read()?.quotes.len();
+        let mut done = 0;
+        let mut quotes = 0;
+        let mut report = IngestReport::default();
+        for deal_id in deal_ids {
+            let Some(mut record) = self.db.deal(&deal_id)? else { continue };
+            let rows = self.vectors_of(&record, &mut report)?;
+            let before = record.clone();
+            self.tag_themes(std::iter::once((&mut record, &rows)), &aliases)?;
+            if record != before {
+                self.db.write(|tx| tx.put_deal(&record, None))?;
+            }
+            done += record.quotes.len();
+            progress(done, total);
+            quotes += record.quotes.len();
+            let mut catalog = self.write_catalog()?;
+            catalog.index_deal(&record, rows)?;
+            catalog.put_deal(record);
+        }
+        let mut catalog = self.write_catalog()?;
+        self.commit_indexes(&session, &mut catalog)?;
         Ok(quotes)
     }
+}
+
+/// Deals ingested between two commits of the indexes.
+const INDEX_COMMIT_EVERY: usize = 64;
+
+/// The keyword documents of a deal.
+fn keyword_docs(record: &DealRecord) -> Vec<crate::store::keyword::KeywordDoc<'_>> {
+    record
+        .quotes
+        .iter()
+        .map(|quote| crate::store::keyword::KeywordDoc {
+            quote_id: &quote.quote_id,
+            text: &quote.text,
+            context: quote.context.as_deref(),
+        })
+        .collect()
 }
 
 /// What a quote's vector is computed from: the interviewer question, then the answer. Buyers
@@ -594,49 +916,6 @@ fn failure(err: &Error, fallback: &Path) -> IngestFailure {
             line: 0,
             message: other.to_string(),
         },
-    }
-}
-
-/// Builds the in-memory catalog of an index folder from what is on disk.
-fn load_catalog(index_dir: &Path, records: &RecordStore, dimension: usize) -> Result<Catalog> {
-    let mut catalog = Catalog {
-        deals: records.load_all()?,
-        quotes: HashMap::new(),
-        aliases: read_aliases(index_dir)?,
-        keyword: KeywordIndex::open(index_dir)?,
-        vectors: VectorStore::open_flat(index_dir, dimension)?,
-        guard: PiiGuard::default(),
-    };
-    let protected = crate::anonymize::Protected::new(&catalog.aliases);
-    for (deal_id, terms) in records.load_guard_terms()? {
-        catalog.guard.set_deal(&deal_id, &terms, &protected);
-    }
-    catalog.index_quotes();
-    let quotes = catalog.quotes.len();
-    if catalog.keyword.num_docs() as usize != quotes || catalog.vectors.len() != quotes {
-        tracing::warn!(
-            quotes,
-            keyword_docs = catalog.keyword.num_docs(),
-            vectors = catalog.vectors.len(),
-            "indexes disagree with the source of record; run `storybank reindex`"
-        );
-    }
-    Ok(catalog)
-}
-
-const GENERATION_FILE: &str = "generation";
-
-/// The stamp every change to an index writes (empty when none was written yet).
-fn read_generation(index_dir: &Path) -> String {
-    std::fs::read_to_string(index_dir.join(GENERATION_FILE)).unwrap_or_default()
-}
-
-fn read_aliases(index_dir: &Path) -> Result<Aliases> {
-    let path = index_dir.join("aliases.json");
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Aliases::default()),
-        Err(err) => Err(Error::io(format!("reading {}", path.display()), err)),
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Settings {
     pub model: ModelConfig,
     /// Which embedder.
     pub embedder: EmbedderKind,
-    /// Embedding cache file (default `<index>/embed-cache.bin`).
+    /// Embedding cache file (default: the index's store, `<index>/store.sqlite`).
     pub embed_cache: Option<PathBuf>,
     /// Quote size target in words when ingesting (hard limit 120).
     pub chunk_words: usize,
@@ -81,6 +81,6 @@ impl Settings {
 
     /// The embedding cache path.
     pub fn embed_cache_path(&self) -> PathBuf {
-        self.embed_cache.clone().unwrap_or_else(|| self.index_dir.join("embed-cache.bin"))
+        self.embed_cache.clone().unwrap_or_else(|| self.index_dir.join(crate::store::db::DB_FILE))
     }
 }

@@ -31,6 +31,10 @@ pub enum Code {
     InvalidInput,
     /// The configured summary generator failed.
     GeneratorUnavailable,
+    /// The write lost a race with another writer; retrying is safe.
+    Conflict,
+    /// The store cannot be written now (disk full, read-only, busy).
+    StorageUnavailable,
     /// Anything else; details are logged, never returned.
     Internal,
 }
@@ -49,6 +53,8 @@ impl Code {
             Code::ModelUnavailable => "model_unavailable",
             Code::InvalidInput => "invalid_input",
             Code::GeneratorUnavailable => "generator_unavailable",
+            Code::Conflict => "conflict",
+            Code::StorageUnavailable => "storage_unavailable",
             Code::Internal => "internal",
         }
     }
@@ -63,6 +69,8 @@ impl Code {
             | Code::CompetitorNotFound => 404,
             Code::IndexMissing | Code::IndexIncompatible | Code::ModelUnavailable => 503,
             Code::GeneratorUnavailable => 502,
+            Code::Conflict => 409,
+            Code::StorageUnavailable => 503,
             Code::Internal => 500,
         }
     }
@@ -128,6 +136,12 @@ pub enum Error {
     /// The keyword index failed.
     #[error("keyword index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// Another writer changed what this write was based on.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store cannot be written (disk full, read-only folder, busy).
+    #[error("{0}")]
+    Storage(String),
     /// An internal invariant failed.
     #[error("{0}")]
     Internal(String),
@@ -147,6 +161,18 @@ impl Error {
             Error::ModelUnavailable(_) => Code::ModelUnavailable,
             Error::GeneratorUnavailable(_) => Code::GeneratorUnavailable,
             Error::Parse { .. } => Code::InvalidInput,
+            Error::Conflict(_) => Code::Conflict,
+            Error::Storage(_) => Code::StorageUnavailable,
+            Error::Io { source, .. }
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::StorageFull
+                        | std::io::ErrorKind::ReadOnlyFilesystem
+                        | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                Code::StorageUnavailable
+            }
             Error::Io { .. } | Error::Tantivy(_) | Error::Internal(_) => Code::Internal,
         }
     }

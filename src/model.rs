@@ -169,7 +169,7 @@ pub struct DealRow {
 }
 
 /// Public, non-identifying metadata of a deal, as served.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DealInfo {
     /// Won, lost or no decision.
     pub outcome: Option<Outcome>,

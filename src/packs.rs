@@ -5,10 +5,11 @@
 //! anonymized, follows corrections, and disappears when its deal or quote is erased. A **pack**
 //! is an ordered list of stories for a purpose, optionally built from a saved search; it knows
 //! which stories were added since its last export, and keeps notices of stories it lost to an
-//! erasure. Everything lives in `<index>/packs.json`, written atomically.
+//! erasure. Everything lives in one document of the store (`documents.packs`); an edit is one
+//! transaction, and an edit based on a stale read (another process wrote in between) is refused
+//! rather than lost.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +17,7 @@ use utoipa::ToSchema;
 use crate::error::{Error, Result};
 use crate::model::Quote;
 use crate::search::SearchRequest;
-use crate::store::write_atomic;
+use crate::store::db::{Db, doc};
 
 /// A saved quote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +72,9 @@ struct PackFile {
     next_pack: u64,
     stories: BTreeMap<String, StoryRecord>,
     packs: BTreeMap<String, PackRecord>,
+    /// Bumped by every write: an edit made from an older read is refused.
+    #[serde(default)]
+    revision: u64,
 }
 
 /// A story as served: the record plus its quote (absent when the quote is gone).
@@ -176,11 +180,16 @@ pub struct StoryPatch {
 }
 
 /// The pack file of an index.
-#[derive(Debug)]
 pub struct PackStore {
-    path: PathBuf,
-    /// Serialises read-modify-write cycles of the file.
+    db: std::sync::Arc<Db>,
+    /// Serialises read-modify-write cycles in this process.
     lock: std::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for PackStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackStore").finish_non_exhaustive()
+    }
 }
 
 /// Now, as RFC 3339 UTC with seconds.
@@ -198,9 +207,9 @@ fn clean(text: Option<String>) -> Option<String> {
 }
 
 impl PackStore {
-    /// The store of an index folder.
-    pub fn new(index_dir: &Path) -> PackStore {
-        PackStore { path: index_dir.join("packs.json"), lock: std::sync::Mutex::new(()) }
+    /// The packs of a store.
+    pub fn new(db: std::sync::Arc<Db>) -> PackStore {
+        PackStore { db, lock: std::sync::Mutex::new(()) }
     }
 
     fn guard(&self) -> Result<std::sync::MutexGuard<'_, ()>> {
@@ -208,17 +217,24 @@ impl PackStore {
     }
 
     fn load(&self) -> Result<PackFile> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| {
-                Error::Internal(format!("corrupt pack file {}: {err}", self.path.display()))
-            }),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(PackFile::default()),
-            Err(err) => Err(Error::io(format!("reading {}", self.path.display()), err)),
-        }
+        self.db.document(doc::PACKS)
     }
 
+    /// Writes the file in one transaction, unless another process wrote since it was read.
     fn save(&self, file: &PackFile) -> Result<()> {
-        write_atomic(&self.path, &serde_json::to_vec_pretty(file)?)
+        self.db
+            .write(|tx| {
+                let current: PackFile = tx.document(doc::PACKS)?;
+                if current.revision != file.revision {
+                    return Err(Error::Conflict(
+                        "packs were changed by another storybank process meanwhile; retry".into(),
+                    ));
+                }
+                let mut next = file.clone();
+                next.revision += 1;
+                tx.put_document(doc::PACKS, &next)
+            })
+            .map(drop)
     }
 
     /// Every pack record, by id.
@@ -447,37 +463,64 @@ impl PackStore {
     ) -> Result<Vec<String>> {
         let _guard = self.guard()?;
         let mut file = self.load()?;
-        let dropped: Vec<StoryRecord> =
-            file.stories.values().filter(|story| gone(story)).cloned().collect();
-        if dropped.is_empty() {
-            return Ok(vec![]);
+        let dropped = drop_stories_in(&mut file, gone, why);
+        if !dropped.is_empty() {
+            self.save(&file)?;
         }
-        let now = now_rfc3339();
-        for pack in file.packs.values_mut() {
-            let lost: Vec<&StoryRecord> =
-                dropped.iter().filter(|story| pack.story_ids.contains(&story.story_id)).collect();
-            if lost.is_empty() {
-                continue;
-            }
-            pack.story_ids.retain(|id| !lost.iter().any(|story| &story.story_id == id));
-            let mut deals: Vec<&str> = lost.iter().map(|story| story.deal_id.as_str()).collect();
-            deals.sort_unstable();
-            deals.dedup();
-            pack.notices.push(format!(
-                "{}: {} {} removed ({why}; deal {})",
-                &now[..10],
-                lost.len(),
-                if lost.len() == 1 { "story" } else { "stories" },
-                deals.join(", ")
-            ));
-            pack.updated_at = now.clone();
-        }
-        for story in &dropped {
-            file.stories.remove(&story.story_id);
-        }
-        self.save(&file)?;
-        Ok(dropped.into_iter().map(|story| story.story_id).collect())
+        Ok(dropped)
     }
+}
+
+/// Drops the stories `gone` selects from the packs document inside a store transaction (an
+/// erasure does it in the same transaction that deletes the quotes); returns their ids.
+pub fn drop_stories_in_tx(
+    tx: &mut crate::store::db::Tx<'_>,
+    gone: &dyn Fn(&StoryRecord) -> bool,
+    why: &str,
+) -> Result<Vec<String>> {
+    let mut file: PackFile = tx.document(doc::PACKS)?;
+    let dropped = drop_stories_in(&mut file, gone, why);
+    if !dropped.is_empty() {
+        file.revision += 1;
+        tx.put_document(doc::PACKS, &file)?;
+    }
+    Ok(dropped)
+}
+
+fn drop_stories_in(
+    file: &mut PackFile,
+    gone: &dyn Fn(&StoryRecord) -> bool,
+    why: &str,
+) -> Vec<String> {
+    let dropped: Vec<StoryRecord> =
+        file.stories.values().filter(|story| gone(story)).cloned().collect();
+    if dropped.is_empty() {
+        return vec![];
+    }
+    let now = now_rfc3339();
+    for pack in file.packs.values_mut() {
+        let lost: Vec<&StoryRecord> =
+            dropped.iter().filter(|story| pack.story_ids.contains(&story.story_id)).collect();
+        if lost.is_empty() {
+            continue;
+        }
+        pack.story_ids.retain(|id| !lost.iter().any(|story| &story.story_id == id));
+        let mut deals: Vec<&str> = lost.iter().map(|story| story.deal_id.as_str()).collect();
+        deals.sort_unstable();
+        deals.dedup();
+        pack.notices.push(format!(
+            "{}: {} {} removed ({why}; deal {})",
+            &now[..10],
+            lost.len(),
+            if lost.len() == 1 { "story" } else { "stories" },
+            deals.join(", ")
+        ));
+        pack.updated_at = now.clone();
+    }
+    for story in &dropped {
+        file.stories.remove(&story.story_id);
+    }
+    dropped.into_iter().map(|story| story.story_id).collect()
 }
 
 #[cfg(test)]
@@ -487,7 +530,8 @@ mod tests {
     #[test]
     fn packs_keep_order_and_notice_erasures() {
         let dir = tempfile::tempdir().unwrap();
-        let store = PackStore::new(dir.path());
+        let store =
+            PackStore::new(std::sync::Arc::new(crate::store::db::Db::open(dir.path()).unwrap()));
         let pack = store.create_pack("Onboarding objections", None, None).unwrap();
         let a = store
             .create_story(

@@ -51,10 +51,10 @@ impl Storybank {
     pub fn reanonymize(&self, progress: &dyn Fn(usize, usize)) -> Result<ReanonymizeReport> {
         let started = Instant::now();
         let mut report = ReanonymizeReport::default();
-        let deals = self.records.load_all()?;
+        let deals = self.db.deals()?;
         let mut inputs: Vec<(crate::model::DealRow, Transcript, String, DealRecord)> = vec![];
         for (deal_id, record) in deals {
-            let private = self.records.load_private(&deal_id)?.unwrap_or_default();
+            let private = self.db.private(&deal_id)?.unwrap_or_default();
             let (Some(row), Some(raw), Some(file)) =
                 (private.row, private.raw_transcript, record.transcript.clone())
             else {
@@ -85,7 +85,7 @@ impl Storybank {
             ner: self.pii_tagger()?,
             corpus_terms: &corpus_terms,
         };
-        let forgotten = crate::admin::Forgotten::read(self.index_dir())?;
+        let forgotten = self.db.tombstones()?;
         let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
         for (row, transcript, raw, old) in &inputs {
             let (mut record, mut private) =
@@ -139,7 +139,7 @@ impl Storybank {
         let protected = crate::anonymize::Protected::new(&catalog.aliases);
         let mut guard = crate::anonymize::PiiGuard::default();
         for deal_id in catalog.deals.keys() {
-            let private = self.records.load_private(deal_id)?.unwrap_or_default();
+            let private = self.db.private(deal_id)?.unwrap_or_default();
             let terms = match &private.row {
                 Some(row) => {
                     let interviewers: Vec<&str> =

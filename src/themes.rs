@@ -16,7 +16,7 @@
 //!   competitor count against the seller when they praise it.
 //!
 //! Users correct tags with `POST /v1/quotes/{id}/themes` or `storybank tag`; corrections live in
-//! `theme-corrections.json` and win over the tagger on every re-ingest and reindex.
+//! the store and win over the tagger on every re-ingest and reindex.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -798,7 +798,7 @@ pub struct TagCorrection {
     pub polarity: Option<String>,
 }
 
-/// Corrections by quote id, kept in `<index>/theme-corrections.json`.
+/// Corrections by quote id, kept in the store (`documents.theme-corrections`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Corrections {
     /// Quote id -> correction.
@@ -806,25 +806,6 @@ pub struct Corrections {
 }
 
 impl Corrections {
-    fn path(index_dir: &Path) -> std::path::PathBuf {
-        index_dir.join("theme-corrections.json")
-    }
-
-    /// Reads the corrections of an index (none when the file is missing).
-    pub fn read(index_dir: &Path) -> Result<Corrections> {
-        let path = Self::path(index_dir);
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Corrections::default()),
-            Err(err) => Err(Error::io(format!("reading {}", path.display()), err)),
-        }
-    }
-
-    /// Writes them atomically.
-    pub fn write(&self, index_dir: &Path) -> Result<()> {
-        crate::store::write_atomic(&Self::path(index_dir), &serde_json::to_vec_pretty(self)?)
-    }
-
     /// Applies the correction of a quote, if any, over its tags.
     pub fn apply(&self, quote_id: &str, themes: &mut Vec<String>, polarity: &mut Option<String>) {
         if let Some(correction) = self.quotes.get(quote_id) {

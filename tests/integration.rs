@@ -9,5 +9,6 @@ mod api;
 mod bank;
 mod browser;
 mod cli;
+mod durability;
 mod ingest;
 mod privacy;

@@ -126,11 +126,11 @@ async fn reanonymize_applies_current_rules_and_keeps_ids() {
     assert!(bank.pii_scan().unwrap().is_empty(), "a fresh ingest is clean");
     // Simulate text anonymized by older rules: put a CRM name back into a stored quote.
     drop(bank);
-    let records = storybank::store::RecordStore::open(index.path()).unwrap();
-    let mut deals = records.load_all().unwrap();
-    let record = deals.get_mut("S-2001").unwrap();
+    let db = storybank::store::db::Db::open(index.path()).unwrap();
+    let mut record = db.deal("S-2001").unwrap().unwrap();
     record.quotes[2].text = format!("{} Gemma said so.", record.quotes[2].text);
-    records.put_public(record).unwrap();
+    db.write(|tx| tx.put_deal(&record, None)).unwrap();
+    drop(db);
     let bank = Storybank::open_existing(&settings(index.path())).unwrap();
     let findings = bank.pii_scan().unwrap();
     assert_eq!(findings.len(), 1, "{findings:?}");

@@ -44,8 +44,15 @@ async fn blocking<T: Send + 'static>(
 /// Health answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    /// Always `ok` when served.
+    /// `ok`, or `degraded` while an index is behind the store (answers may be incomplete).
     pub status: String,
+    /// Why it is degraded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The store's last change number.
+    pub store_change: i64,
+    /// The change number the served indexes reflect.
+    pub index_change: i64,
     /// Deals in the index.
     pub deals: usize,
     /// Quotes in the index.
@@ -107,9 +114,15 @@ pub struct DealList {
 /// Liveness and readiness: the indexes are open and the model is loaded.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
 async fn healthz(State(bank): State<Arc<Storybank>>) -> Result<Json<Health>, ApiError> {
-    let stats = bank.stats()?;
+    let (stats, health) =
+        tokio::task::spawn_blocking(move || Ok::<_, crate::Error>((bank.stats()?, bank.health()?)))
+            .await
+            .map_err(|err| crate::Error::Internal(format!("health check: {err}")))??;
     Ok(Json(Health {
-        status: "ok".into(),
+        status: health.status,
+        reason: health.reason,
+        store_change: health.store_change,
+        index_change: health.index_change,
         deals: stats.deals,
         quotes: stats.quotes,
         model: stats.model,

@@ -35,7 +35,7 @@ pub struct Cli {
     /// ONNX Runtime shared library (default: <models-dir>/lib/libonnxruntime.so.1.24.4).
     #[arg(long, global = true, env = "STORYBANK_ORT_LIBRARY")]
     pub ort_library: Option<PathBuf>,
-    /// Embedding cache file (default: <index>/embed-cache.bin).
+    /// Embedding cache: a SQLite file (default: the index's own store, <index>/store.sqlite).
     #[arg(long, global = true, env = "STORYBANK_EMBED_CACHE")]
     pub embed_cache: Option<PathBuf>,
     /// Quote size target in words when ingesting (10-120).
@@ -109,6 +109,29 @@ pub enum Command {
     },
     /// Rebuild the keyword and vector indexes from the stored deals.
     Reindex,
+    /// Write a consistent copy of the index's store (safe while `serve` runs) into a new folder.
+    Backup {
+        /// The backup folder (must not exist or be empty).
+        dir: PathBuf,
+    },
+    /// Restore a backup folder into the index folder (stop `serve` first); the indexes are
+    /// rebuilt from it on the next open, without re-embedding.
+    Restore {
+        /// The backup folder.
+        dir: PathBuf,
+        /// Replace an existing index (its store is kept under `backups/`).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the store and that both indexes hold exactly its quotes (exit 1 on a problem).
+    Check {
+        /// Print JSON (quote ids per deal included).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bring the store's schema up to this version (done automatically on open, after a
+    /// backup copy into `backups/`; a version-1 JSON index is imported).
+    Migrate,
     /// Print a deal's unredacted transcript (admin only; never served over HTTP).
     ShowRaw {
         /// Deal id.
@@ -340,6 +363,11 @@ impl Cli {
             settings.chunk_words = usize::from(words);
         }
         settings.embedder = EmbedderKind::Onnx;
+        // The crash tests drive the CLI with the deterministic stand-in (test builds only).
+        #[cfg(debug_assertions)]
+        if std::env::var_os("STORYBANK_TEST_HASHED_EMBEDDER").is_some() {
+            settings.embedder = EmbedderKind::Hashed;
+        }
         if let Some(min) = self.min_deals {
             settings.min_deals = min;
         }
@@ -444,6 +472,66 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 } else {
                     format!(": {}", report.quotes.join(", "))
                 }
+            );
+            Ok(0)
+        }
+        Command::Backup { dir } => {
+            let bank = Storybank::open_existing(&settings)?;
+            let report = crate::store::backup::backup(bank.index_dir(), &bank.db, &dir)?;
+            println!(
+                "backed up change {} ({:.1} MB) to {}",
+                report.change,
+                report.bytes as f64 / 1e6,
+                report.dir.display()
+            );
+            Ok(0)
+        }
+        Command::Restore { dir, force } => {
+            // Erasures made since the backup was taken must survive the restore.
+            let store = settings.index_dir.join(crate::store::db::DB_FILE);
+            let erased = if store.is_file() {
+                crate::store::db::Db::open_read_only(&store)?.tombstones()?
+            } else {
+                crate::store::db::Tombstones::default()
+            };
+            let change = crate::store::backup::restore(&dir, &settings.index_dir, force)?;
+            let bank = Storybank::open_existing(&settings)?;
+            let (deals, people) = bank.reapply_erasures(&erased)?;
+            let stats = bank.stats()?;
+            println!(
+                "restored change {change}: {} deals, {} quotes; indexes rebuilt; \
+                 {deals} deal and {people} person erasures made since the backup applied again",
+                stats.deals, stats.quotes
+            );
+            Ok(0)
+        }
+        Command::Check { json } => {
+            let bank = Storybank::open_existing(&settings)?;
+            let report = bank.check()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let quotes: usize = report.deals.values().map(Vec::len).sum();
+                println!(
+                    "{} deals, {} quotes, change {} (indexes at {}); {} erased deals",
+                    report.deals.len(),
+                    quotes,
+                    report.store_change,
+                    report.index_change,
+                    report.erased_deals.len()
+                );
+                for problem in &report.problems {
+                    println!("problem: {problem}");
+                }
+            }
+            Ok(if report.problems.is_empty() { 0 } else { 1 })
+        }
+        Command::Migrate => {
+            let bank = Storybank::open_existing(&settings)?;
+            println!(
+                "store schema {} (this storybank writes {})",
+                bank.db.schema_version()?,
+                crate::store::db::SCHEMA_VERSION
             );
             Ok(0)
         }

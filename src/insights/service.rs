@@ -136,7 +136,7 @@ impl Storybank {
     pub fn themes(&self) -> Result<ThemesView> {
         let tagger = self.theme_tagger()?;
         let catalog = self.catalog()?;
-        let corrections = Corrections::read(self.index_dir())?;
+        let corrections: Corrections = self.db.document(crate::store::db::doc::CORRECTIONS)?;
         let mut themes: Vec<ThemeUsage> = tagger
             .taxonomy()
             .themes
@@ -163,36 +163,46 @@ impl Storybank {
     pub fn correct_tags(&self, quote_id: &str, correction: TagCorrection) -> Result<Quote> {
         let tagger = self.theme_tagger()?;
         validate_correction(&correction, tagger.taxonomy())?;
-        let mut catalog =
-            self.catalog.write().map_err(|_| Error::Internal("catalog lock poisoned".into()))?;
-        let (deal_id, position) = catalog
+        let (_session, mut catalog) = self.begin_write()?;
+        let (deal_id, _) = catalog
             .quotes
             .get(quote_id)
             .cloned()
             .ok_or_else(|| Error::QuoteNotFound(quote_id.to_string()))?;
-        let mut corrections = Corrections::read(self.index_dir())?;
-        let entry = corrections
+        // Read, corrected and written in one transaction from what the store holds now: a
+        // deal erased meanwhile is never written back.
+        let (record, _) = self.db.write(|tx| {
+            let Some(mut record) = tx.deal(&deal_id)? else {
+                return Err(Error::QuoteNotFound(quote_id.to_string()));
+            };
+            let Some(quote) = record.quotes.iter_mut().find(|q| q.quote_id == quote_id) else {
+                return Err(Error::QuoteNotFound(quote_id.to_string()));
+            };
+            let mut corrections: Corrections = tx.document(crate::store::db::doc::CORRECTIONS)?;
+            let entry = corrections
+                .quotes
+                .entry(quote_id.to_string())
+                .or_insert(TagCorrection { themes: None, polarity: None });
+            if correction.themes.is_some() {
+                entry.themes = correction.themes.clone();
+            }
+            if correction.polarity.is_some() {
+                entry.polarity = correction.polarity.clone();
+            }
+            corrections.apply(quote_id, &mut quote.themes, &mut quote.polarity);
+            tx.put_document(crate::store::db::doc::CORRECTIONS, &corrections)?;
+            tx.put_deal(&record, None)?;
+            Ok(record)
+        })?;
+        let position = record
             .quotes
-            .entry(quote_id.to_string())
-            .or_insert(TagCorrection { themes: None, polarity: None });
-        if correction.themes.is_some() {
-            entry.themes = correction.themes;
-        }
-        if correction.polarity.is_some() {
-            entry.polarity = correction.polarity;
-        }
-        corrections.write(self.index_dir())?;
-        let record = catalog
-            .deals
-            .get_mut(&deal_id)
-            .ok_or_else(|| Error::Internal(format!("quote {quote_id} without deal")))?;
-        let quote = &mut record.quotes[position];
-        corrections.apply(quote_id, &mut quote.themes, &mut quote.polarity);
-        self.records.put_public(record)?;
+            .iter()
+            .position(|q| q.quote_id == quote_id)
+            .ok_or_else(|| Error::QuoteNotFound(quote_id.to_string()))?;
+        catalog.put_deal(record);
         let record = &catalog.deals[&deal_id];
         let served = catalog.served_quote(record, &record.quotes[position], 0.0);
-        drop(catalog);
-        self.bump_generation()?;
+        self.commit_indexes(&_session, &mut catalog)?;
         Ok(served)
     }
 

@@ -147,6 +147,28 @@ impl Catalog {
         }
     }
 
+    /// Adds or replaces a deal record and its quotes' entries in the quote map.
+    pub fn put_deal(&mut self, record: DealRecord) {
+        if let Some(old) = self.deals.get(&record.deal_id) {
+            for quote in &old.quotes {
+                self.quotes.remove(&quote.quote_id);
+            }
+        }
+        for (position, quote) in record.quotes.iter().enumerate() {
+            self.quotes.insert(quote.quote_id.clone(), (record.deal_id.clone(), position));
+        }
+        self.deals.insert(record.deal_id.clone(), record);
+    }
+
+    /// Removes a deal record and its quotes from the maps (not from the indexes).
+    pub fn remove_deal(&mut self, deal_id: &str) -> Option<DealRecord> {
+        let record = self.deals.remove(deal_id)?;
+        for quote in &record.quotes {
+            self.quotes.remove(&quote.quote_id);
+        }
+        Some(record)
+    }
+
     /// Replaces a deal's documents in both indexes (commit separately).
     pub fn index_deal(&mut self, record: &DealRecord, rows: Vec<(String, Vec<f32>)>) -> Result<()> {
         let docs: Vec<KeywordDoc<'_>> = record

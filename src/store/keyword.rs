@@ -149,13 +149,55 @@ impl KeywordIndex {
         Ok(())
     }
 
-    /// Commits pending changes and makes them visible to searches.
-    pub fn commit(&mut self) -> Result<()> {
-        if let Some(writer) = self.writer.as_mut() {
-            writer.commit()?;
-        }
+    /// Commits pending changes, recording in the commit's payload that the index now holds the
+    /// store's `change`, and makes them visible to searches.
+    pub fn commit(&mut self, change: i64) -> Result<()> {
+        let writer = self.writer()?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&change.to_string());
+        crate::store::crash_point("keyword.commit");
+        prepared.commit()?;
+        crate::store::crash_point("keyword.committed");
+        // Another process (the CLI beside a server) may write next: release the folder's lock.
+        self.release_writer();
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// The store change number the committed index contains (0 for a new or pre-payload index).
+    pub fn applied_change(&self) -> i64 {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|metas| metas.payload)
+            .and_then(|payload| payload.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Releases the writer (and its lock on the folder) so another process can write.
+    pub fn release_writer(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.wait_merging_threads();
+        }
+    }
+
+    /// The quote id of every document visible to searches (for consistency checks).
+    pub fn quote_ids(&self) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let mut ids = vec![];
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|err| Error::io("reading the keyword index", err))?;
+            for doc_id in segment.doc_ids_alive() {
+                let document: TantivyDocument = store.get(doc_id)?;
+                if let Some(id) = document.get_first(self.fields.quote_id).and_then(|v| v.as_str())
+                {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        Ok(ids)
     }
 
     /// Number of documents visible to searches.
@@ -260,7 +302,7 @@ mod tests {
                 &[KeywordDoc { quote_id: "D-2-q1", text: "Their prices were flat", context: None }],
             )
             .unwrap();
-        index.commit().unwrap();
+        index.commit(1).unwrap();
         let hits = index.search("why is our pricing so hard?", 10, None).unwrap();
         let ids: Vec<&str> = hits.iter().map(|h| h.quote_id.as_str()).collect();
         assert_eq!(ids[0], "D-1-q1");
@@ -274,7 +316,7 @@ mod tests {
                 &[KeywordDoc { quote_id: "D-1-q9", text: "new words", context: None }],
             )
             .unwrap();
-        index.commit().unwrap();
+        index.commit(1).unwrap();
         assert_eq!(index.num_docs(), 2);
         assert!(index.search("the and of", 10, None).unwrap().is_empty());
     }

@@ -1,22 +1,26 @@
-//! On-disk storage: the source of record (anonymized deals and quotes, one JSON file per deal),
-//! the admin-only private area, the manifest, and the two derived indexes.
+//! On-disk storage: the source of record (a SQLite database, [`db`]), the manifest, and the
+//! two derived indexes, which record the last change of the store they contain and catch up
+//! on open.
 //!
 //! ```text
 //! <index>/manifest.json       format version, embedding model id and dimension
-//! <index>/aliases.json        competitor aliases seen so far
-//! <index>/deals/<id>.json     anonymized deal metadata and quotes (what is served)
-//! <index>/private/<id>.json   raw transcript and CRM PII terms (admin only, never served)
-//! <index>/keyword/            tantivy BM25 index (derived, rebuildable)
-//! <index>/vectors/            flat vector index (derived, rebuildable)
-//! <index>/embed-cache.bin     text-hash -> vector cache so rebuilds do not re-embed
+//! <index>/store.sqlite        the source of record: deals, quotes, raw transcripts (admin
+//!                             only), packs, stories, corrections, erasures, embedding cache
+//! <index>/keyword/            tantivy BM25 index (derived; commit payload = change number)
+//! <index>/vectors/log.bin     flat vector index (derived; append-only, checksummed frames)
+//! <index>/backups/            copies taken before a migration or a JSON import
 //! ```
 
+pub mod backup;
 pub mod cache;
+pub mod db;
 pub mod keyword;
+pub mod legacy;
+pub mod lock;
 pub mod vector;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +28,9 @@ use crate::anonymize::Term;
 use crate::error::{Error, Result};
 use crate::model::{DealInfo, DealRow, QuoteRecord};
 
-/// Version of the on-disk layout; bumped on incompatible changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the on-disk layout; bumped on incompatible changes. Version 1 (JSON files as
+/// the record) is imported into the store on open.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One deal as stored for serving: no names, only anonymized text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +120,7 @@ impl Manifest {
     pub fn check(&self, index_dir: &Path, model_id: &str, dimension: usize) -> Result<()> {
         let incompatible =
             |reason: String| Error::IndexIncompatible { path: index_dir.to_path_buf(), reason };
-        if self.format_version != FORMAT_VERSION {
+        if self.format_version != FORMAT_VERSION && self.format_version != 1 {
             return Err(incompatible(format!(
                 "format version {} (this storybank reads {FORMAT_VERSION}); re-ingest into a new folder",
                 self.format_version
@@ -137,13 +142,30 @@ impl Manifest {
     }
 }
 
-/// Writes a file through a temporary sibling and a rename, so readers never see half a file.
+/// Writes a file through a temporary sibling, fsync and a rename (and fsyncs the folder), so
+/// readers never see half a file and a crash leaves the old or the new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_durable(path, bytes)
+}
+
+/// See [`write_atomic`].
+pub fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
     let tmp = path
         .with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
-    std::fs::write(&tmp, bytes)
-        .map_err(|err| Error::io(format!("writing {}", tmp.display()), err))?;
-    std::fs::rename(&tmp, path).map_err(|err| Error::io(format!("renaming {}", tmp.display()), err))
+    let context = || format!("writing {}", tmp.display());
+    let mut file = std::fs::File::create(&tmp).map_err(|err| Error::io(context(), err))?;
+    file.write_all(bytes).map_err(|err| Error::io(context(), err))?;
+    file.sync_all().map_err(|err| Error::io(context(), err))?;
+    drop(file);
+    std::fs::rename(&tmp, path)
+        .map_err(|err| Error::io(format!("renaming {}", tmp.display()), err))?;
+    if let Some(parent) = path.parent()
+        && let Ok(dir) = std::fs::File::open(parent)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 /// Creates a folder and its parents.
@@ -152,135 +174,32 @@ pub fn create_dir(path: &Path) -> Result<()> {
         .map_err(|err| Error::io(format!("creating {}", path.display()), err))
 }
 
-/// File name for a deal id: safe characters kept, others hex-escaped (ids are validated on
-/// ingest, this is defence in depth).
-fn file_stem(deal_id: &str) -> String {
-    deal_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c.to_string()
-            } else {
-                format!("%{:02X}", c as u32)
-            }
-        })
-        .collect()
-}
-
-/// The source of record: deal files under `deals/` and `private/`.
-#[derive(Debug)]
-pub struct RecordStore {
-    root: PathBuf,
-}
-
-impl RecordStore {
-    /// Opens (creating) the record folders under an index folder.
-    pub fn open(index_dir: &Path) -> Result<RecordStore> {
-        create_dir(&index_dir.join("deals"))?;
-        create_dir(&index_dir.join("private"))?;
-        Ok(RecordStore { root: index_dir.to_path_buf() })
-    }
-
-    fn deal_path(&self, deal_id: &str) -> PathBuf {
-        self.root.join("deals").join(format!("{}.json", file_stem(deal_id)))
-    }
-
-    fn private_path(&self, deal_id: &str) -> PathBuf {
-        self.root.join("private").join(format!("{}.json", file_stem(deal_id)))
-    }
-
-    /// Stores (replacing) a deal and its private record.
-    pub fn put(&self, record: &DealRecord, private: &PrivateRecord) -> Result<()> {
-        write_atomic(&self.private_path(&record.deal_id), &serde_json::to_vec(private)?)?;
-        write_atomic(&self.deal_path(&record.deal_id), &serde_json::to_vec(record)?)
-    }
-
-    /// Stores (replacing) a deal's public record only, leaving its private record as it is.
-    pub fn put_public(&self, record: &DealRecord) -> Result<()> {
-        write_atomic(&self.deal_path(&record.deal_id), &serde_json::to_vec(record)?)
-    }
-
-    /// Loads every deal record, sorted by id.
-    pub fn load_all(&self) -> Result<BTreeMap<String, DealRecord>> {
-        let dir = self.root.join("deals");
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|err| Error::io(format!("listing {}", dir.display()), err))?;
-        let mut deals = BTreeMap::new();
-        for entry in entries {
-            let path =
-                entry.map_err(|err| Error::io(format!("listing {}", dir.display()), err))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
-            }
-            let bytes = std::fs::read(&path)
-                .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
-            let record: DealRecord = serde_json::from_slice(&bytes).map_err(|err| {
-                Error::Internal(format!("corrupt deal record {}: {err}", path.display()))
-            })?;
-            deals.insert(record.deal_id.clone(), record);
+/// A durable write point. In debug builds (the test suite's), `STORYBANK_CRASH_AT=N` aborts the
+/// process at the N-th point reached, as `kill -9` would, and `STORYBANK_CRASH_TRACE=1` prints
+/// each point to stderr; the crash tests use both. Release builds compile it to nothing.
+#[inline]
+pub fn crash_point(name: &str) {
+    #[cfg(debug_assertions)]
+    {
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        static AT: OnceLock<(Option<usize>, bool)> = OnceLock::new();
+        let (at, trace) = *AT.get_or_init(|| {
+            (
+                std::env::var("STORYBANK_CRASH_AT").ok().and_then(|v| v.parse().ok()),
+                std::env::var_os("STORYBANK_CRASH_TRACE").is_some(),
+            )
+        });
+        let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
+        if trace {
+            eprintln!("storybank crash point {n}: {name}");
         }
-        Ok(deals)
-    }
-
-    /// Deletes a deal's record and private record (missing files are fine).
-    pub fn delete(&self, deal_id: &str) -> Result<()> {
-        for path in [self.deal_path(deal_id), self.private_path(deal_id)] {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(err) => return Err(Error::io(format!("removing {}", path.display()), err)),
-            }
-        }
-        Ok(())
-    }
-
-    /// Loads the private record of a deal.
-    pub fn load_private(&self, deal_id: &str) -> Result<Option<PrivateRecord>> {
-        let path = self.private_path(deal_id);
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(Error::io(format!("reading {}", path.display()), err)),
+        if at == Some(n) {
+            eprintln!("storybank: crashing on purpose at point {n} ({name})");
+            std::process::abort();
         }
     }
-
-    /// Loads every private record's PII terms, by deal id.
-    pub fn load_pii_terms(&self) -> Result<BTreeMap<String, Vec<String>>> {
-        let dir = self.root.join("private");
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|err| Error::io(format!("listing {}", dir.display()), err))?;
-        let mut terms = BTreeMap::new();
-        for entry in entries {
-            let path =
-                entry.map_err(|err| Error::io(format!("listing {}", dir.display()), err))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
-            }
-            let bytes = std::fs::read(&path)
-                .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
-            let private: PrivateRecord = serde_json::from_slice(&bytes)?;
-            terms.insert(private.deal_id, private.pii_terms);
-        }
-        Ok(terms)
-    }
-
-    /// Loads every private record's guard terms, by deal id.
-    pub fn load_guard_terms(&self) -> Result<BTreeMap<String, Vec<Term>>> {
-        let dir = self.root.join("private");
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|err| Error::io(format!("listing {}", dir.display()), err))?;
-        let mut terms = BTreeMap::new();
-        for entry in entries {
-            let path =
-                entry.map_err(|err| Error::io(format!("listing {}", dir.display()), err))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
-            }
-            let bytes = std::fs::read(&path)
-                .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
-            let private: PrivateRecord = serde_json::from_slice(&bytes)?;
-            terms.insert(private.deal_id.clone(), private.guard_terms());
-        }
-        Ok(terms)
-    }
+    #[cfg(not(debug_assertions))]
+    let _ = name;
 }

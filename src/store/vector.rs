@@ -4,14 +4,22 @@
 //! similarity as a dot product of unit vectors, filtering by precomputed per-deal row lists.
 //! It has 100% recall, needs no optimize step, and scans ~100k 384-d rows in ~20 ms on one core
 //! (`../shared/notes/vector-store.md`). A Qdrant backend is planned as a second variant.
+//!
+//! On disk the flat index is an append-only log, `<index>/vectors/log.bin`: a header (magic,
+//! dimension), then frames `[len u32][body][crc32 u32]`, each body one operation (replace a
+//! deal's rows, remove a deal, or mark a change number) stamped with the store's change number.
+//! A commit appends and fsyncs; nothing is rewritten. On open, a torn or damaged tail frame is
+//! cut off (the store's catch-up re-applies what it held), and the last change read is the
+//! change the index contains. When dead rows outnumber live ones, the log is compacted into a
+//! new file (written, fsynced, renamed).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use std::io::Write;
 
 use crate::error::{Error, Result};
-use crate::store::{create_dir, write_atomic};
+use crate::store::create_dir;
 
 /// One nearest-neighbour hit.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,10 +57,38 @@ impl VectorStore {
         }
     }
 
-    /// Persists pending changes.
-    pub fn commit(&mut self) -> Result<()> {
+    /// Removes every row.
+    pub fn clear(&mut self) -> Result<()> {
         match self {
-            VectorStore::Flat(index) => index.save(),
+            VectorStore::Flat(index) => index.clear(),
+        }
+    }
+
+    /// Persists pending changes, recording that the index now holds the store's `change`.
+    pub fn commit(&mut self, change: i64) -> Result<()> {
+        match self {
+            VectorStore::Flat(index) => index.commit(change),
+        }
+    }
+
+    /// The store change number the persisted index contains (0 for a new index).
+    pub fn applied_change(&self) -> i64 {
+        match self {
+            VectorStore::Flat(index) => index.applied_change,
+        }
+    }
+
+    /// Quote ids per deal (to check the index against the store).
+    pub fn quote_ids_by_deal(&self) -> HashMap<&str, Vec<&str>> {
+        match self {
+            VectorStore::Flat(index) => index
+                .rows_by_deal
+                .iter()
+                .map(|(deal, rows)| {
+                    let ids = rows.iter().map(|&row| index.rows[row as usize].quote_id.as_str());
+                    (deal.as_str(), ids.collect())
+                })
+                .collect(),
         }
     }
 
@@ -88,17 +124,18 @@ impl VectorStore {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 struct RowMeta {
     quote_id: String,
     deal_id: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct RowsFile {
-    dimension: usize,
-    rows: Vec<RowMeta>,
-}
+const LOG_FILE: &str = "log.bin";
+const MAGIC: &[u8; 8] = b"SBVLOG01";
+const HEADER: usize = 12;
+const OP_REPLACE: u8 = 1;
+const OP_REMOVE: u8 = 2;
+const OP_MARK: u8 = 3;
 
 /// Exact flat vector index.
 #[derive(Debug)]
@@ -110,6 +147,12 @@ pub struct FlatIndex {
     live: Vec<bool>,
     live_rows: usize,
     rows_by_deal: HashMap<String, Vec<u32>>,
+    /// Frames written since the last commit.
+    pending: Vec<u8>,
+    /// The store change the persisted log contains.
+    applied_change: i64,
+    /// Whether the whole log must be rewritten at the next commit (after `clear`).
+    rewrite: bool,
 }
 
 /// Dot product with eight independent accumulators so the compiler vectorises it.
@@ -129,10 +172,8 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 impl FlatIndex {
-    /// Opens the index in `dir`, or starts an empty one.
-    pub fn open(dir: &Path, dimension: usize) -> Result<FlatIndex> {
-        create_dir(dir)?;
-        let mut index = FlatIndex {
+    fn empty(dir: &Path, dimension: usize) -> FlatIndex {
+        FlatIndex {
             dir: dir.to_path_buf(),
             dimension,
             vectors: vec![],
@@ -140,44 +181,114 @@ impl FlatIndex {
             live: vec![],
             live_rows: 0,
             rows_by_deal: HashMap::new(),
-        };
-        let rows_path = dir.join("rows.json");
-        let vectors_path = dir.join("vectors.f32");
-        let rows_bytes = match std::fs::read(&rows_path) {
+            pending: vec![],
+            applied_change: 0,
+            rewrite: false,
+        }
+    }
+
+    /// Opens the index in `dir`, or starts an empty one. A torn or damaged tail is cut off;
+    /// files of the old format (`rows.json` + `vectors.f32`) are removed (the store rebuilds
+    /// the index from change 0).
+    pub fn open(dir: &Path, dimension: usize) -> Result<FlatIndex> {
+        create_dir(dir)?;
+        for old in ["rows.json", "vectors.f32"] {
+            let path = dir.join(old);
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .map_err(|err| Error::io(format!("removing {}", path.display()), err))?;
+            }
+        }
+        let mut index = FlatIndex::empty(dir, dimension);
+        let path = dir.join(LOG_FILE);
+        let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(index),
-            Err(err) => return Err(Error::io(format!("reading {}", rows_path.display()), err)),
+            Err(err) => return Err(Error::io(format!("reading {}", path.display()), err)),
         };
-        let rows_file: RowsFile = serde_json::from_slice(&rows_bytes)?;
-        if rows_file.dimension != dimension {
+        if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+            tracing::warn!(path = %path.display(), "vector log unreadable; it will be rebuilt from the store");
+            index.rewrite = true;
+            return Ok(index);
+        }
+        let stored_dimension = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if stored_dimension as usize != dimension {
             return Err(Error::IndexIncompatible {
                 path: dir.to_path_buf(),
                 reason: format!(
-                    "vector index has dimension {} but the model has {dimension}",
-                    rows_file.dimension
+                    "vector index has dimension {stored_dimension} but the model has {dimension}"
                 ),
             });
         }
-        let raw = std::fs::read(&vectors_path)
-            .map_err(|err| Error::io(format!("reading {}", vectors_path.display()), err))?;
-        if raw.len() != rows_file.rows.len() * dimension * 4 {
-            return Err(Error::Internal(format!(
-                "vector file {} does not match rows.json; run `storybank reindex`",
-                vectors_path.display()
-            )));
+        // A commit is its frames up to and including its change mark: only whole commits count.
+        let mut offset = HEADER;
+        let mut committed = HEADER;
+        while let Some((op, used)) = check_frame(&bytes[offset..]) {
+            offset += used;
+            if op == OP_MARK {
+                committed = offset;
+            }
         }
-        index.vectors =
-            raw.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
-        for (row, meta) in rows_file.rows.iter().enumerate() {
-            index.rows_by_deal.entry(meta.deal_id.clone()).or_default().push(row as u32);
+        if committed < bytes.len() {
+            tracing::warn!(
+                path = %path.display(),
+                kept = committed,
+                dropped = bytes.len() - committed,
+                "vector log ends in a torn, damaged or unfinished commit; cutting it off (the store re-applies it)"
+            );
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|err| Error::io(format!("opening {}", path.display()), err))?;
+            file.set_len(committed as u64)
+                .and_then(|()| file.sync_all())
+                .map_err(|err| Error::io(format!("truncating {}", path.display()), err))?;
         }
-        index.live = vec![true; rows_file.rows.len()];
-        index.live_rows = rows_file.rows.len();
-        index.rows = rows_file.rows;
+        let mut offset = HEADER;
+        while offset < committed {
+            offset += index.read_frame(&bytes[offset..committed]).ok_or_else(|| {
+                Error::Internal(format!("vector log {} changed while reading", path.display()))
+            })?;
+        }
         Ok(index)
     }
 
-    fn remove_deal(&mut self, deal_id: &str) {
+    /// Applies one frame at the start of `bytes`; returns its size, or `None` when it is torn
+    /// or fails its checksum.
+    fn read_frame(&mut self, bytes: &[u8]) -> Option<usize> {
+        let len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+        let body = bytes.get(4..4 + len)?;
+        let crc = u32::from_le_bytes(bytes.get(4 + len..8 + len)?.try_into().ok()?);
+        if crc32fast::hash(body) != crc {
+            return None;
+        }
+        let mut reader = Reader { bytes: body, at: 0 };
+        let op = reader.u8()?;
+        let change = reader.u64()? as i64;
+        match op {
+            OP_REPLACE => {
+                let deal_id = reader.string()?;
+                let count = reader.u32()? as usize;
+                let mut rows = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let quote_id = reader.string()?;
+                    let vector = reader.floats(self.dimension)?;
+                    rows.push((quote_id, vector));
+                }
+                self.apply_replace(&deal_id, rows);
+            }
+            OP_REMOVE => {
+                let deal_id = reader.string()?;
+                self.apply_remove(&deal_id);
+            }
+            OP_MARK => {}
+            _ => return None,
+        }
+        self.applied_change = self.applied_change.max(change);
+        Some(8 + len)
+    }
+
+    fn apply_remove(&mut self, deal_id: &str) {
         if let Some(rows) = self.rows_by_deal.remove(deal_id) {
             for row in rows {
                 if std::mem::replace(&mut self.live[row as usize], false) {
@@ -187,17 +298,10 @@ impl FlatIndex {
         }
     }
 
-    fn replace_deal(&mut self, deal_id: &str, rows: Vec<(String, Vec<f32>)>) -> Result<()> {
-        self.remove_deal(deal_id);
+    fn apply_replace(&mut self, deal_id: &str, rows: Vec<(String, Vec<f32>)>) {
+        self.apply_remove(deal_id);
         let mut row_ids = Vec::with_capacity(rows.len());
         for (quote_id, vector) in rows {
-            if vector.len() != self.dimension {
-                return Err(Error::Internal(format!(
-                    "vector of {quote_id} has dimension {} instead of {}",
-                    vector.len(),
-                    self.dimension
-                )));
-            }
             row_ids.push(self.rows.len() as u32);
             self.vectors.extend_from_slice(&vector);
             self.rows.push(RowMeta { quote_id, deal_id: deal_id.to_string() });
@@ -207,38 +311,109 @@ impl FlatIndex {
         if !row_ids.is_empty() {
             self.rows_by_deal.insert(deal_id.to_string(), row_ids);
         }
+    }
+
+    fn remove_deal(&mut self, deal_id: &str) {
+        self.apply_remove(deal_id);
+        let mut body = vec![OP_REMOVE];
+        body.extend_from_slice(&0u64.to_le_bytes());
+        put_string(&mut body, deal_id);
+        push_frame(&mut self.pending, &body);
+    }
+
+    fn replace_deal(&mut self, deal_id: &str, rows: Vec<(String, Vec<f32>)>) -> Result<()> {
+        for (quote_id, vector) in &rows {
+            if vector.len() != self.dimension {
+                return Err(Error::Internal(format!(
+                    "vector of {quote_id} has dimension {} instead of {}",
+                    vector.len(),
+                    self.dimension
+                )));
+            }
+        }
+        push_frame(&mut self.pending, &replace_body(deal_id, &rows, 0));
+        self.apply_replace(deal_id, rows);
         Ok(())
     }
 
-    /// Compacts away removed rows and writes the index atomically.
-    fn save(&mut self) -> Result<()> {
-        if self.live_rows != self.rows.len() {
-            let mut vectors = Vec::with_capacity(self.live_rows * self.dimension);
-            let mut rows = Vec::with_capacity(self.live_rows);
-            for (row, meta) in self.rows.iter().enumerate() {
-                if self.live[row] {
-                    vectors.extend_from_slice(
-                        &self.vectors[row * self.dimension..(row + 1) * self.dimension],
-                    );
-                    rows.push(meta.clone());
-                }
-            }
-            self.vectors = vectors;
-            self.rows = rows;
-            self.live = vec![true; self.rows.len()];
-            self.rows_by_deal.clear();
-            for (row, meta) in self.rows.iter().enumerate() {
-                self.rows_by_deal.entry(meta.deal_id.clone()).or_default().push(row as u32);
+    fn clear(&mut self) -> Result<()> {
+        let dir = self.dir.clone();
+        *self = FlatIndex::empty(&dir, self.dimension);
+        self.rewrite = true;
+        Ok(())
+    }
+
+    /// Appends the pending frames and a change mark, then fsyncs; compacts into a new file
+    /// when dead rows outnumber live ones (or after `clear`).
+    fn commit(&mut self, change: i64) -> Result<()> {
+        let dead = self.rows.len() - self.live_rows;
+        if self.rewrite || (dead > 256 && dead > self.live_rows) {
+            return self.compact(change);
+        }
+        let mut mark = vec![OP_MARK];
+        mark.extend_from_slice(&(change as u64).to_le_bytes());
+        push_frame(&mut self.pending, &mark);
+        let path = self.dir.join(LOG_FILE);
+        let context = || format!("writing {}", path.display());
+        let exists = path.exists();
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|err| Error::io(context(), err))?;
+        if !exists || file.metadata().map(|m| m.len()).unwrap_or(0) < HEADER as u64 {
+            file.set_len(0).map_err(|err| Error::io(context(), err))?;
+            file.write_all(&header(self.dimension)).map_err(|err| Error::io(context(), err))?;
+        }
+        crate::store::crash_point("vectors.append");
+        file.write_all(&self.pending).map_err(|err| Error::io(context(), err))?;
+        file.sync_data().map_err(|err| Error::io(context(), err))?;
+        crate::store::crash_point("vectors.synced");
+        self.pending.clear();
+        self.applied_change = change;
+        Ok(())
+    }
+
+    /// Rewrites the log with only live rows: one frame per deal, then the change mark.
+    fn compact(&mut self, change: i64) -> Result<()> {
+        let mut deals: Vec<(&String, &Vec<u32>)> = self.rows_by_deal.iter().collect();
+        deals.sort();
+        let mut bytes = header(self.dimension).to_vec();
+        let mut vectors = Vec::with_capacity(self.live_rows * self.dimension);
+        let mut rows = Vec::with_capacity(self.live_rows);
+        for (deal_id, row_ids) in deals {
+            let deal_rows: Vec<(String, Vec<f32>)> = row_ids
+                .iter()
+                .map(|&row| {
+                    (
+                        self.rows[row as usize].quote_id.clone(),
+                        self.row_vector(row as usize).to_vec(),
+                    )
+                })
+                .collect();
+            push_frame(&mut bytes, &replace_body(deal_id, &deal_rows, change));
+            for (quote_id, vector) in deal_rows {
+                vectors.extend_from_slice(&vector);
+                rows.push(RowMeta { quote_id, deal_id: deal_id.clone() });
             }
         }
-        let mut raw = Vec::with_capacity(self.vectors.len() * 4);
-        for value in &self.vectors {
-            raw.extend_from_slice(&value.to_le_bytes());
+        let mut mark = vec![OP_MARK];
+        mark.extend_from_slice(&(change as u64).to_le_bytes());
+        push_frame(&mut bytes, &mark);
+        crate::store::crash_point("vectors.compact");
+        crate::store::write_durable(&self.dir.join(LOG_FILE), &bytes)?;
+        self.vectors = vectors;
+        self.rows = rows;
+        self.live = vec![true; self.rows.len()];
+        self.live_rows = self.rows.len();
+        self.rows_by_deal.clear();
+        for (row, meta) in self.rows.iter().enumerate() {
+            self.rows_by_deal.entry(meta.deal_id.clone()).or_default().push(row as u32);
         }
-        // Vectors first, rows last: rows.json is the commit point checked against the vector size.
-        write_atomic(&self.dir.join("vectors.f32"), &raw)?;
-        let rows_file = RowsFile { dimension: self.dimension, rows: self.rows.clone() };
-        write_atomic(&self.dir.join("rows.json"), &serde_json::to_vec(&rows_file)?)
+        self.pending.clear();
+        self.rewrite = false;
+        self.applied_change = change;
+        Ok(())
     }
 
     fn row_vector(&self, row: usize) -> &[f32] {
@@ -295,6 +470,82 @@ impl FlatIndex {
     }
 }
 
+/// The operation and size of a well-formed frame at the start of `bytes`.
+fn check_frame(bytes: &[u8]) -> Option<(u8, usize)> {
+    let len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let body = bytes.get(4..4 + len)?;
+    let crc = u32::from_le_bytes(bytes.get(4 + len..8 + len)?.try_into().ok()?);
+    (crc32fast::hash(body) == crc && !body.is_empty()).then(|| (body[0], 8 + len))
+}
+
+fn header(dimension: usize) -> [u8; HEADER] {
+    let mut header = [0u8; HEADER];
+    header[..8].copy_from_slice(MAGIC);
+    header[8..].copy_from_slice(&(dimension as u32).to_le_bytes());
+    header
+}
+
+fn put_string(body: &mut Vec<u8>, value: &str) {
+    let bytes = &value.as_bytes()[..value.len().min(u16::MAX as usize)];
+    body.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+    body.extend_from_slice(bytes);
+}
+
+fn replace_body(deal_id: &str, rows: &[(String, Vec<f32>)], change: i64) -> Vec<u8> {
+    let mut body = vec![OP_REPLACE];
+    body.extend_from_slice(&(change as u64).to_le_bytes());
+    put_string(&mut body, deal_id);
+    body.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+    for (quote_id, vector) in rows {
+        put_string(&mut body, quote_id);
+        for value in vector {
+            body.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    body
+}
+
+fn push_frame(out: &mut Vec<u8>, body: &[u8]) {
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+}
+
+/// Reads a frame body.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let slice = self.bytes.get(self.at..self.at + n)?;
+        self.at += n;
+        Some(slice)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn string(&mut self) -> Option<String> {
+        let len = u16::from_le_bytes(self.take(2)?.try_into().ok()?) as usize;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+    fn floats(&mut self, n: usize) -> Option<Vec<f32>> {
+        Some(
+            self.take(n * 4)?
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,9 +579,10 @@ mod tests {
         // Re-ingesting a deal replaces its rows.
         store.replace_deal("D-1", vec![("D-1-q1".into(), unit(&[0.0, 0.0, 1.0]))]).unwrap();
         assert_eq!(store.len(), 2);
-        store.commit().unwrap();
+        store.commit(7).unwrap();
         let reopened = VectorStore::open_flat(dir.path(), 3).unwrap();
         assert_eq!(reopened.len(), 2);
+        assert_eq!(reopened.applied_change(), 7);
         let hits = reopened.search(&unit(&[0.0, 0.0, 1.0]), 1, None);
         assert_eq!(hits[0].quote_id, "D-1-q1");
         assert!((hits[0].score - 1.0).abs() < 1e-6);
@@ -338,6 +590,50 @@ mod tests {
             VectorStore::open_flat(dir.path(), 4),
             Err(Error::IndexIncompatible { .. })
         ));
+    }
+
+    #[test]
+    fn a_torn_or_damaged_tail_is_cut_off_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = VectorStore::open_flat(dir.path(), 2).unwrap();
+        store.replace_deal("D-1", vec![("D-1-q1".into(), unit(&[1.0, 0.0]))]).unwrap();
+        store.commit(1).unwrap();
+        store.replace_deal("D-2", vec![("D-2-q1".into(), unit(&[0.0, 1.0]))]).unwrap();
+        store.commit(2).unwrap();
+        let log = dir.path().join("vectors").join(LOG_FILE);
+        let full = std::fs::read(&log).unwrap();
+        // Every cut inside the second commit keeps exactly the first one.
+        let first_commit_end = {
+            let mut probe = FlatIndex::empty(dir.path(), 2);
+            let mut offset = HEADER;
+            while probe.applied_change < 1 {
+                offset += probe.read_frame(&full[offset..]).unwrap();
+            }
+            assert_eq!(check_frame(&full[offset..]).map(|(op, _)| op), Some(OP_REPLACE));
+            offset
+        };
+        for cut in first_commit_end..full.len() {
+            std::fs::write(&log, &full[..cut]).unwrap();
+            let reopened = VectorStore::open_flat(dir.path(), 2).unwrap();
+            assert_eq!(reopened.applied_change(), 1, "cut at {cut}");
+            assert_eq!(reopened.len(), 1);
+        }
+        // A flipped byte in the last frame fails its checksum.
+        let mut damaged = full.clone();
+        let last = damaged.len() - 6;
+        damaged[last] ^= 0xff;
+        std::fs::write(&log, &damaged).unwrap();
+        assert_eq!(VectorStore::open_flat(dir.path(), 2).unwrap().applied_change(), 1);
+        // Removing and compacting keeps what is live.
+        std::fs::write(&log, &full).unwrap();
+        let mut store = VectorStore::open_flat(dir.path(), 2).unwrap();
+        store.remove_deal("D-1");
+        store.clear().unwrap();
+        store.replace_deal("D-3", vec![("D-3-q1".into(), unit(&[1.0, 1.0]))]).unwrap();
+        store.commit(3).unwrap();
+        let reopened = VectorStore::open_flat(dir.path(), 2).unwrap();
+        assert_eq!(reopened.len(), 1);
+        assert_eq!(reopened.applied_change(), 3);
     }
 
     #[test]

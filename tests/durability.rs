@@ -1,0 +1,332 @@
+//! Crash tests, the way SQLite tests itself: the CLI is killed (`abort`, as `kill -9` would)
+//! at every durable write point of an ingest, a re-ingest, a reindex, an erasure and pack
+//! edits (`STORYBANK_CRASH_AT=N`, compiled into debug builds only), then the index is reopened
+//! and checked: it opens, both indexes hold exactly the store's quotes, rerunning the command
+//! gives the same quotes as a clean run, and an erased deal or person never comes back.
+//!
+//! These runs use the deterministic stand-in embedder (`STORYBANK_TEST_HASHED_EMBEDDER`): what
+//! is tested is storage, not search quality.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::ingest::copy_sample;
+
+fn storybank(index: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_storybank"));
+    command
+        .arg("--index")
+        .arg(index)
+        .env("STORYBANK_TEST_HASHED_EMBEDDER", "1")
+        .env("STORYBANK_NO_PII_TAGGER", "true")
+        .env_remove("STORYBANK_CRASH_AT")
+        .env_remove("STORYBANK_CRASH_TRACE");
+    command
+}
+
+fn run(index: &Path, args: &[String], crash_at: Option<usize>) -> Output {
+    let mut command = storybank(index);
+    command.args(args);
+    if let Some(point) = crash_at {
+        command.env("STORYBANK_CRASH_AT", point.to_string());
+    }
+    command.output().expect("storybank runs")
+}
+
+fn ok(index: &Path, args: &[String]) -> Output {
+    let output = run(index, args, None);
+    assert!(
+        output.status.success() || output.status.code() == Some(1),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// `storybank check --json`, which must open the index and find nothing wrong.
+fn check(index: &Path, what: &str) -> Value {
+    let output = run(index, &args(&["check", "--json"]), None);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!("{what}: check did not answer: {}", String::from_utf8_lossy(&output.stderr))
+    });
+    assert!(output.status.success(), "{what}: {}", report["problems"]);
+    report
+}
+
+fn args(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Durable write points the command passes through, counted on a copy of `base`.
+fn crash_points(base: &Path, command: &[String]) -> usize {
+    let trial = tempfile::tempdir().unwrap();
+    copy_dir(base, trial.path());
+    let mut child = storybank(trial.path());
+    let output = child.args(command).env("STORYBANK_CRASH_TRACE", "1").output().unwrap();
+    String::from_utf8_lossy(&output.stderr).lines().filter(|l| l.contains("crash point")).count()
+}
+
+/// One scenario: from `base`, `command` is crashed at every point, then checked.
+struct Scenario<'a> {
+    name: &'a str,
+    base: &'a Path,
+    command: Vec<String>,
+    /// Run after the recovered command: nothing erased may come back.
+    after: Vec<Vec<String>>,
+    erased_deal: Option<&'a str>,
+    erased_quote_prefix: Option<&'a str>,
+}
+
+fn crash_everywhere(scenario: &Scenario<'_>) -> usize {
+    // The clean result to compare with.
+    let clean = tempfile::tempdir().unwrap();
+    copy_dir(scenario.base, clean.path());
+    ok(clean.path(), &scenario.command);
+    let expected = check(clean.path(), scenario.name)["deals"].clone();
+    let points = crash_points(scenario.base, &scenario.command);
+    assert!(points > 0, "{}: no crash points", scenario.name);
+    let trials: Vec<usize> = (1..=points).collect();
+    std::thread::scope(|scope| {
+        for worker in trials.chunks(points.div_ceil(2)) {
+            let expected = &expected;
+            scope.spawn(move || {
+                for &point in worker {
+                    let what = format!("{} killed at point {point}", scenario.name);
+                    let trial = tempfile::tempdir().unwrap();
+                    copy_dir(scenario.base, trial.path());
+                    let crashed = run(trial.path(), &scenario.command, Some(point));
+                    assert!(
+                        !crashed.status.success() || crashed.status.code().is_none(),
+                        "{what}: the command did not crash"
+                    );
+                    // The index opens, and both indexes agree with the store.
+                    check(trial.path(), &what);
+                    // Rerunning the command gives what a clean run gives.
+                    ok(trial.path(), &scenario.command);
+                    let report = check(trial.path(), &what);
+                    assert_eq!(&report["deals"], expected, "{what}: quotes differ after rerun");
+                    for extra in &scenario.after {
+                        ok(trial.path(), extra);
+                    }
+                    let report = check(trial.path(), &what);
+                    if let Some(deal) = scenario.erased_deal {
+                        assert!(report["deals"].get(deal).is_none(), "{what}: {deal} came back");
+                    }
+                    if let Some(prefix) = scenario.erased_quote_prefix {
+                        let back: Vec<&str> = report["deals"]
+                            .as_object()
+                            .unwrap()
+                            .values()
+                            .flat_map(|ids| ids.as_array().unwrap())
+                            .filter_map(Value::as_str)
+                            .filter(|id| id.starts_with(prefix))
+                            .collect();
+                        assert_eq!(back.len(), expected_count(expected, prefix), "{what}");
+                    }
+                }
+            });
+        }
+    });
+    points
+}
+
+fn expected_count(deals: &Value, prefix: &str) -> usize {
+    deals
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|ids| ids.as_array().unwrap())
+        .filter_map(Value::as_str)
+        .filter(|id| id.starts_with(prefix))
+        .count()
+}
+
+#[test]
+fn killed_at_every_write_point_nothing_is_lost_half_written_or_undone() {
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    let corpus_arg = corpus.path().display().to_string();
+    // A changed corpus for the re-ingest: one transcript's words differ.
+    let changed = tempfile::tempdir().unwrap();
+    copy_sample(changed.path());
+    let transcript = changed.path().join("transcripts/S-2001.txt");
+    let text = std::fs::read_to_string(&transcript).unwrap();
+    std::fs::write(&transcript, text.replace("price", "cost").replace("Price", "Cost")).unwrap();
+    let changed_arg = changed.path().display().to_string();
+
+    let empty = tempfile::tempdir().unwrap();
+    let base = tempfile::tempdir().unwrap();
+    ok(base.path(), &args(&["ingest", &corpus_arg]));
+    ok(base.path(), &args(&["pack", "create", "Objections"]));
+    check(base.path(), "base");
+
+    let ingest_again = vec![args(&["ingest", &corpus_arg])];
+    let scenarios = [
+        Scenario {
+            name: "ingest",
+            base: empty.path(),
+            command: args(&["ingest", &corpus_arg]),
+            after: vec![],
+            erased_deal: None,
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "re-ingest",
+            base: base.path(),
+            command: args(&["ingest", &changed_arg]),
+            after: vec![],
+            erased_deal: None,
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "reindex",
+            base: base.path(),
+            command: args(&["reindex"]),
+            after: vec![],
+            erased_deal: None,
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "forget --deal",
+            base: base.path(),
+            command: args(&["forget", "--deal", "S-2003"]),
+            after: ingest_again.clone(),
+            erased_deal: Some("S-2003"),
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "forget --person",
+            base: base.path(),
+            command: args(&["forget", "--person", "Gemma Thornbury"]),
+            after: ingest_again.clone(),
+            erased_deal: None,
+            erased_quote_prefix: Some("S-2001-"),
+        },
+        Scenario {
+            name: "re-ingest unchanged",
+            base: base.path(),
+            command: args(&["ingest", &corpus_arg]),
+            after: vec![],
+            erased_deal: None,
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "theme correction",
+            base: base.path(),
+            command: args(&[
+                "tag",
+                "S-2002-q001",
+                "--themes",
+                "pricing",
+                "--polarity",
+                "criticism",
+            ]),
+            after: vec![],
+            erased_deal: None,
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "pack create",
+            base: base.path(),
+            command: args(&["pack", "create", "Security reviews"]),
+            after: vec![],
+            erased_deal: None,
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "pack add",
+            base: base.path(),
+            command: args(&["pack", "add", "pk-1", "S-2002-q001"]),
+            after: vec![],
+            erased_deal: None,
+            erased_quote_prefix: None,
+        },
+    ];
+    let mut total = 0;
+    for scenario in &scenarios {
+        let points = crash_everywhere(scenario);
+        eprintln!("crash test: {}: {points} kill points, 0 violations", scenario.name);
+        total += points;
+    }
+    eprintln!("crash test: {total} kill points in all");
+    assert!(total >= 100, "only {total} kill points");
+}
+
+#[test]
+fn a_torn_vector_log_and_a_lost_keyword_index_are_repaired_on_open() {
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    let index = tempfile::tempdir().unwrap();
+    ok(index.path(), &args(&["ingest", &corpus.path().display().to_string()]));
+    let expected = check(index.path(), "clean")["deals"].clone();
+    // Cut the vector log mid-frame and delete the keyword index: the next open rebuilds both
+    // from the store (the embedding cache inside it: nothing is re-embedded).
+    let log = index.path().join("vectors/log.bin");
+    let bytes = std::fs::read(&log).unwrap();
+    std::fs::write(&log, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    std::fs::remove_dir_all(index.path().join("keyword")).unwrap();
+    let report = check(index.path(), "repaired");
+    assert_eq!(report["deals"], expected);
+    // Garbage instead of a log is rebuilt too.
+    std::fs::write(&log, b"not a vector log").unwrap();
+    assert_eq!(check(index.path(), "garbage")["deals"], expected);
+}
+
+#[test]
+fn a_server_never_writes_back_what_another_process_erased_and_always_reloads_its_ingest() {
+    use storybank::Storybank;
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    let index = tempfile::tempdir().unwrap();
+    let mut settings = crate::common::settings(index.path());
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    settings.pii_tagger = false;
+    // A server process's view, opened before the CLI changes anything.
+    ok(index.path(), &args(&["ingest", &corpus.path().display().to_string()]));
+    let server = Storybank::open_existing(&settings).unwrap();
+    // The CLI erases a deal; inside the server's reload window a correction names its quote.
+    ok(index.path(), &args(&["forget", "--deal", "S-2003"]));
+    let correction =
+        storybank::themes::TagCorrection { themes: Some(vec!["pricing".into()]), polarity: None };
+    let err = server.correct_tags("S-2003-q001", correction.clone()).unwrap_err();
+    assert_eq!(err.code(), storybank::Code::QuoteNotFound, "{err}");
+    assert!(server.deal("S-2003").is_err(), "the erased deal is no longer served");
+    drop(server);
+    let reopened = Storybank::open_existing(&settings).unwrap();
+    assert!(reopened.deal("S-2003").is_err(), "erased for good");
+    // The CLI ingests more deals; a correction in the server meanwhile must not hide them.
+    let more = tempfile::tempdir().unwrap();
+    copy_sample(more.path());
+    let csv = std::fs::read_to_string(more.path().join("deals.csv")).unwrap();
+    std::fs::write(more.path().join("deals.csv"), csv.replace("S-20", "T-20")).unwrap();
+    for entry in std::fs::read_dir(more.path().join("transcripts")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().replace("S-20", "T-20");
+        let text = std::fs::read_to_string(&path).unwrap().replace("S-20", "T-20");
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(path.with_file_name(name), text).unwrap();
+    }
+    let before = reopened.stats().unwrap().deals;
+    ok(index.path(), &args(&["ingest", &more.path().display().to_string()]));
+    reopened.correct_tags("S-2002-q001", correction).unwrap();
+    reopened.reload_if_changed().unwrap();
+    let after = reopened.stats().unwrap().deals;
+    assert_eq!(after, before + 10, "the server picked up the CLI's ingest");
+    assert_eq!(reopened.health().unwrap().status, "ok");
+    assert!(reopened.check().unwrap().problems.is_empty());
+}
