@@ -656,13 +656,8 @@ impl Storybank {
         let mut rows: BTreeMap<String, DealRow> = BTreeMap::new();
         for row in corpus::read_deals(&deals_path)? {
             match row {
+                // Duplicate ids are rejected by the parser (the first row is kept).
                 Ok(row) => {
-                    if rows.contains_key(&row.deal_id) {
-                        report.warnings.push(format!(
-                            "deals.csv: deal {} appears twice; the last row wins",
-                            row.deal_id
-                        ));
-                    }
                     rows.insert(row.deal_id.clone(), row);
                 }
                 Err(err) => report.failures.push(failure(&err, &dir.join("deals.csv"))),
@@ -919,6 +914,9 @@ fn failure(err: &Error, fallback: &Path) -> IngestFailure {
     }
 }
 
+/// The largest transcript file ingested (a whole day's meeting is well under 2 MB of text).
+pub const MAX_TRANSCRIPT_BYTES: u64 = 8_000_000;
+
 type ParsedTranscripts = BTreeMap<String, (Transcript, String)>;
 
 /// Parses every transcript; returns them by deal id, plus the deals whose transcript failed.
@@ -943,6 +941,10 @@ fn read_transcripts(
             return (parsed, failed);
         }
     };
+    let stems: std::collections::BTreeSet<String> = entries
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
     for path in entries {
         let extension =
             path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
@@ -951,6 +953,22 @@ fn read_transcripts(
             continue;
         }
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_TRANSCRIPT_BYTES {
+            report.failures.push(IngestFailure {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!(
+                    "{:.1} MB is over the {} MB limit for one transcript; split it or trim it",
+                    size as f64 / 1e6,
+                    MAX_TRANSCRIPT_BYTES / 1_000_000
+                ),
+            });
+            if rows.contains_key(&stem) {
+                failed.insert(stem);
+            }
+            continue;
+        }
         let transcript = match corpus::parse_transcript(&path) {
             Ok(transcript) => transcript,
             Err(err) => {
@@ -961,6 +979,23 @@ fn read_transcripts(
                 continue;
             }
         };
+        // A file may carry its deal id inside (front matter); it may not take another file's.
+        if let Some(claimed) = &transcript.deal_id
+            && *claimed != stem
+            && (rows.contains_key(&stem) || stems.contains(claimed))
+        {
+            report.failures.push(IngestFailure {
+                file: path.display().to_string(),
+                line: 1,
+                message: format!(
+                    "the file says it is deal {claimed} but is named {stem}; rename it or fix its deal_id"
+                ),
+            });
+            if rows.contains_key(&stem) {
+                failed.insert(stem);
+            }
+            continue;
+        }
         let deal_id = transcript.deal_id.clone().unwrap_or(stem);
         if !rows.contains_key(&deal_id) {
             report.failures.push(IngestFailure {

@@ -330,3 +330,32 @@ fn a_server_never_writes_back_what_another_process_erased_and_always_reloads_its
     assert_eq!(reopened.health().unwrap().status, "ok");
     assert!(reopened.check().unwrap().problems.is_empty());
 }
+
+#[test]
+fn a_huge_file_or_a_takeover_costs_only_itself() {
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    let transcripts = corpus.path().join("transcripts");
+    let huge = "Buyer: the onboarding took seven weeks and nobody owned it.\n".repeat(150_000);
+    std::fs::write(transcripts.join("S-2001.txt"), huge).unwrap();
+    std::fs::write(
+        transcripts.join("S-2002-copy.json"),
+        r#"{"deal_id": "S-2002", "utterances": [{"speaker": "Buyer", "text": "Not really us."}]}"#,
+    )
+    .unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let output = run(index.path(), &args(&["ingest", &corpus.path().display().to_string()]), None);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("ingested 9 deals"), "{stdout}");
+    assert!(stderr.contains("S-2001.txt") && stderr.contains("MB limit"), "{stderr}");
+    assert!(
+        stderr.contains("S-2002-copy.json:1:") && stderr.contains("named S-2002-copy"),
+        "{stderr}"
+    );
+    let report = check(index.path(), "after a partial batch");
+    assert!(report["deals"].get("S-2001").is_none());
+    let s2002 = report["deals"]["S-2002"].as_array().unwrap();
+    assert!(s2002.len() > 1, "S-2002 comes from its own file, not the impostor");
+}

@@ -20,8 +20,58 @@ fn split_list(value: &str) -> Vec<String> {
     value.split(';').map(str::trim).filter(|item| !item.is_empty()).map(String::from).collect()
 }
 
+/// True for a deal id storybank accepts: 1-64 ASCII letters, digits, `.`, `_`, `-`, `:`,
+/// starting with a letter or digit (ids appear in URLs, file names and logs).
+pub fn is_safe_deal_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'))
+}
+
 /// Parses CSV bytes; `path` is used in messages only.
 pub fn parse_deals(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
+    // The CSV reader runs an unterminated quote silently to the end of the file: cut the file
+    // before the row that opens it and report that row.
+    let (bytes, unterminated) = match unterminated_quote(bytes) {
+        Some((line, row_start)) => (&bytes[..row_start], Some(line)),
+        None => (bytes, None),
+    };
+    let mut rows = parse_complete(path, bytes)?;
+    if let Some(line) = unterminated {
+        rows.push(Err(Error::parse(
+            path,
+            line,
+            "a quote opened on this line is never closed; this row and the rest of the file were not read",
+        )));
+    }
+    Ok(rows)
+}
+
+/// The line of a quote that is never closed, and the byte offset where its row starts.
+fn unterminated_quote(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut line = 1;
+    let mut row_start = 0;
+    let mut quoted: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], quoted) {
+            (b'"', None) => quoted = Some(line),
+            (b'"', Some(_)) if bytes.get(i + 1) == Some(&b'"') => i += 1,
+            (b'"', Some(_)) => quoted = None,
+            (b'\n', state) => {
+                line += 1;
+                if state.is_none() {
+                    row_start = i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    quoted.map(|line| (line, row_start))
+}
+
+fn parse_complete(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let headers = reader
@@ -38,6 +88,7 @@ pub fn parse_deals(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
     }
     let index_of = |name: &str| columns.iter().position(|column| column == name);
     let mut rows = Vec::new();
+    let mut first_line: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
@@ -51,7 +102,24 @@ pub fn parse_deals(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
         let field = |name: &str| {
             index_of(name).and_then(|i| record.get(i)).unwrap_or("").trim().to_string()
         };
-        rows.push(row_from_fields(path, line, &field));
+        let row = row_from_fields(path, line, &field);
+        if let Ok(row) = &row
+            && let Some(first) = first_line.get(&row.deal_id)
+        {
+            rows.push(Err(Error::parse(
+                path,
+                line,
+                format!(
+                    "duplicate deal_id `{}` (first on line {first}); this row was not ingested",
+                    row.deal_id
+                ),
+            )));
+            continue;
+        }
+        if let Ok(row) = &row {
+            first_line.insert(row.deal_id.clone(), line);
+        }
+        rows.push(row);
     }
     Ok(rows)
 }
@@ -61,8 +129,15 @@ fn row_from_fields(path: &Path, line: usize, field: &dyn Fn(&str) -> String) -> 
     if deal_id.is_empty() {
         return Err(Error::parse(path, line, "empty deal_id"));
     }
-    if deal_id.chars().any(|c| c.is_control() || c == '/' || c == '\\') || deal_id.len() > 128 {
-        return Err(Error::parse(path, line, format!("invalid deal_id `{deal_id}`")));
+    if !is_safe_deal_id(&deal_id) {
+        return Err(Error::parse(
+            path,
+            line,
+            format!(
+                "invalid deal_id `{}`: use 1-64 letters, digits, `.`, `_`, `-` or `:`, starting with a letter or digit",
+                deal_id.chars().take(80).collect::<String>()
+            ),
+        ));
     }
     let outcome_text = field("outcome");
     let outcome = if outcome_text.is_empty() {
@@ -140,6 +215,30 @@ mod tests {
         let third = rows[2].as_ref().unwrap_err().to_string();
         assert!(third.starts_with("deals.csv:4:") && third.contains("close_date"), "{third}");
         assert!(rows[3].is_ok());
+    }
+
+    #[test]
+    fn duplicate_and_unsafe_ids_and_an_unterminated_quote_name_their_lines() {
+        let csv = format!(
+            "{HEADER}D-1,One,won,,,,,,,,,,,,,,\n\
+             D-1,Again,lost,,,,,,,,,,,,,,\n\
+             ../etc,Bad,won,,,,,,,,,,,,,,\n\
+             D-5,\"Unterminated,won,,,,,,,,,,,,,,\n"
+        );
+        let rows = parse_deals(Path::new("deals.csv"), csv.as_bytes()).unwrap();
+        assert!(rows[0].is_ok());
+        let dup = rows[1].as_ref().unwrap_err().to_string();
+        assert!(dup.starts_with("deals.csv:3:") && dup.contains("first on line 2"), "{dup}");
+        let bad = rows[2].as_ref().unwrap_err().to_string();
+        assert!(bad.starts_with("deals.csv:4:") && bad.contains("invalid deal_id"), "{bad}");
+        let last = rows.last().unwrap();
+        let message = match last {
+            Ok(row) => panic!("an unterminated quote was read as {row:?}"),
+            Err(err) => err.to_string(),
+        };
+        assert!(message.starts_with("deals.csv:5:"), "{message}");
+        assert!(is_safe_deal_id("S-2001") && is_safe_deal_id("opp:0061x.v2"));
+        assert!(!is_safe_deal_id("") && !is_safe_deal_id("-x") && !is_safe_deal_id("a b"));
     }
 
     #[test]
