@@ -386,3 +386,39 @@ fn quality_floor_on_the_sample() {
     assert!(ndcg("semantic") >= 0.60, "{}", report.to_markdown());
     assert!(report.similar.recall >= 0.99, "{}", report.to_markdown());
 }
+
+#[tokio::test]
+async fn a_loopback_server_refuses_other_host_names_and_exports_carry_a_policy() {
+    let bank = &shared().bank;
+    let app = storybank::api::loopback_only(storybank::api::router(bank.clone()));
+    let send = |host: &'static str, uri: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = axum::http::Request::builder()
+                .uri(uri)
+                .header("host", host)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            app.oneshot(request).await.unwrap()
+        }
+    };
+    for host in ["localhost:7700", "127.0.0.1:7700", "[::1]:7700", "app.localhost"] {
+        assert_eq!(send(host, "/healthz").await.status(), StatusCode::OK, "{host}");
+    }
+    for host in ["attacker.example", "attacker.example:7700", "10.0.0.5:7700"] {
+        let response = send(host, "/healthz").await;
+        assert_eq!(response.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
+        use http_body_util::BodyExt;
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "host_not_allowed");
+    }
+    let response = send("localhost", "/v1/competitors/Tallyfold/evidence?format=html").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let policy = response.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("default-src 'none'") && !policy.contains("script-src"), "{policy}");
+    let (_, health) = call(bank, "GET", "/healthz", None).await;
+    assert_eq!(health["status"], "ok", "{health}");
+    assert!(health["store_change"].as_i64().unwrap() > 0);
+    assert_eq!(health["store_change"], health["index_change"]);
+}

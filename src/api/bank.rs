@@ -23,12 +23,19 @@ use crate::themes::TagCorrection;
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct AppQuery<T>(pub T);
 
+/// The content security policy of exported documents: inline styles only, no scripts, no
+/// requests anywhere.
+const EXPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 fn document(doc: Document) -> Response {
     let disposition = format!("inline; filename=\"{}\"", doc.file_name);
     (
         [
             (header::CONTENT_TYPE, doc.format.content_type().to_string()),
             (header::CONTENT_DISPOSITION, disposition),
+            // Exported pages run nothing and load nothing from elsewhere.
+            (header::CONTENT_SECURITY_POLICY, EXPORT_CSP.to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
         doc.body,
     )

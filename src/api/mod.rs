@@ -16,7 +16,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bank as b;
 use serde::{Deserialize, Serialize};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::{OpenApi, ToSchema};
 
@@ -220,6 +219,69 @@ async fn guard_bodies(
     }
 }
 
+/// How long one request may take before it is answered `503 timeout`.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Answers a request that runs too long with a JSON error instead of an empty 503.
+async fn time_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took longer than 60 s; try again or narrow it",
+        )
+        .into_response(),
+    }
+}
+
+/// For a server bound to a loopback address: only requests addressed to a loopback name are
+/// served, so a web page elsewhere whose name resolves to 127.0.0.1 (DNS rebinding) cannot
+/// read the API through a visitor's browser.
+pub fn loopback_only(router: Router) -> Router {
+    router.layer(axum::middleware::from_fn(check_loopback_host))
+}
+
+/// True when a `Host` header value names the loopback interface (any port).
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) { name } else { host }
+        })
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "::1"
+        || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+async fn check_loopback_host(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| request.uri().authority().map(|a| a.as_str().to_string()));
+    match host {
+        Some(host) if !is_loopback_host(&host) => ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_not_allowed",
+            "this server is bound to loopback and answers only requests addressed to localhost",
+        )
+        .into_response(),
+        _ => next.run(request).await,
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -285,10 +347,29 @@ pub fn router(bank: Arc<Storybank>) -> Router {
         .merge(web::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(bank.clone(), guard_bodies))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(60),
-        ))
+        .layer(axum::middleware::from_fn(time_limit))
         .layer(trace)
         .with_state(bank)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_host_names() {
+        for host in [
+            "localhost",
+            "LOCALHOST:7700",
+            "127.0.0.1:80",
+            "127.1.2.3",
+            "[::1]:7700",
+            "a.localhost",
+        ] {
+            assert!(super::is_loopback_host(host), "{host}");
+        }
+        for host in
+            ["example.com", "localhost.example.com", "10.0.0.1:7700", "[2001:db8::1]:80", ""]
+        {
+            assert!(!super::is_loopback_host(host), "{host}");
+        }
+    }
 }

@@ -164,6 +164,15 @@ pub fn pack_html(pack: &Pack, exported_at: &str) -> String {
 }
 
 fn csv_field(text: &str) -> String {
+    // A cell a spreadsheet would run as a formula ("=HYPERLINK(...)", "+1", "@SUM") is
+    // neutralised with a leading apostrophe (OWASP's advice for CSV injection).
+    let neutralised;
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        neutralised = format!("'{text}");
+        neutralised.as_str()
+    } else {
+        text
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -458,5 +467,8 @@ mod tests {
         );
         assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-40% cheaper"), "'-40% cheaper");
+        assert_eq!(csv_field("@admin"), "'@admin");
     }
 }
