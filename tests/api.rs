@@ -422,3 +422,59 @@ async fn a_loopback_server_refuses_other_host_names_and_exports_carry_a_policy()
     assert!(health["store_change"].as_i64().unwrap() > 0);
     assert_eq!(health["store_change"], health["index_change"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_never_lock_out_a_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let bank = shared().bank.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = storybank::api::server::Limits {
+        max_connections: 16,
+        header_read_timeout: std::time::Duration::from_secs(2),
+        idle_timeout: std::time::Duration::from_secs(2),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(storybank::api::server::serve(
+        listener,
+        storybank::api::loopback_only(storybank::api::router(bank)),
+        limits,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    // Far more idle sockets than the cap, some with half a request.
+    let mut idle = vec![];
+    for i in 0..200 {
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        if i % 2 == 0 {
+            socket.write_all(b"GET /healthz HTTP/1.1\r\nHo").await.unwrap();
+        }
+        idle.push(socket);
+    }
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        socket
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = String::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            socket.read_to_string(&mut response),
+        )
+        .await
+        .expect("answered")
+        .unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+    }
+    drop(idle);
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .expect("stops")
+        .unwrap()
+        .unwrap();
+}

@@ -4,6 +4,7 @@
 
 pub mod bank;
 pub mod error;
+pub mod server;
 mod web;
 
 use std::sync::Arc;

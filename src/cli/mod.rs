@@ -786,7 +786,7 @@ fn serve(settings: &Settings, addr: &str) -> anyhow::Result<u8> {
             }
         });
         let router = if local.ip().is_loopback() { api::loopback_only(api::router(bank)) } else { api::router(bank) };
-        axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("serving")?;
+        api::server::serve(listener, router, api::server::Limits::default(), shutdown_signal()).await.context("serving")?;
         tracing::info!("storybank stopped");
         anyhow::Ok(0)
     })
