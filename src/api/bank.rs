@@ -56,7 +56,7 @@ pub async fn themes(State(bank): State<Arc<Storybank>>) -> Result<Json<ThemesVie
 /// later ingest and reindex.
 #[utoipa::path(post, path = "/v1/quotes/{quote_id}/themes", request_body = TagCorrection,
     params(("quote_id" = String, Path, description = "Quote id")),
-    responses((status = 200, body = Quote), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = Quote), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn correct_themes(
     State(bank): State<Arc<Storybank>>,
     Path(quote_id): Path<String>,
@@ -67,6 +67,7 @@ pub async fn correct_themes(
 
 /// `GET /v1/analytics/win-rates` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WinRateQuery {
     /// competitor, segment, industry, persona, size_band, lead_source or region.
@@ -123,6 +124,7 @@ pub async fn win_rates(
 
 /// `?format=` of exports.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FormatQuery {
     /// json (default), md or html (csv for packs).
@@ -152,7 +154,7 @@ pub async fn evidence(
 /// An extractive answer: the themes that answer the question with counts over the deals in
 /// scope, the best quotes, and an honest sample-size note. Nothing is invented.
 #[utoipa::path(post, path = "/v1/ask", request_body = AskRequest,
-    responses((status = 200, body = AskResponse), (status = 400, body = super::ErrorBody), (status = 502, body = super::ErrorBody)))]
+    responses((status = 200, body = AskResponse), (status = 400, body = super::ErrorBody), (status = 502, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn ask(
     State(bank): State<Arc<Storybank>>,
     AppJson(request): AppJson<AskRequest>,
@@ -162,6 +164,7 @@ pub async fn ask(
 
 /// `GET /v1/digest` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DigestQuery {
     /// `YYYY-MM`.
@@ -206,7 +209,7 @@ pub async fn list_packs(State(bank): State<Arc<Storybank>>) -> Result<Json<PackL
 
 /// Creates a pack; with `from_search`, every result of that search becomes a story.
 #[utoipa::path(post, path = "/v1/packs", request_body = NewPack,
-    responses((status = 201, body = Pack), (status = 400, body = super::ErrorBody)))]
+    responses((status = 201, body = Pack), (status = 400, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn create_pack(
     State(bank): State<Arc<Storybank>>,
     AppJson(new): AppJson<NewPack>,
@@ -226,7 +229,7 @@ pub async fn get_pack(
 
 /// Renames, describes or reorders a pack (`order` lists its story ids).
 #[utoipa::path(patch, path = "/v1/packs/{pack_id}", request_body = PackPatch, params(("pack_id" = String, Path, description = "Pack id")),
-    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn update_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
@@ -248,7 +251,7 @@ pub async fn delete_pack(
 
 /// Adds a story to a pack: a new one from `quote_id`, or an existing `story_id`.
 #[utoipa::path(post, path = "/v1/packs/{pack_id}/stories", request_body = NewStory, params(("pack_id" = String, Path, description = "Pack id")),
-    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn add_story_to_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
@@ -299,7 +302,7 @@ pub async fn list_stories(State(bank): State<Arc<Storybank>>) -> Result<Json<Sto
 
 /// Saves a quote as a story (title defaults to its first sentence).
 #[utoipa::path(post, path = "/v1/stories", request_body = NewStory,
-    responses((status = 201, body = Story), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 201, body = Story), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn create_story(
     State(bank): State<Arc<Storybank>>,
     AppJson(new): AppJson<NewStory>,
@@ -319,7 +322,7 @@ pub async fn get_story(
 
 /// Edits a story's title, notes or tags.
 #[utoipa::path(patch, path = "/v1/stories/{story_id}", request_body = StoryPatch, params(("story_id" = String, Path, description = "Story id")),
-    responses((status = 200, body = Story), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = Story), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn update_story(
     State(bank): State<Arc<Storybank>>,
     Path(story_id): Path<String>,

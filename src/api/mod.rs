@@ -63,7 +63,7 @@ pub struct Health {
 
 /// Anonymized buyer quotes for a question.
 #[utoipa::path(post, path = "/v1/search", request_body = SearchRequest,
-    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody, description = "Content-Type is not application/json")))]
 async fn search(
     State(bank): State<Arc<Storybank>>,
     AppJson(request): AppJson<SearchRequest>,
@@ -73,7 +73,7 @@ async fn search(
 
 /// Past deals most like a description or a given deal.
 #[utoipa::path(post, path = "/v1/deals/similar", request_body = SimilarRequest,
-    responses((status = 200, body = SimilarResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SimilarResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody, description = "Content-Type is not application/json")))]
 async fn similar(
     State(bank): State<Arc<Storybank>>,
     AppJson(request): AppJson<SimilarRequest>,
