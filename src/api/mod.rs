@@ -44,15 +44,9 @@ async fn blocking<T: Send + 'static>(
 /// Health answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    /// `ok`, or `degraded` while an index is behind the store (answers may be incomplete).
-    pub status: String,
-    /// Why it is degraded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The store's last change number.
-    pub store_change: i64,
-    /// The change number the served indexes reflect.
-    pub index_change: i64,
+    /// Status, reason and change numbers.
+    #[serde(flatten)]
+    pub health: crate::app::Health,
     /// Deals in the index.
     pub deals: usize,
     /// Quotes in the index.
@@ -118,15 +112,7 @@ async fn healthz(State(bank): State<Arc<Storybank>>) -> Result<Json<Health>, Api
         tokio::task::spawn_blocking(move || Ok::<_, crate::Error>((bank.stats()?, bank.health()?)))
             .await
             .map_err(|err| crate::Error::Internal(format!("health check: {err}")))??;
-    Ok(Json(Health {
-        status: health.status,
-        reason: health.reason,
-        store_change: health.store_change,
-        index_change: health.index_change,
-        deals: stats.deals,
-        quotes: stats.quotes,
-        model: stats.model,
-    }))
+    Ok(Json(Health { health, deals: stats.deals, quotes: stats.quotes, model: stats.model }))
 }
 
 /// The OpenAPI document of this server.
