@@ -384,6 +384,24 @@ impl Filters {
     }
 }
 
+/// Longest question or search text accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+/// Longest free text (notes, descriptions) accepted, in characters.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+/// Longest name or title accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 300;
+
+/// Fails with `invalid_request` naming the field when `text` is longer than `max` characters.
+pub fn check_length(field: &str, text: &str, max: usize) -> crate::Result<()> {
+    let length = text.chars().count();
+    if length > max {
+        return Err(crate::Error::InvalidRequest(format!(
+            "{field} is {length} characters long; at most {max} are accepted"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

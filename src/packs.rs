@@ -202,6 +202,32 @@ pub fn now_rfc3339() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
+/// Checks the sizes of a pack's or story's free text before anything is written.
+fn check_sizes(
+    name: Option<&str>,
+    long_text: &[(&str, Option<&str>)],
+    tags: Option<&[String]>,
+) -> Result<()> {
+    use crate::model::{MAX_NAME_CHARS, MAX_NOTE_CHARS, check_length};
+    if let Some(name) = name {
+        check_length("name", name, MAX_NAME_CHARS)?;
+    }
+    for (field, text) in long_text {
+        if let Some(text) = text {
+            check_length(field, text, MAX_NOTE_CHARS)?;
+        }
+    }
+    if let Some(tags) = tags {
+        if tags.len() > 50 {
+            return Err(Error::InvalidRequest(format!("{} tags; at most 50", tags.len())));
+        }
+        for tag in tags {
+            check_length("a tag", tag, 100)?;
+        }
+    }
+    Ok(())
+}
+
 fn clean(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
@@ -274,6 +300,7 @@ impl PackStore {
         if name.is_empty() {
             return Err(Error::InvalidRequest("name must not be empty".into()));
         }
+        check_sizes(Some(name), &[("description", description.as_deref())], None)?;
         let _guard = self.guard()?;
         let mut file = self.load()?;
         file.next_pack += 1;
@@ -297,6 +324,7 @@ impl PackStore {
 
     /// Changes a pack's name, description or order.
     pub fn update_pack(&self, pack_id: &str, patch: PackPatch) -> Result<PackRecord> {
+        check_sizes(patch.name.as_deref(), &[("description", patch.description.as_deref())], None)?;
         let _guard = self.guard()?;
         let mut file = self.load()?;
         let pack = file
@@ -346,6 +374,7 @@ impl PackStore {
         deal_id: &str,
         new: &NewStory,
     ) -> Result<StoryRecord> {
+        check_sizes(new.title.as_deref(), &[("notes", new.notes.as_deref())], Some(&new.tags))?;
         let _guard = self.guard()?;
         let mut file = self.load()?;
         file.next_story += 1;
@@ -365,6 +394,11 @@ impl PackStore {
 
     /// Changes a story's title, notes or tags.
     pub fn update_story(&self, story_id: &str, patch: StoryPatch) -> Result<StoryRecord> {
+        check_sizes(
+            patch.title.as_deref(),
+            &[("notes", patch.notes.as_deref())],
+            patch.tags.as_deref(),
+        )?;
         let _guard = self.guard()?;
         let mut file = self.load()?;
         let story = file
@@ -554,6 +588,9 @@ mod tests {
         assert_eq!(reordered.story_ids, vec![b.story_id.clone(), a.story_id.clone()]);
         let bad = PackPatch { order: Some(vec![a.story_id.clone()]), ..Default::default() };
         assert!(store.update_pack(&pack.pack_id, bad).is_err());
+        let long = NewStory { notes: Some("n".repeat(10_001)), ..Default::default() };
+        let err = store.create_story("D-3-q001", "D-3", &long).unwrap_err();
+        assert!(err.to_string().contains("notes is 10001 characters"), "{err}");
         let dropped = store.drop_stories(&|story| story.deal_id == "D-2", "deal erased").unwrap();
         assert_eq!(dropped, vec![b.story_id.clone()]);
         let pack = store.pack(&pack.pack_id).unwrap();

@@ -478,3 +478,19 @@ async fn idle_connections_never_lock_out_a_request() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn oversized_text_fields_are_refused_with_the_field_named() {
+    let bank = &shared().bank;
+    let long = "why ".repeat(501);
+    for (uri, body) in [
+        ("/v1/search", json!({"query": long})),
+        ("/v1/ask", json!({"question": long})),
+        ("/v1/deals/similar", json!({"query": long})),
+    ] {
+        let (status, answer) = call(bank, "POST", uri, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {answer}");
+        assert_eq!(answer["error"]["code"], "invalid_request");
+        assert!(answer["error"]["message"].as_str().unwrap().contains("at most 2000"), "{answer}");
+    }
+}

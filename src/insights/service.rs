@@ -242,6 +242,7 @@ impl Storybank {
         if request.question.trim().is_empty() {
             return Err(Error::InvalidRequest("question must not be empty".into()));
         }
+        crate::model::check_length("question", &request.question, crate::model::MAX_QUERY_CHARS)?;
         // Unset scope keys are read from the question ("why do we lose to RW?" -> lost deals
         // against RW); explicit filters always win, and the answer says what was inferred.
         let mut request = request.clone();

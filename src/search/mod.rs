@@ -283,6 +283,7 @@ impl Catalog {
         if query.is_empty() {
             return Err(Error::InvalidRequest("query must not be empty".into()));
         }
+        crate::model::check_length("query", query, crate::model::MAX_QUERY_CHARS)?;
         request.filters.validate()?;
         let limit = validate_limit(request.limit, DEFAULT_LIMIT)?;
         let mode = request.mode.unwrap_or_default();

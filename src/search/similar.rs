@@ -147,6 +147,9 @@ impl Catalog {
         request.filters.validate()?;
         let limit = validate_limit(request.limit, DEFAULT_SIMILAR_LIMIT)?;
         let query = request.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if let Some(query) = query {
+            crate::model::check_length("query", query, crate::model::MAX_QUERY_CHARS)?;
+        }
         let base: Option<&DealRecord> = match (&request.deal_id, query) {
             (Some(_), Some(_)) => {
                 return Err(Error::InvalidRequest("give either query or deal_id, not both".into()));
