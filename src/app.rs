@@ -770,6 +770,8 @@ impl Storybank {
             let started = Instant::now();
             let rows = match self.vectors_of(&record, report) {
                 Ok(rows) => rows,
+                // The disk is full or failing: every later deal would fail the same way.
+                Err(err @ Error::Storage(_)) => return Err(err),
                 Err(err) => {
                     report.failures.push(IngestFailure {
                         file: record.transcript.clone().unwrap_or_else(|| "deals.csv".into()),

@@ -354,3 +354,34 @@ fn a_huge_file_or_a_takeover_costs_only_itself() {
     let s2002 = report["deals"]["S-2002"].as_array().unwrap();
     assert!(s2002.len() > 1, "S-2002 comes from its own file, not the impostor");
 }
+
+#[test]
+fn a_full_disk_fails_clearly_keeps_what_was_committed_and_recovers() {
+    // The shell lowers the file-size limit and ignores SIGXFSZ, so writes past it fail the
+    // way they do on a full disk (EFBIG/ENOSPC) instead of killing the process.
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    let corpus_arg = corpus.path().display().to_string();
+    let index = tempfile::tempdir().unwrap();
+    let script = "trap '' XFSZ; ulimit -f 400; exec \"$0\" --index \"$1\" ingest \"$2\"";
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_storybank"))
+        .arg(index.path())
+        .arg(&corpus_arg)
+        .env("STORYBANK_TEST_HASHED_EMBEDDER", "1")
+        .env("STORYBANK_NO_PII_TAGGER", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the ingest should not fit: {stderr}");
+    assert!(output.status.code().is_some(), "an error, not a crash: {stderr}");
+    assert!(stderr.contains("could not be written") || stderr.contains("disk is full"), "{stderr}");
+    // What was committed opens and is consistent; with space again, the rerun completes.
+    let partial = check(index.path(), "after a full disk");
+    let stored = partial["deals"].as_object().unwrap().len();
+    assert!(stored < 10, "{stored} deals fitted: raise the data or lower the limit");
+    ok(index.path(), &args(&["ingest", &corpus_arg]));
+    assert_eq!(check(index.path(), "after freeing space")["deals"].as_object().unwrap().len(), 10);
+}

@@ -96,6 +96,9 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::DiskFull) => {
                 Error::Storage("the disk is full: nothing was written; free space and retry".into())
             }
+            Some(ErrorCode::SystemIoFailure) => Error::Storage(format!(
+                "the store could not be written (disk full or failing?): {err}; the last change was not kept, free space and retry"
+            )),
             Some(ErrorCode::ReadOnly)
             | Some(ErrorCode::CannotOpen)
             | Some(ErrorCode::PermissionDenied) => {
