@@ -204,7 +204,9 @@ impl Storybank {
             }
             .write(index_dir)?;
         }
-        storybank.reload(true)?;
+        // Readers never wait for a writer: without the lock, the indexes on disk are served
+        // as they are (health says degraded) and caught up at the next reload.
+        storybank.reload()?;
         let catalog = storybank.read()?;
         tracing::info!(
             deals = catalog.deals.len(),
@@ -273,18 +275,14 @@ impl Storybank {
         })
     }
 
-    /// Reloads deals from the store and reopens both indexes, catching them up to the store.
-    /// Without the writer lock (`wait: false` and another process holds it), only the deal
-    /// records are refreshed (so erasures apply at once) and the indexes wait for next time.
-    fn reload(&self, wait: bool) -> Result<bool> {
-        let lock = if wait {
-            Some(self.write_session()?)
-        } else {
-            let local = self.writer.try_lock().ok();
-            match (local, WriteLock::try_acquire(&self.settings.index_dir)?) {
-                (Some(local), Some(lock)) => Some(WriteSession { _local: local, _lock: lock }),
-                _ => None,
-            }
+    /// Reloads deals from the store and reopens both indexes, catching them up to the store,
+    /// when the writer lock is free. When another process holds it, only the deal records are
+    /// refreshed (so erasures apply at once) and the indexes wait for the next reload.
+    fn reload(&self) -> Result<bool> {
+        let local = self.writer.try_lock().ok();
+        let lock = match (local, WriteLock::try_acquire(&self.settings.index_dir)?) {
+            (Some(local), Some(lock)) => Some(WriteSession { _local: local, _lock: lock }),
+            _ => None,
         };
         match lock {
             Some(session) => {
@@ -553,7 +551,7 @@ impl Storybank {
         if store_change == self.seen()? {
             return Ok(false);
         }
-        let reloaded = self.reload(false)?;
+        let reloaded = self.reload()?;
         if reloaded {
             tracing::info!(store_change, "the store changed; reloaded");
         }

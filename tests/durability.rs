@@ -385,3 +385,28 @@ fn a_full_disk_fails_clearly_keeps_what_was_committed_and_recovers() {
     ok(index.path(), &args(&["ingest", &corpus_arg]));
     assert_eq!(check(index.path(), "after freeing space")["deals"].as_object().unwrap().len(), 10);
 }
+
+#[test]
+fn readers_never_wait_for_a_writer() {
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    let index = tempfile::tempdir().unwrap();
+    ok(index.path(), &args(&["ingest", &corpus.path().display().to_string()]));
+    // Another process is writing (it holds the writer lock): a search still answers at once.
+    let lock = storybank::store::lock::WriteLock::acquire(index.path()).unwrap();
+    let started = std::time::Instant::now();
+    let mut child = storybank(index.path());
+    child.args(["search", "onboarding", "--limit", "3", "--json"]);
+    let mut child = child.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "search waited for the writer lock");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "search failed while a writer held the lock");
+    eprintln!("search beside a writer: {:?}", started.elapsed());
+    drop(lock);
+}
