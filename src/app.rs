@@ -262,7 +262,11 @@ impl Storybank {
         let store_change = self.db.change()?;
         let index_change = self.seen()?;
         let mut reason = self.degraded.lock().ok().and_then(|d| d.clone());
-        if reason.is_none() && index_change < store_change {
+        // Behind only when deals changed since (a pack edit changes no index).
+        if reason.is_none()
+            && index_change < store_change
+            && !self.db.changes_since(index_change)?.deals.is_empty()
+        {
             reason = Some(format!(
                 "indexes at change {index_change}, store at {store_change}: catching up"
             ));
@@ -548,7 +552,14 @@ impl Storybank {
     /// reloaded. `serve` calls this every 2 seconds.
     pub fn reload_if_changed(&self) -> Result<bool> {
         let store_change = self.db.change()?;
-        if store_change == self.seen()? {
+        let seen = self.seen()?;
+        if store_change == seen {
+            return Ok(false);
+        }
+        // Pack and story edits are read from the store on every request: nothing to reload.
+        let since = self.db.changes_since(seen)?;
+        if since.deals.is_empty() && !since.documents.contains(doc::ALIASES) {
+            self.set_seen(store_change)?;
             return Ok(false);
         }
         let reloaded = self.reload()?;
