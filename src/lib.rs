@@ -28,6 +28,7 @@ pub mod packs;
 pub mod privacy;
 pub mod search;
 pub mod store;
+pub mod sync;
 pub mod themes;
 
 pub use app::{IngestReport, Storybank};

@@ -46,7 +46,7 @@ async fn blocking<T: Send + 'static>(
 pub struct Health {
     /// Status, reason and change numbers.
     #[serde(flatten)]
-    pub health: crate::app::Health,
+    pub health: crate::sync::Health,
     /// Deals in the index.
     pub deals: usize,
     /// Quotes in the index.
