@@ -619,8 +619,18 @@ impl EmbeddingTable {
 
 /// Reads (and removes) a cache file in the old append-only format; `None` for anything else.
 fn read_legacy_cache(path: &Path, dimension: usize) -> Result<Option<Vec<CachedVector>>> {
-    let Ok(bytes) = std::fs::read(path) else { return Ok(None) };
-    if bytes.len() < 12 || &bytes[..8] != b"SBEMBC01" {
+    // Look at the magic first: the usual path is the store itself, which is not read whole.
+    let mut magic = [0u8; 8];
+    let is_legacy = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut magic))
+        .is_ok()
+        && &magic == b"SBEMBC01";
+    if !is_legacy {
+        return Ok(None);
+    }
+    let bytes =
+        std::fs::read(path).map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
+    if bytes.len() < 12 {
         return Ok(None);
     }
     let mut rows = vec![];

@@ -59,7 +59,7 @@ fn json_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 pub fn import(index_dir: &Path, db: &Db, dimension: usize) -> Result<usize> {
     let mut deals: Vec<(DealRecord, Option<PrivateRecord>)> = vec![];
     for path in json_files(&index_dir.join("deals"))? {
-        let record: DealRecord = read_json(&path)?.expect("listed file exists");
+        let Some(record) = read_json::<DealRecord>(&path)? else { continue };
         let private_path = index_dir.join("private").join(path.file_name().expect("file name"));
         let private: Option<PrivateRecord> = read_json(&private_path)?;
         deals.push((record, private));
@@ -113,4 +113,59 @@ pub fn import(index_dir: &Path, db: &Db, dimension: usize) -> Result<usize> {
     }
     tracing::info!(deals = imported, backup = %aside.display(), "imported the JSON index into the store");
     Ok(imported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DealInfo;
+
+    #[test]
+    fn a_json_index_is_imported_once_and_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path();
+        for sub in ["deals", "private"] {
+            std::fs::create_dir_all(index.join(sub)).unwrap();
+        }
+        for id in ["D-1", "D-2"] {
+            let record = DealRecord {
+                deal_id: id.into(),
+                info: DealInfo::default(),
+                transcript: None,
+                quotes: vec![],
+            };
+            std::fs::write(
+                index.join(format!("deals/{id}.json")),
+                serde_json::to_vec(&record).unwrap(),
+            )
+            .unwrap();
+            let private = PrivateRecord { deal_id: id.into(), ..Default::default() };
+            std::fs::write(
+                index.join(format!("private/{id}.json")),
+                serde_json::to_vec(&private).unwrap(),
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            index.join("forgotten.json"),
+            r#"{"deals": ["D-2"], "people": ["Ann Bee"]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            index.join("packs.json"),
+            r#"{"next_story": 0, "next_pack": 1, "stories": {}, "packs": {}}"#,
+        )
+        .unwrap();
+        assert!(present(index));
+        let db = Db::open(index).unwrap();
+        assert_eq!(import(index, &db, 4).unwrap(), 2);
+        let deals = db.deals().unwrap();
+        assert_eq!(deals.keys().collect::<Vec<_>>(), ["D-1"], "an erased deal is not imported");
+        let tombstones = db.tombstones().unwrap();
+        assert!(tombstones.deals.contains("D-2") && tombstones.people.contains("Ann Bee"));
+        let packs: serde_json::Value = db.document(doc::PACKS).unwrap();
+        assert_eq!(packs["next_pack"], 1);
+        assert!(!present(index), "the old files moved to backups/");
+        assert!(std::fs::read_dir(index.join("backups")).unwrap().count() == 1);
+    }
 }
