@@ -474,11 +474,7 @@ impl Storybank {
                 // The disk is full or failing: every later deal would fail the same way.
                 Err(err @ Error::Storage(_)) => return Err(err),
                 Err(err) => {
-                    report.failures.push(IngestFailure {
-                        file: record.transcript.clone().unwrap_or_else(|| "deals.csv".into()),
-                        line: 0,
-                        message: format!("deal {deal_id}: embedding failed: {err}"),
-                    });
+                    report.failures.push(deal_failure(&record, format!("embedding failed: {err}")));
                     continue;
                 }
             };
@@ -510,11 +506,7 @@ impl Storybank {
                 }
                 Err(err @ Error::Storage(_)) => return Err(err),
                 Err(err) => {
-                    report.failures.push(IngestFailure {
-                        file: record.transcript.clone().unwrap_or_else(|| "deals.csv".into()),
-                        line: 0,
-                        message: format!("deal {deal_id}: {err}"),
-                    });
+                    report.failures.push(deal_failure(&record, err.to_string()));
                     continue;
                 }
             };
@@ -573,6 +565,15 @@ impl Storybank {
         let mut catalog = self.write_catalog()?;
         self.commit_indexes(&session, &mut catalog)?;
         Ok(quotes)
+    }
+}
+
+/// A deal that could not be stored, reported against its transcript (or `deals.csv`).
+fn deal_failure(record: &DealRecord, message: String) -> IngestFailure {
+    IngestFailure {
+        file: record.transcript.clone().unwrap_or_else(|| "deals.csv".into()),
+        line: 0,
+        message: format!("deal {}: {message}", record.deal_id),
     }
 }
 
