@@ -368,13 +368,7 @@ impl Filters {
                 }
             }
         }
-        if let (Some(after), Some(before)) = (self.closed_after, self.closed_before)
-            && after > before
-        {
-            return Err(Error::InvalidRequest(
-                "filters.closed_after is later than filters.closed_before".into(),
-            ));
-        }
+        // closed_after later than closed_before is an empty range: it matches no deal.
         Ok(())
     }
 
@@ -382,6 +376,23 @@ impl Filters {
     pub fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
+}
+
+/// Reads an optional count written as `5` or, as some JSON writers do, `5.0`. Fractions and
+/// negative numbers are errors; a count beyond `usize` saturates (every caller caps it).
+pub fn whole_number<'de, D>(deserializer: D) -> std::result::Result<Option<usize>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let Some(value) = Option::<f64>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if !value.is_finite() || value < 0.0 || value.fract() != 0.0 {
+        return Err(serde::de::Error::custom(format!(
+            "invalid value {value}, expected a whole number of at least 0"
+        )));
+    }
+    Ok(Some(value as usize))
 }
 
 /// Longest question or search text accepted, in characters.

@@ -130,9 +130,11 @@ pub struct Pack {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPack {
-    /// Name (required).
+    /// Name (required, at most 300 characters).
+    #[schema(pattern = r"\S", max_length = 300)]
     pub name: String,
-    /// Purpose.
+    /// Purpose (at most 10,000 characters).
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// Build from this search: every result becomes a story (limit default 10).
     pub from_search: Option<SearchRequest>,
@@ -142,9 +144,11 @@ pub struct NewPack {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackPatch {
-    /// New name.
+    /// New name (at most 300 characters, not blank).
+    #[schema(pattern = r"\S", max_length = 300)]
     pub name: Option<String>,
-    /// New description.
+    /// New description (at most 10,000 characters).
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// New order: exactly the pack's story ids, reordered.
     pub order: Option<Vec<String>>,
@@ -158,12 +162,15 @@ pub struct NewStory {
     pub quote_id: Option<String>,
     /// An existing story (pack route only).
     pub story_id: Option<String>,
-    /// Title.
+    /// Title (at most 300 characters).
+    #[schema(max_length = 300)]
     pub title: Option<String>,
-    /// Notes.
+    /// Notes (at most 10,000 characters).
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
-    /// Tags.
+    /// Tags (at most 50, each at most 100 characters).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub tags: Vec<String>,
 }
 
@@ -171,11 +178,14 @@ pub struct NewStory {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StoryPatch {
-    /// New title.
+    /// New title (at most 300 characters).
+    #[schema(max_length = 300)]
     pub title: Option<String>,
-    /// New notes.
+    /// New notes (at most 10,000 characters).
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
-    /// New tags.
+    /// New tags (at most 50, each at most 100 characters).
+    #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
 }
 
@@ -347,8 +357,8 @@ impl PackStore {
             wanted.sort();
             have.sort();
             if wanted != have {
-                return Err(Error::InvalidRequest(
-                    "order must list exactly the pack's story ids, each once".into(),
+                return Err(Error::Conflict(
+                    "order must list exactly the pack's current story ids, each once".into(),
                 ));
             }
             pack.story_ids = order;

@@ -837,9 +837,6 @@ pub fn validate_correction(correction: &TagCorrection, taxonomy: &Taxonomy) -> R
             "unknown polarity `{polarity}`, expected praise, criticism or neutral"
         )));
     }
-    if correction.themes.is_none() && correction.polarity.is_none() {
-        return Err(Error::InvalidRequest("give `themes`, `polarity` or both".into()));
-    }
     Ok(())
 }
 

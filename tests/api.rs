@@ -179,6 +179,23 @@ async fn errors_use_the_contract_shape() {
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains(needle), "{request}: {message}");
     }
+    // A body must be a JSON object: serde alone would read a struct from an array.
+    let (status, body) = call(bank, "POST", "/v1/search", Some(json!(["x", {}, 3]))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("JSON object"), "{body}");
+    // Counts may be written 5.0 (they are whole numbers), never 2.5.
+    let (status, body) =
+        call(bank, "POST", "/v1/search", Some(json!({"query": "price", "limit": 5.0}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"].as_array().unwrap().len(), 5);
+    let (status, _) =
+        call(bank, "POST", "/v1/search", Some(json!({"query": "price", "limit": 2.5}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A date range that ends before it starts holds no deal: an empty answer, not an error.
+    let reversed = json!({"query": "price", "filters": {"closed_after": "2025-09-01", "closed_before": "2025-01-01"}});
+    let (status, body) = call(bank, "POST", "/v1/search", Some(reversed)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["results"].as_array().unwrap().is_empty(), "{body}");
     let (status, body) = call(bank, "POST", "/v1/deals/similar", Some(json!({"limit": 3}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "invalid_request");

@@ -37,9 +37,24 @@ async fn get(bank: &Arc<Storybank>, uri: &str) -> Value {
 
 /// Raw body of a GET (exports).
 async fn get_text(bank: &Arc<Storybank>, uri: &str) -> (String, String) {
+    text_of(bank, "GET", uri, None).await
+}
+
+/// Content type and raw body of a request that answers a document.
+async fn text_of(
+    bank: &Arc<Storybank>,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (String, String) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
-    let request = axum::http::Request::builder().uri(uri).body(axum::body::Body::empty()).unwrap();
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let body = body.map_or_else(axum::body::Body::empty, |b| axum::body::Body::from(b.to_string()));
+    let request = request.body(body).unwrap();
     let response = storybank::api::router(bank.clone()).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "{uri}");
     let kind = response.headers()["content-type"].to_str().unwrap().to_string();
@@ -136,7 +151,10 @@ async fn ask_counts_match_the_data_and_cite_real_quotes() {
     let (status, body) =
         call(bank, "POST", "/v1/ask", Some(json!({"question": "pricing?", "summarize": true})))
             .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "no generator configured: {body}");
+    // No generator configured: the extractive answer, a note that says so, no summary.
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["summary"].is_null(), "{body}");
+    assert!(body["answer"][0]["text"].as_str().unwrap().contains("no generator"), "{body}");
 }
 
 #[tokio::test]
@@ -273,15 +291,28 @@ async fn packs_round_trip_through_crud_and_every_export() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(pack["stories"][0]["story_id"], json!(ids[2]));
     let bad = json!({"order": [ids[0]]});
-    let (status, _) = call(&bank, "PATCH", &format!("/v1/packs/{pack_id}"), Some(bad)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = call(&bank, "PATCH", &format!("/v1/packs/{pack_id}"), Some(bad)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an order that is not the pack's stories: {body}");
+    assert_eq!(body["error"]["code"], "conflict");
+    let (status, body) = call(&bank, "POST", &format!("/v1/packs/{pack_id}/refresh"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not built from a search: {body}");
+    // A quote or story named in a body that does not exist is a conflict, not a missing pack.
+    let uri = format!("/v1/packs/{pack_id}/stories");
+    for body in [json!({"quote_id": "S-0000-q999"}), json!({"story_id": "st-999999"})] {
+        let (status, answer) = call(&bank, "POST", &uri, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}: {answer}");
+    }
+    let (status, _) =
+        call(&bank, "POST", "/v1/stories", Some(json!({"quote_id": "S-0000-q999"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
     let edit = json!({"title": "Lived in our Slack", "notes": "Use in week-2 coaching"});
     let (status, story) =
         call(&bank, "PATCH", &format!("/v1/stories/{}", ids[0]), Some(edit)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(story["title"], "Lived in our Slack");
 
-    // Exports: Markdown, print-ready HTML and CSV carry every quote; exporting clears "new".
+    // Exports: Markdown, print-ready HTML and CSV carry every quote; a GET records nothing, a
+    // POST records the export and clears "new".
     let (kind, md) = get_text(&bank, &format!("/v1/packs/{pack_id}/export?format=md")).await;
     assert!(kind.starts_with("text/markdown"));
     assert!(md.starts_with("# Onboarding objections vs Tallyfold"));
@@ -298,6 +329,13 @@ async fn packs_round_trip_through_crud_and_every_export() {
         let words: String = text.chars().take(40).collect();
         assert!(csv.contains(&words.replace('"', "\"\"")), "csv misses a quote");
     }
+    let pack = get(&bank, &format!("/v1/packs/{pack_id}")).await;
+    assert_eq!(pack["new_since_export"], 3, "a GET changed the pack");
+    assert!(pack["last_exported_at"].is_null());
+    let uri = format!("/v1/packs/{pack_id}/export");
+    let (kind, recorded) = text_of(&bank, "POST", &uri, Some(json!({"format": "md"}))).await;
+    assert!(kind.starts_with("text/markdown"));
+    assert!(quotes.iter().all(|q| recorded.contains(q["text"].as_str().unwrap())));
     let pack = get(&bank, &format!("/v1/packs/{pack_id}")).await;
     assert_eq!(pack["new_since_export"], 0);
     assert!(pack["last_exported_at"].is_string());
@@ -325,8 +363,7 @@ async fn packs_round_trip_through_crud_and_every_export() {
     assert!(pack["stories"].as_array().unwrap().iter().all(|s| s["deal_id"] != json!(victim)));
     let notices = pack["notices"].as_array().unwrap();
     assert!(notices.iter().any(|n| n.as_str().unwrap().contains(&victim)), "{notices:?}");
-    let (_, md) =
-        get_text(&bank, &format!("/v1/packs/{pack_id}/export?format=md&preview=true")).await;
+    let (_, md) = get_text(&bank, &format!("/v1/packs/{pack_id}/export?format=md")).await;
     assert!(md.contains(&victim), "the export carries the notice");
 
     // Delete a story, then the pack.
@@ -339,8 +376,8 @@ async fn packs_round_trip_through_crud_and_every_export() {
     assert_eq!(body["error"]["code"], "pack_not_found");
     let (status, body) =
         call(&bank, "POST", "/v1/stories", Some(json!({"quote_id": "S-9999-q001"}))).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"]["code"], "quote_not_found");
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "conflict");
 }
 
 #[tokio::test]

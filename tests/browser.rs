@@ -207,8 +207,25 @@ fn web_page_end_to_end_in_headless_chromium() {
     assert_eq!(pack_view["exports"], 3);
     browser.screenshot(&shots.join("packs-desktop.png"));
 
+    // Opening an export link (a GET) records nothing; a click on it records the export with a
+    // POST, and the pack's stories stop being "new".
+    let pack_el = format!(".pack[data-pack-id='{pack_id}']");
+    let new_badges = format!("return document.querySelectorAll(\"{pack_el} .new\").length");
+    assert!(browser.script(&new_badges, json!([])).as_u64().unwrap() > 0, "stories start as new");
+    browser.script(
+        &format!("document.querySelector(\"{pack_el} a[href*='format=md']\").click(); return 0"),
+        json!([]),
+    );
+    browser.wait_for(
+        "the export to be recorded",
+        &format!(
+            "return document.querySelectorAll(\"{pack_el} li\").length > 0 \
+             && document.querySelectorAll(\"{pack_el} .new\").length === 0"
+        ),
+    );
+
     // Exported HTML pages render in the browser with the expected quotes.
-    browser.goto(&format!("{base}/v1/packs/{pack_id}/export?format=html&preview=true"));
+    browser.goto(&format!("{base}/v1/packs/{pack_id}/export?format=html"));
     let text = browser.wait_for(
         "the pack page",
         "return document.querySelector('h1') && document.body.innerText",
@@ -260,7 +277,7 @@ fn web_page_end_to_end_in_headless_chromium() {
         outcomes.as_array().unwrap().iter().all(|c| c.as_str().unwrap().contains("lost")),
         "{outcomes}"
     );
-    browser.goto(&format!("{base}/?q=pricing&after=2030-01-01&before=2020-01-01"));
+    browser.goto(&format!("{base}/?q=pricing&after=2025-13-45"));
     let error = browser.wait_for(
         "an error message",
         "const e = document.querySelector('#search-error'); return !e.hidden && e.innerText",

@@ -42,10 +42,6 @@ fn document(doc: Document) -> Response {
         .into_response()
 }
 
-fn format_of(format: Option<&str>) -> Result<Format, ApiError> {
-    Ok(Format::parse(format.unwrap_or("json"))?)
-}
-
 /// The taxonomy with how many quotes and deals carry each theme.
 #[utoipa::path(get, path = "/v1/themes", responses((status = 200, body = ThemesView)))]
 pub async fn themes(State(bank): State<Arc<Storybank>>) -> Result<Json<ThemesView>, ApiError> {
@@ -65,40 +61,91 @@ pub async fn correct_themes(
     Ok(Json(blocking(move || bank.correct_tags(&quote_id, correction)).await?))
 }
 
+/// What win rates are split by.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WinRateBy {
+    /// Each competitor (canonical name).
+    Competitor,
+    /// Each segment.
+    Segment,
+    /// Each industry.
+    Industry,
+    /// Each buyer persona.
+    Persona,
+    /// Each deal size band.
+    SizeBand,
+    /// Each lead source.
+    LeadSource,
+    /// Each region.
+    Region,
+}
+
+impl WinRateBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            WinRateBy::Competitor => "competitor",
+            WinRateBy::Segment => "segment",
+            WinRateBy::Industry => "industry",
+            WinRateBy::Persona => "persona",
+            WinRateBy::SizeBand => "size_band",
+            WinRateBy::LeadSource => "lead_source",
+            WinRateBy::Region => "region",
+        }
+    }
+}
+
+/// A deal outcome, as query parameters accept it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeParam {
+    /// Won deals.
+    Won,
+    /// Lost deals.
+    Lost,
+    /// Deals that ended without a decision.
+    NoDecision,
+}
+
+/// An empty query-string value (`?competitor=`, as an HTML form sends an empty field) means
+/// the parameter was not given.
+fn empty_as_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    Ok(text.filter(|text| !text.trim().is_empty()))
+}
+
 /// `GET /v1/analytics/win-rates` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WinRateQuery {
-    /// competitor, segment, industry, persona, size_band, lead_source or region.
-    pub by: String,
+    /// The dimension to split by.
+    #[param(inline)]
+    pub by: WinRateBy,
     /// Only deals against this competitor (any alias).
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub competitor: Option<String>,
     /// Only this outcome.
-    pub outcome: Option<String>,
+    #[param(inline)]
+    pub outcome: Option<OutcomeParam>,
     /// Only this segment.
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub segment: Option<String>,
     /// Only this industry.
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub industry: Option<String>,
     /// Only this region.
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub region: Option<String>,
     /// Closed on or after (YYYY-MM-DD).
-    pub closed_after: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    pub closed_after: Option<Day>,
     /// Closed on or before (YYYY-MM-DD).
-    pub closed_before: Option<String>,
-}
-
-fn day(value: &Option<String>, name: &str) -> Result<Option<Day>, ApiError> {
-    value
-        .as_deref()
-        .map(|text| {
-            Day::parse(text).ok_or_else(|| {
-                ApiError::from(crate::Error::InvalidRequest(format!(
-                    "{name}: invalid date `{text}`, expected YYYY-MM-DD"
-                )))
-            })
-        })
-        .transpose()
+    #[param(value_type = Option<String>, format = Date)]
+    pub closed_before: Option<Day>,
 }
 
 /// Win rates split by a dimension, with Wilson 95% intervals.
@@ -109,42 +156,121 @@ pub async fn win_rates(
     AppQuery(query): AppQuery<WinRateQuery>,
 ) -> Result<Json<WinRates>, ApiError> {
     let one = |v: &Option<String>| v.clone().map(OneOrMany::One);
+    let outcome = query.outcome.map(|o| {
+        let name = match o {
+            OutcomeParam::Won => "won",
+            OutcomeParam::Lost => "lost",
+            OutcomeParam::NoDecision => "no_decision",
+        };
+        OneOrMany::One(name.to_string())
+    });
     let filters = Filters {
         competitor: one(&query.competitor),
-        outcome: one(&query.outcome),
+        outcome,
         segment: one(&query.segment),
         industry: one(&query.industry),
         region: one(&query.region),
-        closed_after: day(&query.closed_after, "closed_after")?,
-        closed_before: day(&query.closed_before, "closed_before")?,
+        closed_after: query.closed_after,
+        closed_before: query.closed_before,
         ..Filters::default()
     };
-    Ok(Json(blocking(move || bank.win_rates(&query.by, &filters)).await?))
+    let by = query.by.as_str();
+    Ok(Json(blocking(move || bank.win_rates(by, &filters)).await?))
 }
 
-/// `?format=` of exports.
+/// The formats of a document (evidence, digest).
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DocFormat {
+    /// The API's JSON (default).
+    #[default]
+    Json,
+    /// Markdown.
+    #[serde(alias = "markdown")]
+    Md,
+    /// A print-ready HTML page.
+    Html,
+}
+
+impl From<DocFormat> for Format {
+    fn from(format: DocFormat) -> Format {
+        match format {
+            DocFormat::Json => Format::Json,
+            DocFormat::Md => Format::Md,
+            DocFormat::Html => Format::Html,
+        }
+    }
+}
+
+/// The formats of a pack export.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PackFormat {
+    /// The pack as JSON.
+    Json,
+    /// Markdown (default).
+    #[default]
+    #[serde(alias = "markdown")]
+    Md,
+    /// A print-ready HTML page.
+    Html,
+    /// One row per story.
+    Csv,
+}
+
+impl From<PackFormat> for Format {
+    fn from(format: PackFormat) -> Format {
+        match format {
+            PackFormat::Json => Format::Json,
+            PackFormat::Md => Format::Md,
+            PackFormat::Html => Format::Html,
+            PackFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+/// `?format=` of evidence.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct FormatQuery {
-    /// json (default), md or html (csv for packs).
-    pub format: Option<String>,
-    /// Packs: render without recording an export (stories stay "new").
+pub struct DocQuery {
+    /// json (default), md or html.
+    #[param(inline)]
+    pub format: Option<DocFormat>,
+}
+
+/// `GET /v1/packs/{id}/export` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// md (default), html, csv or json.
+    #[param(inline)]
+    pub format: Option<PackFormat>,
+    /// Accepted from old links and ignored: a `GET` never records an export.
     #[serde(default)]
     pub preview: bool,
+}
+
+/// `POST /v1/packs/{id}/export` body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    /// md (default), html, csv or json.
+    pub format: Option<PackFormat>,
 }
 
 /// Battlecard evidence for a competitor (any alias): win rate overall and by segment, themes of
 /// wins and losses with quotes, what buyers praise about it, newest quotes. `?format=md|html`
 /// exports it.
-#[utoipa::path(get, path = "/v1/competitors/{name}/evidence", params(("name" = String, Path, description = "Competitor name or alias"), FormatQuery),
-    responses((status = 200, body = Evidence), (status = 404, body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/competitors/{name}/evidence", params(("name" = String, Path, description = "Competitor name or alias"), DocQuery),
+    responses((status = 200, description = "The evidence, as JSON or a document", content((Evidence = "application/json"), (String = "text/markdown"), (String = "text/html"))), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn evidence(
     State(bank): State<Arc<Storybank>>,
     Path(name): Path<String>,
-    AppQuery(query): AppQuery<FormatQuery>,
+    AppQuery(query): AppQuery<DocQuery>,
 ) -> Result<Response, ApiError> {
-    let format = format_of(query.format.as_deref())?;
+    let format = Format::from(query.format.unwrap_or_default());
     if format == Format::Json {
         return Ok(Json(blocking(move || bank.evidence(&name)).await?).into_response());
     }
@@ -168,19 +294,21 @@ pub async fn ask(
 #[serde(deny_unknown_fields)]
 pub struct DigestQuery {
     /// `YYYY-MM`.
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// json (default), md or html.
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<DocFormat>,
 }
 
 /// The one-page monthly digest of deals closed that month.
 #[utoipa::path(get, path = "/v1/digest", params(DigestQuery),
-    responses((status = 200, body = Digest), (status = 400, body = super::ErrorBody)))]
+    responses((status = 200, description = "The digest, as JSON or a document", content((Digest = "application/json"), (String = "text/markdown"), (String = "text/html"))), (status = 400, body = super::ErrorBody)))]
 pub async fn digest(
     State(bank): State<Arc<Storybank>>,
     AppQuery(query): AppQuery<DigestQuery>,
 ) -> Result<Response, ApiError> {
-    let format = format_of(query.format.as_deref())?;
+    let format = Format::from(query.format.unwrap_or_default());
     if format == Format::Json {
         return Ok(Json(blocking(move || bank.digest(&query.month)).await?).into_response());
     }
@@ -229,7 +357,7 @@ pub async fn get_pack(
 
 /// Renames, describes or reorders a pack (`order` lists its story ids).
 #[utoipa::path(patch, path = "/v1/packs/{pack_id}", request_body = PackPatch, params(("pack_id" = String, Path, description = "Pack id")),
-    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody, description = "`order` does not list exactly the pack's current story ids"), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn update_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
@@ -251,7 +379,7 @@ pub async fn delete_pack(
 
 /// Adds a story to a pack: a new one from `quote_id`, or an existing `story_id`.
 #[utoipa::path(post, path = "/v1/packs/{pack_id}/stories", request_body = NewStory, params(("pack_id" = String, Path, description = "Pack id")),
-    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody, description = "No such pack"), (status = 409, body = super::ErrorBody, description = "The quote or story named in the body does not exist"), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn add_story_to_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
@@ -273,7 +401,7 @@ pub async fn remove_story_from_pack(
 
 /// Adds the new results of the pack's saved search.
 #[utoipa::path(post, path = "/v1/packs/{pack_id}/refresh", params(("pack_id" = String, Path, description = "Pack id")),
-    responses((status = 200, body = Pack), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = Pack), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody, description = "The pack was not built from a search")))]
 pub async fn refresh_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
@@ -281,17 +409,48 @@ pub async fn refresh_pack(
     Ok(Json(blocking(move || bank.refresh_pack(&pack_id)).await?))
 }
 
-/// Exports a pack as Markdown, print-ready HTML, CSV or JSON; records the export unless
-/// `preview=true` (stories added later show as new).
-#[utoipa::path(get, path = "/v1/packs/{pack_id}/export", params(("pack_id" = String, Path, description = "Pack id"), FormatQuery),
-    responses((status = 200, description = "The document"), (status = 404, body = super::ErrorBody)))]
+/// Renders a pack as Markdown, print-ready HTML, CSV or JSON. Changes nothing: its stories
+/// stay "new" until an export is recorded with `POST`.
+#[utoipa::path(get, path = "/v1/packs/{pack_id}/export", params(("pack_id" = String, Path, description = "Pack id"), ExportQuery),
+    responses((status = 200, description = "The document", content((Pack = "application/json"), (String = "text/markdown"), (String = "text/html"), (String = "text/csv"))), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn export_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
-    AppQuery(query): AppQuery<FormatQuery>,
+    AppQuery(query): AppQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let format = format_of(query.format.as_deref().or(Some("md")))?;
-    Ok(document(blocking(move || bank.export_pack(&pack_id, format, query.preview)).await?))
+    let format = Format::from(query.format.unwrap_or_default());
+    Ok(document(blocking(move || bank.export_pack(&pack_id, format, true)).await?))
+}
+
+/// Exports a pack and records the export: its stories stop being "new" (stories added later
+/// show as new). Answers the document, as the `GET` does.
+#[utoipa::path(post, path = "/v1/packs/{pack_id}/export", request_body = ExportRequest, params(("pack_id" = String, Path, description = "Pack id")),
+    responses((status = 200, description = "The document", content((Pack = "application/json"), (String = "text/markdown"), (String = "text/html"), (String = "text/csv"))), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+pub async fn record_export(
+    State(bank): State<Arc<Storybank>>,
+    Path(pack_id): Path<String>,
+    AppJson(request): AppJson<ExportRequest>,
+) -> Result<Response, ApiError> {
+    let format = Format::from(request.format.unwrap_or_default());
+    Ok(document(blocking(move || bank.export_pack(&pack_id, format, false)).await?))
+}
+
+/// `POST /v1/stories` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStory {
+    /// The quote to save.
+    pub quote_id: String,
+    /// Title (default: the quote's first sentence).
+    #[schema(max_length = 300)]
+    pub title: Option<String>,
+    /// Notes.
+    #[schema(max_length = 10000)]
+    pub notes: Option<String>,
+    /// Tags (at most 50, each at most 100 characters).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub tags: Vec<String>,
 }
 
 /// Every saved story.
@@ -301,12 +460,19 @@ pub async fn list_stories(State(bank): State<Arc<Storybank>>) -> Result<Json<Sto
 }
 
 /// Saves a quote as a story (title defaults to its first sentence).
-#[utoipa::path(post, path = "/v1/stories", request_body = NewStory,
-    responses((status = 201, body = Story), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+#[utoipa::path(post, path = "/v1/stories", request_body = CreateStory,
+    responses((status = 201, body = Story), (status = 400, body = super::ErrorBody), (status = 409, body = super::ErrorBody, description = "The quote does not exist"), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn create_story(
     State(bank): State<Arc<Storybank>>,
-    AppJson(new): AppJson<NewStory>,
+    AppJson(new): AppJson<CreateStory>,
 ) -> Result<(StatusCode, Json<Story>), ApiError> {
+    let new = NewStory {
+        quote_id: Some(new.quote_id),
+        story_id: None,
+        title: new.title,
+        notes: new.notes,
+        tags: new.tags,
+    };
     Ok((StatusCode::CREATED, Json(blocking(move || bank.create_story(&new)).await?)))
 }
 
@@ -322,7 +488,7 @@ pub async fn get_story(
 
 /// Edits a story's title, notes or tags.
 #[utoipa::path(patch, path = "/v1/stories/{story_id}", request_body = StoryPatch, params(("story_id" = String, Path, description = "Story id")),
-    responses((status = 200, body = Story), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+    responses((status = 200, body = Story), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn update_story(
     State(bank): State<Arc<Storybank>>,
     Path(story_id): Path<String>,

@@ -4,6 +4,7 @@
 
 pub mod bank;
 pub mod error;
+pub mod openapi;
 pub mod server;
 mod web;
 
@@ -18,7 +19,7 @@ use axum::{Json, Router};
 use bank as b;
 use serde::{Deserialize, Serialize};
 use tower_http::trace::TraceLayer;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 use crate::app::{DealView, Storybank};
 use crate::search::facets::{DealSummary, Facets};
@@ -26,10 +27,54 @@ use crate::search::similar::{SimilarRequest, SimilarResponse};
 use crate::search::{SearchRequest, SearchResponse};
 pub use error::{ApiError, ErrorBody};
 
-/// JSON body extractor whose rejections use the contract's error shape.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// JSON body extractor whose rejections use the contract's error shape. The body must be a
+/// JSON object (serde would otherwise read a struct from an array of its fields) sent as
+/// `application/json` (or `application/*+json`).
 pub struct AppJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for AppJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let json = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|mime| mime.trim().to_ascii_lowercase())
+            .is_some_and(|mime| {
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "invalid_request",
+                "invalid request body: expected `Content-Type: application/json`",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|err| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                format!("invalid request body: {}", err.body_text()),
+            )
+        })?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "invalid request body: expected a JSON object",
+            ));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(AppJson(value))
+    }
+}
 
 /// Runs blocking core work off the async workers.
 async fn blocking<T: Send + 'static>(
@@ -115,44 +160,14 @@ async fn healthz(State(bank): State<Arc<Storybank>>) -> Result<Json<Health>, Api
     Ok(Json(Health { health, deals: stats.deals, quotes: stats.quotes, model: stats.model }))
 }
 
-/// The OpenAPI document of this server.
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "storybank", description = "Anonymized, searchable win/loss buyer quotes."),
-    paths(
-        search,
-        similar,
-        get_deal,
-        list_deals,
-        facets,
-        healthz,
-        b::themes,
-        b::correct_themes,
-        b::win_rates,
-        b::evidence,
-        b::ask,
-        b::digest,
-        b::list_packs,
-        b::create_pack,
-        b::get_pack,
-        b::update_pack,
-        b::delete_pack,
-        b::add_story_to_pack,
-        b::remove_story_from_pack,
-        b::refresh_pack,
-        b::export_pack,
-        b::list_stories,
-        b::create_story,
-        b::get_story,
-        b::update_story,
-        b::delete_story
-    ),
-    components(schemas(ErrorBody))
-)]
-pub struct ApiDoc;
-
-async fn openapi() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+/// The OpenAPI document of this server, with this index's theme ids.
+async fn openapi(State(bank): State<Arc<Storybank>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let themes = blocking(move || {
+        let tagger = bank.theme_tagger()?;
+        Ok(tagger.taxonomy().themes.iter().map(|theme| theme.id.clone()).collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(Json(openapi::document(&themes)))
 }
 
 /// Routes whose bodies are compiled into the binary and can hold no PII.
@@ -317,7 +332,10 @@ pub fn router(bank: Arc<Storybank>) -> Router {
             axum::routing::delete(b::remove_story_from_pack).fallback(method_not_allowed),
         )
         .route("/v1/packs/{pack_id}/refresh", post(b::refresh_pack).fallback(method_not_allowed))
-        .route("/v1/packs/{pack_id}/export", get(b::export_pack).fallback(method_not_allowed))
+        .route(
+            "/v1/packs/{pack_id}/export",
+            get(b::export_pack).post(b::record_export).fallback(method_not_allowed),
+        )
         .route(
             "/v1/stories",
             get(b::list_stories).post(b::create_story).fallback(method_not_allowed),

@@ -430,14 +430,17 @@ pub fn evidence(
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AskRequest {
-    /// The question.
+    /// The question (at most 2,000 characters, not blank).
+    #[schema(pattern = r"\S", max_length = 2000)]
     pub question: String,
     /// Optional filters (the scope).
     #[serde(default)]
     pub filters: Filters,
     /// Quotes per theme (default 3, max 10).
+    #[serde(default, deserialize_with = "crate::model::whole_number")]
     pub quotes_per_theme: Option<usize>,
     /// Themes in the answer (default 3, max 8).
+    #[serde(default, deserialize_with = "crate::model::whole_number")]
     pub themes: Option<usize>,
     /// Ask the configured generator for a cited summary (off unless configured).
     #[serde(default)]

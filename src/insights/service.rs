@@ -19,6 +19,13 @@ use crate::packs::{
 use crate::search::{Catalog, Mode, SearchRequest};
 use crate::themes::{Corrections, TagCorrection, validate_correction};
 
+/// A quote or story named in a request body that does not exist (erased, deleted or never
+/// there): a conflict with the bank's current state, answered `409 conflict`. A missing
+/// resource named by the path stays `404`.
+fn missing_reference(kind: &str, id: &str) -> Error {
+    Error::Conflict(format!("{kind} {id} does not exist: it was erased, deleted or never there"))
+}
+
 /// A theme of the taxonomy with how often it is used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ThemeUsage {
@@ -163,6 +170,14 @@ impl Storybank {
     pub fn correct_tags(&self, quote_id: &str, correction: TagCorrection) -> Result<Quote> {
         let tagger = self.theme_tagger()?;
         validate_correction(&correction, tagger.taxonomy())?;
+        if correction.themes.is_none() && correction.polarity.is_none() {
+            // Nothing to change: the quote as it is served now.
+            let catalog = self.catalog()?;
+            let (deal, quote) = catalog
+                .quote(quote_id)
+                .ok_or_else(|| Error::QuoteNotFound(quote_id.to_string()))?;
+            return Ok(catalog.served_quote(deal, quote, 0.0));
+        }
         let (_session, mut catalog) = self.begin_write()?;
         let (deal_id, _) = catalog
             .quotes
@@ -287,13 +302,18 @@ impl Storybank {
             );
             response.inferred_scope = inferred;
         }
-        if request.summarize {
-            let config = self.settings.generator.as_ref().ok_or_else(|| {
-                Error::InvalidRequest(
-                    "summarize needs a generator: set STORYBANK_GENERATOR_URL (off by default)"
-                        .into(),
-                )
-            })?;
+        if request.summarize && self.settings.generator.is_none() {
+            // A summary was asked for on a server that has no generator: the extractive answer
+            // still stands, and says why no summary came with it.
+            let text = "No summary: this server has no generator configured \
+                        (STORYBANK_GENERATOR_URL); the answer is extractive only."
+                .to_string();
+            response.answer.insert(
+                0,
+                super::AnswerLine { kind: "note".into(), text, quote_id: None, theme: None },
+            );
+        }
+        if let (true, Some(config)) = (request.summarize, self.settings.generator.as_ref()) {
             let cited: Vec<Quote> = response
                 .answer
                 .iter()
@@ -416,9 +436,7 @@ impl Storybank {
     pub fn refresh_pack(&self, pack_id: &str) -> Result<Pack> {
         let record = self.packs.pack(pack_id)?;
         let Some(search) = record.saved_search.clone() else {
-            return Err(Error::InvalidRequest(format!(
-                "pack {pack_id} was not built from a search"
-            )));
+            return Err(Error::Conflict(format!("pack {pack_id} was not built from a search")));
         };
         let stories = self.packs.stories()?;
         let have: Vec<&str> = record
@@ -464,7 +482,7 @@ impl Storybank {
             .ok_or_else(|| Error::InvalidRequest("quote_id is required".into()))?;
         let catalog = self.catalog()?;
         let (deal, quote) =
-            catalog.quote(quote_id).ok_or_else(|| Error::QuoteNotFound(quote_id.to_string()))?;
+            catalog.quote(quote_id).ok_or_else(|| missing_reference("quote", quote_id))?;
         let mut new = new.clone();
         if new.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
             new.title = Some(first_sentence(&quote.text));
@@ -501,7 +519,10 @@ impl Storybank {
     pub fn add_story_to_pack(&self, pack_id: &str, new: &NewStory) -> Result<Pack> {
         self.packs.pack(pack_id)?;
         let story_id = match (&new.story_id, &new.quote_id) {
-            (Some(story_id), None) => self.packs.story(story_id)?.story_id,
+            (Some(story_id), None) => match self.packs.story(story_id) {
+                Err(Error::PackNotFound(_)) => return Err(missing_reference("story", story_id)),
+                found => found?.story_id,
+            },
             (None, Some(_)) => self.create_story(new)?.story_id,
             _ => {
                 return Err(Error::InvalidRequest("give either quote_id or story_id".into()));

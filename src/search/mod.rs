@@ -56,12 +56,15 @@ pub enum Mode {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
-    /// The question or keywords.
+    /// The question or keywords (at most 2,000 characters, not blank).
+    #[schema(pattern = r"\S", max_length = 2000)]
     pub query: String,
     /// Optional filters.
     #[serde(default)]
     pub filters: Filters,
     /// Number of quotes (default 10, max 100).
+    #[schema(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::model::whole_number")]
     pub limit: Option<usize>,
     /// Retrieval mode (default hybrid).
     pub mode: Option<Mode>,

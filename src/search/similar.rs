@@ -21,7 +21,8 @@ const QUOTES_PER_DEAL: usize = 3;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SimilarRequest {
-    /// Free-text description of a deal.
+    /// Free-text description of a deal (at most 2,000 characters).
+    #[schema(max_length = 2000)]
     pub query: Option<String>,
     /// An ingested deal to find look-alikes of (excluded from the answer).
     pub deal_id: Option<String>,
@@ -29,6 +30,8 @@ pub struct SimilarRequest {
     #[serde(default)]
     pub filters: Filters,
     /// Number of deals (default 5, max 100).
+    #[schema(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::model::whole_number")]
     pub limit: Option<usize>,
 }
 

@@ -422,14 +422,40 @@ function packView(pack) {
         el("button", { type: "button", class: "link", "aria-label": "Move down", disabled: index === pack.stories.length - 1, onclick: move(1) }, "↓"),
         el("button", { type: "button", class: "link", onclick: async () => { await api("DELETE", `/v1/packs/${pack.pack_id}/stories/${story.story_id}`); loadPacks(); } }, "Remove"))));
   });
+  // A click records the export (POST) and downloads what it answered; the link itself is a
+  // GET that changes nothing, for opening a preview in a new tab.
   const exports = ["md", "html", "csv"].map(format =>
-    el("a", { href: `/v1/packs/${pack.pack_id}/export?format=${format}`, download: "" }, format.toUpperCase()));
+    el("a", { href: `/v1/packs/${pack.pack_id}/export?format=${format}`, onclick: (event) => { event.preventDefault(); exportPack(pack, format); } }, format.toUpperCase()));
   return el("article", { class: "pack", "data-pack-id": pack.pack_id },
     el("h2", {}, pack.name),
     pack.description ? el("p", { class: "muted" }, pack.description) : null,
     (pack.notices || []).map(n => el("p", { class: "muted" }, n)),
     list,
     el("p", {}, "Export: ", exports.flatMap((a, i) => i ? [" · ", a] : [a])));
+}
+
+async function exportPack(pack, format) {
+  try {
+    const response = await fetch(`/v1/packs/${pack.pack_id}/export`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ format }),
+    });
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      throw new ApiError(data.error?.code || "http_" + response.status, data.error?.message || response.statusText, response.status);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: `${pack.pack_id}.${format}` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    toast(`Exported ${format.toUpperCase()}`);
+    loadPacks();
+  } catch (err) {
+    showError($("#packs-error"), err);
+  }
 }
 
 async function openPackDialog(quote) {

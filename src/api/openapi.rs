@@ -1,0 +1,134 @@
+//! The OpenAPI document of this server: what utoipa derives from the handlers and types, plus
+//! what derive attributes cannot say. Every request the document calls valid is one the server
+//! accepts (schemathesis checks it in `scripts/test`), so the few rules that span two fields
+//! (give a quote or a story, a description or a deal) and this index's own theme ids are
+//! written into the document here.
+
+use serde_json::{Value, json};
+use utoipa::OpenApi;
+
+use super::ErrorBody;
+use super::bank as b;
+
+/// Longest tag accepted on a story, in characters.
+const MAX_TAG_CHARS: usize = 100;
+
+/// The derived part of the document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "storybank", description = "Anonymized, searchable win/loss buyer quotes."),
+    paths(
+        crate::api::search,
+        crate::api::similar,
+        crate::api::get_deal,
+        crate::api::list_deals,
+        crate::api::facets,
+        crate::api::healthz,
+        b::themes,
+        b::correct_themes,
+        b::win_rates,
+        b::evidence,
+        b::ask,
+        b::digest,
+        b::list_packs,
+        b::create_pack,
+        b::get_pack,
+        b::update_pack,
+        b::delete_pack,
+        b::add_story_to_pack,
+        b::remove_story_from_pack,
+        b::refresh_pack,
+        b::export_pack,
+        b::record_export,
+        b::list_stories,
+        b::create_story,
+        b::get_story,
+        b::update_story,
+        b::delete_story
+    ),
+    components(schemas(ErrorBody))
+)]
+pub struct ApiDoc;
+
+/// The whole document for an index whose taxonomy has `theme_ids`.
+pub fn document(theme_ids: &[String]) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document is JSON");
+    refine(&mut doc, theme_ids);
+    doc
+}
+
+/// The schema of a component, which must exist.
+fn component<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
+    doc.pointer_mut(&format!("/components/schemas/{name}"))
+        .unwrap_or_else(|| panic!("the OpenAPI document has no schema {name}"))
+}
+
+/// A property of a component's schema, which must exist.
+fn property<'a>(doc: &'a mut Value, schema: &str, name: &str) -> &'a mut Value {
+    component(doc, schema)
+        .pointer_mut(&format!("/properties/{name}"))
+        .unwrap_or_else(|| panic!("schema {schema} has no property {name}"))
+}
+
+/// "Exactly one of `a` and `b`, as a string; the other absent or null."
+fn exactly_one_of(a: &str, b: &str, a_schema: Value) -> Value {
+    json!([
+        {"required": [a], "properties": {a: a_schema, b: {"type": "null"}}},
+        {"required": [b], "properties": {b: {"type": "string"}, a: {"type": "null"}}},
+    ])
+}
+
+fn refine(doc: &mut Value, theme_ids: &[String]) {
+    // Cross-field rules.
+    component(doc, "SimilarRequest")["oneOf"] =
+        exactly_one_of("query", "deal_id", json!({"type": "string", "pattern": r"\S"}));
+    component(doc, "NewStory")["oneOf"] =
+        exactly_one_of("quote_id", "story_id", json!({"type": "string"}));
+    // Closed vocabularies.
+    let outcomes = json!(["won", "lost", "no_decision"]);
+    let outcome = property(doc, "Filters", "outcome");
+    let description = outcome.pointer("/oneOf/1/description").cloned();
+    *outcome = json!({
+        "oneOf": [
+            {"type": "null"},
+            {"type": "string", "enum": outcomes},
+            {"type": "array", "items": {"type": "string", "enum": outcomes}},
+        ],
+    });
+    if let Some(description) = description {
+        outcome["description"] = description;
+    }
+    property(doc, "TagCorrection", "polarity")["enum"] =
+        json!(["praise", "criticism", "neutral", null]);
+    property(doc, "TagCorrection", "themes")["items"] =
+        json!({"type": "string", "enum": theme_ids});
+    for schema in ["NewStory", "StoryPatch", "CreateStory"] {
+        property(doc, schema, "tags")["items"]["maxLength"] = json!(MAX_TAG_CHARS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refinement_finds_its_place() {
+        // `refine` panics when a schema or property it changes no longer exists.
+        let doc = document(&["pricing".to_string(), "security".to_string()]);
+        assert_eq!(
+            doc["components"]["schemas"]["SimilarRequest"]["oneOf"][1]["required"][0],
+            "deal_id"
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["TagCorrection"]["properties"]["themes"]["items"]["enum"]
+                [1],
+            "security"
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["StoryPatch"]["properties"]["tags"]["items"]["maxLength"],
+            MAX_TAG_CHARS
+        );
+        assert!(doc["paths"]["/v1/packs/{pack_id}/export"]["post"].is_object());
+        assert!(doc["paths"]["/v1/packs/{pack_id}/export"]["get"].is_object());
+    }
+}
