@@ -16,7 +16,7 @@ use crate::store::db::{Tombstones, tombstone};
 use crate::store::{DealRecord, PrivateRecord};
 
 /// What an erasure removed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ForgetReport {
     /// Deals removed entirely.
     pub deals: Vec<String>,

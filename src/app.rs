@@ -47,6 +47,9 @@ pub struct IngestFailure {
 pub struct IngestReport {
     /// Deals stored (new or replaced).
     pub deals: usize,
+    /// Their ids.
+    #[serde(default)]
+    pub deal_ids: Vec<String>,
     /// Transcripts ingested.
     pub transcripts: usize,
     /// Quotes stored.
@@ -98,6 +101,8 @@ pub struct Storybank {
     pub(crate) catalog: RwLock<Catalog>,
     /// Stories and packs.
     pub(crate) packs: crate::packs::PackStore,
+    /// API keys and the audit log.
+    access: crate::access::Access,
     /// The store change this instance's catalog and indexes reflect.
     pub(crate) seen_change: Mutex<i64>,
     /// Why answers may be incomplete right now (`None`: healthy).
@@ -120,6 +125,16 @@ fn load_embedder(settings: &Settings) -> Result<Embedder> {
 }
 
 impl Storybank {
+    /// The settings this storybank was opened with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// API keys and the audit log of this index.
+    pub fn access(&self) -> &crate::access::Access {
+        &self.access
+    }
+
     /// Opens the index folder, creating an empty index if there is none.
     pub fn open(settings: &Settings) -> Result<Storybank> {
         Self::open_inner(settings, true)
@@ -156,6 +171,7 @@ impl Storybank {
                 guard: PiiGuard::default(),
             }),
             packs: crate::packs::PackStore::new(db.clone()),
+            access: crate::access::Access::open(index_dir)?,
             db,
             embedder,
             seen_change: Mutex::new(0),
@@ -518,6 +534,7 @@ impl Storybank {
             catalog.index_deal(&record, rows)?;
             catalog.guard.set_deal(&deal_id, &private.guard_terms(), &protected);
             report.deals += 1;
+            report.deal_ids.push(deal_id.clone());
             report.quotes += record.quotes.len();
             catalog.put_deal(record);
             since_commit += 1;

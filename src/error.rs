@@ -35,6 +35,16 @@ pub enum Code {
     Conflict,
     /// The store cannot be written now (disk full, read-only, busy).
     StorageUnavailable,
+    /// No API key with that id.
+    KeyNotFound,
+    /// No valid credentials: a missing, malformed, unknown or revoked key.
+    Unauthorized,
+    /// The caller's role does not allow this.
+    Forbidden,
+    /// Too many requests from one caller; retry after the time given.
+    RateLimited,
+    /// The request body is larger than the limit.
+    PayloadTooLarge,
     /// Anything else; details are logged, never returned.
     Internal,
 }
@@ -55,6 +65,11 @@ impl Code {
             Code::GeneratorUnavailable => "generator_unavailable",
             Code::Conflict => "conflict",
             Code::StorageUnavailable => "storage_unavailable",
+            Code::KeyNotFound => "key_not_found",
+            Code::Unauthorized => "unauthorized",
+            Code::Forbidden => "forbidden",
+            Code::RateLimited => "rate_limited",
+            Code::PayloadTooLarge => "payload_too_large",
             Code::Internal => "internal",
         }
     }
@@ -66,7 +81,12 @@ impl Code {
             Code::DealNotFound
             | Code::QuoteNotFound
             | Code::PackNotFound
-            | Code::CompetitorNotFound => 404,
+            | Code::CompetitorNotFound
+            | Code::KeyNotFound => 404,
+            Code::Unauthorized => 401,
+            Code::Forbidden => 403,
+            Code::RateLimited => 429,
+            Code::PayloadTooLarge => 413,
             Code::IndexMissing | Code::IndexIncompatible | Code::ModelUnavailable => 503,
             Code::GeneratorUnavailable => 502,
             Code::Conflict => 409,
@@ -142,6 +162,15 @@ pub enum Error {
     /// The store cannot be written (disk full, read-only folder, busy).
     #[error("{0}")]
     Storage(String),
+    /// No API key with that id.
+    #[error("no key with id {0}")]
+    KeyNotFound(String),
+    /// Missing or invalid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The role does not allow the operation.
+    #[error("{0}")]
+    Forbidden(String),
     /// An internal invariant failed.
     #[error("{0}")]
     Internal(String),
@@ -163,6 +192,9 @@ impl Error {
             Error::Parse { .. } => Code::InvalidInput,
             Error::Conflict(_) => Code::Conflict,
             Error::Storage(_) => Code::StorageUnavailable,
+            Error::KeyNotFound(_) => Code::KeyNotFound,
+            Error::Unauthorized(_) => Code::Unauthorized,
+            Error::Forbidden(_) => Code::Forbidden,
             Error::Io { source, .. }
                 if matches!(
                     source.kind(),

@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod admin;
 pub mod anonymize;
 pub mod api;

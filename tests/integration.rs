@@ -12,3 +12,4 @@ mod cli;
 mod durability;
 mod ingest;
 mod privacy;
+mod team;

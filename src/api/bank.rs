@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -280,11 +280,15 @@ pub async fn evidence(
 /// An extractive answer: the themes that answer the question with counts over the deals in
 /// scope, the best quotes, and an honest sample-size note. Nothing is invented.
 #[utoipa::path(post, path = "/v1/ask", request_body = AskRequest,
-    responses((status = 200, body = AskResponse), (status = 400, body = super::ErrorBody), (status = 502, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+    responses((status = 200, body = AskResponse), (status = 400, body = super::ErrorBody), (status = 502, body = super::ErrorBody), (status = 429, body = super::ErrorBody, description = "Too many requests, or a summary already running for this caller"), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn ask(
     State(bank): State<Arc<Storybank>>,
+    Extension(gate): Extension<Arc<super::auth::Gate>>,
+    Extension(who): Extension<crate::access::Identity>,
     AppJson(request): AppJson<AskRequest>,
 ) -> Result<Json<AskResponse>, ApiError> {
+    // A generated summary is slow: one at a time per caller.
+    let _slot = if request.summarize { Some(gate.expensive(&who)?) } else { None };
     Ok(Json(blocking(move || bank.ask(&request)).await?))
 }
 
@@ -341,8 +345,12 @@ pub async fn list_packs(State(bank): State<Arc<Storybank>>) -> Result<Json<PackL
 pub async fn create_pack(
     State(bank): State<Arc<Storybank>>,
     AppJson(new): AppJson<NewPack>,
-) -> Result<(StatusCode, Json<Pack>), ApiError> {
-    Ok((StatusCode::CREATED, Json(blocking(move || bank.create_pack(new)).await?)))
+) -> Result<Response, ApiError> {
+    let pack = blocking(move || bank.create_pack(new)).await?;
+    let ids = super::auth::AuditIds(vec![pack.pack_id.clone()]);
+    let mut response = (StatusCode::CREATED, Json(pack)).into_response();
+    response.extensions_mut().insert(ids);
+    Ok(response)
 }
 
 /// One pack.
@@ -465,7 +473,7 @@ pub async fn list_stories(State(bank): State<Arc<Storybank>>) -> Result<Json<Sto
 pub async fn create_story(
     State(bank): State<Arc<Storybank>>,
     AppJson(new): AppJson<CreateStory>,
-) -> Result<(StatusCode, Json<Story>), ApiError> {
+) -> Result<Response, ApiError> {
     let new = NewStory {
         quote_id: Some(new.quote_id),
         story_id: None,
@@ -473,7 +481,11 @@ pub async fn create_story(
         notes: new.notes,
         tags: new.tags,
     };
-    Ok((StatusCode::CREATED, Json(blocking(move || bank.create_story(&new)).await?)))
+    let story = blocking(move || bank.create_story(&new)).await?;
+    let ids = super::auth::AuditIds(vec![story.story_id.clone(), story.quote_id.clone()]);
+    let mut response = (StatusCode::CREATED, Json(story)).into_response();
+    response.extensions_mut().insert(ids);
+    Ok(response)
 }
 
 /// One story.

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,12 +31,24 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
     /// Builds an error with an explicit status and code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), headers: vec![] }
+    }
+
+    /// Adds a response header (`Retry-After`, `WWW-Authenticate`).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> ApiError {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 }
 
@@ -56,11 +68,11 @@ impl From<Error> for ApiError {
             };
             if code == Code::GeneratorUnavailable {
                 // The user's own endpoint: say what failed.
-                return ApiError { status, code: code.name(), message: err.to_string() };
+                return ApiError::new(status, code.name(), err.to_string());
             }
-            return ApiError { status, code: code.name(), message };
+            return ApiError::new(status, code.name(), message);
         }
-        ApiError { status, code: code.name(), message: err.to_string() }
+        ApiError::new(status, code.name(), err.to_string())
     }
 }
 
@@ -99,6 +111,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }

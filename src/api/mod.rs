@@ -2,6 +2,8 @@
 //! the generated OpenAPI document. Handlers only parse, call [`Storybank`] on a blocking thread
 //! and shape the answer.
 
+pub mod admin;
+pub mod auth;
 pub mod bank;
 pub mod error;
 pub mod openapi;
@@ -15,7 +17,7 @@ use axum::extract::{FromRequest, Path, State};
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use bank as b;
 use serde::{Deserialize, Serialize};
 use tower_http::trace::TraceLayer;
@@ -60,8 +62,12 @@ where
         let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|err| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                format!("invalid request body: {}", err.body_text()),
+                crate::error::Code::PayloadTooLarge.name(),
+                format!(
+                    "the request body is over the limit of {} bytes ({})",
+                    MAX_JSON_BODY,
+                    err.body_text()
+                ),
             )
         })?;
         if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -102,11 +108,15 @@ pub struct Health {
 
 /// Anonymized buyer quotes for a question.
 #[utoipa::path(post, path = "/v1/search", request_body = SearchRequest,
-    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody, description = "Content-Type is not application/json")))]
+    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody, description = "Content-Type is not application/json"), (status = 429, body = ErrorBody, description = "Too many requests, or a rerank already running for this caller")))]
 async fn search(
     State(bank): State<Arc<Storybank>>,
+    Extension(gate): Extension<Arc<auth::Gate>>,
+    Extension(who): Extension<crate::access::Identity>,
     AppJson(request): AppJson<SearchRequest>,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    // Reranking is slow: one at a time per caller, so nobody starves the rest.
+    let _slot = if request.rerank { Some(gate.expensive(&who)?) } else { None };
     Ok(Json(blocking(move || bank.search(&request)).await?))
 }
 
@@ -170,9 +180,14 @@ async fn openapi(State(bank): State<Arc<Storybank>>) -> Result<Json<serde_json::
     Ok(Json(openapi::document(&themes)))
 }
 
-/// Routes whose bodies are compiled into the binary and can hold no PII.
-fn static_route(path: &str) -> bool {
-    path == "/" || path == "/openapi.json" || path == "/favicon.ico" || path.starts_with("/assets/")
+/// Routes whose bodies are compiled into the binary and can hold no PII, and the admin's raw
+/// transcript (unredacted on purpose: it is how a redaction is checked).
+fn unguarded_route(path: &str) -> bool {
+    path == "/"
+        || path == "/openapi.json"
+        || path == "/favicon.ico"
+        || path.starts_with("/assets/")
+        || (path.starts_with("/v1/admin/deals/") && path.ends_with("/raw"))
 }
 
 /// The response guard on every body: any CRM term of any deal that reached a response (a
@@ -190,7 +205,7 @@ async fn guard_bodies(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json") || value.starts_with("text/"));
-    if static_route(&path) || !textual {
+    if unguarded_route(&path) || !textual {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -296,8 +311,18 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Builds the application router over a storybank.
+/// Largest JSON request body accepted.
+pub const MAX_JSON_BODY: usize = 1 << 20;
+
+/// Builds the application router over a storybank, with the default access settings: open
+/// as `local` while no key exists (for loopback servers and in-process tests).
 pub fn router(bank: Arc<Storybank>) -> Router {
+    router_with(bank, auth::AccessConfig::default())
+}
+
+/// Builds the application router with explicit access settings.
+pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
+    let gate = Arc::new(auth::Gate::new(access));
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let matched = request.extensions().get::<axum::extract::MatchedPath>().map(|path| path.as_str().to_string());
         // Path and method only: bodies (queries, quotes) are never logged.
@@ -348,10 +373,28 @@ pub fn router(bank: Arc<Storybank>) -> Router {
                 .fallback(method_not_allowed),
         )
         .route("/healthz", get(healthz).fallback(method_not_allowed))
+        .route("/v1/me", get(admin::me).fallback(method_not_allowed))
+        .route("/v1/admin/forget", post(admin::forget).fallback(method_not_allowed))
+        .route(
+            "/v1/admin/deals/{deal_id}/raw",
+            get(admin::raw_transcript).fallback(method_not_allowed),
+        )
+        .route("/v1/admin/audit", get(admin::audit).fallback(method_not_allowed))
+        .route(
+            "/v1/admin/keys",
+            get(admin::list_keys).post(admin::create_key).fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/admin/keys/{key_id}",
+            axum::routing::delete(admin::revoke_key).fallback(method_not_allowed),
+        )
         .route("/openapi.json", get(openapi))
         .merge(web::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(bank.clone(), guard_bodies))
+        .layer(axum::middleware::from_fn_with_state((bank.clone(), gate.clone()), auth::authorize))
+        .layer(Extension(gate))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(axum::middleware::from_fn(time_limit))
         .layer(trace)
         .with_state(bank)

@@ -44,7 +44,14 @@ const MAX_TAG_CHARS: usize = 100;
         b::create_story,
         b::get_story,
         b::update_story,
-        b::delete_story
+        b::delete_story,
+        crate::api::admin::me,
+        crate::api::admin::forget,
+        crate::api::admin::raw_transcript,
+        crate::api::admin::audit,
+        crate::api::admin::list_keys,
+        crate::api::admin::create_key,
+        crate::api::admin::revoke_key
     ),
     components(schemas(ErrorBody))
 )]
@@ -70,20 +77,69 @@ fn property<'a>(doc: &'a mut Value, schema: &str, name: &str) -> &'a mut Value {
         .unwrap_or_else(|| panic!("schema {schema} has no property {name}"))
 }
 
-/// "Exactly one of `a` and `b`, as a string; the other absent or null."
-fn exactly_one_of(a: &str, b: &str, a_schema: Value) -> Value {
+/// "Exactly one of `a` and `b` (each a string as its schema says); the other absent or null."
+fn exactly_one_of(a: &str, b: &str, a_schema: Value, b_schema: Value) -> Value {
     json!([
         {"required": [a], "properties": {a: a_schema, b: {"type": "null"}}},
-        {"required": [b], "properties": {b: {"type": "string"}, a: {"type": "null"}}},
+        {"required": [b], "properties": {b: b_schema, a: {"type": "null"}}},
     ])
 }
 
+/// Every protected operation: the role it needs, its bearer-key security, and the 401, 403 and
+/// 429 answers the access layer gives.
+fn access(doc: &mut Value) {
+    let error = json!({"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
+    let answers = [
+        ("401", "No valid key (missing, malformed, unknown or revoked)"),
+        ("403", "The key's role does not allow this"),
+        ("429", "Too many requests from this caller; see Retry-After"),
+    ];
+    doc["components"]["securitySchemes"] = json!({"apiKey": {"type": "http", "scheme": "bearer", "description": "An API key from `storybank keys create` or `POST /v1/admin/keys`."}});
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, operations) in paths.iter_mut() {
+        let Some(operations) = operations.as_object_mut() else { continue };
+        for (method, operation) in operations.iter_mut() {
+            let rule = super::auth::policy(&method.to_ascii_uppercase(), path);
+            let Some(super::auth::Need::Role(role)) = rule.map(|rule| rule.need) else {
+                continue;
+            };
+            operation["security"] = json!([{"apiKey": []}]);
+            let text = operation["description"].as_str().unwrap_or_default().to_string();
+            operation["description"] =
+                json!(format!("{text}\n\nNeeds the `{}` role.", role.as_str()).trim().to_string());
+            let responses = &mut operation["responses"];
+            for (status, description) in answers {
+                if responses.get(status).is_none() {
+                    let mut answer = error.clone();
+                    answer["description"] = json!(description);
+                    responses[status] = answer;
+                }
+            }
+        }
+    }
+}
+
 fn refine(doc: &mut Value, theme_ids: &[String]) {
+    access(doc);
     // Cross-field rules.
-    component(doc, "SimilarRequest")["oneOf"] =
-        exactly_one_of("query", "deal_id", json!({"type": "string", "pattern": r"\S"}));
+    let string = json!({"type": "string"});
+    component(doc, "SimilarRequest")["oneOf"] = exactly_one_of(
+        "query",
+        "deal_id",
+        json!({"type": "string", "pattern": r"\S"}),
+        string.clone(),
+    );
     component(doc, "NewStory")["oneOf"] =
-        exactly_one_of("quote_id", "story_id", json!({"type": "string"}));
+        exactly_one_of("quote_id", "story_id", string.clone(), string.clone());
+    // A person is erased by first and last name.
+    component(doc, "ForgetRequest")["oneOf"] = exactly_one_of(
+        "deal_id",
+        "person",
+        string,
+        json!({"type": "string", "pattern": r"\S\s+\S"}),
+    );
     // Closed vocabularies.
     let outcomes = json!(["won", "lost", "no_decision"]);
     let outcome = property(doc, "Filters", "outcome");

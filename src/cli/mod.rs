@@ -16,6 +16,7 @@ use crate::{Storybank, api};
 
 mod bank;
 mod privacy;
+mod team;
 
 /// storybank: a self-hosted win/loss story bank of anonymized buyer quotes.
 #[derive(Debug, Parser)]
@@ -101,11 +102,45 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the HTTP API.
+    /// Serve the HTTP API. Without API keys only on a loopback address; with keys, every
+    /// route but the web page's files, `/healthz` and `/openapi.json` needs one.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "STORYBANK_ADDR", default_value = "127.0.0.1:7700")]
         addr: String,
+        /// Trust this header (e.g. X-Forwarded-User) for the signed-in user, set by an SSO
+        /// proxy in front of storybank. Off by default.
+        #[arg(long, requires = "role_map")]
+        trust_proxy_header: Option<String>,
+        /// With --trust-proxy-header: a TOML file of roles, `default = "reader"` and a
+        /// `[users]` table of `"ana@example.com" = "editor"`.
+        #[arg(long)]
+        role_map: Option<PathBuf>,
+        /// The secret the SSO proxy sends in `X-Storybank-Proxy-Secret`; required when the
+        /// header is trusted on a non-loopback address.
+        #[arg(long, env = "STORYBANK_PROXY_SECRET", hide_env_values = true)]
+        proxy_secret: Option<String>,
+        /// Requests per minute per key or proxy user (0: no limit).
+        #[arg(long, env = "STORYBANK_RATE_LIMIT", default_value_t = 600)]
+        rate_limit: u32,
+    },
+    /// Create, list and revoke API keys.
+    Keys {
+        #[command(subcommand)]
+        /// What to do.
+        command: team::KeysCommand,
+    },
+    /// Print the audit log: who changed what and when (ids only, never text).
+    Audit {
+        /// Lines after this position.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many lines.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Rebuild the keyword and vector indexes from the stored deals.
     Reindex,
@@ -414,7 +449,25 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(u8::from(response.deals.is_empty()))
         }
-        Command::Serve { addr } => serve(&settings, &addr),
+        Command::Serve { addr, trust_proxy_header, role_map, proxy_secret, rate_limit } => {
+            let proxy = match (trust_proxy_header, role_map) {
+                (Some(header), Some(map)) => {
+                    let text = std::fs::read_to_string(&map)
+                        .with_context(|| format!("reading the role map {}", map.display()))?;
+                    let roles: api::auth::RoleMap = toml::from_str(&text)
+                        .with_context(|| format!("parsing the role map {}", map.display()))?;
+                    let header =
+                        axum::http::HeaderName::try_from(header.as_str()).with_context(|| {
+                            format!("--trust-proxy-header `{header}` is not a header name")
+                        })?;
+                    Some(api::auth::TrustedProxy { header, secret: proxy_secret, roles })
+                }
+                _ => None,
+            };
+            serve(&settings, &addr, proxy, rate_limit)
+        }
+        Command::Keys { command } => team::keys(&settings, command),
+        Command::Audit { after, limit, json } => team::audit_log(&settings, after, limit, json),
         Command::Eval { corpus, use_index, json } => eval(&settings, &corpus, use_index, json),
         Command::Themes { json } => bank::themes(&settings, json),
         Command::Tag { quote_id, themes, polarity } => {
@@ -439,7 +492,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::PiiScan { json } => privacy::pii_scan(&settings, json),
         Command::ShowRaw { deal_id } => {
             let bank = Storybank::open_existing(&settings)?;
-            print!("{}", bank.raw_transcript(&deal_id)?);
+            let raw = bank.raw_transcript(&deal_id)?;
+            team::audit(bank.access(), "show-raw", std::slice::from_ref(&deal_id));
+            print!("{raw}");
             Ok(0)
         }
         Command::Redactions { deal_id, json } => {
@@ -462,6 +517,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 (None, Some(person)) => bank.forget_person(&person)?,
                 (None, None) => bail!("give --deal ID or --person \"Full Name\""),
             };
+            let mut ids = report.deals.clone();
+            ids.extend(report.quotes.iter().cloned());
+            team::audit(bank.access(), "forget", &ids);
             println!(
                 "removed {} deal(s), {} quote(s), {} raw transcript(s){}",
                 report.deals.len(),
@@ -578,6 +636,7 @@ fn ingest(settings: &Settings, dir: &std::path::Path, json: bool) -> anyhow::Res
     let bank = Storybank::open(settings)?;
     let bar = progress_bar();
     let report = bank.ingest_dir(dir, &|done, total| update_bar(&bar, done, total))?;
+    team::audit(bank.access(), "ingest", &report.deal_ids);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -758,8 +817,14 @@ pub fn attribution(quote: &Quote) -> String {
     format!("{} ({})", parts.join(", "), quote.deal_id)
 }
 
-fn serve(settings: &Settings, addr: &str) -> anyhow::Result<u8> {
+fn serve(
+    settings: &Settings,
+    addr: &str,
+    proxy: Option<api::auth::TrustedProxy>,
+    rate_limit: u32,
+) -> anyhow::Result<u8> {
     let bank = Arc::new(Storybank::open_existing(settings)?);
+    let keys = bank.access().active_keys()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -767,7 +832,27 @@ fn serve(settings: &Settings, addr: &str) -> anyhow::Result<u8> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr()?;
-        tracing::info!(addr = %local, "storybank listening");
+        let loopback = local.ip().is_loopback();
+        if !loopback && keys == 0 && proxy.is_none() {
+            bail!(
+                "refusing to serve on {local} without API keys: anyone on the network could read every quote and erase deals. \
+                 Create one with `storybank keys create --name \"Your Name\" --role admin` (then share reader and editor keys), \
+                 or serve on 127.0.0.1"
+            );
+        }
+        if !loopback && proxy.as_ref().is_some_and(|p| p.secret.is_none()) {
+            bail!(
+                "refusing to trust --trust-proxy-header on {local} without a proxy secret: a client reaching storybank directly could claim to be anyone. \
+                 Set STORYBANK_PROXY_SECRET (or --proxy-secret) and have the proxy send it in X-Storybank-Proxy-Secret"
+            );
+        }
+        let access = api::auth::AccessConfig {
+            open_without_keys: loopback,
+            proxy,
+            per_minute: std::num::NonZeroU32::new(rate_limit),
+            expensive_per_caller: 1,
+        };
+        tracing::info!(addr = %local, keys, "storybank listening");
         eprintln!("storybank serving on http://{local}  (web page at /, POST /v1/search, GET /openapi.json; Ctrl-C stops)");
         // An `ingest`, `reindex`, `forget` or `tag` run by another process shows up within a
         // few seconds, without a restart.
@@ -785,7 +870,8 @@ fn serve(settings: &Settings, addr: &str) -> anyhow::Result<u8> {
                 }
             }
         });
-        let router = if local.ip().is_loopback() { api::loopback_only(api::router(bank)) } else { api::router(bank) };
+        let router = api::router_with(bank, access);
+        let router = if loopback { api::loopback_only(router) } else { router };
         api::server::serve(listener, router, api::server::Limits::default(), shutdown_signal()).await.context("serving")?;
         tracing::info!("storybank stopped");
         anyhow::Ok(0)

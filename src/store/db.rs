@@ -15,6 +15,8 @@
 //! tombstones(kind, value, change)  erased deals and people: never ingested again
 //! documents(name, body)            packs and stories, theme corrections, competitor aliases
 //! embeddings(key, vector, crc)     text hash -> vector (so rebuilds never re-embed)
+//! api_keys(id, name, role, hash)   API keys: SHA-256 of the key only (schema 2)
+//! audit(seq, at, actor, role, ...) who changed what, ids only (schema 2)
 //! ```
 //!
 //! SQLite was chosen over redb by measurement (2 cores, 2,000 deals of ~40 KB, one durable
@@ -39,7 +41,7 @@ use crate::store::{DealRecord, PrivateRecord};
 pub const DB_FILE: &str = "store.sqlite";
 
 /// The schema this build writes; older databases are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Document names in `documents`.
 pub mod doc {
@@ -89,6 +91,28 @@ CREATE TABLE IF NOT EXISTS embeddings (
 );
 ";
 
+/// Schema 2: API keys and the audit log (see [`crate::access`]).
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    hash BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL,
+    method TEXT NOT NULL,
+    route TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    ids TEXT NOT NULL
+);
+";
+
 impl From<rusqlite::Error> for Error {
     fn from(err: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
@@ -128,7 +152,7 @@ pub struct Db {
 }
 
 /// Opens a connection with storybank's settings.
-fn connect(path: &Path) -> Result<Connection> {
+pub(crate) fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
@@ -194,9 +218,12 @@ impl Db {
             tracing::info!(from = version, to = SCHEMA_VERSION, backup = %target.display(), "migrating the store");
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Step 0 -> 1: the first schema. Later steps go here, each `if version < N`.
+        // One step per version, each `if version < N`.
         if version < 1 {
             tx.execute_batch(SCHEMA_V1)?;
+        }
+        if version < 2 {
+            tx.execute_batch(SCHEMA_V2)?;
         }
         tx.execute(
             "INSERT INTO meta(key, value) VALUES('schema_version', ?1)
@@ -659,6 +686,29 @@ mod tests {
             transcript: None,
             quotes: vec![],
         }
+    }
+
+    #[test]
+    fn a_schema_1_store_is_backed_up_then_migrated_keeping_its_deals() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = connect(&dir.path().join(DB_FILE)).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute("INSERT INTO meta(key, value) VALUES('schema_version', '1')", []).unwrap();
+            conn.execute(
+                "INSERT INTO deals(deal_id, record, change) VALUES ('D-1', ?1, 1)",
+                params![serde_json::to_string(&record("D-1")).unwrap()],
+            )
+            .unwrap();
+        }
+        let db = Db::open(dir.path()).unwrap();
+        assert_eq!(db.schema_version().unwrap(), 2);
+        assert!(db.deal("D-1").unwrap().is_some(), "the deal survived the migration");
+        let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups")).unwrap().collect();
+        assert_eq!(backups.len(), 1, "one copy taken before migrating");
+        // The new tables work.
+        let access = crate::access::Access::open(dir.path()).unwrap();
+        assert_eq!(access.active_keys().unwrap(), 0);
     }
 
     #[test]

@@ -1,0 +1,176 @@
+//! Admin routes: erasure, raw transcripts, API keys and the audit log, plus `GET /v1/me`.
+//! Every one of them is behind the admin role in [`super::auth::POLICY`] (except `/v1/me`).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::AuditIds;
+use super::bank::AppQuery;
+use super::{ApiError, AppJson, blocking};
+use crate::access::{AuditEntry, Identity, KeyInfo, NewKey, Role};
+use crate::admin::ForgetReport;
+use crate::app::Storybank;
+
+/// `GET /v1/me` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    /// Who the server takes the caller for.
+    #[serde(flatten)]
+    pub identity: Identity,
+}
+
+/// Who the caller is and what role they have (the web page's sign-in checks a key with it).
+#[utoipa::path(get, path = "/v1/me", responses((status = 200, body = Me), (status = 401, body = super::ErrorBody)))]
+pub async fn me(Extension(identity): Extension<Identity>) -> Json<Me> {
+    Json(Me { identity })
+}
+
+/// `POST /v1/admin/forget` body: a deal or a person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgetRequest {
+    /// The deal to erase.
+    pub deal_id: Option<String>,
+    /// The person to erase, first and last name ("Priya Raman").
+    #[schema(max_length = 300)]
+    pub person: Option<String>,
+}
+
+/// Erases a deal, or every quote spoken by or naming a person, everywhere; later ingests skip
+/// it. Answers what was removed (ids only).
+#[utoipa::path(post, path = "/v1/admin/forget", request_body = ForgetRequest,
+    responses((status = 200, body = ForgetReport), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+pub async fn forget(
+    State(bank): State<Arc<Storybank>>,
+    AppJson(request): AppJson<ForgetRequest>,
+) -> Result<Response, ApiError> {
+    let report = blocking(move || match (request.deal_id, request.person) {
+        (Some(deal_id), None) => bank.forget_deal(&deal_id),
+        (None, Some(person)) => {
+            crate::model::check_length("person", &person, crate::model::MAX_NAME_CHARS)?;
+            bank.forget_person(&person)
+        }
+        _ => Err(crate::Error::InvalidRequest("give either deal_id or person".into())),
+    })
+    .await?;
+    // The audit line holds the ids removed, never the person's name.
+    let mut ids = report.deals.clone();
+    ids.extend(report.quotes.iter().cloned());
+    let mut response = Json(report).into_response();
+    response.extensions_mut().insert(AuditIds(ids));
+    Ok(response)
+}
+
+/// A deal's unredacted transcript, to check a redaction. Every read is in the audit log.
+#[utoipa::path(get, path = "/v1/admin/deals/{deal_id}/raw", params(("deal_id" = String, Path, description = "Deal id")),
+    responses((status = 200, description = "The raw transcript", content_type = "text/plain"), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn raw_transcript(
+    State(bank): State<Arc<Storybank>>,
+    Path(deal_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let text = blocking(move || bank.raw_transcript(&deal_id)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// `GET /v1/admin/audit` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Lines after this position (default 0: from the start).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    pub after: i64,
+    /// At most this many lines (default 100, max 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+/// `GET /v1/admin/audit` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditLog {
+    /// Lines, oldest first.
+    pub entries: Vec<AuditEntry>,
+}
+
+/// The audit log: who changed what and when, ids only.
+#[utoipa::path(get, path = "/v1/admin/audit", params(AuditQuery),
+    responses((status = 200, body = AuditLog), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody)))]
+pub async fn audit(
+    State(bank): State<Arc<Storybank>>,
+    AppQuery(query): AppQuery<AuditQuery>,
+) -> Result<Json<AuditLog>, ApiError> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) || query.after < 0 {
+        return Err(crate::Error::InvalidRequest(
+            "limit must be 1 to 1000 and after at least 0".into(),
+        )
+        .into());
+    }
+    let entries = blocking(move || bank.access().audit(query.after, limit)).await?;
+    Ok(Json(AuditLog { entries }))
+}
+
+/// `GET /v1/admin/keys` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyList {
+    /// Keys, newest first (never their secrets).
+    pub keys: Vec<KeyInfo>,
+}
+
+/// Every API key, revoked ones included.
+#[utoipa::path(get, path = "/v1/admin/keys",
+    responses((status = 200, body = KeyList), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody)))]
+pub async fn list_keys(State(bank): State<Arc<Storybank>>) -> Result<Json<KeyList>, ApiError> {
+    Ok(Json(KeyList { keys: blocking(move || bank.access().keys()).await? }))
+}
+
+/// `POST /v1/admin/keys` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKey {
+    /// Who the key is for ("Ana (enablement)").
+    #[schema(pattern = r"\S", max_length = 300)]
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+}
+
+/// Creates a key; the answer shows it once (only its hash is kept).
+#[utoipa::path(post, path = "/v1/admin/keys", request_body = CreateKey,
+    responses((status = 201, body = NewKey), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+pub async fn create_key(
+    State(bank): State<Arc<Storybank>>,
+    AppJson(request): AppJson<CreateKey>,
+) -> Result<Response, ApiError> {
+    let key = blocking(move || bank.access().create_key(&request.name, request.role)).await?;
+    let id = key.info.id.clone();
+    let mut response =
+        (StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(key)).into_response();
+    response.extensions_mut().insert(AuditIds(vec![format!("key:{id}")]));
+    Ok(response)
+}
+
+/// Revokes a key: it stops working at once.
+#[utoipa::path(delete, path = "/v1/admin/keys/{key_id}", params(("key_id" = String, Path, description = "Key id")),
+    responses((status = 200, body = KeyInfo), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn revoke_key(
+    State(bank): State<Arc<Storybank>>,
+    Path(key_id): Path<String>,
+) -> Result<Json<KeyInfo>, ApiError> {
+    Ok(Json(blocking(move || bank.access().revoke_key(&key_id)).await?))
+}

@@ -1,0 +1,380 @@
+//! A server a team can share: every route of the OpenAPI document x every kind of caller gets
+//! the status its policy says; roles follow independent rules; body limits, rate limits, the
+//! audit log across a restart, and the refusal to serve the network without keys.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use storybank::Storybank;
+use storybank::access::Role;
+use storybank::api::auth::{AccessConfig, Need, policy};
+use tower::ServiceExt;
+
+use crate::common::{sample_dir, settings};
+
+/// A bank with the sample ingested (stand-in embedder: this is plumbing, not search quality).
+fn bank(dir: &std::path::Path) -> Arc<Storybank> {
+    let mut settings = settings(dir);
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = Storybank::open(&settings).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    Arc::new(bank)
+}
+
+async fn send(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: Option<String>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(auth) = auth {
+        request = request.header("authorization", auth);
+    }
+    let body = match body {
+        Some(text) => {
+            request = request.header("content-type", "application/json");
+            Body::from(text)
+        }
+        None => Body::empty(),
+    };
+    let response = router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, headers, json)
+}
+
+fn keyed(open_without_keys: bool) -> AccessConfig {
+    AccessConfig { open_without_keys, per_minute: None, ..AccessConfig::default() }
+}
+
+/// Independent of the policy table: what each route must need.
+fn expected_need(method: &str, path: &str) -> Need {
+    const PUBLIC: [&str; 2] = ["/healthz", "/openapi.json"];
+    const READ_ONLY_POSTS: [&str; 3] = ["/v1/search", "/v1/deals/similar", "/v1/ask"];
+    if PUBLIC.contains(&path) {
+        Need::Public
+    } else if path.starts_with("/v1/admin/") {
+        Need::Role(Role::Admin)
+    } else if method == "GET" || READ_ONLY_POSTS.contains(&path) {
+        Need::Role(Role::Reader)
+    } else {
+        Need::Role(Role::Editor)
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_its_policy_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank(dir.path());
+    let access = bank.access();
+    let reader = access.create_key("Rita (sales)", Role::Reader).unwrap().key;
+    let editor = access.create_key("Ana (enablement)", Role::Editor).unwrap().key;
+    let admin = access.create_key("Sam (revops)", Role::Admin).unwrap().key;
+    let revoked = access.create_key("Old laptop", Role::Admin).unwrap();
+    access.revoke_key(&revoked.info.id).unwrap();
+    let router = storybank::api::router_with(bank.clone(), keyed(true));
+
+    let (status, _, doc) = send(&router, "GET", "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let callers: [(&str, Option<String>, Option<Role>); 6] = [
+        ("no key", None, None),
+        ("malformed header", Some("Token abc".into()), None),
+        ("revoked key", Some(format!("Bearer {}", revoked.key)), None),
+        ("reader", Some(format!("Bearer {reader}")), Some(Role::Reader)),
+        ("editor", Some(format!("Bearer {editor}")), Some(Role::Editor)),
+        ("admin", Some(format!("Bearer {admin}")), Some(Role::Admin)),
+    ];
+    let mut checked = 0;
+    let mut routes = BTreeSet::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            let method = method.to_ascii_uppercase();
+            let rule = policy(&method, path)
+                .unwrap_or_else(|| panic!("{method} {path} has no access policy"));
+            assert_eq!(rule.need, expected_need(&method, path), "{method} {path}");
+            routes.insert(format!("{method} {path}"));
+            // Placeholder ids: an allowed call reaches its handler and fails there (404/400),
+            // so nothing real is changed or erased.
+            let uri = path
+                .replace("{deal_id}", "NO-SUCH-DEAL")
+                .replace("{pack_id}", "pk-0")
+                .replace("{story_id}", "st-0")
+                .replace("{quote_id}", "NO-SUCH-q001")
+                .replace("{key_id}", "000000000000")
+                .replace("{name}", "NoSuchCompetitor");
+            let uri = match path.as_str() {
+                "/v1/analytics/win-rates" => format!("{uri}?by=competitor"),
+                "/v1/digest" => format!("{uri}?month=2025-09"),
+                _ => uri,
+            };
+            let body = matches!(method.as_str(), "POST" | "PATCH").then(|| "{}".to_string());
+            for (who, header, role) in &callers {
+                let (status, headers, answer) =
+                    send(&router, &method, &uri, header.as_deref(), body.clone()).await;
+                let what = format!("{method} {uri} as {who}: {status} {answer}");
+                match (rule.need, role) {
+                    (Need::Public, _) => assert!(
+                        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                        "{what}"
+                    ),
+                    (Need::Role(_), None) => {
+                        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+                        assert_eq!(answer["error"]["code"], "unauthorized", "{what}");
+                        assert_eq!(headers["www-authenticate"], "Bearer", "{what}");
+                    }
+                    (Need::Role(needed), Some(role)) if role < &needed => {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                        assert_eq!(answer["error"]["code"], "forbidden", "{what}");
+                    }
+                    (Need::Role(_), Some(_)) => assert!(
+                        status != StatusCode::UNAUTHORIZED
+                            && status != StatusCode::FORBIDDEN
+                            && !status.is_server_error(),
+                        "{what}"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+    }
+    // Admin routes are in the document, so the table above covered them.
+    for route in
+        ["POST /v1/admin/forget", "GET /v1/admin/deals/{deal_id}/raw", "GET /v1/admin/audit"]
+    {
+        assert!(routes.contains(route), "{route} missing from the OpenAPI document");
+    }
+    assert!(checked >= 34 * 6, "only {checked} route x caller checks");
+    // The web page's own files are public (the page then asks for a key).
+    for path in ["/", "/assets/app.js", "/assets/app.css", "/assets/icon.svg", "/favicon.ico"] {
+        let (status, _, _) = send(&router, "GET", path, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+
+    // Without keys, a loopback server answers everyone as `local`; a network one answers nobody.
+    let empty = tempfile::tempdir().unwrap();
+    let open = bank_without_keys(empty.path());
+    let loopback = storybank::api::router_with(open.clone(), keyed(true));
+    let (status, _, me) = send(&loopback, "GET", "/v1/me", None, None).await;
+    assert_eq!((status, me["role"].as_str()), (StatusCode::OK, Some("admin")));
+    let network = storybank::api::router_with(open, keyed(false));
+    let (status, _, _) = send(&network, "GET", "/v1/me", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+fn bank_without_keys(dir: &std::path::Path) -> Arc<Storybank> {
+    let mut settings = settings(dir);
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    Arc::new(Storybank::open(&settings).unwrap())
+}
+
+#[tokio::test]
+async fn limits_audit_and_admin_routes_hold_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank(dir.path());
+    let admin = format!("Bearer {}", bank.access().create_key("Sam", Role::Admin).unwrap().key);
+    let editor = format!("Bearer {}", bank.access().create_key("Ana", Role::Editor).unwrap().key);
+    let config = AccessConfig { per_minute: std::num::NonZeroU32::new(5), ..keyed(true) };
+    let router = storybank::api::router_with(bank.clone(), config);
+
+    // A 2 MiB JSON body is refused before it is parsed.
+    let huge = json!({"query": "x".repeat(2 << 20)}).to_string();
+    let (status, _, answer) = send(&router, "POST", "/v1/search", Some(&admin), Some(huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert!(answer["error"]["code"].is_string());
+
+    // Five requests a minute for this key: the sixth waits, with Retry-After; another key is
+    // not affected.
+    for _ in 0..4 {
+        let (status, _, _) = send(&router, "GET", "/v1/facets", Some(&admin), None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, headers, answer) = send(&router, "GET", "/v1/facets", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert_eq!(answer["error"]["code"], "rate_limited");
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    let (status, _, _) = send(&router, "GET", "/v1/facets", Some(&editor), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Admin work over HTTP, on a fresh limiter: a raw transcript, an erasure, the audit log.
+    let router = storybank::api::router_with(bank.clone(), keyed(true));
+    let deal = "S-2001";
+    let (status, _, raw) =
+        send(&router, "GET", &format!("/v1/admin/deals/{deal}/raw"), Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let raw = raw.as_str().unwrap().to_string();
+    let (status, _, denied) = send(
+        &router,
+        "POST",
+        "/v1/admin/forget",
+        Some(&editor),
+        Some(json!({"deal_id": deal}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{denied}");
+    let (status, _, pack) = send(
+        &router,
+        "POST",
+        "/v1/packs",
+        Some(&editor),
+        Some(json!({"name": "Objections"}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{pack}");
+    let (status, _, report) = send(
+        &router,
+        "POST",
+        "/v1/admin/forget",
+        Some(&admin),
+        Some(json!({"deal_id": deal}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["deals"], json!([deal]));
+    let (status, _, _) =
+        send(&router, "GET", &format!("/v1/deals/{deal}"), Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the erased deal is gone");
+
+    // The audit log survives a restart and holds ids, never text.
+    let settings = bank.settings().clone();
+    drop(router);
+    drop(bank);
+    let reopened = Arc::new(Storybank::open_existing(&settings).unwrap());
+    let router = storybank::api::router_with(reopened, keyed(true));
+    let (status, _, log) = send(&router, "GET", "/v1/admin/audit", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let entries = log["entries"].as_array().unwrap();
+    let find = |route: &str, status: u64| {
+        entries.iter().find(|e| e["route"] == route && e["status"] == status).cloned()
+    };
+    let read = find("/v1/admin/deals/{deal_id}/raw", 200).expect("the raw read is audited");
+    assert_eq!((read["actor"].as_str(), read["ids"][0].as_str()), (Some("Sam"), Some(deal)));
+    let erased = find("/v1/admin/forget", 200).expect("the erasure is audited");
+    assert_eq!(erased["ids"][0], deal);
+    assert!(find("/v1/admin/forget", 403).is_some(), "the refused erasure is audited");
+    let created = find("/v1/packs", 201).expect("the pack is audited");
+    assert_eq!(created["ids"][0], pack["pack_id"]);
+    let log_text = log.to_string();
+    for line in raw.lines().filter(|l| l.len() > 40) {
+        let words: String = line.chars().skip(12).take(30).collect();
+        assert!(!log_text.contains(&words), "the audit log holds transcript text: {words}");
+    }
+}
+
+#[test]
+fn the_cli_manages_keys_and_will_not_serve_the_network_without_them() {
+    let index = tempfile::tempdir().unwrap();
+    let storybank = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_storybank"));
+        command
+            .arg("--index")
+            .arg(index.path())
+            .arg("--models-dir")
+            .arg(&settings(index.path()).model.models_dir)
+            .env("STORYBANK_TEST_HASHED_EMBEDDER", "1");
+        command
+    };
+    let output = storybank().arg("ingest").arg(sample_dir()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    // No keys: a network address is refused, with how to fix it.
+    let output = storybank().args(["serve", "--addr", "0.0.0.0:0"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("refusing to serve") && stderr.contains("keys create"), "{stderr}");
+
+    let output = storybank()
+        .args(["keys", "create", "--name", "Ana (enablement)", "--role", "editor"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let key = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    assert!(key.starts_with("sbk_"), "{key}");
+    let output = storybank().args(["keys", "list", "--json"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&output.stdout);
+    let keys: Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(keys[0]["name"], "Ana (enablement)");
+    assert_eq!(keys[0]["role"], "editor");
+    assert!(!listed.contains(&key[17..]), "keys list shows the secret");
+
+    // A trusted SSO header on a network address needs the proxy's secret.
+    let map = index.path().join("roles.toml");
+    std::fs::write(&map, "default = \"reader\"\n[users]\n\"ana@example.com\" = \"editor\"\n")
+        .unwrap();
+    let output = storybank()
+        .args([
+            "serve",
+            "--addr",
+            "0.0.0.0:0",
+            "--trust-proxy-header",
+            "X-Forwarded-User",
+            "--role-map",
+        ])
+        .arg(&map)
+        .env_remove("STORYBANK_PROXY_SECRET")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("proxy secret"), "{stderr}");
+
+    let id = &key[4..16];
+    let output = storybank().args(["keys", "revoke", id]).output().unwrap();
+    assert!(output.status.success());
+    let output = storybank().args(["audit", "--json"]).output().unwrap();
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let routes: Vec<&str> =
+        log.as_array().unwrap().iter().map(|e| e["route"].as_str().unwrap()).collect();
+    assert_eq!(routes, ["ingest", "keys create", "keys revoke"], "{log}");
+}
+
+#[tokio::test]
+async fn a_trusted_sso_proxy_signs_people_in_with_mapped_roles() {
+    use storybank::api::auth::{RoleMap, TrustedProxy};
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank_without_keys(dir.path());
+    let roles: RoleMap = toml::from_str("[users]\n\"ana@example.com\" = \"editor\"\n").unwrap();
+    let proxy = TrustedProxy {
+        header: axum::http::HeaderName::from_static("x-forwarded-user"),
+        secret: Some("s3cret-from-the-proxy".into()),
+        roles,
+    };
+    let config = AccessConfig { proxy: Some(proxy), ..keyed(false) };
+    let router = storybank::api::router_with(bank, config);
+    let ask = |user: &str, secret: &str| {
+        Request::builder()
+            .uri("/v1/me")
+            .header("x-forwarded-user", user)
+            .header("x-storybank-proxy-secret", secret)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let status_of = |request: Request<Body>| {
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap().status() }
+    };
+    let response =
+        router.clone().oneshot(ask("Ana@Example.com", "s3cret-from-the-proxy")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(
+        (me["name"].as_str(), me["role"].as_str()),
+        (Some("Ana@Example.com"), Some("editor"))
+    );
+    // A wrong secret (a client that reached storybank directly) and an unmapped user.
+    assert_eq!(status_of(ask("ana@example.com", "guess")).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        status_of(ask("eve@example.com", "s3cret-from-the-proxy")).await,
+        StatusCode::FORBIDDEN
+    );
+}
