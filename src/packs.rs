@@ -37,6 +37,12 @@ pub struct StoryRecord {
     pub tags: Vec<String>,
     /// When it was saved (RFC 3339, UTC).
     pub created_at: String,
+    /// Who saved it (key name, SSO user, `local` or `cli:<user>`).
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Who changed it last.
+    #[serde(default)]
+    pub updated_by: Option<String>,
 }
 
 /// A pack as stored.
@@ -64,6 +70,12 @@ pub struct PackRecord {
     /// What happened to stories the pack lost (erasures), newest last.
     #[serde(default)]
     pub notices: Vec<String>,
+    /// Who created it.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Who changed it last.
+    #[serde(default)]
+    pub updated_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -94,6 +106,10 @@ pub struct Story {
     pub tags: Vec<String>,
     /// Saved at (RFC 3339).
     pub created_at: String,
+    /// Who saved it.
+    pub created_by: Option<String>,
+    /// Who changed it last.
+    pub updated_by: Option<String>,
     /// The anonymized quote, as search serves it.
     pub quote: Option<Quote>,
     /// In a pack: added since the pack's last export.
@@ -124,6 +140,10 @@ pub struct Pack {
     pub new_since_export: usize,
     /// What happened to stories the pack lost.
     pub notices: Vec<String>,
+    /// Who created it.
+    pub created_by: Option<String>,
+    /// Who changed it last.
+    pub updated_by: Option<String>,
 }
 
 /// `POST /v1/packs`.
@@ -305,6 +325,7 @@ impl PackStore {
         name: &str,
         description: Option<String>,
         saved_search: Option<SearchRequest>,
+        by: &str,
     ) -> Result<PackRecord> {
         let name = name.trim();
         if name.is_empty() {
@@ -326,6 +347,8 @@ impl PackStore {
             last_exported_at: None,
             exported_story_ids: vec![],
             notices: vec![],
+            created_by: Some(by.to_string()),
+            updated_by: Some(by.to_string()),
         };
         file.packs.insert(pack.pack_id.clone(), pack.clone());
         self.save(&file)?;
@@ -333,7 +356,7 @@ impl PackStore {
     }
 
     /// Changes a pack's name, description or order.
-    pub fn update_pack(&self, pack_id: &str, patch: PackPatch) -> Result<PackRecord> {
+    pub fn update_pack(&self, pack_id: &str, patch: PackPatch, by: &str) -> Result<PackRecord> {
         check_sizes(patch.name.as_deref(), &[("description", patch.description.as_deref())], None)?;
         let _guard = self.guard()?;
         let mut file = self.load()?;
@@ -364,6 +387,7 @@ impl PackStore {
             pack.story_ids = order;
         }
         pack.updated_at = now_rfc3339();
+        pack.updated_by = Some(by.to_string());
         let pack = pack.clone();
         self.save(&file)?;
         Ok(pack)
@@ -383,6 +407,7 @@ impl PackStore {
         quote_id: &str,
         deal_id: &str,
         new: &NewStory,
+        by: &str,
     ) -> Result<StoryRecord> {
         check_sizes(new.title.as_deref(), &[("notes", new.notes.as_deref())], Some(&new.tags))?;
         let _guard = self.guard()?;
@@ -396,6 +421,8 @@ impl PackStore {
             notes: clean(new.notes.clone()),
             tags: new.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
             created_at: now_rfc3339(),
+            created_by: Some(by.to_string()),
+            updated_by: Some(by.to_string()),
         };
         file.stories.insert(story.story_id.clone(), story.clone());
         self.save(&file)?;
@@ -403,7 +430,7 @@ impl PackStore {
     }
 
     /// Changes a story's title, notes or tags.
-    pub fn update_story(&self, story_id: &str, patch: StoryPatch) -> Result<StoryRecord> {
+    pub fn update_story(&self, story_id: &str, patch: StoryPatch, by: &str) -> Result<StoryRecord> {
         check_sizes(
             patch.title.as_deref(),
             &[("notes", patch.notes.as_deref())],
@@ -424,6 +451,7 @@ impl PackStore {
         if let Some(tags) = patch.tags {
             story.tags = tags.into_iter().filter(|t| !t.trim().is_empty()).collect();
         }
+        story.updated_by = Some(by.to_string());
         let story = story.clone();
         self.save(&file)?;
         Ok(story)
@@ -443,7 +471,7 @@ impl PackStore {
     }
 
     /// Appends stories to a pack (already-present ones are skipped).
-    pub fn add_to_pack(&self, pack_id: &str, story_ids: &[String]) -> Result<PackRecord> {
+    pub fn add_to_pack(&self, pack_id: &str, story_ids: &[String], by: &str) -> Result<PackRecord> {
         let _guard = self.guard()?;
         let mut file = self.load()?;
         for story_id in story_ids {
@@ -461,13 +489,14 @@ impl PackStore {
             }
         }
         pack.updated_at = now_rfc3339();
+        pack.updated_by = Some(by.to_string());
         let pack = pack.clone();
         self.save(&file)?;
         Ok(pack)
     }
 
     /// Takes a story out of a pack (the story stays saved).
-    pub fn remove_from_pack(&self, pack_id: &str, story_id: &str) -> Result<PackRecord> {
+    pub fn remove_from_pack(&self, pack_id: &str, story_id: &str, by: &str) -> Result<PackRecord> {
         let _guard = self.guard()?;
         let mut file = self.load()?;
         let pack = file
@@ -480,6 +509,7 @@ impl PackStore {
             return Err(Error::PackNotFound(format!("story {story_id} in pack {pack_id}")));
         }
         pack.updated_at = now_rfc3339();
+        pack.updated_by = Some(by.to_string());
         let pack = pack.clone();
         self.save(&file)?;
         Ok(pack)
@@ -576,16 +606,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store =
             PackStore::new(std::sync::Arc::new(crate::store::db::Db::open(dir.path()).unwrap()));
-        let pack = store.create_pack("Onboarding objections", None, None).unwrap();
+        let pack = store.create_pack("Onboarding objections", None, None, "Ana").unwrap();
+        assert_eq!(pack.created_by.as_deref(), Some("Ana"));
         let a = store
             .create_story(
                 "D-1-q001",
                 "D-1",
                 &NewStory { title: Some("a".into()), ..Default::default() },
+                "Ana",
             )
             .unwrap();
-        let b = store.create_story("D-2-q001", "D-2", &NewStory::default()).unwrap();
-        store.add_to_pack(&pack.pack_id, &[a.story_id.clone(), b.story_id.clone()]).unwrap();
+        let b = store.create_story("D-2-q001", "D-2", &NewStory::default(), "Ana").unwrap();
+        store.add_to_pack(&pack.pack_id, &[a.story_id.clone(), b.story_id.clone()], "Ana").unwrap();
         let reordered = store
             .update_pack(
                 &pack.pack_id,
@@ -593,13 +625,16 @@ mod tests {
                     order: Some(vec![b.story_id.clone(), a.story_id.clone()]),
                     ..Default::default()
                 },
+                "Sam",
             )
             .unwrap();
+        assert_eq!(reordered.updated_by.as_deref(), Some("Sam"));
+        assert_eq!(reordered.created_by.as_deref(), Some("Ana"));
         assert_eq!(reordered.story_ids, vec![b.story_id.clone(), a.story_id.clone()]);
         let bad = PackPatch { order: Some(vec![a.story_id.clone()]), ..Default::default() };
-        assert!(store.update_pack(&pack.pack_id, bad).is_err());
+        assert!(store.update_pack(&pack.pack_id, bad, "Sam").is_err());
         let long = NewStory { notes: Some("n".repeat(10_001)), ..Default::default() };
-        let err = store.create_story("D-3-q001", "D-3", &long).unwrap_err();
+        let err = store.create_story("D-3-q001", "D-3", &long, "Ana").unwrap_err();
         assert!(err.to_string().contains("notes is 10001 characters"), "{err}");
         let dropped = store.drop_stories(&|story| story.deal_id == "D-2", "deal erased").unwrap();
         assert_eq!(dropped, vec![b.story_id.clone()]);

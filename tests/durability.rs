@@ -327,7 +327,7 @@ fn a_server_never_writes_back_what_another_process_erased_and_always_reloads_its
     // A pack edit changes no index: health stays ok and nothing needs reloading.
     let new =
         storybank::packs::NewPack { name: "Wins".into(), description: None, from_search: None };
-    reopened.create_pack(new).unwrap();
+    reopened.create_pack(new, "test").unwrap();
     assert_eq!(reopened.health().unwrap().status, "ok");
     assert!(!reopened.reload_if_changed().unwrap());
 }

@@ -231,6 +231,7 @@ async fn limits_audit_and_admin_routes_hold_up() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{pack}");
+    assert_eq!(pack["created_by"], "Ana", "packs record who made them");
     let (status, _, report) = send(
         &router,
         "POST",

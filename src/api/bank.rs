@@ -344,9 +344,10 @@ pub async fn list_packs(State(bank): State<Arc<Storybank>>) -> Result<Json<PackL
     responses((status = 201, body = Pack), (status = 400, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn create_pack(
     State(bank): State<Arc<Storybank>>,
+    Extension(who): Extension<crate::access::Identity>,
     AppJson(new): AppJson<NewPack>,
 ) -> Result<Response, ApiError> {
-    let pack = blocking(move || bank.create_pack(new)).await?;
+    let pack = blocking(move || bank.create_pack(new, &who.name)).await?;
     let ids = super::auth::AuditIds(vec![pack.pack_id.clone()]);
     let mut response = (StatusCode::CREATED, Json(pack)).into_response();
     response.extensions_mut().insert(ids);
@@ -369,9 +370,10 @@ pub async fn get_pack(
 pub async fn update_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
+    Extension(who): Extension<crate::access::Identity>,
     AppJson(patch): AppJson<PackPatch>,
 ) -> Result<Json<Pack>, ApiError> {
-    Ok(Json(blocking(move || bank.update_pack(&pack_id, patch)).await?))
+    Ok(Json(blocking(move || bank.update_pack(&pack_id, patch, &who.name)).await?))
 }
 
 /// Deletes a pack (its stories stay saved).
@@ -391,9 +393,10 @@ pub async fn delete_pack(
 pub async fn add_story_to_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
+    Extension(who): Extension<crate::access::Identity>,
     AppJson(new): AppJson<NewStory>,
 ) -> Result<Json<Pack>, ApiError> {
-    Ok(Json(blocking(move || bank.add_story_to_pack(&pack_id, &new)).await?))
+    Ok(Json(blocking(move || bank.add_story_to_pack(&pack_id, &new, &who.name)).await?))
 }
 
 /// Takes a story out of a pack (the story stays saved).
@@ -403,8 +406,9 @@ pub async fn add_story_to_pack(
 pub async fn remove_story_from_pack(
     State(bank): State<Arc<Storybank>>,
     Path((pack_id, story_id)): Path<(String, String)>,
+    Extension(who): Extension<crate::access::Identity>,
 ) -> Result<Json<Pack>, ApiError> {
-    Ok(Json(blocking(move || bank.remove_story_from_pack(&pack_id, &story_id)).await?))
+    Ok(Json(blocking(move || bank.remove_story_from_pack(&pack_id, &story_id, &who.name)).await?))
 }
 
 /// Adds the new results of the pack's saved search.
@@ -413,8 +417,9 @@ pub async fn remove_story_from_pack(
 pub async fn refresh_pack(
     State(bank): State<Arc<Storybank>>,
     Path(pack_id): Path<String>,
+    Extension(who): Extension<crate::access::Identity>,
 ) -> Result<Json<Pack>, ApiError> {
-    Ok(Json(blocking(move || bank.refresh_pack(&pack_id)).await?))
+    Ok(Json(blocking(move || bank.refresh_pack(&pack_id, &who.name)).await?))
 }
 
 /// Renders a pack as Markdown, print-ready HTML, CSV or JSON. Changes nothing: its stories
@@ -472,6 +477,7 @@ pub async fn list_stories(State(bank): State<Arc<Storybank>>) -> Result<Json<Sto
     responses((status = 201, body = Story), (status = 400, body = super::ErrorBody), (status = 409, body = super::ErrorBody, description = "The quote does not exist"), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
 pub async fn create_story(
     State(bank): State<Arc<Storybank>>,
+    Extension(who): Extension<crate::access::Identity>,
     AppJson(new): AppJson<CreateStory>,
 ) -> Result<Response, ApiError> {
     let new = NewStory {
@@ -481,7 +487,7 @@ pub async fn create_story(
         notes: new.notes,
         tags: new.tags,
     };
-    let story = blocking(move || bank.create_story(&new)).await?;
+    let story = blocking(move || bank.create_story(&new, &who.name)).await?;
     let ids = super::auth::AuditIds(vec![story.story_id.clone(), story.quote_id.clone()]);
     let mut response = (StatusCode::CREATED, Json(story)).into_response();
     response.extensions_mut().insert(ids);
@@ -504,9 +510,10 @@ pub async fn get_story(
 pub async fn update_story(
     State(bank): State<Arc<Storybank>>,
     Path(story_id): Path<String>,
+    Extension(who): Extension<crate::access::Identity>,
     AppJson(patch): AppJson<StoryPatch>,
 ) -> Result<Json<Story>, ApiError> {
-    Ok(Json(blocking(move || bank.update_story(&story_id, patch)).await?))
+    Ok(Json(blocking(move || bank.update_story(&story_id, patch, &who.name)).await?))
 }
 
 /// Deletes a story and takes it out of every pack.

@@ -123,6 +123,11 @@ fn write_document(doc: &Document, out: Option<&PathBuf>) -> anyhow::Result<()> {
 /// Runs `storybank pack ...`.
 pub fn pack(settings: &Settings, command: PackCommand) -> anyhow::Result<u8> {
     let bank = Storybank::open_existing(settings)?;
+    let by = super::team::cli_identity().name;
+    let audit = |command: &str, ids: &[&str]| {
+        let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        super::team::audit(bank.access(), command, &ids);
+    };
     let show = |pack: &crate::packs::Pack| -> anyhow::Result<()> {
         println!(
             "{}  {}  ({} stories, {} new since export)",
@@ -176,16 +181,22 @@ pub fn pack(settings: &Settings, command: PackCommand) -> anyhow::Result<u8> {
                 limit: Some(limit),
                 ..SearchRequest::default()
             });
-            show(&bank.create_pack(NewPack { name, description, from_search })?)?;
+            let pack = bank.create_pack(NewPack { name, description, from_search }, &by)?;
+            audit("pack create", &[&pack.pack_id]);
+            show(&pack)?;
         }
         PackCommand::Show { pack_id } => show(&bank.get_pack(&pack_id)?)?,
         PackCommand::Add { pack_id, quote_id, title, notes, tag } => {
             let new =
                 NewStory { quote_id: Some(quote_id), story_id: None, title, notes, tags: tag };
-            show(&bank.add_story_to_pack(&pack_id, &new)?)?;
+            let pack = bank.add_story_to_pack(&pack_id, &new, &by)?;
+            audit("pack add", &[&pack_id]);
+            show(&pack)?;
         }
         PackCommand::Remove { pack_id, story_id } => {
-            show(&bank.remove_story_from_pack(&pack_id, &story_id)?)?;
+            let pack = bank.remove_story_from_pack(&pack_id, &story_id, &by)?;
+            audit("pack remove", &[&pack_id, &story_id]);
+            show(&pack)?;
         }
         PackCommand::Move { pack_id, story_id, position } => {
             let pack = bank.get_pack(&pack_id)?;
@@ -196,15 +207,25 @@ pub fn pack(settings: &Settings, command: PackCommand) -> anyhow::Result<u8> {
             let id = order.remove(from);
             order.insert(position.clamp(1, order.len() + 1) - 1, id);
             let patch = PackPatch { order: Some(order), ..PackPatch::default() };
-            show(&bank.update_pack(&pack_id, patch)?)?;
+            let pack = bank.update_pack(&pack_id, patch, &by)?;
+            audit("pack move", &[&pack_id, &story_id]);
+            show(&pack)?;
         }
-        PackCommand::Refresh { pack_id } => show(&bank.refresh_pack(&pack_id)?)?,
+        PackCommand::Refresh { pack_id } => {
+            let pack = bank.refresh_pack(&pack_id, &by)?;
+            audit("pack refresh", &[&pack_id]);
+            show(&pack)?;
+        }
         PackCommand::Export { pack_id, format, out, preview } => {
             let doc = bank.export_pack(&pack_id, Format::parse(&format)?, preview)?;
+            if !preview {
+                audit("pack export", &[&pack_id]);
+            }
             write_document(&doc, out.as_ref())?;
         }
         PackCommand::Delete { pack_id } => {
             bank.delete_pack(&pack_id)?;
+            audit("pack delete", &[&pack_id]);
             println!("deleted {pack_id}");
         }
     }
@@ -238,6 +259,7 @@ pub fn tag(
 ) -> anyhow::Result<u8> {
     let bank = Storybank::open_existing(settings)?;
     let quote = bank.correct_tags(quote_id, TagCorrection { themes, polarity })?;
+    super::team::audit(bank.access(), "tag", &[quote_id.to_string()]);
     println!(
         "{}: themes [{}], polarity {}",
         quote.quote_id,

@@ -272,6 +272,7 @@ fn random_seed() -> u64 {
 pub fn reanonymize(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     let bank = Storybank::open_existing(settings)?;
     let report = bank.reanonymize(&|_, _| {})?;
+    super::team::audit(bank.access(), "reanonymize", &report.quotes_gone);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -123,6 +123,8 @@ fn story_view(catalog: &Catalog, record: &StoryRecord, new: bool) -> Story {
         notes: record.notes.clone(),
         tags: record.tags.clone(),
         created_at: record.created_at.clone(),
+        created_by: record.created_by.clone(),
+        updated_by: record.updated_by.clone(),
         quote: served(catalog, &record.quote_id),
         new_since_export: new,
     }
@@ -391,6 +393,8 @@ impl Storybank {
             updated_at: record.updated_at,
             last_exported_at: record.last_exported_at,
             notices: record.notices,
+            created_by: record.created_by,
+            updated_by: record.updated_by,
         })
     }
 
@@ -408,7 +412,7 @@ impl Storybank {
     }
 
     /// Creates a pack, optionally filled from a saved search.
-    pub fn create_pack(&self, new: NewPack) -> Result<Pack> {
+    pub fn create_pack(&self, new: NewPack, by: &str) -> Result<Pack> {
         let results = match &new.from_search {
             Some(search) => {
                 let mut search = search.clone();
@@ -417,7 +421,7 @@ impl Storybank {
             }
             None => vec![],
         };
-        let record = self.packs.create_pack(&new.name, new.description, new.from_search)?;
+        let record = self.packs.create_pack(&new.name, new.description, new.from_search, by)?;
         let mut ids = vec![];
         for quote in &results {
             let story = NewStory {
@@ -425,15 +429,20 @@ impl Storybank {
                 title: Some(first_sentence(&quote.text)),
                 ..NewStory::default()
             };
-            ids.push(self.packs.create_story(&quote.quote_id, &quote.deal_id, &story)?.story_id);
+            ids.push(
+                self.packs.create_story(&quote.quote_id, &quote.deal_id, &story, by)?.story_id,
+            );
         }
-        let record =
-            if ids.is_empty() { record } else { self.packs.add_to_pack(&record.pack_id, &ids)? };
+        let record = if ids.is_empty() {
+            record
+        } else {
+            self.packs.add_to_pack(&record.pack_id, &ids, by)?
+        };
         self.pack_view(record)
     }
 
     /// Adds the saved search's new results to a pack built from one.
-    pub fn refresh_pack(&self, pack_id: &str) -> Result<Pack> {
+    pub fn refresh_pack(&self, pack_id: &str, by: &str) -> Result<Pack> {
         let record = self.packs.pack(pack_id)?;
         let Some(search) = record.saved_search.clone() else {
             return Err(Error::Conflict(format!("pack {pack_id} was not built from a search")));
@@ -457,15 +466,18 @@ impl Storybank {
                 title: Some(first_sentence(&quote.text)),
                 ..NewStory::default()
             };
-            ids.push(self.packs.create_story(&quote.quote_id, &quote.deal_id, &story)?.story_id);
+            ids.push(
+                self.packs.create_story(&quote.quote_id, &quote.deal_id, &story, by)?.story_id,
+            );
         }
-        let record = if ids.is_empty() { record } else { self.packs.add_to_pack(pack_id, &ids)? };
+        let record =
+            if ids.is_empty() { record } else { self.packs.add_to_pack(pack_id, &ids, by)? };
         self.pack_view(record)
     }
 
     /// Renames, describes or reorders a pack.
-    pub fn update_pack(&self, pack_id: &str, patch: PackPatch) -> Result<Pack> {
-        let record = self.packs.update_pack(pack_id, patch)?;
+    pub fn update_pack(&self, pack_id: &str, patch: PackPatch, by: &str) -> Result<Pack> {
+        let record = self.packs.update_pack(pack_id, patch, by)?;
         self.pack_view(record)
     }
 
@@ -475,7 +487,7 @@ impl Storybank {
     }
 
     /// Saves a quote as a story.
-    pub fn create_story(&self, new: &NewStory) -> Result<Story> {
+    pub fn create_story(&self, new: &NewStory, by: &str) -> Result<Story> {
         let quote_id = new
             .quote_id
             .as_deref()
@@ -487,7 +499,7 @@ impl Storybank {
         if new.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
             new.title = Some(first_sentence(&quote.text));
         }
-        let record = self.packs.create_story(quote_id, &deal.deal_id, &new)?;
+        let record = self.packs.create_story(quote_id, &deal.deal_id, &new, by)?;
         Ok(story_view(&catalog, &record, false))
     }
 
@@ -505,8 +517,8 @@ impl Storybank {
     }
 
     /// Edits a story.
-    pub fn update_story(&self, story_id: &str, patch: StoryPatch) -> Result<Story> {
-        let record = self.packs.update_story(story_id, patch)?;
+    pub fn update_story(&self, story_id: &str, patch: StoryPatch, by: &str) -> Result<Story> {
+        let record = self.packs.update_story(story_id, patch, by)?;
         Ok(story_view(&*self.catalog()?, &record, false))
     }
 
@@ -516,25 +528,25 @@ impl Storybank {
     }
 
     /// Adds a new story (`quote_id`) or an existing one (`story_id`) to a pack.
-    pub fn add_story_to_pack(&self, pack_id: &str, new: &NewStory) -> Result<Pack> {
+    pub fn add_story_to_pack(&self, pack_id: &str, new: &NewStory, by: &str) -> Result<Pack> {
         self.packs.pack(pack_id)?;
         let story_id = match (&new.story_id, &new.quote_id) {
             (Some(story_id), None) => match self.packs.story(story_id) {
                 Err(Error::PackNotFound(_)) => return Err(missing_reference("story", story_id)),
                 found => found?.story_id,
             },
-            (None, Some(_)) => self.create_story(new)?.story_id,
+            (None, Some(_)) => self.create_story(new, by)?.story_id,
             _ => {
                 return Err(Error::InvalidRequest("give either quote_id or story_id".into()));
             }
         };
-        let record = self.packs.add_to_pack(pack_id, &[story_id])?;
+        let record = self.packs.add_to_pack(pack_id, &[story_id], by)?;
         self.pack_view(record)
     }
 
     /// Takes a story out of a pack.
-    pub fn remove_story_from_pack(&self, pack_id: &str, story_id: &str) -> Result<Pack> {
-        let record = self.packs.remove_from_pack(pack_id, story_id)?;
+    pub fn remove_story_from_pack(&self, pack_id: &str, story_id: &str, by: &str) -> Result<Pack> {
+        let record = self.packs.remove_from_pack(pack_id, story_id, by)?;
         self.pack_view(record)
     }
 
