@@ -32,7 +32,7 @@ pub(crate) type DealVectors = Vec<(String, Vec<f32>)>;
 const TRANSCRIPT_EXTENSIONS: [&str; 4] = ["txt", "vtt", "json", "md"];
 
 /// A file (or row) that could not be ingested.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IngestFailure {
     /// The file.
     pub file: String,
@@ -43,7 +43,7 @@ pub struct IngestFailure {
 }
 
 /// What an ingest run did.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IngestReport {
     /// Deals stored (new or replaced).
     pub deals: usize,
@@ -128,6 +128,11 @@ impl Storybank {
     /// The settings this storybank was opened with.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The CRM row the store kept for a deal (names included: admin-side use only).
+    pub(crate) fn stored_row(&self, deal_id: &str) -> Result<Option<DealRow>> {
+        Ok(self.db.private(deal_id)?.and_then(|private| private.row))
     }
 
     /// API keys and the audit log of this index.
@@ -380,6 +385,20 @@ impl Storybank {
                 Err(err) => report.failures.push(failure(&err, &dir.join("deals.csv"))),
             }
         }
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        self.ingest_rows(dir, rows, report, progress)
+    }
+
+    /// Ingests the transcripts of `dir/transcripts` (and `dir/competitors.toml`) for these CRM
+    /// rows; what [`Storybank::ingest_dir`] does once it has read `deals.csv`.
+    pub(crate) fn ingest_rows(
+        &self,
+        dir: &Path,
+        rows: BTreeMap<String, DealRow>,
+        mut report: IngestReport,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<IngestReport> {
+        let started = Instant::now();
         let mut aliases = self.read()?.aliases.clone();
         for row in rows.values() {
             for competitor in &row.competitors {
@@ -449,7 +468,7 @@ impl Storybank {
         }
 
         self.commit_built(built, aliases, &mut report, progress)?;
-        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        report.elapsed_ms += started.elapsed().as_millis() as u64;
         tracing::info!(
             deals = report.deals,
             quotes = report.quotes,

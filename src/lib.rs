@@ -31,6 +31,7 @@ pub mod search;
 pub mod store;
 pub mod sync;
 pub mod themes;
+pub mod upload;
 
 pub use app::{IngestReport, Storybank};
 pub use config::Settings;

@@ -379,3 +379,93 @@ async fn a_trusted_sso_proxy_signs_people_in_with_mapped_roles() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A multipart/form-data body of `file` fields.
+fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "storybank-test-boundary-7f3a";
+    let mut body = vec![];
+    for (name, bytes) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(router: &Router, auth: &str, files: &[(&str, &[u8])]) -> (StatusCode, Value) {
+    let (kind, body) = multipart(files);
+    let request = Request::builder()
+        .method("POST")
+        .uri("/v1/admin/ingest")
+        .header("authorization", auth)
+        .header("content-type", kind)
+        .body(Body::from(body))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn admins_upload_transcripts_batches_and_zips_with_a_per_file_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank(dir.path());
+    let admin = format!("Bearer {}", bank.access().create_key("Sam", Role::Admin).unwrap().key);
+    let editor = format!("Bearer {}", bank.access().create_key("Ana", Role::Editor).unwrap().key);
+    let router = storybank::api::router_with(bank.clone(), keyed(true));
+    let sample = sample_dir();
+    let transcript = std::fs::read(sample.join("transcripts/S-2002.vtt")).unwrap();
+
+    let (status, _) = upload(&router, &editor, &[("S-2002.vtt", &transcript)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "editors cannot ingest");
+
+    // A transcript of a deal the bank knows, a broken file and one of an unknown deal: the good
+    // one is ingested against its stored CRM row; the others are reported by their own names.
+    let files: [(&str, &[u8]); 3] = [
+        ("S-2002.vtt", &transcript),
+        ("notes.vtt", b"WEBVTT\n\nthis is not a cue\n"),
+        ("Z-0001.txt", b"Interviewer: Hello?\n\nBuyer: Hi.\n"),
+    ];
+    let (status, report) = upload(&router, &admin, &files).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["deal_ids"], json!(["S-2002"]), "{report}");
+    let failures = report["failures"].as_array().unwrap();
+    assert!(failures.iter().any(|f| f["file"].as_str().unwrap().starts_with("Z-0001")), "{report}");
+    assert!(!report.to_string().contains(".upload-"), "temporary paths leak: {report}");
+
+    // A zip with deals.csv and a transcript.
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut zipped);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file("batch/deals.csv", options).unwrap();
+        std::io::Write::write_all(&mut writer, &std::fs::read(sample.join("deals.csv")).unwrap())
+            .unwrap();
+        writer.start_file("batch/transcripts/S-2003.txt", options).unwrap();
+        let s2003 = std::fs::read(sample.join("transcripts/S-2003.txt")).unwrap();
+        std::io::Write::write_all(&mut writer, &s2003).unwrap();
+        writer.finish().unwrap();
+    }
+    let zipped = zipped.into_inner();
+    let (status, report) = upload(&router, &admin, &[("batch.zip", &zipped)]).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["transcripts"], 1, "{report}");
+    assert!(report["deal_ids"].as_array().unwrap().contains(&json!("S-2003")));
+    // The uploaded deal is searchable, and the upload is in the audit log.
+    let (status, _, deal) = send(&router, "GET", "/v1/deals/S-2003", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!deal["quotes"].as_array().unwrap().is_empty());
+    let entries = bank.access().audit(0, 100).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.route == "/v1/admin/ingest" && e.ids.contains(&"S-2003".to_string()))
+    );
+    // Not multipart: 415.
+    let (status, _, _) =
+        send(&router, "POST", "/v1/admin/ingest", Some(&admin), Some("{}".into())).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -16,6 +16,7 @@ use super::{ApiError, AppJson, blocking};
 use crate::access::{AuditEntry, Identity, KeyInfo, NewKey, Role};
 use crate::admin::ForgetReport;
 use crate::app::Storybank;
+use crate::upload::Upload;
 
 /// `GET /v1/me` answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -29,6 +30,82 @@ pub struct Me {
 #[utoipa::path(get, path = "/v1/me", responses((status = 200, body = Me), (status = 401, body = super::ErrorBody)))]
 pub async fn me(Extension(identity): Extension<Identity>) -> Json<Me> {
     Json(Me { identity })
+}
+
+/// `POST /v1/admin/ingest` form (for the OpenAPI document).
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// Transcripts (`.txt`, `.vtt`, `.json`, `.md`, named by deal id), a `deals.csv`, a
+    /// `competitors.toml`, or `.zip` files holding them; as many `file` fields as needed.
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
+    pub file: Vec<Vec<u8>>,
+}
+
+/// Ingests uploaded interviews with the same per-file report as `storybank ingest`: a bad file
+/// costs only itself. Without a `deals.csv`, transcripts must be of deals already in the bank.
+#[utoipa::path(post, path = "/v1/admin/ingest", request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = crate::app::IngestReport), (status = 400, body = super::ErrorBody), (status = 413, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Not multipart/form-data")))]
+pub async fn ingest(
+    State(bank): State<Arc<Storybank>>,
+    Extension(gate): Extension<Arc<super::auth::Gate>>,
+    request: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let multipart_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart_type {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "send the files as multipart/form-data `file` fields",
+        ));
+    }
+    let mut multipart =
+        axum::extract::Multipart::from_request(request, &()).await.map_err(|err| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("invalid upload: {}", err.body_text()),
+            )
+        })?;
+    let mut files = vec![];
+    let bad = |err: axum::extract::multipart::MultipartError| {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                crate::error::Code::PayloadTooLarge.name(),
+                "the upload is over the server's limit (serve --max-upload-mb); split it",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("invalid upload: {}", err.body_text()),
+            )
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let Some(name) = field.file_name().map(str::to_string) else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "every part must be a file (with a filename), e.g. curl -F file=@S-2001.txt",
+            ));
+        };
+        let bytes = field.bytes().await.map_err(bad)?;
+        files.push(Upload { name, bytes: bytes.to_vec() });
+    }
+    // A zip may expand to four times the upload limit.
+    let expanded = gate.max_upload() as u64 * 4;
+    let report = blocking(move || bank.ingest_uploads(files, expanded)).await?;
+    let ids = AuditIds(report.deal_ids.clone());
+    let mut response = Json(report).into_response();
+    response.extensions_mut().insert(ids);
+    Ok(response)
 }
 
 /// `POST /v1/admin/forget` body: a deal or a person.

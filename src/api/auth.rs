@@ -90,6 +90,7 @@ pub const POLICY: &[Rule] = &[
     rule("GET", "/v1/stories/{story_id}", READER, false),
     rule("PATCH", "/v1/stories/{story_id}", EDITOR, true),
     rule("DELETE", "/v1/stories/{story_id}", EDITOR, true),
+    rule("POST", "/v1/admin/ingest", ADMIN, true),
     rule("POST", "/v1/admin/forget", ADMIN, true),
     rule("GET", "/v1/admin/deals/{deal_id}/raw", ADMIN, true),
     rule("GET", "/v1/admin/audit", ADMIN, false),
@@ -152,6 +153,8 @@ pub struct AccessConfig {
     pub per_minute: Option<NonZeroU32>,
     /// Expensive requests (rerank, generated summaries) in flight per caller.
     pub expensive_per_caller: usize,
+    /// Largest upload to `POST /v1/admin/ingest`, in bytes.
+    pub max_upload: usize,
 }
 
 impl Default for AccessConfig {
@@ -161,6 +164,7 @@ impl Default for AccessConfig {
             proxy: None,
             per_minute: NonZeroU32::new(600),
             expensive_per_caller: 1,
+            max_upload: 50 << 20,
         }
     }
 }
@@ -186,6 +190,11 @@ impl Gate {
             RateLimiter::keyed(Quota::per_minute(rate).allow_burst(rate))
         });
         Gate { config, limiter, expensive: Mutex::new(HashMap::new()) }
+    }
+
+    /// Largest upload accepted, in bytes.
+    pub fn max_upload(&self) -> usize {
+        self.config.max_upload
     }
 
     /// Holds one of the caller's expensive slots until dropped, or answers 429.

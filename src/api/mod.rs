@@ -244,6 +244,10 @@ async fn time_limit(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    // An uploaded batch is embedded while the admin waits: it may take minutes.
+    if request.uri().path() == "/v1/admin/ingest" {
+        return next.run(request).await;
+    }
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
@@ -322,6 +326,7 @@ pub fn router(bank: Arc<Storybank>) -> Router {
 
 /// Builds the application router with explicit access settings.
 pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
+    let max_upload = access.max_upload;
     let gate = Arc::new(auth::Gate::new(access));
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let matched = request.extensions().get::<axum::extract::MatchedPath>().map(|path| path.as_str().to_string());
@@ -374,6 +379,12 @@ pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
         )
         .route("/healthz", get(healthz).fallback(method_not_allowed))
         .route("/v1/me", get(admin::me).fallback(method_not_allowed))
+        .route(
+            "/v1/admin/ingest",
+            post(admin::ingest)
+                .layer(axum::extract::DefaultBodyLimit::max(max_upload))
+                .fallback(method_not_allowed),
+        )
         .route("/v1/admin/forget", post(admin::forget).fallback(method_not_allowed))
         .route(
             "/v1/admin/deals/{deal_id}/raw",

@@ -46,6 +46,7 @@ const MAX_TAG_CHARS: usize = 100;
         b::update_story,
         b::delete_story,
         crate::api::admin::me,
+        crate::api::admin::ingest,
         crate::api::admin::forget,
         crate::api::admin::raw_transcript,
         crate::api::admin::audit,

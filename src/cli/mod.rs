@@ -123,6 +123,9 @@ pub enum Command {
         /// Requests per minute per key or proxy user (0: no limit).
         #[arg(long, env = "STORYBANK_RATE_LIMIT", default_value_t = 600)]
         rate_limit: u32,
+        /// Largest upload to `POST /v1/admin/ingest`, in MiB.
+        #[arg(long, env = "STORYBANK_MAX_UPLOAD_MB", default_value_t = 50)]
+        max_upload_mb: usize,
     },
     /// Create, list and revoke API keys.
     Keys {
@@ -449,7 +452,14 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(u8::from(response.deals.is_empty()))
         }
-        Command::Serve { addr, trust_proxy_header, role_map, proxy_secret, rate_limit } => {
+        Command::Serve {
+            addr,
+            trust_proxy_header,
+            role_map,
+            proxy_secret,
+            rate_limit,
+            max_upload_mb,
+        } => {
             let proxy = match (trust_proxy_header, role_map) {
                 (Some(header), Some(map)) => {
                     let text = std::fs::read_to_string(&map)
@@ -464,7 +474,14 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
                 _ => None,
             };
-            serve(&settings, &addr, proxy, rate_limit)
+            let access = api::auth::AccessConfig {
+                open_without_keys: false,
+                proxy,
+                per_minute: std::num::NonZeroU32::new(rate_limit),
+                expensive_per_caller: 1,
+                max_upload: max_upload_mb.saturating_mul(1 << 20),
+            };
+            serve(&settings, &addr, access)
         }
         Command::Keys { command } => team::keys(&settings, command),
         Command::Audit { after, limit, json } => team::audit_log(&settings, after, limit, json),
@@ -817,12 +834,7 @@ pub fn attribution(quote: &Quote) -> String {
     format!("{} ({})", parts.join(", "), quote.deal_id)
 }
 
-fn serve(
-    settings: &Settings,
-    addr: &str,
-    proxy: Option<api::auth::TrustedProxy>,
-    rate_limit: u32,
-) -> anyhow::Result<u8> {
+fn serve(settings: &Settings, addr: &str, access: api::auth::AccessConfig) -> anyhow::Result<u8> {
     let bank = Arc::new(Storybank::open_existing(settings)?);
     let keys = bank.access().active_keys()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -833,25 +845,21 @@ fn serve(
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr()?;
         let loopback = local.ip().is_loopback();
-        if !loopback && keys == 0 && proxy.is_none() {
+        if !loopback && keys == 0 && access.proxy.is_none() {
             bail!(
                 "refusing to serve on {local} without API keys: anyone on the network could read every quote and erase deals. \
                  Create one with `storybank keys create --name \"Your Name\" --role admin` (then share reader and editor keys), \
                  or serve on 127.0.0.1"
             );
         }
-        if !loopback && proxy.as_ref().is_some_and(|p| p.secret.is_none()) {
+        if !loopback && access.proxy.as_ref().is_some_and(|p| p.secret.is_none()) {
             bail!(
                 "refusing to trust --trust-proxy-header on {local} without a proxy secret: a client reaching storybank directly could claim to be anyone. \
                  Set STORYBANK_PROXY_SECRET (or --proxy-secret) and have the proxy send it in X-Storybank-Proxy-Secret"
             );
         }
-        let access = api::auth::AccessConfig {
-            open_without_keys: loopback,
-            proxy,
-            per_minute: std::num::NonZeroU32::new(rate_limit),
-            expensive_per_caller: 1,
-        };
+        // Without keys, only a loopback server answers (as `local`).
+        let access = api::auth::AccessConfig { open_without_keys: loopback, ..access };
         tracing::info!(addr = %local, keys, "storybank listening");
         eprintln!("storybank serving on http://{local}  (web page at /, POST /v1/search, GET /openapi.json; Ctrl-C stops)");
         // An `ingest`, `reindex`, `forget` or `tag` run by another process shows up within a
