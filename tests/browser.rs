@@ -15,6 +15,10 @@ use crate::common::{pii_leaks, pii_strings, sample_dir, shared};
 
 /// Serves the router on a free loopback port from a background runtime; returns the base URL.
 fn serve(bank: Arc<storybank::Storybank>) -> String {
+    serve_router(storybank::api::router(bank))
+}
+
+fn serve_router(router: axum::Router) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -26,7 +30,7 @@ fn serve(bank: Arc<storybank::Storybank>) -> String {
             .unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, storybank::api::router(bank)).await.unwrap();
+            axum::serve(listener, router).await.unwrap();
         });
     });
     format!("http://{addr}")
@@ -319,4 +323,151 @@ fn web_page_end_to_end_in_headless_chromium() {
         .filter(|message| !message.contains("400 (Bad Request)"))
         .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+fn sign_in(browser: &Browser, base: &str, key: &str) {
+    browser.goto(&format!("{base}/"));
+    browser.wait_for("the sign-in form", "return !document.querySelector('#sign-in').hidden");
+    browser.type_into("#api-key", key);
+    browser.click("#sign-in-form button[type=submit]");
+    browser.wait_for(
+        "signed in",
+        "return !document.querySelector('#who').hidden && document.body.dataset.ready === 'true'",
+    );
+}
+
+fn sign_out(browser: &Browser) {
+    browser.click("#sign-out");
+    browser.wait_for("the sign-in form", "return !document.querySelector('#sign-in').hidden");
+}
+
+#[test]
+fn a_reader_and_an_admin_sign_in_and_see_what_their_role_allows() {
+    let Some((driver, chromium)) = browser_binaries() else {
+        if std::env::var_os("STORYBANK_SKIP_BROWSER").is_some() {
+            eprintln!("skipped: chromium/chromedriver not installed (STORYBANK_SKIP_BROWSER set)");
+            return;
+        }
+        panic!("chromium and chromedriver are needed: run scripts/setup-browser");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::common::settings(dir.path());
+    // The stand-in embedder: this test is about access, and keyword search finds the upload.
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = Arc::new(storybank::Storybank::open(&settings).unwrap());
+    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    let reader =
+        bank.access().create_key("Rita (sales)", storybank::access::Role::Reader).unwrap().key;
+    let admin =
+        bank.access().create_key("Sam (revops)", storybank::access::Role::Admin).unwrap().key;
+    let pack = bank
+        .create_pack(
+            storybank::packs::NewPack {
+                name: "Objections".into(),
+                description: None,
+                from_search: None,
+            },
+            "Sam (revops)",
+        )
+        .unwrap();
+    let quote = bank.deal("S-2001").unwrap().quotes[0].quote_id.clone();
+    let new = storybank::packs::NewStory { quote_id: Some(quote), ..Default::default() };
+    bank.add_story_to_pack(&pack.pack_id, &new, "Sam (revops)").unwrap();
+    let config = storybank::api::auth::AccessConfig { per_minute: None, ..Default::default() };
+    let base = serve_router(storybank::api::router_with(bank.clone(), config));
+    let shots = screenshots_dir();
+    let browser = Browser::start(&driver, &chromium);
+
+    // A reader: quotes, no "Add to pack", no Admin, read-only packs; an edit is refused clearly.
+    sign_in(&browser, &base, &reader);
+    let who = browser.script("return document.querySelector('#who-name').innerText", json!([]));
+    assert_eq!(who, "Rita (sales) (reader)");
+    browser.goto(&format!("{base}/?q=pricing"));
+    browser.wait_for("reader cards", "return document.querySelectorAll('#results .card').length");
+    let controls = browser.script(
+        "return {addPack: document.querySelectorAll('.add-pack').length, admin: document.querySelector('#nav-admin').hidden}",
+        json!([]),
+    );
+    assert_eq!(controls, json!({"addPack": 0, "admin": true}), "a reader sees editing controls");
+    browser.goto(&format!("{base}/?view=packs"));
+    browser.wait_for("the pack", "return document.querySelectorAll('.pack li').length");
+    let remove_buttons = browser.script(
+        "return [...document.querySelectorAll('.pack button')].filter(b => b.innerText === 'Remove').length",
+        json!([]),
+    );
+    assert_eq!(remove_buttons, 0);
+    let refused = browser.script_async(&format!(
+        "const done = arguments[arguments.length - 1]; \
+         fetch('/v1/packs/{}', {{method: 'PATCH', headers: {{'content-type': 'application/json', \
+           authorization: 'Bearer ' + sessionStorage.getItem('storybank-key')}}, body: JSON.stringify({{name: 'x'}})}}) \
+         .then(r => r.json().then(b => done({{status: r.status, body: b}})))",
+        pack.pack_id
+    ));
+    assert_eq!(refused["status"], 403, "{refused}");
+    assert!(
+        refused["body"]["error"]["message"].as_str().unwrap().contains("editor role"),
+        "{refused}"
+    );
+    browser.screenshot(&shots.join("reader-packs.png"));
+    sign_out(&browser);
+
+    // An admin: uploads a new deal with its CRM row, finds it, erases a person, reads the audit.
+    sign_in(&browser, &base, &admin);
+    browser.goto(&format!("{base}/?view=admin"));
+    browser.wait_for("the admin view", "return !document.querySelector('#view-admin').hidden && document.querySelector('#nav-admin').hidden === false");
+    let header = std::fs::read_to_string(sample_dir().join("deals.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let csv = format!(
+        "{header}\nS-3001,Harbourline Freight Ltd,lost,Tallyfold,32000,mid_market,logistics,EMEA,CFO,outbound,proposal,2025-10-02,onboarding,,Dana Whitlock,Marguerite Okonkwo,Ines Calloway\n"
+    );
+    let transcript = "---\ndeal_id: S-3001\ninterviewer: Ines Calloway\ndate: 2025-10-20\n---\n\n\
+[00:00:03] Ines Calloway: What made the difference in the end?\n\n\
+[00:00:09] Marguerite Okonkwo (CFO, Harbourline Freight): Honestly the zebra checklist. Tallyfold sent a zebra checklist for onboarding that mapped every step of our freight approvals, and nobody else did anything like it.\n\n\
+[00:00:31] Ines Calloway: And pricing?\n\n\
+[00:00:35] Marguerite Okonkwo (CFO, Harbourline Freight): Pricing was close enough. The zebra checklist and the onboarding plan decided it for us.\n";
+    browser.script(
+        "const [csv, text] = arguments; const files = new DataTransfer(); \
+         files.items.add(new File([csv], 'deals.csv', {type: 'text/csv'})); \
+         files.items.add(new File([text], 'S-3001.txt', {type: 'text/plain'})); \
+         document.querySelector('#upload-files').files = files.files; \
+         document.querySelector('#upload-form button[type=submit]').click(); return 0",
+        json!([csv, transcript]),
+    );
+    let report = browser.wait_for(
+        "the upload report",
+        "const t = document.querySelector('#upload-report').innerText; return t.startsWith('Ingested') && t",
+    );
+    assert!(report.as_str().unwrap().contains("S-3001"), "{report}");
+    browser.goto(&format!("{base}/?q=zebra+checklist"));
+    browser.wait_for("the uploaded deal's quote", "return [...document.querySelectorAll('#results .card')].some(c => c.dataset.dealId === 'S-3001')");
+    let text = page_text(&browser);
+    assert!(
+        !text.contains("Marguerite") && !text.contains("Harbourline"),
+        "the upload is anonymized"
+    );
+    browser.goto(&format!("{base}/?view=admin"));
+    browser.wait_for("the admin view", "return !document.querySelector('#view-admin').hidden");
+    browser.type_into("#forget-person", "Marguerite Okonkwo");
+    browser.click("#forget-form button[type=submit]");
+    let erased = browser.wait_for(
+        "the erasure report",
+        "return document.querySelector('#forget-report').innerText",
+    );
+    assert!(erased.as_str().unwrap().starts_with("Erased"), "{erased}");
+    let audit = browser.wait_for(
+        "both actions in the audit view",
+        "const t = document.querySelector('#audit tbody').innerText; return t.includes('/v1/admin/ingest') && t.includes('/v1/admin/forget') && t",
+    );
+    assert!(audit.as_str().unwrap().contains("Sam (revops)"), "{audit}");
+    browser.screenshot(&shots.join("admin.png"));
+    // The only console errors are the refused requests this test made on purpose (the first
+    // page load before sign-in, and the reader's edit).
+    let errors = browser.console_errors();
+    let unexpected: Vec<&String> =
+        errors.iter().filter(|e| !(e.contains("401") || e.contains("403"))).collect();
+    assert!(unexpected.is_empty(), "{errors:?}");
 }

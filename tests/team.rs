@@ -469,3 +469,40 @@ async fn admins_upload_transcripts_batches_and_zips_with_a_per_file_report() {
         send(&router, "POST", "/v1/admin/ingest", Some(&admin), Some("{}".into())).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[tokio::test]
+async fn a_page_of_another_site_cannot_post_to_a_local_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank_without_keys(dir.path());
+    let router = storybank::api::router(bank);
+    let post = |headers: &[(&str, &str)]| {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/v1/packs")
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::from(json!({"name": "x"}).to_string())).unwrap()
+    };
+    let status = |request: Request<Body>| {
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap().status() }
+    };
+    let evil = [
+        ("host", "localhost:7700"),
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    assert_eq!(status(post(&evil)).await, StatusCode::FORBIDDEN);
+    let evil_old = [("host", "localhost:7700"), ("origin", "https://evil.example")];
+    assert_eq!(status(post(&evil_old)).await, StatusCode::FORBIDDEN);
+    // The page itself, curl and scripts (no Origin) are fine.
+    let page = [
+        ("host", "localhost:7700"),
+        ("origin", "http://localhost:7700"),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    assert_eq!(status(post(&page)).await, StatusCode::CREATED);
+    assert_eq!(status(post(&[("host", "localhost:7700")])).await, StatusCode::CREATED);
+}

@@ -330,6 +330,9 @@ pub async fn authorize(
     let Need::Role(needed) = rule.need else {
         return next.run(request).await;
     };
+    if let Some(refused) = cross_site_write(&method, request.headers()) {
+        return refused.into_response();
+    }
     let (mut parts, body) = request.into_parts();
     let ids: Vec<String> = match RawPathParams::from_request_parts(&mut parts, &()).await {
         Ok(params) => params.iter().map(|(_, value)| value.to_string()).collect(),
@@ -392,6 +395,33 @@ pub async fn authorize(
         audit(&bank, &who, rule, response.status().as_u16(), ids).await;
     }
     response
+}
+
+/// A write sent by a page of another site (a form posted to `localhost:7700` by a web page the
+/// user visits): browsers label it with `Sec-Fetch-Site` or `Origin`, and it is refused. JSON
+/// routes already need `application/json`, which no plain form can send; this covers uploads.
+fn cross_site_write(method: &str, headers: &HeaderMap) -> Option<ApiError> {
+    if matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        return None;
+    }
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let cross_site = match text("sec-fetch-site").as_deref() {
+        Some(site) => !matches!(site, "same-origin" | "none"),
+        None => match (text("origin"), text("host")) {
+            (Some(origin), Some(host)) => {
+                let origin_host = origin.split("://").nth(1).unwrap_or("");
+                origin == "null" || !origin_host.eq_ignore_ascii_case(&host)
+            }
+            _ => false,
+        },
+    };
+    cross_site.then(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            Code::Forbidden.name(),
+            "a change sent by a page of another site is refused",
+        )
+    })
 }
 
 async fn audit(bank: &Arc<Storybank>, who: &Identity, rule: &Rule, status: u16, ids: Vec<String>) {

@@ -21,6 +21,11 @@ let themeLabels = {};
 const datesBox = document.getElementById("dates");
 let packsEnabled = false;
 let pendingQuote = null;
+// Who the server takes us for: {name, role}. Roles: reader < editor < admin.
+let me = null;
+const KEY_STORE = "storybank-key";
+const canEdit = () => me && (me.role === "editor" || me.role === "admin");
+const isAdmin = () => me && me.role === "admin";
 
 // ---------- small helpers ----------
 function el(tag, attrs = {}, ...children) {
@@ -42,13 +47,19 @@ class ApiError extends Error {
   constructor(code, message, status) { super(message); this.code = code; this.status = status; }
 }
 
+function authHeaders() {
+  const key = sessionStorage.getItem(KEY_STORE);
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
 async function api(method, path, body) {
   let response;
   try {
+    const form = body instanceof FormData;
     response = await fetch(path, {
       method,
-      headers: body ? { "content-type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
+      headers: { ...authHeaders(), ...(body && !form ? { "content-type": "application/json" } : {}) },
+      body: body ? (form ? body : JSON.stringify(body)) : undefined,
     });
   } catch (err) {
     throw new ApiError("network", "Cannot reach the storybank server. Is it running?", 0);
@@ -67,6 +78,9 @@ function explainError(err) {
     index_missing: "The index is empty: ingest a corpus with `storybank ingest`, then restart the server.",
     index_incompatible: "The index was built by another version or model: run `storybank reindex`.",
     model_unavailable: "The embedding model is not installed on the server: run scripts/setup.",
+    unauthorized: "Sign in again with a valid key.",
+    forbidden: "Your key's role does not allow this: ask an admin for an editor key.",
+    rate_limited: "Slow down a little, then try again.",
     network: "",
   };
   const hint = hints[err.code];
@@ -105,7 +119,7 @@ function month(date) {
 // ---------- URL state ----------
 function readUrl() {
   const params = new URLSearchParams(location.search);
-  state.view = ["search", "similar", "packs"].includes(params.get("view")) ? params.get("view") : "search";
+  state.view = ["search", "similar", "packs", "admin"].includes(params.get("view")) ? params.get("view") : "search";
   state.q = params.get("q") || "";
   state.after = params.get("after") || "";
   state.before = params.get("before") || "";
@@ -263,7 +277,7 @@ function quoteCard(quote, terms, options = {}) {
       type: "button", class: "more", onclick: () => openSimilar({ deal: quote.deal_id }),
     }, "More like this deal"));
   }
-  if (packsEnabled) {
+  if (packsEnabled && canEdit()) {
     actions.append(el("button", { type: "button", class: "add-pack", onclick: () => openPackDialog(quote) }, "Add to pack"));
   }
   return el("li", { class: "card", "data-quote-id": quote.quote_id, "data-deal-id": quote.deal_id },
@@ -410,22 +424,22 @@ function packView(pack) {
       await api("PATCH", `/v1/packs/${pack.pack_id}`, { order });
       loadPacks();
     };
-    const notes = el("input", { type: "text", value: story.notes || "", "aria-label": "Notes", placeholder: "Add a note" });
+    const notes = el("input", { type: "text", value: story.notes || "", "aria-label": "Notes", placeholder: "Add a note", readonly: !canEdit() });
     notes.addEventListener("change", () => api("PATCH", `/v1/stories/${story.story_id}`, { notes: notes.value }).then(() => toast("Note saved")));
     list.append(el("li", { "data-story-id": story.story_id },
       el("strong", {}, story.title || "Untitled story"), " ",
       story.new_since_export ? el("span", { class: "new" }, "new") : null,
       story.quote ? el("blockquote", {}, highlighted(story.quote.text, [])) : el("p", { class: "muted" }, story.removed_note || "Quote removed"),
       story.quote ? el("p", { class: "attribution" }, attribution(story.quote)) : null,
-      el("div", { class: "row" }, notes,
+      el("div", { class: "row" }, notes, canEdit() ? [
         el("button", { type: "button", class: "link", "aria-label": "Move up", disabled: index === 0, onclick: move(-1) }, "↑"),
         el("button", { type: "button", class: "link", "aria-label": "Move down", disabled: index === pack.stories.length - 1, onclick: move(1) }, "↓"),
-        el("button", { type: "button", class: "link", onclick: async () => { await api("DELETE", `/v1/packs/${pack.pack_id}/stories/${story.story_id}`); loadPacks(); } }, "Remove"))));
+        el("button", { type: "button", class: "link", onclick: async () => { await api("DELETE", `/v1/packs/${pack.pack_id}/stories/${story.story_id}`); loadPacks(); } }, "Remove")] : null)));
   });
   // A click records the export (POST) and downloads what it answered; the link itself is a
   // GET that changes nothing, for opening a preview in a new tab.
   const exports = ["md", "html", "csv"].map(format =>
-    el("a", { href: `/v1/packs/${pack.pack_id}/export?format=${format}`, onclick: (event) => { event.preventDefault(); exportPack(pack, format); } }, format.toUpperCase()));
+    el("a", { href: `/v1/packs/${pack.pack_id}/export?format=${format}`, onclick: (event) => { event.preventDefault(); exportPack(pack, format, canEdit()); } }, format.toUpperCase()));
   return el("article", { class: "pack", "data-pack-id": pack.pack_id },
     el("h2", {}, pack.name),
     pack.description ? el("p", { class: "muted" }, pack.description) : null,
@@ -434,13 +448,16 @@ function packView(pack) {
     el("p", {}, "Export: ", exports.flatMap((a, i) => i ? [" · ", a] : [a])));
 }
 
-async function exportPack(pack, format) {
+async function exportPack(pack, format, record) {
   try {
-    const response = await fetch(`/v1/packs/${pack.pack_id}/export`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ format }),
-    });
+    // Editors record the export (POST); readers download the same document without recording.
+    const response = record
+      ? await fetch(`/v1/packs/${pack.pack_id}/export`, {
+        method: "POST",
+        headers: { ...authHeaders(), "content-type": "application/json" },
+        body: JSON.stringify({ format }),
+      })
+      : await fetch(`/v1/packs/${pack.pack_id}/export?format=${format}`, { headers: authHeaders() });
     if (!response.ok) {
       const data = await response.json().catch(() => ({}));
       throw new ApiError(data.error?.code || "http_" + response.status, data.error?.message || response.statusText, response.status);
@@ -491,7 +508,112 @@ async function savePackDialog() {
 }
 
 // ---------- start ----------
+// ---------- sign-in and admin ----------
+async function whoAmI() {
+  try {
+    me = await api("GET", "/v1/me");
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    me = null;
+  }
+  document.body.dataset.role = me ? me.role : "";
+  $("#who").hidden = !me || !sessionStorage.getItem(KEY_STORE);
+  $("#who-name").textContent = me ? `${me.name} (${me.role})` : "";
+  $("#nav-admin").hidden = !isAdmin();
+  return me;
+}
+
+function askForKey(message) {
+  $("#main").hidden = true;
+  $("#sign-in").hidden = false;
+  if (message) showError($("#sign-in-error"), message);
+  $("#api-key").focus();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  sessionStorage.setItem(KEY_STORE, $("#api-key").value.trim());
+  $("#api-key").value = "";
+  try {
+    if (!(await whoAmI())) {
+      sessionStorage.removeItem(KEY_STORE);
+      showError($("#sign-in-error"), new ApiError("unauthorized", "That key is not valid (unknown or revoked).", 401));
+      return;
+    }
+  } catch (err) {
+    showError($("#sign-in-error"), err);
+    return;
+  }
+  showError($("#sign-in-error"), null);
+  $("#sign-in").hidden = true;
+  $("#main").hidden = false;
+  start();
+}
+
+async function loadAdmin() {
+  if (!isAdmin()) return;
+  try {
+    const log = await api("GET", "/v1/admin/audit?limit=1000");
+    const rows = log.entries.slice(-50).reverse().map(e => el("tr", {},
+      el("td", {}, String(e.seq)), el("td", {}, e.at.replace("T", " ").replace("Z", "")), el("td", {}, e.actor),
+      el("td", {}, e.role), el("td", {}, `${e.method} ${e.route}`), el("td", {}, String(e.status)), el("td", {}, e.ids.slice(0, 6).join(", ") + (e.ids.length > 6 ? ` (+${e.ids.length - 6})` : ""))));
+    $("#audit tbody").replaceChildren(...rows);
+    showError($("#admin-error"), null);
+  } catch (err) {
+    showError($("#admin-error"), err);
+  }
+}
+
+async function upload(event) {
+  event.preventDefault();
+  const form = new FormData();
+  for (const file of $("#upload-files").files) form.append("file", file, file.name);
+  $("#upload-report").textContent = "Ingesting…";
+  try {
+    const report = await api("POST", "/v1/admin/ingest", form);
+    const failed = report.failures.map(f => `${f.file}${f.line ? ":" + f.line : ""}: ${f.message}`);
+    $("#upload-report").replaceChildren(
+      el("p", {}, `Ingested ${report.deals} deals (${report.deal_ids.join(", ") || "none"}), ${report.quotes} quotes; ${report.failures.length} failed.`),
+      failed.length ? el("ul", { class: "failures" }, failed.map(f => el("li", {}, f))) : null);
+    $("#upload-files").value = "";
+    loadAdmin();
+  } catch (err) {
+    $("#upload-report").textContent = "";
+    showError($("#admin-error"), err);
+  }
+}
+
+async function forget(event) {
+  event.preventDefault();
+  const deal = $("#forget-deal").value.trim(), person = $("#forget-person").value.trim();
+  const body = deal ? { deal_id: deal } : { person };
+  try {
+    const report = await api("POST", "/v1/admin/forget", body);
+    $("#forget-report").textContent = `Erased ${report.deals.length} deal(s) and ${report.quotes.length} quote(s); ${report.raw_transcripts.length} raw transcript(s) dropped.`;
+    $("#forget-deal").value = $("#forget-person").value = "";
+    loadAdmin();
+  } catch (err) {
+    showError($("#admin-error"), err);
+  }
+}
+
 async function init() {
+  $("#sign-in-form").addEventListener("submit", signIn);
+  $("#sign-out").addEventListener("click", () => { sessionStorage.removeItem(KEY_STORE); location.reload(); });
+  $("#upload-form").addEventListener("submit", upload);
+  $("#forget-form").addEventListener("submit", forget);
+  try {
+    if (!(await whoAmI())) { askForKey(null); document.body.dataset.ready = "true"; return; }
+  } catch (err) {
+    showError($("#search-error"), err);
+  }
+  start();
+}
+
+let started = false;
+async function start() {
+  if (started) return;
+  started = true;
   readUrl();
   $("#q").value = state.q;
   $("#similar-q").value = state.sq;
@@ -508,6 +630,7 @@ async function init() {
       showView(link.dataset.view);
       writeUrl(true);
       if (link.dataset.view === "packs") loadPacks();
+      if (link.dataset.view === "admin") loadAdmin();
     });
   }
   document.addEventListener("keydown", (e) => {
@@ -553,6 +676,7 @@ function route() {
   if (state.view === "search") { renderFilters(); if (state.q) runSearch(false); else $("#search-status").textContent = ""; }
   if (state.view === "similar") { $("#similar-deal").value = state.deal; $("#similar-q").value = state.sq; if (state.deal || state.sq) runSimilar(false); }
   if (state.view === "packs") loadPacks();
+  if (state.view === "admin") loadAdmin();
 }
 
 init();
