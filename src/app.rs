@@ -29,7 +29,7 @@ use crate::store::{DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, create_d
 /// `(quote_id, vector)` rows of one deal.
 pub(crate) type DealVectors = Vec<(String, Vec<f32>)>;
 
-const TRANSCRIPT_EXTENSIONS: [&str; 4] = ["txt", "vtt", "json", "md"];
+const TRANSCRIPT_EXTENSIONS: [&str; 5] = ["txt", "vtt", "srt", "json", "md"];
 
 /// A file (or row) that could not be ingested.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -689,7 +689,9 @@ fn read_transcripts(
         let extension =
             path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         if !TRANSCRIPT_EXTENSIONS.contains(&extension.as_str()) {
-            report.warnings.push(format!("{}: skipped (not .txt, .vtt or .json)", path.display()));
+            report
+                .warnings
+                .push(format!("{}: skipped (not .txt, .md, .vtt, .srt or .json)", path.display()));
             continue;
         }
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

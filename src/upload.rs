@@ -59,7 +59,9 @@ fn lay_out(
             )));
         }
         let target = match base.to_ascii_lowercase().as_str() {
-            "deals.csv" | "competitors.toml" => root.join(base.to_ascii_lowercase()),
+            "deals.csv" | "competitors.toml" | "mapping.toml" => {
+                root.join(base.to_ascii_lowercase())
+            }
             _ => transcripts.join(base),
         };
         if target.exists() {

@@ -159,3 +159,49 @@ fn a_model_folder_with_a_spec_file_is_its_own_model() {
     assert_eq!(err.code(), storybank::Code::IndexIncompatible);
     assert!(err.to_string().contains("my-model#"), "{err}");
 }
+
+/// Exports as the tools produce them: a Salesforce opportunity report as deals.csv, and an SRT
+/// (Zoom/Rev), a Zoom VTT (`Name:` cues), a Teams VTT (`<v Name>`) and an Otter TXT transcript.
+#[test]
+fn crm_reports_and_meeting_tool_exports_are_ingested_as_they_come() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/intake");
+    let index = tempfile::tempdir().unwrap();
+    let mut settings = crate::common::settings(index.path());
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = storybank::Storybank::open(&settings).unwrap();
+    let report = bank.ingest_dir(&corpus, &|_, _| {}).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!((report.deals, report.transcripts), (4, 4), "{report:?}");
+    let pii = crate::common::pii_strings(&corpus);
+    let interviewer_words = [
+        "What tipped the decision",
+        "why did you choose us",
+        "What made Brackwater",
+        "Would you pick it up",
+    ];
+    for deal in bank.deals().unwrap() {
+        let view = bank.deal(&deal.deal_id).unwrap();
+        assert!(!view.quotes.is_empty(), "{} has no quotes", deal.deal_id);
+        for quote in &view.quotes {
+            let leaks = crate::common::pii_leaks(&quote.text, &pii);
+            assert!(leaks.is_empty(), "{}: {leaks:?} in {}", deal.deal_id, quote.text);
+            for words in interviewer_words {
+                assert!(
+                    !quote.text.contains(words),
+                    "an interviewer turn became a quote: {}",
+                    quote.text
+                );
+            }
+        }
+    }
+    let paused = bank.deal("0065g00001IntD").unwrap();
+    assert_eq!(paused.info.outcome.map(|o| o.as_str()), Some("no_decision"));
+    assert_eq!(paused.info.close_date.unwrap().to_string(), "2025-06-30");
+    assert!(
+        paused.quotes.iter().any(|q| q.text.contains("seven weeks")),
+        "the Otter turn after a blank line"
+    );
+    let lost = bank.deal("0065g00001IntA").unwrap();
+    assert_eq!(lost.info.competitors, vec!["Tallyfold"]);
+    assert!(lost.quotes.iter().any(|q| q.text.contains("in our Slack channel")));
+}

@@ -78,13 +78,18 @@ pub enum LogFormat {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Ingest a corpus folder: deals.csv, transcripts/, optional competitors.toml.
+    /// Ingest a corpus folder: deals.csv (storybank's header, or a Salesforce/HubSpot report;
+    /// optional mapping.toml), transcripts/ (.txt, .md, .vtt, .srt, .json), optional
+    /// competitors.toml.
     Ingest {
         /// The corpus folder.
         dir: PathBuf,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Show which deals.csv column gives each field and the first rows; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Search buyer quotes.
     Search(SearchArgs),
@@ -424,7 +429,8 @@ impl Cli {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let settings = cli.settings();
     match cli.command {
-        Command::Ingest { dir, json } => ingest(&settings, &dir, json),
+        Command::Ingest { dir, dry_run: true, .. } => dry_run(&dir),
+        Command::Ingest { dir, json, .. } => ingest(&settings, &dir, json),
         Command::Search(args) => search(&settings, args),
         Command::Similar { query, deal_id, limit, json } => {
             let bank = Storybank::open_existing(&settings)?;
@@ -644,6 +650,40 @@ fn update_bar(bar: &Option<indicatif::ProgressBar>, done: usize, total: usize) {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     }
+}
+
+/// `ingest --dry-run`: the column mapping and the first rows as storybank reads them.
+fn dry_run(dir: &std::path::Path) -> anyhow::Result<u8> {
+    let path = dir.join("deals.csv");
+    let (columns, rows) = crate::corpus::deals::inspect_deals(&path)?;
+    println!("{}: which column gives each field", path.display());
+    for field in crate::corpus::columns::FIELDS {
+        match columns.found.iter().find(|(f, _, _)| *f == field) {
+            Some((_, header, how)) => println!("  {field:<14} <- \"{header}\" ({how})"),
+            None => println!("  {field:<14}    (no column)"),
+        }
+    }
+    let good = rows.iter().filter(|row| row.is_ok()).count();
+    println!("{} rows: {good} readable, {} with errors", rows.len(), rows.len() - good);
+    for row in rows.iter().take(3) {
+        match row {
+            Ok(row) => println!(
+                "  {}  {}  {}  {}  competitors: {}",
+                row.deal_id,
+                row.outcome.map_or("-", |o| o.as_str()),
+                row.close_date.map_or_else(|| "-".to_string(), |d| d.to_string()),
+                row.segment,
+                row.competitors.join(";")
+            ),
+            Err(err) => println!("  error: {err}"),
+        }
+    }
+    for row in rows.iter().skip(3).filter_map(|row| row.as_ref().err()).take(5) {
+        println!("  error: {row}");
+    }
+    let transcripts = std::fs::read_dir(dir.join("transcripts")).map(|d| d.count()).unwrap_or(0);
+    println!("{transcripts} files in transcripts/; nothing was written (drop --dry-run to ingest)");
+    Ok(0)
 }
 
 fn ingest(settings: &Settings, dir: &std::path::Path, json: bool) -> anyhow::Result<u8> {

@@ -28,15 +28,29 @@ pub fn is_safe_deal_id(id: &str) -> bool {
         && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'))
 }
 
-/// Parses CSV bytes; `path` is used in messages only.
+/// Parses CSV bytes; `path` names the file in messages (and its folder holds `mapping.toml`).
 pub fn parse_deals(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
+    Ok(parse_with_map(path, bytes)?.1)
+}
+
+/// Reads `deals.csv` and says which column gave each field (`ingest --dry-run`).
+pub fn inspect_deals(path: &Path) -> Result<(super::columns::ColumnMap, Vec<Result<DealRow>>)> {
+    let bytes =
+        std::fs::read(path).map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
+    parse_with_map(path, &bytes)
+}
+
+fn parse_with_map(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(super::columns::ColumnMap, Vec<Result<DealRow>>)> {
     // The CSV reader runs an unterminated quote silently to the end of the file: cut the file
     // before the row that opens it and report that row.
     let (bytes, unterminated) = match unterminated_quote(bytes) {
         Some((line, row_start)) => (&bytes[..row_start], Some(line)),
         None => (bytes, None),
     };
-    let mut rows = parse_complete(path, bytes)?;
+    let (map, mut rows) = parse_complete(path, bytes)?;
     if let Some(line) = unterminated {
         rows.push(Err(Error::parse(
             path,
@@ -44,7 +58,7 @@ pub fn parse_deals(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
             "a quote opened on this line is never closed; this row and the rest of the file were not read",
         )));
     }
-    Ok(rows)
+    Ok((map, rows))
 }
 
 /// The line of a quote that is never closed, and the byte offset where its row starts.
@@ -71,22 +85,30 @@ fn unterminated_quote(bytes: &[u8]) -> Option<(usize, usize)> {
     quoted.map(|line| (line, row_start))
 }
 
-fn parse_complete(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
+fn parse_complete(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(super::columns::ColumnMap, Vec<Result<DealRow>>)> {
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let headers = reader
         .headers()
         .map_err(|err| Error::parse(path, 1, format!("unreadable header: {err}")))?;
-    let columns: Vec<String> = headers
-        .iter()
-        .map(|name| name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+    let headers: Vec<String> = headers.iter().map(str::to_string).collect();
+    let mapping = path.with_file_name("mapping.toml");
+    let columns = super::columns::ColumnMap::resolve(&headers, &mapping, path)?;
     for required in REQUIRED_COLUMNS {
-        if !columns.iter().any(|name| name == required) {
-            return Err(Error::parse(path, 1, format!("missing required column `{required}`")));
+        if columns.get(required).is_none() {
+            return Err(Error::parse(
+                path,
+                1,
+                format!(
+                    "missing required column `{required}` (or a CRM header for it; name it in mapping.toml)"
+                ),
+            ));
         }
     }
-    let index_of = |name: &str| columns.iter().position(|column| column == name);
+    let index_of = |name: &str| columns.get(name);
     let mut rows = Vec::new();
     let mut first_line: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for record in reader.records() {
@@ -121,7 +143,7 @@ fn parse_complete(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
         }
         rows.push(row);
     }
-    Ok(rows)
+    Ok((columns, rows))
 }
 
 fn row_from_fields(path: &Path, line: usize, field: &dyn Fn(&str) -> String) -> Result<DealRow> {
@@ -139,15 +161,21 @@ fn row_from_fields(path: &Path, line: usize, field: &dyn Fn(&str) -> String) -> 
             ),
         ));
     }
-    let outcome_text = field("outcome");
+    let outcome_text = super::columns::outcome_text(&field("outcome"));
     let outcome = if outcome_text.is_empty() {
         None
     } else {
         Some(Outcome::parse(&outcome_text).ok_or_else(|| {
-            Error::parse(path, line, format!("deal {deal_id}: unknown outcome `{outcome_text}`"))
+            Error::parse(
+                path,
+                line,
+                format!(
+                    "deal {deal_id}: unknown outcome `{outcome_text}` (expected won, lost or no_decision, or a closed CRM stage like `Closed Won`; open deals are not interviewed yet)"
+                ),
+            )
         })?)
     };
-    let close_text = field("close_date");
+    let close_text = super::columns::date_text(&field("close_date"));
     let close_date = if close_text.is_empty() {
         None
     } else {
@@ -159,7 +187,7 @@ fn row_from_fields(path: &Path, line: usize, field: &dyn Fn(&str) -> String) -> 
             )
         })?)
     };
-    let amount_text = field("amount_usd").replace([',', '$'], "");
+    let amount_text = super::columns::amount_text(&field("amount_usd"));
     let amount_usd = if amount_text.is_empty() {
         None
     } else {
@@ -242,8 +270,62 @@ mod tests {
     }
 
     #[test]
+    fn salesforce_and_hubspot_reports_are_read_as_they_export() {
+        let salesforce = "Opportunity ID,Opportunity Name,Account Name,Stage,Close Date,Amount,Primary Competitor,Closed Lost Reason,Opportunity Owner,Lead Source,Industry,Billing Country\n\
+            0065g00000AbCdE,Renewal 2025,Harbourline Freight,Closed Lost,3/14/2025,\"USD 32,000.00\",Tallyfold,Onboarding,Dana Whitlock,Web,Logistics,Norway\n\
+            0065g00000AbCdF,New logo,Brightwater Dental,Closed Won,11/2/2025,\"$8,400\",Veritill,,Dana Whitlock,Partner,Healthcare,Ireland\n";
+        let rows = parse_deals(Path::new("deals.csv"), salesforce.as_bytes()).unwrap();
+        let first = rows[0].as_ref().unwrap();
+        assert_eq!(first.deal_id, "0065g00000AbCdE");
+        assert_eq!(first.account_name, "Harbourline Freight");
+        assert_eq!(first.outcome, Some(Outcome::Lost));
+        assert_eq!(first.close_date.unwrap().to_string(), "2025-03-14");
+        assert_eq!(first.amount_usd, Some(32000.0));
+        assert_eq!(first.competitors, vec!["Tallyfold"]);
+        assert_eq!(
+            (first.loss_reason.as_str(), first.rep_name.as_str()),
+            ("Onboarding", "Dana Whitlock")
+        );
+        assert_eq!((first.region.as_str(), first.industry.as_str()), ("Norway", "Logistics"));
+        assert_eq!(rows[1].as_ref().unwrap().outcome, Some(Outcome::Won));
+        let hubspot = "Record ID,Deal Name,Deal Stage,Close Date,Amount,Deal owner,Associated Company,Closed lost reason,Closed won reason,Competitor\n\
+            9137458812,Expansion,closedlost,2025-06-30 14:02,12000,Priya Raman,Kestrel Labs,Price,,Brackwater\n";
+        let rows = parse_deals(Path::new("deals.csv"), hubspot.as_bytes()).unwrap();
+        let row = rows[0].as_ref().unwrap();
+        assert_eq!(
+            (row.deal_id.as_str(), row.account_name.as_str()),
+            ("9137458812", "Kestrel Labs")
+        );
+        assert_eq!(row.outcome, Some(Outcome::Lost));
+        assert_eq!(row.close_date.unwrap().to_string(), "2025-06-30");
+        assert_eq!((row.rep_name.as_str(), row.loss_reason.as_str()), ("Priya Raman", "Price"));
+        assert_eq!(row.competitors, vec!["Brackwater"]);
+        // An open stage is an error naming the line.
+        let open = "Opportunity ID,Stage\nX1,Negotiation\n";
+        let rows = parse_deals(Path::new("deals.csv"), open.as_bytes()).unwrap();
+        let err = rows[0].as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("deals.csv:2:") && err.contains("Negotiation"), "{err}");
+    }
+
+    #[test]
+    fn a_mapping_file_names_columns_no_alias_covers() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mapping.toml"), "[columns]\ndeal_id = \"Opp Number\"\noutcome = \"Result (final)\"\ncompetitors = \"Rival\"\n").unwrap();
+        let csv = dir.path().join("deals.csv");
+        std::fs::write(&csv, "Opp Number,Result (final),Rival\nA-1,Closed Won,Tallyfold\n")
+            .unwrap();
+        let rows = read_deals(&csv).unwrap();
+        let row = rows[0].as_ref().unwrap();
+        assert_eq!((row.deal_id.as_str(), row.outcome), ("A-1", Some(Outcome::Won)));
+        assert_eq!(row.competitors, vec!["Tallyfold"]);
+        std::fs::write(dir.path().join("mapping.toml"), "[columns]\ndeal_id = \"Nope\"\n").unwrap();
+        let err = read_deals(&csv).unwrap_err().to_string();
+        assert!(err.contains("mapping.toml") && err.contains("Nope"), "{err}");
+    }
+
+    #[test]
     fn missing_column_is_an_error() {
-        let err = parse_deals(Path::new("d.csv"), b"id,foo\n1,2\n").unwrap_err();
+        let err = parse_deals(Path::new("d.csv"), b"key,foo\n1,2\n").unwrap_err();
         assert!(err.to_string().contains("missing required column `deal_id`"));
     }
 }

@@ -113,6 +113,7 @@ pub fn parse_transcript_text(path: &Path, text: &str) -> Result<Transcript> {
     let mut transcript = match extension.as_str() {
         "txt" | "md" => parse_txt(path, &text)?,
         "vtt" => parse_vtt(path, &text)?,
+        "srt" => parse_srt(path, &text)?,
         "json" => parse_json(path, &text)?,
         other => {
             return Err(Error::parse(path, 0, format!("unsupported transcript format `.{other}`")));
@@ -164,6 +165,12 @@ static TXT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         r"^\s*(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]\s*)?(?P<name>[^:\[\]()]{1,60}?)\s*(?:\((?P<paren>[^()]*)\))?\s*:(?:\s+(?P<text>.*))?$",
     )
     .unwrap()
+});
+
+/// An Otter / Fireflies speaker header: `Jane Smith  0:03` alone on its line, the words below.
+static TXT_SPEAKER_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<name>[^\s\d\[][^:\[\]]{0,60}?)\s+(?P<ts>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$")
+        .unwrap()
 });
 
 static TXT_TIMESTAMP_ONLY: LazyLock<Regex> = LazyLock::new(|| {
@@ -263,11 +270,28 @@ fn parse_txt(path: &Path, text: &str) -> Result<Transcript> {
         }
     }
     let header_names: Vec<String> = transcript.interviewer.iter().cloned().collect();
+    // Otter-style exports put `Name  0:03` on a line of its own; such headers count when they
+    // recur (a sentence ending in a time is not a speaker).
+    let speaker_headers =
+        lines[body_start..].iter().filter(|line| TXT_SPEAKER_HEADER.is_match(line)).count();
     let mut new_paragraph = true;
     for (index, line) in lines.iter().enumerate().skip(body_start) {
         let line_number = index + 1;
         if line.trim().is_empty() {
             new_paragraph = true;
+            continue;
+        }
+        if speaker_headers >= 2
+            && let Some(header) = TXT_SPEAKER_HEADER.captures(line)
+        {
+            let segment = Segment {
+                start: parse_clock(&header["ts"]),
+                text: String::new(),
+                line: line_number,
+            };
+            transcript.push(&header["name"], None, None, segment);
+            // The words below belong to this segment.
+            new_paragraph = false;
             continue;
         }
         let label = txt_label(line).filter(|label| {
@@ -308,6 +332,9 @@ fn parse_txt(path: &Path, text: &str) -> Result<Transcript> {
         ));
     }
     for turn in &mut transcript.turns {
+        for segment in &mut turn.segments {
+            segment.text = segment.text.trim().to_string();
+        }
         turn.segments.retain(|segment| !segment.text.is_empty());
     }
     transcript.turns.retain(|turn| !turn.segments.is_empty());
@@ -358,6 +385,37 @@ fn parse_vtt(path: &Path, text: &str) -> Result<Transcript> {
     while index < lines.len() && !lines[index].trim().is_empty() {
         index += 1;
     }
+    parse_cues(path, &lines, index, &mut transcript)?;
+    if transcript.turns.is_empty() {
+        return Err(Error::parse(path, first + 1, "no cues with speech found"));
+    }
+    Ok(transcript)
+}
+
+/// SubRip (`.srt`), what Zoom, Otter and Rev export: numbered cues, `00:00:01,000 --> ...`
+/// timings, and the speaker as `Name: words` in the cue text.
+fn parse_srt(path: &Path, text: &str) -> Result<Transcript> {
+    let text = text.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(first) = lines.iter().position(|line| !line.trim().is_empty()) else {
+        return Err(Error::parse(path, 1, "empty file"));
+    };
+    let mut transcript = Transcript::default();
+    parse_cues(path, &lines, first, &mut transcript)?;
+    if transcript.turns.is_empty() {
+        return Err(Error::parse(path, first + 1, "no cues with speech found"));
+    }
+    Ok(transcript)
+}
+
+/// Reads cue blocks (an optional identifier line, a `start --> end` line, the text) from
+/// `lines[index..]`: the body of WebVTT and of SubRip.
+fn parse_cues(
+    path: &Path,
+    lines: &[&str],
+    mut index: usize,
+    transcript: &mut Transcript,
+) -> Result<()> {
     while index < lines.len() {
         // Collect one block.
         while index < lines.len() && lines[index].trim().is_empty() {
@@ -403,12 +461,9 @@ fn parse_vtt(path: &Path, text: &str) -> Result<Transcript> {
             .ok_or_else(|| Error::parse(path, timing_line, "malformed cue start time"))?;
         let payload = block[timing_offset + 1..].join(" ");
         let payload_line = timing_line + 1;
-        push_vtt_payload(path, &mut transcript, &payload, start, payload_line)?;
+        push_vtt_payload(path, transcript, &payload, start, payload_line)?;
     }
-    if transcript.turns.is_empty() {
-        return Err(Error::parse(path, first + 1, "no cues with speech found"));
-    }
-    Ok(transcript)
+    Ok(())
 }
 
 fn push_vtt_payload(
@@ -578,6 +633,68 @@ mod tests {
         assert_eq!(transcript.turns[1].segments[1].start, Some(24.5));
         assert_eq!(transcript.turns[1].text(), "Sure. So we were & are looking at three tools.");
         assert_eq!(transcript.turns[2].speaker, "Ivy Int");
+    }
+
+    fn speakers(transcript: &Transcript) -> Vec<(String, String, Option<f64>)> {
+        transcript
+            .turns
+            .iter()
+            .map(|t| (t.speaker.clone(), t.text(), t.segments[0].start))
+            .collect()
+    }
+
+    #[test]
+    fn srt_exports_of_zoom_and_rev_read_speakers_from_the_cue_text() {
+        let srt = "\u{feff}1\n00:00:01,120 --> 00:00:04,500\nNadia Brennan: Thanks for making time today.\n\n\
+                   2\n00:00:05,000 --> 00:00:09,250\nTomás Ruiz: Sure. We picked them because\nthe onboarding was faster.\n\n\
+                   3\n00:00:09,300 --> 00:00:12,000\nTomás Ruiz: Much faster, honestly.\n\n";
+        let parsed = parse_transcript_text(Path::new("D-1.srt"), srt).unwrap();
+        let turns = speakers(&parsed);
+        assert_eq!(turns.len(), 2, "{turns:?}");
+        assert_eq!(turns[1].0, "Tomás Ruiz");
+        assert!(turns[1].1.contains("onboarding was faster. Much faster"), "{turns:?}");
+        assert_eq!(turns[1].2, Some(5.0));
+        // A cue whose timing is broken names its line.
+        let broken = "1\n00:00:01,120 -> 00:00:04,500\nNadia Brennan: Hi.\n";
+        let err = parse_transcript_text(Path::new("D-1.srt"), broken).unwrap_err();
+        assert!(err.to_string().contains("D-1.srt:2:"), "{err}");
+    }
+
+    #[test]
+    fn zoom_and_teams_vtt_speakers() {
+        // Zoom: `Name: words` in the cue text; Teams: `<v Name>` voice tags.
+        let zoom = "WEBVTT\n\n1\n00:00:02.100 --> 00:00:05.000\nNadia Brennan: What tipped it?\n\n\
+                    2\n00:00:05.500 --> 00:00:09.000\nOla Nordmann: The security review took seven weeks.\n";
+        let teams = "WEBVTT\n\n3f1c-1\n00:00:02.100 --> 00:00:05.000\n<v Nadia Brennan>What tipped it?</v>\n\n\
+                     3f1c-2\n00:00:05.500 --> 00:00:09.000\n<v Ola Nordmann>The security review took seven weeks.</v>\n";
+        for (name, text) in [("zoom.vtt", zoom), ("teams.vtt", teams)] {
+            let turns = speakers(&parse_transcript_text(Path::new(name), text).unwrap());
+            assert_eq!(turns.len(), 2, "{name}: {turns:?}");
+            assert_eq!(turns[1].0, "Ola Nordmann", "{name}");
+            assert_eq!(turns[1].1, "The security review took seven weeks.", "{name}");
+        }
+    }
+
+    #[test]
+    fn otter_style_txt_with_speaker_and_time_headers() {
+        let otter = "Nadia Brennan  0:03\nThanks for joining. What made you look at other vendors?\n\n\
+                     Kwame Mensah  0:09\nHonestly, the renewal quote. It went up forty percent.\n\n\
+                     And nobody could explain why.\n\n\
+                     Nadia Brennan  1:02:15\nThat is a big jump.\n";
+        let parsed = parse_transcript_text(Path::new("D-4.txt"), otter).unwrap();
+        let turns = speakers(&parsed);
+        assert_eq!(turns.len(), 3, "{turns:?}");
+        assert_eq!(turns[1].0, "Kwame Mensah");
+        assert_eq!(
+            turns[1].1,
+            "Honestly, the renewal quote. It went up forty percent. And nobody could explain why."
+        );
+        assert_eq!(turns[1].2, Some(9.0));
+        assert_eq!(turns[2].2, Some(3735.0));
+        // One sentence that happens to end in a time is not a speaker.
+        let plain = "Nadia Brennan: When did it start?\nKwame Mensah: We met at 10:30\nNadia Brennan: And then?\nKwame Mensah: Nothing.\n";
+        let turns = speakers(&parse_transcript_text(Path::new("D-5.txt"), plain).unwrap());
+        assert_eq!(turns.len(), 4, "{turns:?}");
     }
 
     #[test]
