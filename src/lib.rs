@@ -32,6 +32,7 @@ pub mod store;
 pub mod sync;
 pub mod themes;
 pub mod upload;
+pub mod watch;
 
 pub use app::{IngestReport, Storybank};
 pub use config::Settings;

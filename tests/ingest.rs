@@ -205,3 +205,62 @@ fn crm_reports_and_meeting_tool_exports_are_ingested_as_they_come() {
     assert_eq!(lost.info.competitors, vec!["Tallyfold"]);
     assert!(lost.quotes.iter().any(|q| q.text.contains("in our Slack channel")));
 }
+
+/// `storybank watch`: files are taken once they hold still, each once; a changed file is taken
+/// again, a touched one is not, a broken one is reported once; a restart remembers.
+#[test]
+fn a_watched_folder_ingests_each_settled_file_once() {
+    use storybank::watch::Watcher;
+    let drop = tempfile::tempdir().unwrap();
+    copy_sample(drop.path());
+    let index = tempfile::tempdir().unwrap();
+    let mut settings = settings(index.path());
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = Storybank::open(&settings).unwrap();
+    let mut watcher = Watcher::new(&bank, drop.path()).unwrap();
+    assert!(watcher.poll().unwrap().is_none(), "new files wait one interval");
+    let round = watcher.poll().unwrap().expect("the settled files are taken");
+    assert_eq!(round.report.deals, 10, "{:?}", round.report);
+    assert!(round.report.failures.is_empty(), "{:?}", round.report.failures);
+    assert!(watcher.poll().unwrap().is_none(), "each file once");
+
+    // A changed transcript is taken again (only its deal); a touched one is not.
+    let transcripts = drop.path().join("transcripts");
+    let changed = transcripts.join("S-2001.txt");
+    let mut text = std::fs::read_to_string(&changed).unwrap();
+    text.push_str("\n[00:09:00] Gemma Thornbury (Controller, Copperleaf Bistro Group): One more thing: the mobile app crashed on every older iPad we had.\n");
+    std::fs::write(&changed, text).unwrap();
+    let touched = transcripts.join("S-2003.txt");
+    let same = std::fs::read(&touched).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&touched, same).unwrap();
+    std::fs::write(transcripts.join("S-2005.vtt"), "WEBVTT\n\nnot a cue at all\n").unwrap();
+    assert!(watcher.poll().unwrap().is_none());
+    let round = watcher.poll().unwrap().expect("the changed files");
+    assert_eq!(round.report.deal_ids, vec!["S-2001".to_string()], "{:?}", round.report);
+    assert!(
+        round.files.iter().all(|f| !f.ends_with("S-2003.txt")),
+        "touched only: {:?}",
+        round.files
+    );
+    assert!(
+        round.report.failures.iter().any(|f| f.file.contains("S-2005.vtt")),
+        "{:?}",
+        round.report.failures
+    );
+    let quotes = bank.deal("S-2001").unwrap().quotes;
+    assert!(quotes.iter().any(|q| q.text.contains("older iPad")));
+
+    // A restart remembers what was handled; the broken file is not retried until it changes.
+    drop_watcher(watcher);
+    let mut again = Watcher::new(&bank, drop.path()).unwrap();
+    assert!(again.poll().unwrap().is_none());
+    assert!(again.poll().unwrap().is_none(), "nothing is ingested twice after a restart");
+    let report = std::fs::read_to_string(index.path().join("watch-report.jsonl")).unwrap();
+    assert_eq!(report.lines().count(), 2, "one line per round");
+    assert!(!report.contains("older iPad"), "the report holds no transcript text");
+}
+
+fn drop_watcher(watcher: storybank::watch::Watcher<'_>) {
+    drop(watcher);
+}

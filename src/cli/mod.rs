@@ -91,6 +91,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Ingest a folder as files appear in it (transcripts at the top or in transcripts/,
+    /// deals.csv and friends at the top): each file once, after it held still for an interval;
+    /// every round is appended to <index>/watch-report.jsonl. Ctrl-C stops.
+    Watch {
+        /// The folder to watch.
+        dir: PathBuf,
+        /// Seconds between looks (a file must hold still this long).
+        #[arg(long, default_value_t = 2)]
+        interval: u64,
+        /// Take what is there now (two looks, one interval apart), then exit: for cron.
+        #[arg(long)]
+        once: bool,
+    },
     /// Search buyer quotes.
     Search(SearchArgs),
     /// Find past deals similar to a description or a deal.
@@ -430,6 +443,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let settings = cli.settings();
     match cli.command {
         Command::Ingest { dir, dry_run: true, .. } => dry_run(&dir),
+        Command::Watch { dir, interval, once } => watch(&settings, &dir, interval, once),
         Command::Ingest { dir, json, .. } => ingest(&settings, &dir, json),
         Command::Search(args) => search(&settings, args),
         Command::Similar { query, deal_id, limit, json } => {
@@ -649,6 +663,45 @@ fn update_bar(bar: &Option<indicatif::ProgressBar>, done: usize, total: usize) {
     if let Some(bar) = bar {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
+    }
+}
+
+/// `storybank watch`: polls the folder and ingests what settles.
+fn watch(
+    settings: &Settings,
+    dir: &std::path::Path,
+    interval: u64,
+    once: bool,
+) -> anyhow::Result<u8> {
+    let bank = Storybank::open(settings)?;
+    let mut watcher = crate::watch::Watcher::new(&bank, dir)?;
+    let pause = std::time::Duration::from_secs(interval.max(1));
+    eprintln!("watching {} every {}s (Ctrl-C stops)", dir.display(), pause.as_secs());
+    let mut failed = false;
+    let mut looks = 0;
+    loop {
+        if let Some(round) = watcher.poll()? {
+            let report = &round.report;
+            println!(
+                "{}  {} file(s): ingested {} deal(s) [{}], {} quotes; {} failed",
+                round.at,
+                round.files.len(),
+                report.deals,
+                report.deal_ids.join(", "),
+                report.quotes,
+                report.failures.len()
+            );
+            for failure in &report.failures {
+                eprintln!("error: {}:{}: {}", failure.file, failure.line, failure.message);
+            }
+            failed |= !report.failures.is_empty();
+            team::audit(bank.access(), "watch", &report.deal_ids);
+        }
+        looks += 1;
+        if once && looks >= 2 {
+            return Ok(u8::from(failed));
+        }
+        std::thread::sleep(pause);
     }
 }
 
