@@ -18,12 +18,16 @@ use utoipa::ToSchema;
 
 use crate::error::{Error, Result};
 
-/// What a caller may do. Each role includes the ones before it.
+/// What a caller may do. Reader, editor and admin each include the ones before; `intake` is a
+/// key for a CRM webhook or a meeting tool: it may only send deals in (`POST /v1/intake/deals`),
+/// and read nothing.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Only `POST /v1/intake/deals`.
+    Intake,
     /// Search, similar deals, ask, evidence, analytics, digests; read packs and stories.
     Reader,
     /// Reader, plus packs, stories and theme corrections.
@@ -36,6 +40,7 @@ impl Role {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Intake => "intake",
             Role::Reader => "reader",
             Role::Editor => "editor",
             Role::Admin => "admin",
@@ -45,11 +50,12 @@ impl Role {
     /// Parses `reader`, `editor` or `admin`.
     pub fn parse(text: &str) -> Result<Role> {
         match text.trim().to_ascii_lowercase().as_str() {
+            "intake" => Ok(Role::Intake),
             "reader" => Ok(Role::Reader),
             "editor" => Ok(Role::Editor),
             "admin" => Ok(Role::Admin),
             other => Err(Error::InvalidRequest(format!(
-                "role `{other}` is not one of reader, editor, admin"
+                "role `{other}` is not one of reader, editor, admin, intake"
             ))),
         }
     }

@@ -74,9 +74,7 @@ impl Storybank {
     pub fn raw_transcript(&self, deal_id: &str) -> Result<String> {
         let private =
             self.db.private(deal_id)?.ok_or_else(|| Error::DealNotFound(deal_id.to_string()))?;
-        private.raw_transcript.ok_or_else(|| {
-            Error::InvalidRequest(format!("deal {deal_id} has no raw transcript stored"))
-        })
+        private.raw_transcript.ok_or_else(|| Error::TranscriptNotFound(deal_id.to_string()))
     }
 
     /// Redactions made while anonymizing a deal, by kind.

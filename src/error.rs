@@ -37,6 +37,8 @@ pub enum Code {
     StorageUnavailable,
     /// No API key with that id.
     KeyNotFound,
+    /// The deal has no raw transcript stored.
+    TranscriptNotFound,
     /// No valid credentials: a missing, malformed, unknown or revoked key.
     Unauthorized,
     /// The caller's role does not allow this.
@@ -66,6 +68,7 @@ impl Code {
             Code::Conflict => "conflict",
             Code::StorageUnavailable => "storage_unavailable",
             Code::KeyNotFound => "key_not_found",
+            Code::TranscriptNotFound => "transcript_not_found",
             Code::Unauthorized => "unauthorized",
             Code::Forbidden => "forbidden",
             Code::RateLimited => "rate_limited",
@@ -82,7 +85,8 @@ impl Code {
             | Code::QuoteNotFound
             | Code::PackNotFound
             | Code::CompetitorNotFound
-            | Code::KeyNotFound => 404,
+            | Code::KeyNotFound
+            | Code::TranscriptNotFound => 404,
             Code::Unauthorized => 401,
             Code::Forbidden => 403,
             Code::RateLimited => 429,
@@ -165,6 +169,9 @@ pub enum Error {
     /// No API key with that id.
     #[error("no key with id {0}")]
     KeyNotFound(String),
+    /// The deal has no raw transcript stored (metadata only, or erased with a person).
+    #[error("deal {0} has no raw transcript stored")]
+    TranscriptNotFound(String),
     /// Missing or invalid credentials.
     #[error("{0}")]
     Unauthorized(String),
@@ -193,6 +200,7 @@ impl Error {
             Error::Conflict(_) => Code::Conflict,
             Error::Storage(_) => Code::StorageUnavailable,
             Error::KeyNotFound(_) => Code::KeyNotFound,
+            Error::TranscriptNotFound(_) => Code::TranscriptNotFound,
             Error::Unauthorized(_) => Code::Unauthorized,
             Error::Forbidden(_) => Code::Forbidden,
             Error::Io { source, .. }

@@ -63,6 +63,8 @@ fn expected_need(method: &str, path: &str) -> Need {
     const READ_ONLY_POSTS: [&str; 3] = ["/v1/search", "/v1/deals/similar", "/v1/ask"];
     if PUBLIC.contains(&path) {
         Need::Public
+    } else if path.starts_with("/v1/intake/") {
+        Need::Intake
     } else if path.starts_with("/v1/admin/") {
         Need::Role(Role::Admin)
     } else if method == "GET" || READ_ONLY_POSTS.contains(&path) {
@@ -80,19 +82,21 @@ async fn every_route_answers_every_caller_as_its_policy_says() {
     let reader = access.create_key("Rita (sales)", Role::Reader).unwrap().key;
     let editor = access.create_key("Ana (enablement)", Role::Editor).unwrap().key;
     let admin = access.create_key("Sam (revops)", Role::Admin).unwrap().key;
+    let intake = access.create_key("Salesforce webhook", Role::Intake).unwrap().key;
     let revoked = access.create_key("Old laptop", Role::Admin).unwrap();
     access.revoke_key(&revoked.info.id).unwrap();
     let router = storybank::api::router_with(bank.clone(), keyed(true));
 
     let (status, _, doc) = send(&router, "GET", "/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
-    let callers: [(&str, Option<String>, Option<Role>); 6] = [
+    let callers: [(&str, Option<String>, Option<Role>); 7] = [
         ("no key", None, None),
         ("malformed header", Some("Token abc".into()), None),
         ("revoked key", Some(format!("Bearer {}", revoked.key)), None),
         ("reader", Some(format!("Bearer {reader}")), Some(Role::Reader)),
         ("editor", Some(format!("Bearer {editor}")), Some(Role::Editor)),
         ("admin", Some(format!("Bearer {admin}")), Some(Role::Admin)),
+        ("intake key", Some(format!("Bearer {intake}")), Some(Role::Intake)),
     ];
     let mut checked = 0;
     let mut routes = BTreeSet::new();
@@ -127,7 +131,16 @@ async fn every_route_answers_every_caller_as_its_policy_says() {
                         status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
                         "{what}"
                     ),
-                    (Need::Role(_), None) => {
+                    (Need::Intake, Some(role)) if !matches!(role, Role::Intake | Role::Admin) => {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                    }
+                    (Need::Intake, Some(_)) => assert!(
+                        status != StatusCode::UNAUTHORIZED
+                            && status != StatusCode::FORBIDDEN
+                            && !status.is_server_error(),
+                        "{what}"
+                    ),
+                    (Need::Role(_) | Need::Intake, None) => {
                         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
                         assert_eq!(answer["error"]["code"], "unauthorized", "{what}");
                         assert_eq!(headers["www-authenticate"], "Bearer", "{what}");
@@ -153,7 +166,7 @@ async fn every_route_answers_every_caller_as_its_policy_says() {
     {
         assert!(routes.contains(route), "{route} missing from the OpenAPI document");
     }
-    assert!(checked >= 34 * 6, "only {checked} route x caller checks");
+    assert!(checked >= 36 * 7, "only {checked} route x caller checks");
     // The web page's own files are public (the page then asks for a key).
     for path in ["/", "/assets/app.js", "/assets/app.css", "/assets/icon.svg", "/favicon.ico"] {
         let (status, _, _) = send(&router, "GET", path, None, None).await;
@@ -505,4 +518,55 @@ async fn a_page_of_another_site_cannot_post_to_a_local_server() {
     ];
     assert_eq!(status(post(&page)).await, StatusCode::CREATED);
     assert_eq!(status(post(&[("host", "localhost:7700")])).await, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_crm_webhook_sends_closed_deals_in_with_an_intake_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank(dir.path());
+    let intake = format!(
+        "Bearer {}",
+        bank.access().create_key("HubSpot workflow", Role::Intake).unwrap().key
+    );
+    let admin = format!("Bearer {}", bank.access().create_key("Sam", Role::Admin).unwrap().key);
+    let router = storybank::api::router_with(bank.clone(), keyed(true));
+    let body = json!({
+        "deal": {
+            "deal_id": "hs-9137458812", "outcome": "lost", "account_name": "Kestrel Labs Inc.",
+            "competitors": ["Brackwater"], "amount_usd": 12000, "close_date": "2025-06-30",
+            "loss_reason": "Price", "rep_name": "Marco Bellini", "contact_names": ["Priya Raman"],
+            "interviewer": "Nadia Brennan"
+        },
+        "transcript": {"format": "vtt", "text": "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Nadia Brennan>What made Brackwater the better choice for Kestrel?</v>\n\n00:00:04.500 --> 00:00:12.000\n<v Priya Raman>Price, plainly. Brackwater came in at sixty percent of your quote, and Kestrel finance would not sign off on the difference.</v>\n"}
+    });
+    let (status, _, report) =
+        send(&router, "POST", "/v1/intake/deals", Some(&intake), Some(body.to_string())).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (report["deals"].as_u64(), report["transcripts"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    // The intake key reads nothing; the deal is there, anonymized, for everyone else.
+    let (status, _, _) = send(&router, "GET", "/v1/deals/hs-9137458812", Some(&intake), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, deal) =
+        send(&router, "GET", "/v1/deals/hs-9137458812", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{deal}");
+    let text = deal.to_string();
+    assert!(
+        text.contains("sixty percent") && !text.contains("Kestrel") && !text.contains("Priya"),
+        "{text}"
+    );
+    assert_eq!(deal["outcome"], "lost");
+    // A malformed deal is refused with the field named; the audit log has the intake.
+    let bad = json!({"deal": {"deal_id": "hs-1", "outcome": "lost", "amount_usd": -5}});
+    let (status, _, answer) =
+        send(&router, "POST", "/v1/intake/deals", Some(&intake), Some(bad.to_string())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("amount_usd"));
+    let entries = bank.access().audit(0, 100).unwrap();
+    assert!(entries.iter().any(|e| e.route == "/v1/intake/deals"
+        && e.actor == "HubSpot workflow"
+        && e.ids == ["hs-9137458812"]));
 }

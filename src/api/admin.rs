@@ -108,6 +108,220 @@ pub async fn ingest(
     Ok(response)
 }
 
+/// A closed deal as a CRM workflow sends it (storybank's field names).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeDeal {
+    /// The CRM's deal id.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+    pub deal_id: String,
+    /// How it ended.
+    #[schema(inline)]
+    pub outcome: IntakeOutcome,
+    /// The account (never served; used to anonymize).
+    #[schema(max_length = 300)]
+    pub account_name: Option<String>,
+    /// Competitors in the deal.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub competitors: Vec<String>,
+    /// Deal amount in USD.
+    #[schema(minimum = 0)]
+    pub amount_usd: Option<f64>,
+    /// Segment.
+    #[schema(max_length = 100)]
+    pub segment: Option<String>,
+    /// Industry.
+    #[schema(max_length = 100)]
+    pub industry: Option<String>,
+    /// Region.
+    #[schema(max_length = 100)]
+    pub region: Option<String>,
+    /// Buyer persona.
+    #[schema(max_length = 100)]
+    pub buyer_persona: Option<String>,
+    /// Lead source.
+    #[schema(max_length = 100)]
+    pub lead_source: Option<String>,
+    /// Furthest stage reached.
+    #[schema(max_length = 100)]
+    pub stage_reached: Option<String>,
+    /// Close date.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub close_date: Option<crate::model::Day>,
+    /// Loss reason.
+    #[schema(max_length = 300)]
+    pub loss_reason: Option<String>,
+    /// Win reason.
+    #[schema(max_length = 300)]
+    pub win_reason: Option<String>,
+    /// The rep (never served; used to anonymize).
+    #[schema(max_length = 300)]
+    pub rep_name: Option<String>,
+    /// Buyer contacts (never served; used to anonymize).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub contact_names: Vec<String>,
+    /// Who ran the interview.
+    #[schema(max_length = 300)]
+    pub interviewer: Option<String>,
+}
+
+/// Outcomes a webhook may send.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeOutcome {
+    /// Won.
+    Won,
+    /// Lost.
+    Lost,
+    /// Ended without a decision.
+    NoDecision,
+}
+
+/// Transcript formats a webhook may send.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IntakeFormat {
+    /// Speaker-labelled text (or Otter-style headers).
+    Txt,
+    /// WebVTT (Zoom, Teams).
+    Vtt,
+    /// SubRip.
+    Srt,
+    /// storybank's JSON utterances.
+    Json,
+}
+
+/// The interview of the deal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeTranscript {
+    /// Its format.
+    #[schema(inline)]
+    pub format: IntakeFormat,
+    /// The transcript as exported.
+    pub text: String,
+}
+
+/// `POST /v1/intake/deals` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeRequest {
+    /// The closed deal.
+    pub deal: IntakeDeal,
+    /// Its interview, if there is one yet (a later call with the same deal adds it).
+    pub transcript: Option<IntakeTranscript>,
+}
+
+/// One closed deal, with or without its interview, as a CRM's "closed won/lost" webhook or a
+/// meeting tool sends it; ingested like an upload (a deal sent again replaces it). Answers the
+/// ingest report: a transcript that cannot be read is in `failures`, and the deal's metadata is
+/// kept.
+#[utoipa::path(post, path = "/v1/intake/deals", request_body = IntakeRequest,
+    responses((status = 200, body = crate::app::IngestReport), (status = 400, body = super::ErrorBody), (status = 413, body = super::ErrorBody), (status = 415, body = super::ErrorBody, description = "Content-Type is not application/json")))]
+pub async fn intake(
+    State(bank): State<Arc<Storybank>>,
+    AppJson(request): AppJson<IntakeRequest>,
+) -> Result<Response, ApiError> {
+    let deal = &request.deal;
+    if !crate::corpus::deals::is_safe_deal_id(&deal.deal_id) {
+        return Err(crate::Error::InvalidRequest(
+            "deal_id: use 1-64 letters, digits, `.`, `_`, `-` or `:`, starting with a letter or digit".into(),
+        )
+        .into());
+    }
+    validate_intake(deal)?;
+    let outcome = match deal.outcome {
+        IntakeOutcome::Won => "won",
+        IntakeOutcome::Lost => "lost",
+        IntakeOutcome::NoDecision => "no_decision",
+    };
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let row = [
+        deal.deal_id.clone(),
+        text(&deal.account_name),
+        outcome.to_string(),
+        deal.competitors.join(";"),
+        deal.amount_usd.map(|a| a.to_string()).unwrap_or_default(),
+        text(&deal.segment),
+        text(&deal.industry),
+        text(&deal.region),
+        text(&deal.buyer_persona),
+        text(&deal.lead_source),
+        text(&deal.stage_reached),
+        deal.close_date.map(|d| d.to_string()).unwrap_or_default(),
+        text(&deal.loss_reason),
+        text(&deal.win_reason),
+        text(&deal.rep_name),
+        deal.contact_names.join(";"),
+        text(&deal.interviewer),
+    ];
+    let mut csv = csv::Writer::from_writer(vec![]);
+    let written = csv
+        .write_record(crate::corpus::columns::FIELDS)
+        .and_then(|()| csv.write_record(&row))
+        .map_err(|err| crate::Error::Internal(format!("writing the deal row: {err}")));
+    written?;
+    let csv = csv.into_inner().map_err(|err| crate::Error::Internal(err.to_string()))?;
+    let mut files = vec![Upload { name: "deals.csv".into(), bytes: csv }];
+    if let Some(transcript) = request.transcript {
+        let extension = match transcript.format {
+            IntakeFormat::Txt => "txt",
+            IntakeFormat::Vtt => "vtt",
+            IntakeFormat::Srt => "srt",
+            IntakeFormat::Json => "json",
+        };
+        let name = format!("{}.{extension}", deal.deal_id);
+        files.push(Upload { name, bytes: transcript.text.into_bytes() });
+    }
+    let report = blocking(move || bank.ingest_uploads(files, 0)).await?;
+    let ids = AuditIds(report.deal_ids.clone());
+    let mut response = Json(report).into_response();
+    response.extensions_mut().insert(ids);
+    Ok(response)
+}
+
+/// The limits the OpenAPI document states for an intake deal.
+fn validate_intake(deal: &IntakeDeal) -> Result<(), ApiError> {
+    use crate::model::check_length;
+    if deal.amount_usd.is_some_and(|amount| amount < 0.0) {
+        return Err(crate::Error::InvalidRequest("amount_usd must be at least 0".into()).into());
+    }
+    if deal.competitors.len() > 20 || deal.contact_names.len() > 50 {
+        return Err(crate::Error::InvalidRequest(
+            "at most 20 competitors and 50 contact names".into(),
+        )
+        .into());
+    }
+    let long = [
+        ("account_name", &deal.account_name),
+        ("loss_reason", &deal.loss_reason),
+        ("win_reason", &deal.win_reason),
+        ("rep_name", &deal.rep_name),
+        ("interviewer", &deal.interviewer),
+    ];
+    for (field, value) in long {
+        if let Some(value) = value {
+            check_length(field, value, 300)?;
+        }
+    }
+    let short = [
+        ("segment", &deal.segment),
+        ("industry", &deal.industry),
+        ("region", &deal.region),
+        ("buyer_persona", &deal.buyer_persona),
+        ("lead_source", &deal.lead_source),
+        ("stage_reached", &deal.stage_reached),
+    ];
+    for (field, value) in short {
+        if let Some(value) = value {
+            check_length(field, value, 100)?;
+        }
+    }
+    Ok(())
+}
+
 /// `POST /v1/admin/forget` body: a deal or a person.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

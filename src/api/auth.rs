@@ -27,8 +27,10 @@ use crate::error::Code;
 pub enum Need {
     /// Anyone: the web page's files, the OpenAPI document, the health check.
     Public,
-    /// At least this role.
+    /// At least this role (intake keys are below every role).
     Role(Role),
+    /// An intake key or an admin.
+    Intake,
 }
 
 /// One route's policy.
@@ -52,6 +54,7 @@ const PUBLIC: Need = Need::Public;
 const READER: Need = Need::Role(Role::Reader);
 const EDITOR: Need = Need::Role(Role::Editor);
 const ADMIN: Need = Need::Role(Role::Admin);
+const INTAKE: Need = Need::Intake;
 
 /// Every route's policy. The integration test walks the OpenAPI document and fails on a route
 /// that has no line here.
@@ -91,6 +94,7 @@ pub const POLICY: &[Rule] = &[
     rule("PATCH", "/v1/stories/{story_id}", EDITOR, true),
     rule("DELETE", "/v1/stories/{story_id}", EDITOR, true),
     rule("POST", "/v1/admin/ingest", ADMIN, true),
+    rule("POST", "/v1/intake/deals", INTAKE, true),
     rule("POST", "/v1/admin/forget", ADMIN, true),
     rule("GET", "/v1/admin/deals/{deal_id}/raw", ADMIN, true),
     rule("GET", "/v1/admin/audit", ADMIN, false),
@@ -327,8 +331,11 @@ pub async fn authorize(
         )
         .into_response();
     };
-    let Need::Role(needed) = rule.need else {
-        return next.run(request).await;
+    let needed = match rule.need {
+        Need::Public => return next.run(request).await,
+        Need::Role(role) => role,
+        // Checked below: an intake key or an admin.
+        Need::Intake => Role::Intake,
     };
     if let Some(refused) = cross_site_write(&method, request.headers()) {
         return refused.into_response();
@@ -361,19 +368,30 @@ pub async fn authorize(
             return err.into_response();
         }
     };
-    if who.role < needed {
+    let allowed = match rule.need {
+        Need::Intake => matches!(who.role, Role::Intake | Role::Admin),
+        _ => who.role >= needed,
+    };
+    if !allowed {
         if rule.audit {
             audit(&bank, &who, rule, StatusCode::FORBIDDEN.as_u16(), ids).await;
         }
         return ApiError::new(
             StatusCode::FORBIDDEN,
             Code::Forbidden.name(),
-            format!(
-                "{} needs the {} role; this key is {}",
-                rule.path,
-                needed.as_str(),
-                who.role.as_str()
-            ),
+            match rule.need {
+                Need::Intake => format!(
+                    "{} needs an intake or admin key; this key is {}",
+                    rule.path,
+                    who.role.as_str()
+                ),
+                _ => format!(
+                    "{} needs the {} role; this key is {}",
+                    rule.path,
+                    needed.as_str(),
+                    who.role.as_str()
+                ),
+            },
         )
         .into_response();
     }

@@ -385,6 +385,12 @@ pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(max_upload))
                 .fallback(method_not_allowed),
         )
+        .route(
+            "/v1/intake/deals",
+            post(admin::intake)
+                .layer(axum::extract::DefaultBodyLimit::max(max_upload))
+                .fallback(method_not_allowed),
+        )
         .route("/v1/admin/forget", post(admin::forget).fallback(method_not_allowed))
         .route(
             "/v1/admin/deals/{deal_id}/raw",

@@ -48,6 +48,7 @@ const MAX_TAG_CHARS: usize = 100;
         crate::api::admin::me,
         crate::api::admin::ingest,
         crate::api::admin::forget,
+        crate::api::admin::intake,
         crate::api::admin::raw_transcript,
         crate::api::admin::audit,
         crate::api::admin::list_keys,
@@ -103,13 +104,15 @@ fn access(doc: &mut Value) {
         let Some(operations) = operations.as_object_mut() else { continue };
         for (method, operation) in operations.iter_mut() {
             let rule = super::auth::policy(&method.to_ascii_uppercase(), path);
-            let Some(super::auth::Need::Role(role)) = rule.map(|rule| rule.need) else {
-                continue;
+            let role = match rule.map(|rule| rule.need) {
+                Some(super::auth::Need::Role(role)) => role.as_str(),
+                Some(super::auth::Need::Intake) => "intake` or `admin",
+                _ => continue,
             };
             operation["security"] = json!([{"apiKey": []}]);
             let text = operation["description"].as_str().unwrap_or_default().to_string();
             operation["description"] =
-                json!(format!("{text}\n\nNeeds the `{}` role.", role.as_str()).trim().to_string());
+                json!(format!("{text}\n\nNeeds the `{role}` role.").trim().to_string());
             let responses = &mut operation["responses"];
             for (status, description) in answers {
                 if responses.get(status).is_none() {
