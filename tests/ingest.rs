@@ -161,7 +161,8 @@ fn a_model_folder_with_a_spec_file_is_its_own_model() {
 }
 
 /// Exports as the tools produce them: a Salesforce opportunity report as deals.csv, and an SRT
-/// (Zoom/Rev), a Zoom VTT (`Name:` cues), a Teams VTT (`<v Name>`) and an Otter TXT transcript.
+/// (Zoom/Rev), a Zoom VTT (`Name:` cues), a Teams VTT (`<v Name>`), an Otter TXT and a Gong-style
+/// JSON transcript.
 #[test]
 fn crm_reports_and_meeting_tool_exports_are_ingested_as_they_come() {
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/intake");
@@ -171,13 +172,14 @@ fn crm_reports_and_meeting_tool_exports_are_ingested_as_they_come() {
     let bank = storybank::Storybank::open(&settings).unwrap();
     let report = bank.ingest_dir(&corpus, &|_, _| {}).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!((report.deals, report.transcripts), (4, 4), "{report:?}");
+    assert_eq!((report.deals, report.transcripts), (5, 5), "{report:?}");
     let pii = crate::common::pii_strings(&corpus);
     let interviewer_words = [
         "What tipped the decision",
         "why did you choose us",
         "What made Brackwater",
         "Would you pick it up",
+        "instead of moving to Veritill",
     ];
     for deal in bank.deals().unwrap() {
         let view = bank.deal(&deal.deal_id).unwrap();
@@ -201,6 +203,8 @@ fn crm_reports_and_meeting_tool_exports_are_ingested_as_they_come() {
         paused.quotes.iter().any(|q| q.text.contains("seven weeks")),
         "the Otter turn after a blank line"
     );
+    let gong = bank.deal("0065g00001IntE").unwrap();
+    assert!(gong.quotes.iter().any(|q| q.text.contains("ERP connector")), "{:?}", gong.quotes);
     let lost = bank.deal("0065g00001IntA").unwrap();
     assert_eq!(lost.info.competitors, vec!["Tallyfold"]);
     assert!(lost.quotes.iter().any(|q| q.text.contains("in our Slack channel")));

@@ -530,7 +530,14 @@ struct JsonUtterance {
 }
 
 fn parse_json(path: &Path, text: &str) -> Result<Transcript> {
-    let parsed: JsonTranscript = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+    let text = text.trim_start_matches('\u{feff}');
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|err| Error::parse(path, err.line(), format!("invalid transcript JSON: {err}")))?;
+    if let Some(monologues) = call_monologues(&value) {
+        return parse_call_json(path, &value, &monologues);
+    }
+    // From the text again, so that a type error names its line.
+    let parsed: JsonTranscript = serde_json::from_str(text)
         .map_err(|err| Error::parse(path, err.line(), format!("invalid transcript JSON: {err}")))?;
     let mut transcript = Transcript {
         deal_id: parsed.deal_id.filter(|v| !v.trim().is_empty()),
@@ -569,6 +576,108 @@ fn parse_json(path: &Path, text: &str) -> Result<Transcript> {
     }
     if transcript.turns.is_empty() {
         return Err(Error::parse(path, 1, "no utterances with text"));
+    }
+    Ok(transcript)
+}
+
+// --- call recorders (Gong, Chorus and the like) ------------------------------------------------
+
+/// The first string among `keys` of a JSON object (numbers are read as text).
+fn field_text(object: &serde_json::Value, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|key| match object.get(*key)? {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    })
+}
+
+/// Monologues of a call recorder's export: speaker turns holding `sentences` with millisecond
+/// offsets, at the top (`transcript`, `monologues`) or per call (`callTranscripts[].transcript`).
+fn call_monologues(value: &serde_json::Value) -> Option<Vec<serde_json::Value>> {
+    let has_sentences = |items: &Vec<serde_json::Value>| {
+        !items.is_empty() && items.iter().all(|item| item.get("sentences").is_some())
+    };
+    if let Some(calls) = value.get("callTranscripts").and_then(|v| v.as_array()) {
+        let monologues: Vec<serde_json::Value> = calls
+            .iter()
+            .filter_map(|call| call.get("transcript").and_then(|t| t.as_array()))
+            .flatten()
+            .cloned()
+            .collect();
+        return has_sentences(&monologues).then_some(monologues);
+    }
+    ["transcript", "monologues"]
+        .iter()
+        .filter_map(|key| value.get(*key).and_then(|v| v.as_array()))
+        .find(|items| has_sentences(items))
+        .cloned()
+}
+
+/// A call recorder's JSON: speakers (`parties` or `speakers`, by id) and monologues of
+/// sentences with `start` in milliseconds.
+fn parse_call_json(
+    path: &Path,
+    value: &serde_json::Value,
+    monologues: &[serde_json::Value],
+) -> Result<Transcript> {
+    let mut names: HashMap<String, (String, Option<String>)> = HashMap::new();
+    for key in ["parties", "speakers", "participants"] {
+        for party in value.get(key).and_then(|v| v.as_array()).into_iter().flatten() {
+            let id = field_text(party, &["speakerId", "speaker_id", "id"]);
+            let name = field_text(party, &["name", "displayName", "display_name", "speaker_name"]);
+            if let (Some(id), Some(name)) = (id, name) {
+                let title = field_text(party, &["title", "jobTitle", "job_title"]);
+                names.insert(id, (name, title));
+            }
+        }
+    }
+    let mut transcript = Transcript {
+        deal_id: field_text(value, &["deal_id", "dealId"]),
+        interviewer: field_text(value, &["interviewer"]),
+        date: field_text(value, &["date", "started"]).map(|d| d.chars().take(10).collect()),
+        ..Transcript::default()
+    };
+    for (number, monologue) in monologues.iter().enumerate() {
+        let id = field_text(monologue, &["speakerId", "speaker_id", "speaker"]).unwrap_or_default();
+        let Some((name, title)) = names.get(&id).cloned() else {
+            return Err(Error::parse(
+                path,
+                0,
+                format!(
+                    "monologue {}: speaker `{id}` is not among the parties/speakers",
+                    number + 1
+                ),
+            ));
+        };
+        let sentences = monologue.get("sentences").and_then(|s| s.as_array());
+        for sentence in sentences.into_iter().flatten() {
+            let words = clean_text(&field_text(sentence, &["text"]).unwrap_or_default());
+            if words.is_empty() {
+                continue;
+            }
+            let start = ["start", "start_ms", "startTime"]
+                .iter()
+                .find_map(|key| sentence.get(*key).and_then(|v| v.as_f64()))
+                .map(|ms| ms / 1000.0);
+            // Sentences of one monologue form one paragraph.
+            let segment = Segment { start, text: words, line: 0 };
+            match transcript.turns.last_mut() {
+                Some(last) if last.speaker == name && start.is_some() => {
+                    let joined = last.segments.last().is_some_and(|s| s.start.is_some());
+                    if joined {
+                        let previous = last.segments.last_mut().unwrap();
+                        previous.text.push(' ');
+                        previous.text.push_str(&segment.text);
+                    } else {
+                        last.segments.push(segment);
+                    }
+                }
+                _ => transcript.push(&name, title.clone(), None, segment),
+            }
+        }
+    }
+    if transcript.turns.is_empty() {
+        return Err(Error::parse(path, 1, "no sentences with text"));
     }
     Ok(transcript)
 }
@@ -695,6 +804,43 @@ mod tests {
         let plain = "Nadia Brennan: When did it start?\nKwame Mensah: We met at 10:30\nNadia Brennan: And then?\nKwame Mensah: Nothing.\n";
         let turns = speakers(&parse_transcript_text(Path::new("D-5.txt"), plain).unwrap());
         assert_eq!(turns.len(), 4, "{turns:?}");
+    }
+
+    #[test]
+    fn call_recorder_json_with_parties_and_millisecond_sentences() {
+        let gong = r#"{
+          "parties": [
+            {"speakerId": "7001", "name": "Nadia Brennan", "affiliation": "Internal"},
+            {"speakerId": "7002", "name": "Kwame Mensah", "title": "VP Finance", "affiliation": "External"}
+          ],
+          "callTranscripts": [{"callId": "55123", "transcript": [
+            {"speakerId": "7001", "topic": null, "sentences": [{"start": 1200, "end": 3900, "text": "What made you switch?"}]},
+            {"speakerId": "7002", "topic": "Pricing", "sentences": [
+              {"start": 4100, "end": 7000, "text": "The renewal went up forty percent."},
+              {"start": 7100, "end": 9800, "text": "Nobody could explain why."}]}
+          ]}]
+        }"#;
+        let parsed = parse_transcript_text(Path::new("D-9.json"), gong).unwrap();
+        let turns = speakers(&parsed);
+        assert_eq!(turns.len(), 2, "{turns:?}");
+        assert_eq!(turns[1].0, "Kwame Mensah");
+        assert_eq!(turns[1].1, "The renewal went up forty percent. Nobody could explain why.");
+        assert_eq!(turns[1].2, Some(4.1));
+        assert_eq!(parsed.turns[1].title.as_deref(), Some("VP Finance"));
+        // A speaker id missing from the parties is named.
+        let broken = gong
+            .replace("\"speakerId\": \"7002\", \"topic\"", "\"speakerId\": \"9999\", \"topic\"");
+        let err = parse_transcript_text(Path::new("D-9.json"), &broken).unwrap_err();
+        assert!(err.to_string().contains("speaker `9999`"), "{err}");
+        // Chorus-like: speakers + monologues at the top.
+        let chorus = r#"{"speakers": [{"id": 1, "name": "Nadia Brennan"}, {"id": 2, "name": "Ana Souza"}],
+          "monologues": [{"speaker_id": 1, "sentences": [{"start_ms": 0, "text": "Why us?"}]},
+                         {"speaker_id": 2, "sentences": [{"start_ms": 2500, "text": "Your support answered in an hour."}]}]}"#;
+        let turns = speakers(&parse_transcript_text(Path::new("D-8.json"), chorus).unwrap());
+        assert_eq!(
+            turns[1],
+            ("Ana Souza".to_string(), "Your support answered in an hour.".to_string(), Some(2.5))
+        );
     }
 
     #[test]
