@@ -29,7 +29,7 @@ use crate::store::{DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, create_d
 /// `(quote_id, vector)` rows of one deal.
 pub(crate) type DealVectors = Vec<(String, Vec<f32>)>;
 
-const TRANSCRIPT_EXTENSIONS: [&str; 5] = ["txt", "vtt", "srt", "json", "md"];
+const TRANSCRIPT_EXTENSIONS: [&str; 6] = ["txt", "vtt", "srt", "json", "md", "docx"];
 
 /// A file (or row) that could not be ingested.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -689,9 +689,10 @@ fn read_transcripts(
         let extension =
             path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         if !TRANSCRIPT_EXTENSIONS.contains(&extension.as_str()) {
-            report
-                .warnings
-                .push(format!("{}: skipped (not .txt, .md, .vtt, .srt or .json)", path.display()));
+            report.warnings.push(format!(
+                "{}: skipped (not .txt, .md, .vtt, .srt, .docx or .json)",
+                path.display()
+            ));
             continue;
         }
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -755,7 +756,15 @@ fn read_transcripts(
             });
             continue;
         }
-        let raw = std::fs::read_to_string(&path).unwrap_or_default();
+        // The raw transcript kept for admins and `reanonymize`: for a Word file, its text.
+        let raw = if extension == "docx" {
+            std::fs::read(&path)
+                .ok()
+                .and_then(|bytes| corpus::docx::docx_text(&path, &bytes).ok())
+                .unwrap_or_default()
+        } else {
+            std::fs::read_to_string(&path).unwrap_or_default()
+        };
         parsed.insert(deal_id, (transcript, raw));
     }
     (parsed, failed)

@@ -21,7 +21,7 @@ use crate::upload::Upload;
 
 /// Corpus files that are not transcripts.
 const CORPUS_FILES: [&str; 3] = ["deals.csv", "competitors.toml", "mapping.toml"];
-const TRANSCRIPTS: [&str; 5] = ["txt", "md", "vtt", "srt", "json"];
+const TRANSCRIPTS: [&str; 6] = ["txt", "md", "vtt", "srt", "docx", "json"];
 
 /// What the watcher knows of one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -268,3 +268,50 @@ fn a_watched_folder_ingests_each_settled_file_once() {
 fn drop_watcher(watcher: storybank::watch::Watcher<'_>) {
     drop(watcher);
 }
+
+/// A Word document whose paragraphs are these lines (as Word writes them: runs in paragraphs).
+fn docx(lines: &[&str]) -> Vec<u8> {
+    let body: String = lines
+        .iter()
+        .map(|line| {
+            let text = line.replace('&', "&amp;").replace('<', "&lt;");
+            format!("<w:p><w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>")
+        })
+        .collect();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default();
+    writer.start_file("word/document.xml", options).unwrap();
+    std::io::Write::write_all(&mut writer, xml.as_bytes()).unwrap();
+    writer.finish().unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn a_word_transcript_is_ingested_kept_as_text_and_reanonymized() {
+    let corpus = tempfile::tempdir().unwrap();
+    let intake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/intake");
+    std::fs::copy(intake.join("deals.csv"), corpus.path().join("deals.csv")).unwrap();
+    std::fs::create_dir(corpus.path().join("transcripts")).unwrap();
+    let otter = std::fs::read_to_string(intake.join("transcripts/0065g00001IntD.txt")).unwrap();
+    let lines: Vec<&str> = otter.lines().collect();
+    std::fs::write(corpus.path().join("transcripts/0065g00001IntD.docx"), docx(&lines)).unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let mut settings = settings(index.path());
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = Storybank::open(&settings).unwrap();
+    let report = bank.ingest_dir(corpus.path(), &|_, _| {}).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.transcripts, 1);
+    let deal = bank.deal("0065g00001IntD").unwrap();
+    assert!(deal.quotes.iter().any(|q| q.text.contains("seven weeks")), "{:?}", deal.quotes);
+    assert!(deal.quotes.iter().all(|q| !q.text.contains("Mads")), "anonymized");
+    // The raw transcript kept for admins is the document's text; re-anonymizing reads it.
+    assert!(bank.raw_transcript("0065g00001IntD").unwrap().contains("new CFO start"));
+    let again = bank.reanonymize(&|_, _| {}).unwrap();
+    // Only the deals stored without a transcript are skipped.
+    assert!(!again.skipped.iter().any(|s| s.starts_with("0065g00001IntD")), "{:?}", again.skipped);
+}

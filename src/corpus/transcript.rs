@@ -95,6 +95,15 @@ impl Transcript {
 pub fn parse_transcript(path: &Path) -> Result<Transcript> {
     let bytes =
         std::fs::read(path).map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
+    let docx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("docx"));
+    if docx {
+        // Paragraphs become lines, read as a plain-text transcript.
+        let text = super::docx::docx_text(path, &bytes)?;
+        let mut transcript = parse_txt(path, &text)?;
+        transcript.file_name =
+            path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(transcript);
+    }
     let text = String::from_utf8(bytes).map_err(|err| {
         Error::parse(
             path,
@@ -111,7 +120,8 @@ pub fn parse_transcript_text(path: &Path, text: &str) -> Result<Transcript> {
     let extension =
         path.extension().and_then(|ext| ext.to_str()).unwrap_or("").to_ascii_lowercase();
     let mut transcript = match extension.as_str() {
-        "txt" | "md" => parse_txt(path, &text)?,
+        // A Word file's text (what `docx_text` extracted and the store keeps) reads as text.
+        "txt" | "md" | "docx" => parse_txt(path, &text)?,
         "vtt" => parse_vtt(path, &text)?,
         "srt" => parse_srt(path, &text)?,
         "json" => parse_json(path, &text)?,
