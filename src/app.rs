@@ -376,7 +376,9 @@ impl Storybank {
             )));
         }
         let mut rows: BTreeMap<String, DealRow> = BTreeMap::new();
-        for row in corpus::read_deals(&deals_path)? {
+        let (_, read) =
+            corpus::deals::inspect_deals(&deals_path, self.settings.mapping.as_deref())?;
+        for row in read {
             match row {
                 // Duplicate ids are rejected by the parser (the first row is kept).
                 Ok(row) => {

@@ -38,6 +38,8 @@ pub struct Settings {
     pub min_deals: usize,
     /// Optional OpenAI-compatible generator for cited summaries (off when `None`).
     pub generator: Option<crate::insights::generator::GeneratorConfig>,
+    /// A `deals.csv` column mapping for ingest (default: `mapping.toml` beside `deals.csv`).
+    pub mapping: Option<PathBuf>,
 }
 
 /// Finds the models folder: `./.models`, else `.models` at the repository root when the binary
@@ -76,6 +78,7 @@ impl Settings {
             pii_tagger: true,
             min_deals: crate::insights::DEFAULT_MIN_DEALS,
             generator: None,
+            mapping: None,
         }
     }
 

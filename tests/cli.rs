@@ -69,3 +69,33 @@ fn search_without_an_index_says_how_to_make_one() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("storybank ingest"));
 }
+
+#[test]
+fn ingest_dry_run_shows_the_column_mapping_and_writes_nothing() {
+    let corpus = tempfile::tempdir().unwrap();
+    std::fs::create_dir(corpus.path().join("transcripts")).unwrap();
+    std::fs::write(
+        corpus.path().join("deals.csv"),
+        "Opp Number,Result (final),Rival\nA-1,Closed Won,Tallyfold\n",
+    )
+    .unwrap();
+    let map = corpus.path().join("crm-map.toml");
+    std::fs::write(&map, "[columns]\ndeal_id = \"Opp Number\"\noutcome = \"Result (final)\"\ncompetitors = \"Rival\"\n").unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let output = storybank(index.path())
+        .args(["ingest", "--dry-run", "--mapping"])
+        .arg(&map)
+        .arg(corpus.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("deal_id        <- \"Opp Number\" (mapping.toml)"), "{stdout}");
+    assert!(stdout.contains("A-1  won"), "{stdout}");
+    assert!(!index.path().join("store.sqlite").exists(), "a dry run wrote an index");
+    // Without the mapping the required columns are missing, and the error says how to fix it.
+    let output =
+        storybank(index.path()).args(["ingest", "--dry-run"]).arg(corpus.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("mapping.toml"), "{stderr}");
+}

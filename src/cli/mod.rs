@@ -90,6 +90,10 @@ pub enum Command {
         /// Show which deals.csv column gives each field and the first rows; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// A TOML file naming deals.csv columns (`[columns] deal_id = "Opp Number"`);
+        /// default: mapping.toml in the corpus folder.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
     },
     /// Ingest a folder as files appear in it (transcripts at the top or in transcripts/,
     /// deals.csv and friends at the top): each file once, after it held still for an interval;
@@ -442,9 +446,12 @@ impl Cli {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let settings = cli.settings();
     match cli.command {
-        Command::Ingest { dir, dry_run: true, .. } => dry_run(&dir),
+        Command::Ingest { dir, dry_run: true, mapping, .. } => dry_run(&dir, mapping.as_deref()),
         Command::Watch { dir, interval, once } => watch(&settings, &dir, interval, once),
-        Command::Ingest { dir, json, .. } => ingest(&settings, &dir, json),
+        Command::Ingest { dir, json, mapping, .. } => {
+            let settings = Settings { mapping, ..settings.clone() };
+            ingest(&settings, &dir, json)
+        }
         Command::Search(args) => search(&settings, args),
         Command::Similar { query, deal_id, limit, json } => {
             let bank = Storybank::open_existing(&settings)?;
@@ -706,9 +713,9 @@ fn watch(
 }
 
 /// `ingest --dry-run`: the column mapping and the first rows as storybank reads them.
-fn dry_run(dir: &std::path::Path) -> anyhow::Result<u8> {
+fn dry_run(dir: &std::path::Path, mapping: Option<&std::path::Path>) -> anyhow::Result<u8> {
     let path = dir.join("deals.csv");
-    let (columns, rows) = crate::corpus::deals::inspect_deals(&path)?;
+    let (columns, rows) = crate::corpus::deals::inspect_deals(&path, mapping)?;
     println!("{}: which column gives each field", path.display());
     for field in crate::corpus::columns::FIELDS {
         match columns.found.iter().find(|(f, _, _)| *f == field) {

@@ -11,9 +11,12 @@ const REQUIRED_COLUMNS: [&str; 2] = ["deal_id", "outcome"];
 ///
 /// Returns an error only when the file itself cannot be read or has no usable header.
 pub fn read_deals(path: &Path) -> Result<Vec<Result<DealRow>>> {
-    let bytes =
-        std::fs::read(path).map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
-    parse_deals(path, &bytes)
+    Ok(inspect_deals(path, None)?.1)
+}
+
+/// The mapping file of a `deals.csv`: the one given, else `mapping.toml` beside it.
+fn mapping_for(path: &Path, mapping: Option<&Path>) -> std::path::PathBuf {
+    mapping.map_or_else(|| path.with_file_name("mapping.toml"), Path::to_path_buf)
 }
 
 fn split_list(value: &str) -> Vec<String> {
@@ -30,19 +33,32 @@ pub fn is_safe_deal_id(id: &str) -> bool {
 
 /// Parses CSV bytes; `path` names the file in messages (and its folder holds `mapping.toml`).
 pub fn parse_deals(path: &Path, bytes: &[u8]) -> Result<Vec<Result<DealRow>>> {
-    Ok(parse_with_map(path, bytes)?.1)
+    Ok(parse_with_map(path, bytes, &mapping_for(path, None))?.1)
 }
 
-/// Reads `deals.csv` and says which column gave each field (`ingest --dry-run`).
-pub fn inspect_deals(path: &Path) -> Result<(super::columns::ColumnMap, Vec<Result<DealRow>>)> {
+/// Reads `deals.csv` with a mapping file (default: `mapping.toml` beside it) and says which
+/// column gave each field (`ingest --dry-run`).
+pub fn inspect_deals(
+    path: &Path,
+    mapping: Option<&Path>,
+) -> Result<(super::columns::ColumnMap, Vec<Result<DealRow>>)> {
     let bytes =
         std::fs::read(path).map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
-    parse_with_map(path, &bytes)
+    if let Some(mapping) = mapping
+        && !mapping.is_file()
+    {
+        return Err(Error::io(
+            format!("reading the mapping {}", mapping.display()),
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+    }
+    parse_with_map(path, &bytes, &mapping_for(path, mapping))
 }
 
 fn parse_with_map(
     path: &Path,
     bytes: &[u8],
+    mapping: &Path,
 ) -> Result<(super::columns::ColumnMap, Vec<Result<DealRow>>)> {
     // The CSV reader runs an unterminated quote silently to the end of the file: cut the file
     // before the row that opens it and report that row.
@@ -50,7 +66,7 @@ fn parse_with_map(
         Some((line, row_start)) => (&bytes[..row_start], Some(line)),
         None => (bytes, None),
     };
-    let (map, mut rows) = parse_complete(path, bytes)?;
+    let (map, mut rows) = parse_complete(path, bytes, mapping)?;
     if let Some(line) = unterminated {
         rows.push(Err(Error::parse(
             path,
@@ -88,6 +104,7 @@ fn unterminated_quote(bytes: &[u8]) -> Option<(usize, usize)> {
 fn parse_complete(
     path: &Path,
     bytes: &[u8],
+    mapping: &Path,
 ) -> Result<(super::columns::ColumnMap, Vec<Result<DealRow>>)> {
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
@@ -95,8 +112,7 @@ fn parse_complete(
         .headers()
         .map_err(|err| Error::parse(path, 1, format!("unreadable header: {err}")))?;
     let headers: Vec<String> = headers.iter().map(str::to_string).collect();
-    let mapping = path.with_file_name("mapping.toml");
-    let columns = super::columns::ColumnMap::resolve(&headers, &mapping, path)?;
+    let columns = super::columns::ColumnMap::resolve(&headers, mapping, path)?;
     for required in REQUIRED_COLUMNS {
         if columns.get(required).is_none() {
             return Err(Error::parse(
