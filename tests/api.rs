@@ -407,7 +407,10 @@ fn quality_floor_on_the_sample() {
 #[tokio::test]
 async fn a_loopback_server_refuses_other_host_names_and_exports_carry_a_policy() {
     let bank = &shared().bank;
-    let app = storybank::api::loopback_only(storybank::api::router(bank.clone()));
+    let app = storybank::api::loopback_only(
+        storybank::api::router(bank.clone()),
+        vec!["Storybank.Example.com".into()],
+    );
     let send = |host: &'static str, uri: &'static str| {
         let app = app.clone();
         async move {
@@ -419,7 +422,10 @@ async fn a_loopback_server_refuses_other_host_names_and_exports_carry_a_policy()
             app.oneshot(request).await.unwrap()
         }
     };
-    for host in ["localhost:7700", "127.0.0.1:7700", "[::1]:7700", "app.localhost"] {
+    // The public name a reverse proxy passes on is allowed when configured (--allow-host).
+    for host in
+        ["localhost:7700", "127.0.0.1:7700", "[::1]:7700", "app.localhost", "storybank.example.com"]
+    {
         assert_eq!(send(host, "/healthz").await.status(), StatusCode::OK, "{host}");
     }
     for host in ["attacker.example", "attacker.example:7700", "10.0.0.5:7700"] {
@@ -454,7 +460,7 @@ async fn idle_connections_never_lock_out_a_request() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(storybank::api::server::serve(
         listener,
-        storybank::api::loopback_only(storybank::api::router(bank)),
+        storybank::api::loopback_only(storybank::api::router(bank), vec![]),
         limits,
         async {
             let _ = stopped.await;

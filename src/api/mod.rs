@@ -259,15 +259,17 @@ async fn time_limit(
     }
 }
 
-/// For a server bound to a loopback address: only requests addressed to a loopback name are
-/// served, so a web page elsewhere whose name resolves to 127.0.0.1 (DNS rebinding) cannot
-/// read the API through a visitor's browser.
-pub fn loopback_only(router: Router) -> Router {
-    router.layer(axum::middleware::from_fn(check_loopback_host))
+/// For a server bound to a loopback address: only requests addressed to a loopback name, or to
+/// one of `allowed` (the public name a reverse proxy passes on), are served, so a web page
+/// elsewhere whose name resolves to 127.0.0.1 (DNS rebinding) cannot read the API through a
+/// visitor's browser.
+pub fn loopback_only(router: Router, allowed: Vec<String>) -> Router {
+    let allowed: Arc<Vec<String>> = Arc::new(allowed.iter().map(|name| host_name(name)).collect());
+    router.layer(axum::middleware::from_fn_with_state(allowed, check_loopback_host))
 }
 
-/// True when a `Host` header value names the loopback interface (any port).
-pub fn is_loopback_host(host: &str) -> bool {
+/// The name part of a `Host` value (no port, no brackets, no trailing dot), lower case.
+fn host_name(host: &str) -> String {
     let name = if let Some(rest) = host.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
     } else {
@@ -275,7 +277,12 @@ pub fn is_loopback_host(host: &str) -> bool {
             if port.chars().all(|c| c.is_ascii_digit()) { name } else { host }
         })
     };
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// True when a `Host` header value names the loopback interface (any port).
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = host_name(host);
     name == "localhost"
         || name.ends_with(".localhost")
         || name == "::1"
@@ -283,6 +290,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 }
 
 async fn check_loopback_host(
+    State(allowed): State<Arc<Vec<String>>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -293,11 +301,14 @@ async fn check_loopback_host(
         .map(str::to_string)
         .or_else(|| request.uri().authority().map(|a| a.as_str().to_string()));
     match host {
-        Some(host) if !is_loopback_host(&host) => ApiError::new(
-            StatusCode::MISDIRECTED_REQUEST,
-            "host_not_allowed",
-            "this server is bound to loopback and answers only requests addressed to localhost",
-        )
+        Some(host) if !is_loopback_host(&host) && !allowed.contains(&host_name(&host)) => {
+            ApiError::new(
+                StatusCode::MISDIRECTED_REQUEST,
+                "host_not_allowed",
+                "this server is bound to loopback and answers only requests addressed to localhost \
+                 (behind a reverse proxy, start it with --allow-host <public name>)",
+            )
+        }
         .into_response(),
         _ => next.run(request).await,
     }

@@ -148,6 +148,10 @@ pub enum Command {
         /// Largest upload to `POST /v1/admin/ingest`, in MiB.
         #[arg(long, env = "STORYBANK_MAX_UPLOAD_MB", default_value_t = 50)]
         max_upload_mb: usize,
+        /// On a loopback address, also answer requests addressed to this name (the public name
+        /// a reverse proxy in front passes on as `Host`). Repeatable.
+        #[arg(long, env = "STORYBANK_ALLOW_HOSTS", value_delimiter = ',')]
+        allow_host: Vec<String>,
     },
     /// Create, list and revoke API keys.
     Keys {
@@ -486,6 +490,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             proxy_secret,
             rate_limit,
             max_upload_mb,
+            allow_host,
         } => {
             let proxy = match (trust_proxy_header, role_map) {
                 (Some(header), Some(map)) => {
@@ -508,7 +513,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 expensive_per_caller: 1,
                 max_upload: max_upload_mb.saturating_mul(1 << 20),
             };
-            serve(&settings, &addr, access)
+            serve(&settings, &addr, access, allow_host)
         }
         Command::Keys { command } => team::keys(&settings, command),
         Command::Audit { after, limit, json } => team::audit_log(&settings, after, limit, json),
@@ -934,7 +939,12 @@ pub fn attribution(quote: &Quote) -> String {
     format!("{} ({})", parts.join(", "), quote.deal_id)
 }
 
-fn serve(settings: &Settings, addr: &str, access: api::auth::AccessConfig) -> anyhow::Result<u8> {
+fn serve(
+    settings: &Settings,
+    addr: &str,
+    access: api::auth::AccessConfig,
+    allow_hosts: Vec<String>,
+) -> anyhow::Result<u8> {
     let bank = Arc::new(Storybank::open_existing(settings)?);
     let keys = bank.access().active_keys()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -979,7 +989,7 @@ fn serve(settings: &Settings, addr: &str, access: api::auth::AccessConfig) -> an
             }
         });
         let router = api::router_with(bank, access);
-        let router = if loopback { api::loopback_only(router) } else { router };
+        let router = if loopback { api::loopback_only(router, allow_hosts) } else { router };
         api::server::serve(listener, router, api::server::Limits::default(), shutdown_signal()).await.context("serving")?;
         tracing::info!("storybank stopped");
         anyhow::Ok(0)

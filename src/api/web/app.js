@@ -603,7 +603,13 @@ async function init() {
   $("#upload-form").addEventListener("submit", upload);
   $("#forget-form").addEventListener("submit", forget);
   try {
-    if (!(await whoAmI())) { askForKey(null); document.body.dataset.ready = "true"; return; }
+    let signedIn = await whoAmI();
+    if (!signedIn && sessionStorage.getItem(KEY_STORE)) {
+      // A key kept from before that no longer works (revoked, or the server has none now).
+      sessionStorage.removeItem(KEY_STORE);
+      signedIn = await whoAmI();
+    }
+    if (!signedIn) { askForKey(null); document.body.dataset.ready = "true"; return; }
   } catch (err) {
     showError($("#search-error"), err);
   }
