@@ -176,7 +176,7 @@ impl Access {
 
     /// Creates a key for `name` with `role`; the answer holds the key, shown this once.
     pub fn create_key(&self, name: &str, role: Role) -> Result<NewKey> {
-        let name = name.trim();
+        let name = crate::model::trim_blank(name);
         if name.is_empty() {
             return Err(Error::InvalidRequest("a key needs a name (who it is for)".into()));
         }

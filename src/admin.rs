@@ -158,12 +158,12 @@ impl Storybank {
 
     /// Erases every quote spoken by or naming a person, in every deal, and remembers the erasure.
     pub fn forget_person(&self, name: &str) -> Result<ForgetReport> {
-        if name.split_whitespace().count() < 2 {
+        if name.split(crate::model::is_blank_char).filter(|w| !w.is_empty()).count() < 2 {
             return Err(Error::InvalidRequest(
                 "give the person's full name (first and last), e.g. \"Priya Raman\"".into(),
             ));
         }
-        let name = name.trim();
+        let name = crate::model::trim_blank(name);
         let (session, mut catalog) = self.begin_write()?;
         let (changed, _) = self.db.write(|tx| {
             let mut report = ForgetReport::default();

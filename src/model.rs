@@ -395,6 +395,21 @@ where
     Ok(Some(value as usize))
 }
 
+/// A blank character: Unicode white space, or U+FEFF. Exactly the characters the OpenAPI
+/// document's `[^\s\x85]` pattern excludes (ECMAScript's `\s` counts U+FEFF and not U+0085;
+/// Rust's white space the other way round), so "not blank" means the same on both sides.
+pub fn is_blank_char(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// The text without blank characters at either end.
+pub fn trim_blank(text: &str) -> &str {
+    text.trim_matches(is_blank_char)
+}
+
+/// The pattern of a text that is not blank, for the OpenAPI document.
+pub const NOT_BLANK: &str = r"[^\s\x85]";
+
 /// Longest question or search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 2_000;
 /// Longest free text (notes, descriptions) accepted, in characters.
@@ -415,6 +430,18 @@ pub fn check_length(field: &str, text: &str, max: usize) -> crate::Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn blank_means_what_the_openapi_pattern_says() {
+        // ECMAScript's `\s` (the document's pattern) counts U+FEFF as space and U+0085 not;
+        // Rust the other way round. Both are blank here, so `[^\s\x85]` and `trim_blank` agree.
+        for blank in ["", " \t\r\n", "\u{85}", "\u{feff}", "\u{3000}\u{2028}"] {
+            assert!(trim_blank(blank).is_empty(), "{blank:?}");
+        }
+        assert_eq!(trim_blank("\u{feff} Price \u{85}"), "Price");
+        assert_eq!(NOT_BLANK, "[^\\s\\x85]");
+    }
+
     use super::*;
 
     #[test]

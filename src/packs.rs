@@ -151,7 +151,7 @@ pub struct Pack {
 #[serde(deny_unknown_fields)]
 pub struct NewPack {
     /// Name (required, at most 300 characters).
-    #[schema(pattern = r"\S", max_length = 300)]
+    #[schema(pattern = r"[^\s\x85]", max_length = 300)]
     pub name: String,
     /// Purpose (at most 10,000 characters).
     #[schema(max_length = 10000)]
@@ -165,7 +165,7 @@ pub struct NewPack {
 #[serde(deny_unknown_fields)]
 pub struct PackPatch {
     /// New name (at most 300 characters, not blank).
-    #[schema(pattern = r"\S", max_length = 300)]
+    #[schema(pattern = r"[^\s\x85]", max_length = 300)]
     pub name: Option<String>,
     /// New description (at most 10,000 characters).
     #[schema(max_length = 10000)]
@@ -327,7 +327,7 @@ impl PackStore {
         saved_search: Option<SearchRequest>,
         by: &str,
     ) -> Result<PackRecord> {
-        let name = name.trim();
+        let name = crate::model::trim_blank(name);
         if name.is_empty() {
             return Err(Error::InvalidRequest("name must not be empty".into()));
         }
@@ -365,7 +365,7 @@ impl PackStore {
             .get_mut(pack_id)
             .ok_or_else(|| Error::PackNotFound(format!("pack {pack_id}")))?;
         if let Some(name) = patch.name {
-            let name = name.trim();
+            let name = crate::model::trim_blank(&name);
             if name.is_empty() {
                 return Err(Error::InvalidRequest("name must not be empty".into()));
             }

@@ -435,7 +435,7 @@ pub async fn list_keys(State(bank): State<Arc<Storybank>>) -> Result<Json<KeyLis
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
     /// Who the key is for ("Ana (enablement)").
-    #[schema(pattern = r"\S", max_length = 300)]
+    #[schema(pattern = r"[^\s\x85]", max_length = 300)]
     pub name: String,
     /// Its role.
     pub role: Role,

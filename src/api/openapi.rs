@@ -132,7 +132,7 @@ fn refine(doc: &mut Value, theme_ids: &[String]) {
     component(doc, "SimilarRequest")["oneOf"] = exactly_one_of(
         "query",
         "deal_id",
-        json!({"type": "string", "pattern": r"\S"}),
+        json!({"type": "string", "pattern": crate::model::NOT_BLANK}),
         string.clone(),
     );
     component(doc, "NewStory")["oneOf"] =
@@ -142,7 +142,7 @@ fn refine(doc: &mut Value, theme_ids: &[String]) {
         "deal_id",
         "person",
         string,
-        json!({"type": "string", "pattern": r"\S\s+\S"}),
+        json!({"type": "string", "pattern": r"[^\s\x85][\s\x85]+[^\s\x85]"}),
     );
     // Closed vocabularies.
     let outcomes = json!(["won", "lost", "no_decision"]);

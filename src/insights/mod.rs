@@ -431,7 +431,7 @@ pub fn evidence(
 #[serde(deny_unknown_fields)]
 pub struct AskRequest {
     /// The question (at most 2,000 characters, not blank).
-    #[schema(pattern = r"\S", max_length = 2000)]
+    #[schema(pattern = r"[^\s\x85]", max_length = 2000)]
     pub question: String,
     /// Optional filters (the scope).
     #[serde(default)]

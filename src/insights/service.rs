@@ -256,7 +256,7 @@ impl Storybank {
     /// An extractive answer with counts; optionally a cited summary from the generator.
     pub fn ask(&self, request: &AskRequest) -> Result<AskResponse> {
         let started = Instant::now();
-        if request.question.trim().is_empty() {
+        if crate::model::trim_blank(&request.question).is_empty() {
             return Err(Error::InvalidRequest("question must not be empty".into()));
         }
         crate::model::check_length("question", &request.question, crate::model::MAX_QUERY_CHARS)?;

@@ -57,7 +57,7 @@ pub enum Mode {
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     /// The question or keywords (at most 2,000 characters, not blank).
-    #[schema(pattern = r"\S", max_length = 2000)]
+    #[schema(pattern = r"[^\s\x85]", max_length = 2000)]
     pub query: String,
     /// Optional filters.
     #[serde(default)]
@@ -282,7 +282,7 @@ impl Catalog {
         reranker: Option<&rerank::Reranker>,
         request: &SearchRequest,
     ) -> Result<Vec<Quote>> {
-        let query = request.query.trim();
+        let query = crate::model::trim_blank(&request.query);
         if query.is_empty() {
             return Err(Error::InvalidRequest("query must not be empty".into()));
         }

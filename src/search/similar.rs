@@ -149,7 +149,8 @@ impl Catalog {
     ) -> Result<Vec<SimilarDeal>> {
         request.filters.validate()?;
         let limit = validate_limit(request.limit, DEFAULT_SIMILAR_LIMIT)?;
-        let query = request.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let query =
+            request.query.as_deref().map(crate::model::trim_blank).filter(|q| !q.is_empty());
         if let Some(query) = query {
             crate::model::check_length("query", query, crate::model::MAX_QUERY_CHARS)?;
         }
