@@ -714,8 +714,8 @@ fn read_transcripts(
             }
             continue;
         }
-        let transcript = match corpus::parse_transcript(&path) {
-            Ok(transcript) => transcript,
+        let (transcript, raw) = match corpus::transcript::read_transcript(&path) {
+            Ok(read) => read,
             Err(err) => {
                 report.failures.push(failure(&err, &path));
                 if rows.contains_key(&stem) {
@@ -758,15 +758,7 @@ fn read_transcripts(
             });
             continue;
         }
-        // The raw transcript kept for admins and `reanonymize`: for a Word file, its text.
-        let raw = if extension == "docx" {
-            std::fs::read(&path)
-                .ok()
-                .and_then(|bytes| corpus::docx::docx_text(&path, &bytes).ok())
-                .unwrap_or_default()
-        } else {
-            std::fs::read_to_string(&path).unwrap_or_default()
-        };
+        // Kept for admins and `reanonymize` (for a Word file, its text).
         parsed.insert(deal_id, (transcript, raw));
     }
     (parsed, failed)

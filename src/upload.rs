@@ -155,10 +155,7 @@ impl Storybank {
                     .into(),
             ));
         }
-        let temp = tempfile::Builder::new()
-            .prefix(".upload-")
-            .tempdir_in(&self.settings().index_dir)
-            .map_err(|source| Error::Io { context: "creating the upload folder".into(), source })?;
+        let temp = self.upload_folder()?;
         let root = temp.path();
         let mut report = IngestReport::default();
         lay_out(files, root, max_expanded, &mut report)?;
@@ -194,18 +191,42 @@ impl Storybank {
             }
             self.ingest_rows(root, rows, report, &|_, _| {})?
         };
-        // Name files as they were uploaded, never by the temporary folder.
-        let prefix = format!("{}/", root.display());
-        let transcripts = format!("{prefix}transcripts/");
-        let strip = |text: &str| text.replace(&transcripts, "").replace(&prefix, "");
-        for failure in &mut report.failures {
-            failure.file = strip(&failure.file);
-            failure.message = strip(&failure.message);
-        }
-        for warning in &mut report.warnings {
-            *warning = strip(warning);
-        }
+        name_as_uploaded(&mut report, root);
         Ok(report)
+    }
+
+    /// Ingests one deal as a CRM webhook sends it: its row, and its transcript if there is one.
+    pub fn ingest_deal(&self, row: DealRow, transcript: Option<Upload>) -> Result<IngestReport> {
+        let temp = self.upload_folder()?;
+        let root = temp.path();
+        let mut report = IngestReport::default();
+        lay_out(transcript.into_iter().collect(), root, 0, &mut report)?;
+        let rows = BTreeMap::from([(row.deal_id.clone(), row)]);
+        let mut report = self.ingest_rows(root, rows, report, &|_, _| {})?;
+        name_as_uploaded(&mut report, root);
+        Ok(report)
+    }
+
+    /// A temporary folder inside the index (same disk), removed when dropped.
+    fn upload_folder(&self) -> Result<tempfile::TempDir> {
+        tempfile::Builder::new()
+            .prefix(".upload-")
+            .tempdir_in(&self.settings().index_dir)
+            .map_err(|source| Error::Io { context: "creating the upload folder".into(), source })
+    }
+}
+
+/// Names files in a report as they were uploaded, never by the temporary folder.
+fn name_as_uploaded(report: &mut IngestReport, root: &Path) {
+    let prefix = format!("{}/", root.display());
+    let transcripts = format!("{prefix}transcripts/");
+    let strip = |text: &str| text.replace(&transcripts, "").replace(&prefix, "");
+    for failure in &mut report.failures {
+        failure.file = strip(&failure.file);
+        failure.message = strip(&failure.message);
+    }
+    for warning in &mut report.warnings {
+        *warning = strip(warning);
     }
 }
 

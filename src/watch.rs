@@ -155,10 +155,14 @@ impl<'a> Watcher<'a> {
         }
         // The CRM export goes along when it changed, or when a transcript is of a deal the bank
         // does not know yet (its row is only there).
-        let unknown_deal = transcripts.iter().any(|(name, _, _)| {
+        let mut unknown_deal = false;
+        for (name, _, _) in &transcripts {
             let stem = Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned());
-            stem.is_none_or(|stem| self.bank.deal(&stem).is_err())
-        });
+            unknown_deal |= match stem {
+                Some(stem) => self.bank.stored_row(&stem)?.is_none(),
+                None => true,
+            };
+        }
         let mut files: Vec<Upload> = transcripts
             .iter()
             .map(|(name, bytes, _)| Upload { name: name.clone(), bytes: bytes.clone() })

@@ -215,13 +215,13 @@ fn crm_reports_and_meeting_tool_exports_are_ingested_as_they_come() {
 #[test]
 fn a_watched_folder_ingests_each_settled_file_once() {
     use storybank::watch::Watcher;
-    let drop = tempfile::tempdir().unwrap();
-    copy_sample(drop.path());
+    let folder = tempfile::tempdir().unwrap();
+    copy_sample(folder.path());
     let index = tempfile::tempdir().unwrap();
     let mut settings = settings(index.path());
     settings.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = Storybank::open(&settings).unwrap();
-    let mut watcher = Watcher::new(&bank, drop.path()).unwrap();
+    let mut watcher = Watcher::new(&bank, folder.path()).unwrap();
     assert!(watcher.poll().unwrap().is_none(), "new files wait one interval");
     let round = watcher.poll().unwrap().expect("the settled files are taken");
     assert_eq!(round.report.deals, 10, "{:?}", round.report);
@@ -229,7 +229,7 @@ fn a_watched_folder_ingests_each_settled_file_once() {
     assert!(watcher.poll().unwrap().is_none(), "each file once");
 
     // A changed transcript is taken again (only its deal); a touched one is not.
-    let transcripts = drop.path().join("transcripts");
+    let transcripts = folder.path().join("transcripts");
     let changed = transcripts.join("S-2001.txt");
     let mut text = std::fs::read_to_string(&changed).unwrap();
     text.push_str("\n[00:09:00] Gemma Thornbury (Controller, Copperleaf Bistro Group): One more thing: the mobile app crashed on every older iPad we had.\n");
@@ -256,17 +256,13 @@ fn a_watched_folder_ingests_each_settled_file_once() {
     assert!(quotes.iter().any(|q| q.text.contains("older iPad")));
 
     // A restart remembers what was handled; the broken file is not retried until it changes.
-    drop_watcher(watcher);
-    let mut again = Watcher::new(&bank, drop.path()).unwrap();
+    drop(watcher);
+    let mut again = Watcher::new(&bank, folder.path()).unwrap();
     assert!(again.poll().unwrap().is_none());
     assert!(again.poll().unwrap().is_none(), "nothing is ingested twice after a restart");
     let report = std::fs::read_to_string(index.path().join("watch-report.jsonl")).unwrap();
     assert_eq!(report.lines().count(), 2, "one line per round");
     assert!(!report.contains("older iPad"), "the report holds no transcript text");
-}
-
-fn drop_watcher(watcher: storybank::watch::Watcher<'_>) {
-    drop(watcher);
 }
 
 /// A Word document whose paragraphs are these lines (as Word writes them: runs in paragraphs).

@@ -232,50 +232,43 @@ pub async fn intake(
         .into());
     }
     validate_intake(deal)?;
-    let outcome = match deal.outcome {
-        IntakeOutcome::Won => "won",
-        IntakeOutcome::Lost => "lost",
-        IntakeOutcome::NoDecision => "no_decision",
+    let text = |value: &Option<String>| value.as_deref().unwrap_or_default().trim().to_string();
+    let list = |values: &[String]| -> Vec<String> {
+        values.iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
     };
-    let text = |value: &Option<String>| value.clone().unwrap_or_default();
-    let row = [
-        deal.deal_id.clone(),
-        text(&deal.account_name),
-        outcome.to_string(),
-        deal.competitors.join(";"),
-        deal.amount_usd.map(|a| a.to_string()).unwrap_or_default(),
-        text(&deal.segment),
-        text(&deal.industry),
-        text(&deal.region),
-        text(&deal.buyer_persona),
-        text(&deal.lead_source),
-        text(&deal.stage_reached),
-        deal.close_date.map(|d| d.to_string()).unwrap_or_default(),
-        text(&deal.loss_reason),
-        text(&deal.win_reason),
-        text(&deal.rep_name),
-        deal.contact_names.join(";"),
-        text(&deal.interviewer),
-    ];
-    let mut csv = csv::Writer::from_writer(vec![]);
-    let written = csv
-        .write_record(crate::corpus::columns::FIELDS)
-        .and_then(|()| csv.write_record(&row))
-        .map_err(|err| crate::Error::Internal(format!("writing the deal row: {err}")));
-    written?;
-    let csv = csv.into_inner().map_err(|err| crate::Error::Internal(err.to_string()))?;
-    let mut files = vec![Upload { name: "deals.csv".into(), bytes: csv }];
-    if let Some(transcript) = request.transcript {
+    let row = crate::model::DealRow {
+        deal_id: deal.deal_id.clone(),
+        account_name: text(&deal.account_name),
+        outcome: Some(match deal.outcome {
+            IntakeOutcome::Won => crate::model::Outcome::Won,
+            IntakeOutcome::Lost => crate::model::Outcome::Lost,
+            IntakeOutcome::NoDecision => crate::model::Outcome::NoDecision,
+        }),
+        competitors: list(&deal.competitors),
+        amount_usd: deal.amount_usd,
+        segment: text(&deal.segment).to_ascii_lowercase(),
+        industry: text(&deal.industry),
+        region: text(&deal.region),
+        buyer_persona: text(&deal.buyer_persona),
+        lead_source: text(&deal.lead_source),
+        stage_reached: text(&deal.stage_reached),
+        close_date: deal.close_date,
+        loss_reason: text(&deal.loss_reason),
+        win_reason: text(&deal.win_reason),
+        rep_name: text(&deal.rep_name),
+        contact_names: list(&deal.contact_names),
+        interviewer: text(&deal.interviewer),
+    };
+    let transcript = request.transcript.map(|transcript| {
         let extension = match transcript.format {
             IntakeFormat::Txt => "txt",
             IntakeFormat::Vtt => "vtt",
             IntakeFormat::Srt => "srt",
             IntakeFormat::Json => "json",
         };
-        let name = format!("{}.{extension}", deal.deal_id);
-        files.push(Upload { name, bytes: transcript.text.into_bytes() });
-    }
-    let report = blocking(move || bank.ingest_uploads(files, 0)).await?;
+        Upload { name: format!("{}.{extension}", row.deal_id), bytes: transcript.text.into_bytes() }
+    });
+    let report = blocking(move || bank.ingest_deal(row, transcript)).await?;
     let ids = AuditIds(report.deal_ids.clone());
     let mut response = Json(report).into_response();
     response.extensions_mut().insert(ids);

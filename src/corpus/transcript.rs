@@ -93,25 +93,29 @@ impl Transcript {
 
 /// Parses a transcript file by extension: `.txt`, `.vtt` or `.json`.
 pub fn parse_transcript(path: &Path) -> Result<Transcript> {
+    Ok(read_transcript(path)?.0)
+}
+
+/// Reads and parses a transcript file; also returns its text (for a Word file, the text of its
+/// paragraphs), which the store keeps as the raw transcript.
+pub fn read_transcript(path: &Path) -> Result<(Transcript, String)> {
     let bytes =
         std::fs::read(path).map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
     let docx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("docx"));
-    if docx {
+    let text = if docx {
         // Paragraphs become lines, read as a plain-text transcript.
-        let text = super::docx::docx_text(path, &bytes)?;
-        let mut transcript = parse_txt(path, &text)?;
-        transcript.file_name =
-            path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        return Ok(transcript);
-    }
-    let text = String::from_utf8(bytes).map_err(|err| {
-        Error::parse(
-            path,
-            line_of_offset_bytes(err.as_bytes(), err.utf8_error().valid_up_to()),
-            "not valid UTF-8",
-        )
-    })?;
-    parse_transcript_text(path, &text)
+        super::docx::docx_text(path, &bytes)?
+    } else {
+        String::from_utf8(bytes).map_err(|err| {
+            Error::parse(
+                path,
+                line_of_offset_bytes(err.as_bytes(), err.utf8_error().valid_up_to()),
+                "not valid UTF-8",
+            )
+        })?
+    };
+    let transcript = parse_transcript_text(path, &text)?;
+    Ok((transcript, text))
 }
 
 /// Parses transcript text read from `path` (whose extension picks the format).
