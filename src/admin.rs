@@ -114,7 +114,7 @@ impl Storybank {
         catalog.remove_deal(deal_id);
         catalog.guard.remove_deal(deal_id);
         catalog.keyword.remove_deal(deal_id)?;
-        catalog.vectors.remove_deal(deal_id);
+        catalog.vectors.remove_deal(deal_id)?;
         self.commit_indexes(&_session, &mut catalog)?;
         tracing::info!(
             deal_id,
@@ -201,10 +201,9 @@ impl Storybank {
             let kept: HashSet<&str> = record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
             let rows: Vec<(String, Vec<f32>)> = catalog
                 .vectors
-                .deal_vectors(&record.deal_id)
+                .deal_vectors(&record.deal_id)?
                 .into_iter()
-                .filter(|(id, _)| kept.contains(id))
-                .map(|(id, vector)| (id.to_string(), vector.to_vec()))
+                .filter(|(id, _)| kept.contains(id.as_str()))
                 .collect();
             catalog.index_deal(&record, rows)?;
             catalog.put_deal(record);
@@ -247,8 +246,9 @@ impl Storybank {
         }
         let keyword: std::collections::BTreeSet<&str> =
             keyword.iter().map(String::as_str).collect();
+        let recorded = catalog.vectors.quote_ids_by_deal();
         let vectors: std::collections::BTreeSet<&str> =
-            catalog.vectors.quote_ids_by_deal().into_values().flatten().collect();
+            recorded.values().flatten().map(String::as_str).collect();
         for (name, indexed) in [("keyword", &keyword), ("vector", &vectors)] {
             let missing = all.difference(indexed).count();
             let extra = indexed.difference(&all).count();
@@ -258,6 +258,24 @@ impl Storybank {
                 ));
             }
         }
+        // What the backend itself holds (a Qdrant collection can lose or keep points behind the
+        // index's back).
+        let vector_points = match catalog.vectors.backend_count() {
+            Ok(count) => {
+                if count != all.len() {
+                    problems.push(format!(
+                        "vector store {} holds {count} vectors for {} stored quotes",
+                        catalog.vectors.backend().describe(),
+                        all.len()
+                    ));
+                }
+                Some(count)
+            }
+            Err(err) => {
+                problems.push(format!("vector store unreachable: {err}"));
+                None
+            }
+        };
         let served: std::collections::BTreeSet<&str> =
             catalog.quotes.keys().map(String::as_str).collect();
         if served != all {
@@ -275,6 +293,8 @@ impl Storybank {
             erased_people: tombstones.people.len(),
             store_change: health.store_change,
             index_change: health.index_change,
+            vectors: catalog.vectors.backend().describe(),
+            vector_points,
             problems,
         })
     }
@@ -293,6 +313,10 @@ pub struct CheckReport {
     pub store_change: i64,
     /// The change the indexes reflect.
     pub index_change: i64,
+    /// The vector backend (`flat` or the Qdrant URL, without credentials).
+    pub vectors: String,
+    /// Vectors the backend holds (`None` when it cannot be reached).
+    pub vector_points: Option<usize>,
     /// Everything wrong (empty when sound).
     pub problems: Vec<String>,
 }

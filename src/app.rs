@@ -23,7 +23,7 @@ use crate::search::similar::{SimilarRequest, SimilarResponse};
 use crate::search::{Catalog, SearchRequest, SearchResponse};
 use crate::store::db::{Db, EmbeddingTable, doc};
 use crate::store::keyword::KeywordIndex;
-use crate::store::vector::VectorStore;
+use crate::store::vector::{Backend, VectorStore};
 use crate::store::{DealRecord, FORMAT_VERSION, Manifest, PrivateRecord, create_dir};
 
 /// `(quote_id, vector)` rows of one deal.
@@ -109,12 +109,47 @@ pub struct Storybank {
     pub(crate) degraded: Mutex<Option<String>>,
     /// Serialises this process's writes (the file lock serialises processes).
     pub(crate) writer: Mutex<()>,
+    /// The vector backend in use (the manifest's, with the hosts the caller gave).
+    pub(crate) backend: Mutex<Backend>,
     /// The cross-encoder, loaded on the first request that asks for reranking.
     reranker: std::sync::OnceLock<std::sync::Arc<crate::search::rerank::Reranker>>,
     /// The theme tagger (taxonomy + embedded prototypes), built on first use.
     theme_tagger: std::sync::OnceLock<std::sync::Arc<crate::themes::ThemeTagger>>,
     /// The PII tagger, loaded on first ingest (serving does not need it).
     pii_tagger: std::sync::OnceLock<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>>,
+}
+
+/// The backend to open: the one the manifest records; a requested one must be the same store
+/// (the same kind and, for Qdrant, the same collection), and its hosts are used (a cluster
+/// reached through other nodes).
+pub(crate) fn effective_backend(
+    index_dir: &std::path::Path,
+    recorded: &Backend,
+    requested: Option<&Backend>,
+) -> Result<Backend> {
+    match (recorded, requested) {
+        (_, None) => Ok(recorded.clone()),
+        (Backend::Flat, Some(Backend::Flat)) => Ok(Backend::Flat),
+        (Backend::Qdrant(have), Some(Backend::Qdrant(want)))
+            if have.collection == want.collection =>
+        {
+            Ok(Backend::Qdrant(crate::store::qdrant::Target {
+                hosts: want.hosts.clone(),
+                tls: want.tls,
+                ..have.clone()
+            }))
+        }
+        (_, Some(requested)) => Err(Error::IndexIncompatible {
+            path: index_dir.to_path_buf(),
+            reason: format!(
+                "it keeps its vectors in {}, not {}; run `storybank reindex --vectors {}` to \
+                 move them (nothing is re-embedded)",
+                recorded.describe(),
+                requested.describe(),
+                requested.describe()
+            ),
+        }),
+    }
 }
 
 fn load_embedder(settings: &Settings) -> Result<Embedder> {
@@ -157,12 +192,16 @@ impl Storybank {
             return Err(Error::IndexMissing { path: index_dir.clone() });
         }
         let embedder = load_embedder(settings)?;
-        match &manifest {
+        let backend = match &manifest {
             Some(manifest) => {
-                manifest.check(index_dir, embedder.model_id(), embedder.dimension())?
+                manifest.check(index_dir, embedder.model_id(), embedder.dimension())?;
+                effective_backend(index_dir, &manifest.backend()?, settings.vectors.as_ref())?
             }
-            None => create_dir(index_dir)?,
-        }
+            None => {
+                create_dir(index_dir)?;
+                settings.vectors.clone().unwrap_or(Backend::Flat)
+            }
+        };
         let db = Arc::new(Db::open(index_dir)?);
         let storybank = Storybank {
             settings: settings.clone(),
@@ -172,7 +211,7 @@ impl Storybank {
                 quotes: HashMap::new(),
                 aliases: Aliases::default(),
                 keyword: KeywordIndex::open(index_dir)?,
-                vectors: VectorStore::open_flat(index_dir, embedder.dimension())?,
+                vectors: VectorStore::open(index_dir, &backend, embedder.dimension())?,
                 guard: PiiGuard::default(),
             }),
             packs: crate::packs::PackStore::new(db.clone()),
@@ -182,6 +221,7 @@ impl Storybank {
             seen_change: Mutex::new(0),
             degraded: Mutex::new(None),
             writer: Mutex::new(()),
+            backend: Mutex::new(backend.clone()),
             pii_tagger: std::sync::OnceLock::new(),
             reranker: std::sync::OnceLock::new(),
             theme_tagger: std::sync::OnceLock::new(),
@@ -200,6 +240,7 @@ impl Storybank {
                 format_version: FORMAT_VERSION,
                 model_id: storybank.embedder.model_id().to_string(),
                 dimension: storybank.embedder.dimension(),
+                vectors: Some(backend.describe()),
             }
             .write(index_dir)?;
         }
@@ -603,6 +644,81 @@ impl Storybank {
         let mut catalog = self.write_catalog()?;
         self.commit_indexes(&session, &mut catalog)?;
         Ok(quotes)
+    }
+}
+
+impl Storybank {
+    /// Whether the vectors already live in `backend` (the same store; hosts may differ).
+    pub fn vectors_in(&self, backend: &Backend) -> bool {
+        let recorded = self.backend.lock().map(|b| b.clone()).unwrap_or(Backend::Flat);
+        effective_backend(&self.settings.index_dir, &recorded, Some(backend)).is_ok()
+    }
+
+    /// The number of vectors the backend itself holds (a server count for Qdrant).
+    pub fn vector_count(&self) -> Result<usize> {
+        self.read()?.vectors.backend_count()
+    }
+
+    /// The vector backend in use.
+    pub fn vector_backend(&self) -> Backend {
+        self.backend.lock().map(|b| b.clone()).unwrap_or(Backend::Flat)
+    }
+
+    /// Moves the vectors to another backend (a Qdrant cluster, or back to flat): the target is
+    /// emptied and filled from the embedding cache (nothing is re-embedded that was embedded
+    /// before), then the manifest names it. A crash before the manifest is written leaves the
+    /// index on its old backend, intact. Returns the number of quotes moved.
+    pub fn move_vectors(&self, to: Backend, progress: &dyn Fn(usize, usize)) -> Result<usize> {
+        if self.vectors_in(&to) {
+            return Err(Error::InvalidRequest(format!(
+                "the vectors already live in {}; `storybank reindex` without --vectors rebuilds them",
+                to.describe()
+            )));
+        }
+        let (session, catalog) = self.begin_write()?;
+        let from = catalog.vectors.backend();
+        let deals: Vec<DealRecord> = catalog.deals.values().cloned().collect();
+        let total = catalog.quotes.len();
+        drop(catalog);
+        let index_dir = &self.settings.index_dir;
+        let mut target = VectorStore::open(index_dir, &to, self.embedder.dimension())?;
+        target.clear()?;
+        let mut report = IngestReport::default();
+        let mut done = 0;
+        for record in &deals {
+            let rows = self.vectors_of(record, &mut report)?;
+            target.replace_deal(record, rows)?;
+            done += record.quotes.len();
+            progress(done, total);
+        }
+        let change = self.db.change()?;
+        target.commit(change)?;
+        let mut manifest = Manifest::read(index_dir)?
+            .ok_or_else(|| Error::IndexMissing { path: index_dir.clone() })?;
+        manifest.vectors = Some(to.describe());
+        manifest.write(index_dir)?;
+        crate::store::crash_point("vectors.moved");
+        // The old backend's local record goes; a Qdrant collection left behind is the
+        // operator's to drop.
+        let old = match from {
+            Backend::Flat => index_dir.join("vectors").join("log.bin"),
+            Backend::Qdrant(_) => index_dir.join("vectors").join("qdrant.json"),
+        };
+        if old.exists() {
+            std::fs::remove_file(&old)
+                .map_err(|err| Error::io(format!("removing {}", old.display()), err))?;
+        }
+        *self.backend.lock().map_err(|_| Error::Internal("lock".into()))? = to.clone();
+        self.write_catalog()?.vectors = target;
+        self.set_seen(change)?;
+        drop(session);
+        tracing::info!(
+            to = %to.describe(),
+            quotes = done,
+            cached = report.cached_vectors,
+            "moved the vectors"
+        );
+        Ok(done)
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Settings {
     pub generator: Option<crate::insights::generator::GeneratorConfig>,
     /// A `deals.csv` column mapping for ingest (default: `mapping.toml` beside `deals.csv`).
     pub mapping: Option<PathBuf>,
+    /// The vector backend asked for: a new index records it; an existing one must match.
+    pub vectors: Option<crate::store::vector::Backend>,
 }
 
 /// Finds the models folder: `./.models`, else `.models` at the repository root when the binary
@@ -79,6 +81,7 @@ impl Settings {
             min_deals: crate::insights::DEFAULT_MIN_DEALS,
             generator: None,
             mapping: None,
+            vectors: None,
         }
     }
 

@@ -47,6 +47,8 @@ pub enum Code {
     RateLimited,
     /// The request body is larger than the limit.
     PayloadTooLarge,
+    /// The vector store (a Qdrant cluster) cannot be reached or timed out; retrying is safe.
+    VectorStoreUnavailable,
     /// Anything else; details are logged, never returned.
     Internal,
 }
@@ -73,6 +75,7 @@ impl Code {
             Code::Forbidden => "forbidden",
             Code::RateLimited => "rate_limited",
             Code::PayloadTooLarge => "payload_too_large",
+            Code::VectorStoreUnavailable => "vector_store_unavailable",
             Code::Internal => "internal",
         }
     }
@@ -94,7 +97,7 @@ impl Code {
             Code::IndexMissing | Code::IndexIncompatible | Code::ModelUnavailable => 503,
             Code::GeneratorUnavailable => 502,
             Code::Conflict => 409,
-            Code::StorageUnavailable => 503,
+            Code::StorageUnavailable | Code::VectorStoreUnavailable => 503,
             Code::Internal => 500,
         }
     }
@@ -178,6 +181,9 @@ pub enum Error {
     /// The role does not allow the operation.
     #[error("{0}")]
     Forbidden(String),
+    /// The vector store cannot be reached, or did not answer in time.
+    #[error("vector store unavailable: {0}")]
+    VectorStoreUnavailable(String),
     /// An internal invariant failed.
     #[error("{0}")]
     Internal(String),
@@ -203,6 +209,7 @@ impl Error {
             Error::TranscriptNotFound(_) => Code::TranscriptNotFound,
             Error::Unauthorized(_) => Code::Unauthorized,
             Error::Forbidden(_) => Code::Forbidden,
+            Error::VectorStoreUnavailable(_) => Code::VectorStoreUnavailable,
             Error::Io { source, .. }
                 if matches!(
                     source.kind(),

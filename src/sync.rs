@@ -9,16 +9,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::anonymize::PiiGuard;
-use crate::app::{DealVectors, IngestReport, Storybank, embedding_input, keyword_docs};
+use crate::app::{
+    DealVectors, IngestReport, Storybank, effective_backend, embedding_input, keyword_docs,
+};
 use crate::corpus::Aliases;
 use crate::error::{Error, Result};
 use crate::search::Catalog;
 use crate::store::DealRecord;
+use crate::store::Manifest;
 use crate::store::cache::text_key;
 use crate::store::db::doc;
 use crate::store::keyword::KeywordIndex;
 use crate::store::lock::WriteLock;
-use crate::store::vector::VectorStore;
+use crate::store::vector::{Backend, VectorStore};
 
 /// Held while this instance writes: the process's writer mutex and the folder's file lock.
 pub(crate) struct WriteSession<'a> {
@@ -147,6 +150,26 @@ impl Storybank {
         Ok(guard)
     }
 
+    /// The vector backend to open: the manifest's (another process may have moved the
+    /// vectors), reached through the hosts this instance was given when it is the same store.
+    pub(crate) fn current_backend(&self) -> Result<Backend> {
+        let index_dir = &self.settings.index_dir;
+        let recorded = match Manifest::read(index_dir)? {
+            Some(manifest) => manifest.backend()?,
+            None => {
+                return Ok(self
+                    .backend
+                    .lock()
+                    .map_err(|_| Error::Internal("lock".into()))?
+                    .clone());
+            }
+        };
+        let mut mine = self.backend.lock().map_err(|_| Error::Internal("lock".into()))?;
+        let effective = effective_backend(index_dir, &recorded, Some(&mine)).unwrap_or(recorded);
+        *mine = effective.clone();
+        Ok(effective)
+    }
+
     /// Full reload under the writer lock: records from the store, indexes reopened from disk
     /// and caught up (see [`Storybank::catch_up`]).
     pub(crate) fn reload_locked(&self, _session: &WriteSession<'_>) -> Result<()> {
@@ -157,7 +180,11 @@ impl Storybank {
             quotes: HashMap::new(),
             aliases: self.db.document(doc::ALIASES)?,
             keyword: KeywordIndex::open(index_dir)?,
-            vectors: VectorStore::open_flat(index_dir, self.embedder.dimension())?,
+            vectors: VectorStore::open(
+                index_dir,
+                &self.current_backend()?,
+                self.embedder.dimension(),
+            )?,
             guard: self.load_guard()?,
         };
         catalog.index_quotes();
@@ -186,7 +213,13 @@ impl Storybank {
         let quotes = catalog.quotes.len() as u64;
         let keyword_rebuild = keyword_change > store_change
             || (keyword_change == 0 && catalog.keyword.num_docs() > 0);
-        let vector_rebuild = vector_change > store_change;
+        let mut vector_rebuild = vector_change > store_change;
+        // A backend that lives elsewhere (a Qdrant cluster) may have lost or kept points behind
+        // this index's back: its count must match the record.
+        if !vector_rebuild && let Some(why) = catalog.vectors.verify()? {
+            tracing::warn!(reason = %why, "vector store disagrees with its record; rebuilding it");
+            vector_rebuild = true;
+        }
         let mut keyword_deals = BTreeSet::new();
         let mut vector_deals = BTreeSet::new();
         if keyword_rebuild {
@@ -205,7 +238,10 @@ impl Storybank {
         let indexed = catalog.vectors.quote_ids_by_deal();
         for (deal_id, record) in &catalog.deals {
             let mut want: Vec<&str> = record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
-            let mut have = indexed.get(deal_id.as_str()).cloned().unwrap_or_default();
+            let mut have: Vec<&str> = indexed
+                .get(deal_id.as_str())
+                .map(|ids| ids.iter().map(String::as_str).collect())
+                .unwrap_or_default();
             want.sort_unstable();
             have.sort_unstable();
             if want != have {
@@ -213,8 +249,8 @@ impl Storybank {
             }
         }
         for deal_id in indexed.keys() {
-            if !catalog.deals.contains_key(*deal_id) {
-                vector_deals.insert(deal_id.to_string());
+            if !catalog.deals.contains_key(deal_id) {
+                vector_deals.insert(deal_id.clone());
             }
         }
         drop(indexed);
@@ -244,9 +280,9 @@ impl Storybank {
             match catalog.deals.get(deal_id) {
                 Some(record) => {
                     let rows = self.vectors_of(record, &mut IngestReport::default())?;
-                    catalog.vectors.replace_deal(deal_id, rows)?;
+                    catalog.vectors.replace_deal(record, rows)?;
                 }
-                None => catalog.vectors.remove_deal(deal_id),
+                None => catalog.vectors.remove_deal(deal_id)?,
             }
         }
         catalog.keyword.commit(store_change)?;
@@ -302,6 +338,11 @@ impl Storybank {
     pub fn reload_if_changed(&self) -> Result<bool> {
         let store_change = self.db.change()?;
         let seen = self.seen()?;
+        let degraded = self.degraded.lock().map(|d| d.is_some()).unwrap_or(false);
+        if degraded {
+            // Catching up failed (a vector cluster was down): try again.
+            return self.reload();
+        }
         if store_change == seen {
             return Ok(false);
         }

@@ -7,6 +7,7 @@ use crate::ingest::{add_broken_files, copy_sample};
 
 fn storybank(index: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_storybank"));
+    command.env_remove("STORYBANK_QDRANT_URL");
     command.arg("--index").arg(index).arg("--models-dir").arg(&settings(index).model.models_dir);
     command
 }

@@ -16,6 +16,7 @@ use crate::ingest::copy_sample;
 
 fn storybank(index: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_storybank"));
+    command.env_remove("STORYBANK_QDRANT_URL");
     command
         .arg("--index")
         .arg(index)

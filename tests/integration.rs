@@ -12,4 +12,5 @@ mod cli;
 mod durability;
 mod ingest;
 mod privacy;
+mod qdrant;
 mod team;

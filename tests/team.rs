@@ -290,6 +290,7 @@ fn the_cli_manages_keys_and_will_not_serve_the_network_without_them() {
     let index = tempfile::tempdir().unwrap();
     let storybank = || {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_storybank"));
+        command.env_remove("STORYBANK_QDRANT_URL");
         command
             .arg("--index")
             .arg(index.path())

@@ -64,6 +64,9 @@ impl From<Error> for ApiError {
                 Code::IndexMissing | Code::IndexIncompatible | Code::ModelUnavailable => {
                     "the service is not ready: its index or model is unavailable".to_string()
                 }
+                Code::VectorStoreUnavailable => {
+                    "the vector store cannot be reached; retry shortly".to_string()
+                }
                 _ => "internal error".to_string(),
             };
             if code == Code::GeneratorUnavailable {

@@ -58,6 +58,12 @@ pub struct Cli {
     /// Model name sent to the generator.
     #[arg(long, global = true, env = "STORYBANK_GENERATOR_MODEL", default_value = "default")]
     pub generator_model: String,
+    /// Where vectors live: `flat` (embedded, the default) or a Qdrant cluster,
+    /// qdrant://HOST:6334[,HOST:6334...][/COLLECTION][?shards=N&replication=N&write_consistency=N]
+    /// (qdrants:// for TLS; API key: STORYBANK_QDRANT_API_KEY). A new index records it and every
+    /// later command reopens it; naming another store is an error (`reindex --vectors` moves).
+    #[arg(long, global = true, env = "STORYBANK_QDRANT_URL", value_parser = parse_backend)]
+    pub vectors: Option<crate::store::vector::Backend>,
     /// Log format on stderr.
     #[arg(long, global = true, env = "STORYBANK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -171,7 +177,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Rebuild the keyword and vector indexes from the stored deals.
+    /// Rebuild the keyword and vector indexes from the stored deals. With `--vectors`, move the
+    /// vectors to that backend instead (a Qdrant cluster, or back to `flat`), from the
+    /// embedding cache: nothing is re-embedded.
     Reindex,
     /// Write a consistent copy of the index's store (safe while `serve` runs) into a new folder.
     Backup {
@@ -187,7 +195,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Check the store and that both indexes hold exactly its quotes (exit 1 on a problem).
+    /// Check the store and that both indexes hold exactly its quotes, and show the vector
+    /// backend with its point count against the store's quotes (exit 1 on a problem).
+    #[command(alias = "doctor")]
     Check {
         /// Print JSON (quote ids per deal included).
         #[arg(long)]
@@ -407,6 +417,10 @@ fn day(value: &Option<String>, flag: &str) -> anyhow::Result<Option<Day>> {
         .transpose()
 }
 
+fn parse_backend(text: &str) -> Result<crate::store::vector::Backend, String> {
+    crate::store::vector::Backend::parse(text).map_err(|err| err.to_string())
+}
+
 impl Cli {
     /// Builds settings from the global flags.
     pub fn settings(&self) -> Settings {
@@ -422,6 +436,7 @@ impl Cli {
             settings.model.threads = threads;
         }
         settings.embed_cache = self.embed_cache.clone();
+        settings.vectors = self.vectors.clone();
         settings.pii_tagger = !self.no_pii_tagger;
         if let Some(words) = self.chunk_words {
             settings.chunk_words = usize::from(words);
@@ -627,6 +642,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     report.index_change,
                     report.erased_deals.len()
                 );
+                println!(
+                    "vectors: {}, {} points for {quotes} quotes{}",
+                    report.vectors,
+                    report.vector_points.map_or("unknown".to_string(), |n| n.to_string()),
+                    if report.vector_points == Some(quotes) { " (they agree)" } else { "" }
+                );
                 for problem in &report.problems {
                     println!("problem: {problem}");
                 }
@@ -643,10 +664,20 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Reindex => {
-            let bank = Storybank::open_existing(&settings)?;
+            let target = settings.vectors.clone();
+            let bank = Storybank::open_existing(&Settings { vectors: None, ..settings.clone() })?;
             let started = std::time::Instant::now();
             let bar = progress_bar();
-            let quotes = bank.reindex(&|done, total| update_bar(&bar, done, total))?;
+            let moving = target.filter(|to| !bank.vectors_in(to));
+            let quotes = match &moving {
+                Some(to) => {
+                    bank.move_vectors(to.clone(), &|done, total| update_bar(&bar, done, total))?
+                }
+                None => bank.reindex(&|done, total| update_bar(&bar, done, total))?,
+            };
+            if let Some(to) = moving {
+                eprintln!("moved the vectors of {quotes} quotes to {}", to.describe());
+            }
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }

@@ -82,8 +82,8 @@ pub fn agreement(bank: &Storybank, labels: &Path, params: ThemeParams) -> Result
     let catalog = bank.catalog.read().map_err(|_| Error::Internal("catalog lock".into()))?;
     let mut vectors: BTreeMap<String, Vec<f32>> = BTreeMap::new();
     for deal_id in catalog.deals.keys() {
-        for (id, vector) in catalog.vectors.deal_vectors(deal_id) {
-            vectors.insert(id.to_string(), vector.to_vec());
+        for (id, vector) in catalog.vectors.deal_vectors(deal_id)? {
+            vectors.insert(id, vector);
         }
     }
     let mut micro = Prf::default();

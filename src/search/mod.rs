@@ -8,7 +8,7 @@ pub mod fusion;
 pub mod rerank;
 pub mod similar;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -184,7 +184,7 @@ impl Catalog {
             })
             .collect();
         self.keyword.replace_deal(&record.deal_id, &docs)?;
-        self.vectors.replace_deal(&record.deal_id, rows)
+        self.vectors.replace_deal(record, rows)
     }
 
     /// Query understanding: a competitor named in the question (by any alias), reason words
@@ -290,31 +290,49 @@ impl Catalog {
         request.filters.validate()?;
         let limit = validate_limit(request.limit, DEFAULT_LIMIT)?;
         let mode = request.mode.unwrap_or_default();
-        let allowed = allowed_deals(&request.filters, &self.deals, &self.aliases);
-        if allowed.as_ref().is_some_and(HashSet::is_empty) {
+        let scope = filter::scope(&request.filters, &self.deals, &self.aliases);
+        if scope.as_ref().is_some_and(|s| s.deals.is_empty()) {
             return Ok(vec![]);
         }
+        let allowed = scope.as_ref().map(|s| &s.deals);
         let expanded = self.expand_query(query);
-        let mut depth = (limit * 5).max(MIN_CANDIDATES);
+        let depth = (limit * 5).max(MIN_CANDIDATES);
+        let (mut keyword_depth, mut vector_depth) = (depth, depth);
         if request.filters.theme.is_some() {
-            // Themes are per quote: rank every quote of the allowed deals, then keep the tagged
-            // ones (exact, like a filter inside retrieval).
-            depth = depth.max(self.quotes.len());
+            // Themes are per quote: rank every quote of the allowed deals, keep the tagged ones,
+            // then the best `depth` of them (exact, like a filter inside retrieval). A backend
+            // that filters quotes itself returns the same list directly.
+            keyword_depth = depth.max(self.quotes.len());
+            if !self.vectors.filters_quotes() {
+                vector_depth = keyword_depth;
+            }
         }
 
-        let keyword_hits = if mode == Mode::Semantic {
+        let tagged = |id: &str| {
+            request.filters.theme.is_none()
+                || self.quote(id).is_some_and(|(_, quote)| {
+                    filter::quote_has_theme(&request.filters.theme, &quote.themes)
+                })
+        };
+        let mut keyword_hits = if mode == Mode::Semantic {
             vec![]
         } else {
             let _span = tracing::debug_span!("search.keyword").entered();
-            self.keyword.search(&expanded, depth, allowed.as_ref())?
+            self.keyword.search(&expanded, keyword_depth, allowed)?
         };
-        let semantic_hits = if mode == Mode::Keyword {
+        let mut semantic_hits = if mode == Mode::Keyword {
             vec![]
         } else {
             let _span = tracing::debug_span!("search.semantic").entered();
             let query_vector = embedder.embed_query(&expanded)?;
-            self.vectors.search(&query_vector, depth, allowed.as_ref())
+            self.vectors.search(&query_vector, vector_depth, scope.as_ref())?
         };
+        if request.filters.theme.is_some() {
+            keyword_hits.retain(|hit| tagged(&hit.quote_id));
+            keyword_hits.truncate(depth);
+            semantic_hits.retain(|hit| tagged(&hit.quote_id));
+            semantic_hits.truncate(depth);
+        }
         let keyword_list: Vec<(String, f32)> =
             keyword_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
         let semantic_list: Vec<(String, f32)> =

@@ -1,17 +1,19 @@
 //! Similar past deals: a deal is represented by its quotes' vectors (centroid and best matches)
 //! plus its CRM fields; every answer says why it is similar.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Catalog, allowed_deals, filter::normalize_value, validate_limit};
+use super::{Catalog, filter, filter::normalize_value, validate_limit};
 use crate::anonymize::contains_word;
 use crate::corpus::aliases::normalize_name;
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::model::{DealInfo, Filters, Outcome, Quote};
 use crate::store::DealRecord;
-use crate::store::vector::dot;
+use crate::store::vector::{DealTop, dot};
 
 /// Default number of similar deals.
 pub const DEFAULT_SIMILAR_LIMIT: usize = 5;
@@ -122,22 +124,10 @@ const SEGMENT_CUES: [(&str, &[&str]); 3] = [
     ("enterprise", &["enterprise", "large company", "global company"]),
 ];
 
-fn centroid(vectors: &[&[f32]]) -> Option<Vec<f32>> {
-    let first = vectors.first()?;
-    let mut sum = vec![0.0f32; first.len()];
-    for vector in vectors {
-        sum.iter_mut().zip(vector.iter()).for_each(|(s, v)| *s += v);
-    }
-    let norm = sum.iter().map(|v| v * v).sum::<f32>().sqrt();
-    (norm > 0.0).then(|| sum.iter().map(|v| v / norm).collect())
-}
-
-/// Mean of the `n` best similarities of a query to a deal's quotes.
-fn best_mean(query: &[f32], vectors: &[&[f32]], n: usize) -> f32 {
-    let mut sims: Vec<f32> = vectors.iter().map(|v| dot(query, v)).collect();
-    sims.sort_by(|a, b| b.total_cmp(a));
-    let take = sims.len().min(n).max(1);
-    sims.iter().take(take).sum::<f32>() / take as f32
+/// Mean of a deal's best similarities to the probe (at most `n`, best first).
+fn best_mean(top: &[(String, f32)], n: usize) -> f32 {
+    let take = top.len().min(n).max(1);
+    top.iter().take(take).map(|(_, score)| score).sum::<f32>() / take as f32
 }
 
 impl Catalog {
@@ -166,15 +156,17 @@ impl Catalog {
             }
             (None, Some(_)) => None,
         };
-        let allowed = allowed_deals(&request.filters, &self.deals, &self.aliases);
+        let scope = filter::scope(&request.filters, &self.deals, &self.aliases);
         let probe: Vec<f32> = match (base, query) {
-            (Some(deal), _) => {
-                let vectors: Vec<&[f32]> =
-                    self.vectors.deal_vectors(&deal.deal_id).into_iter().map(|(_, v)| v).collect();
-                centroid(&vectors).unwrap_or_default()
-            }
+            (Some(deal), _) => self.vectors.centroid(&deal.deal_id).unwrap_or_default(),
             (None, Some(text)) => embedder.embed_query(&self.expand_query(text))?,
             (None, None) => unreachable!("checked above"),
+        };
+        // Each deal's best quotes for the probe: one pass (one grouped query on Qdrant).
+        let tops = if probe.is_empty() || scope.as_ref().is_some_and(|s| s.deals.is_empty()) {
+            HashMap::new()
+        } else {
+            self.vectors.top_per_deal(&probe, QUOTES_PER_DEAL, scope.as_ref())?
         };
         let query_lower = query.map(str::to_lowercase).unwrap_or_default();
         let mentioned: Vec<String> = query.map(|q| self.aliases.mentions(q)).unwrap_or_default();
@@ -182,15 +174,13 @@ impl Catalog {
         let mut scored: Vec<(f32, Vec<String>, &DealRecord)> = vec![];
         for deal in self.deals.values() {
             if base.is_some_and(|b| b.deal_id == deal.deal_id)
-                || allowed.as_ref().is_some_and(|a| !a.contains(&deal.deal_id))
+                || scope.as_ref().is_some_and(|s| !s.deals.contains(&deal.deal_id))
             {
                 continue;
             }
-            let vectors: Vec<&[f32]> =
-                self.vectors.deal_vectors(&deal.deal_id).into_iter().map(|(_, v)| v).collect();
-            let semantic = match (centroid(&vectors), probe.is_empty()) {
-                (Some(center), false) => {
-                    0.5 * dot(&probe, &center) + 0.5 * best_mean(&probe, &vectors, 3)
+            let semantic = match (self.vectors.centroid(&deal.deal_id), tops.get(&deal.deal_id)) {
+                (Some(center), Some(top)) if !probe.is_empty() && !top.is_empty() => {
+                    0.5 * dot(&probe, &center) + 0.5 * best_mean(top, QUOTES_PER_DEAL)
                 }
                 _ => 0.0,
             };
@@ -213,20 +203,18 @@ impl Catalog {
                     info: deal.info.clone(),
                     score,
                     why,
-                    quotes: self.best_quotes(deal, &probe),
+                    quotes: self.best_quotes(deal, tops.get(&deal.deal_id)),
                 }
             })
             .collect())
     }
 
-    fn best_quotes(&self, deal: &DealRecord, probe: &[f32]) -> Vec<Quote> {
-        let mut ranked: Vec<(f32, &str)> = self
-            .vectors
-            .deal_vectors(&deal.deal_id)
-            .into_iter()
-            .map(|(id, v)| (if probe.is_empty() { 0.0 } else { dot(probe, v) }, id))
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    /// A deal's best quotes for the probe, or its first ones without a probe.
+    fn best_quotes(&self, deal: &DealRecord, top: Option<&DealTop>) -> Vec<Quote> {
+        let ranked: Vec<(f32, &str)> = match top {
+            Some(top) => top.iter().map(|(id, score)| (*score, id.as_str())).collect(),
+            None => deal.quotes.iter().map(|q| (0.0, q.quote_id.as_str())).collect(),
+        };
         ranked
             .into_iter()
             .take(QUOTES_PER_DEAL)

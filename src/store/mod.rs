@@ -8,6 +8,8 @@
 //!                             only), packs, stories, corrections, erasures, embedding cache
 //! <index>/keyword/            tantivy BM25 index (derived; commit payload = change number)
 //! <index>/vectors/log.bin     flat vector index (derived; append-only, checksummed frames)
+//! <index>/vectors/qdrant.json with a Qdrant backend: the change the collection reflects,
+//!                             each deal's quote ids and centroid
 //! <index>/backups/            copies taken before a migration or a JSON import
 //! ```
 
@@ -17,6 +19,7 @@ pub mod db;
 pub mod keyword;
 pub mod legacy;
 pub mod lock;
+pub mod qdrant;
 pub mod vector;
 
 use std::collections::BTreeMap;
@@ -98,6 +101,9 @@ pub struct Manifest {
     pub model_id: String,
     /// Embedding dimension.
     pub dimension: usize,
+    /// The vector backend (`flat`, or a `qdrant://` URL without credentials); absent = flat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vectors: Option<String>,
 }
 
 impl Manifest {
@@ -134,6 +140,11 @@ impl Manifest {
             )));
         }
         Ok(())
+    }
+
+    /// The vector backend the index uses.
+    pub fn backend(&self) -> Result<crate::store::vector::Backend> {
+        crate::store::vector::Backend::parse(self.vectors.as_deref().unwrap_or("flat"))
     }
 
     /// Writes the manifest atomically.

@@ -3,7 +3,8 @@
 //! The embedded default is an exact flat index ([`FlatIndex`]): contiguous `f32` rows, cosine
 //! similarity as a dot product of unit vectors, filtering by precomputed per-deal row lists.
 //! It has 100% recall, needs no optimize step, and scans ~100k 384-d rows in ~20 ms on one core
-//! (`../shared/notes/vector-store.md`). A Qdrant backend is planned as a second variant.
+//! (`../shared/notes/vector-store.md`). The scale-out variant is a Qdrant server or cluster
+//! ([`crate::store::qdrant`]).
 //!
 //! On disk the flat index is an append-only log, `<index>/vectors/log.bin`: a header (magic,
 //! dimension), then frames `[len u32][body][crc32 u32]`, each body one operation (replace a
@@ -30,11 +31,100 @@ pub struct VectorHit {
     pub score: f32,
 }
 
-/// The vector store: one variant per backend.
+/// What a filtered vector search may return, in the two forms the backends use: the deals the
+/// request's filters allow (the flat index scans their rows), and the same filters as
+/// conditions on quote payloads (a Qdrant cluster applies them inside its search). Both are
+/// built from one request by [`crate::search::filter::scope`], and a property test checks they
+/// select the same quotes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    /// Deals whose quotes may be returned (quote-level conditions apply on top).
+    pub deals: HashSet<String>,
+    /// All must hold.
+    pub conditions: Vec<Condition>,
+}
+
+/// One condition on a quote's payload (see [`crate::store::qdrant::quote_payload`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// The field (a string or a list of strings) equals one of the values.
+    AnyOf {
+        /// Payload field.
+        field: &'static str,
+        /// Accepted values (normalised as the payload stores them).
+        values: Vec<String>,
+    },
+    /// The integer field lies in the inclusive range.
+    Range {
+        /// Payload field.
+        field: &'static str,
+        /// Lower bound.
+        gte: Option<i64>,
+        /// Upper bound.
+        lte: Option<i64>,
+    },
+}
+
+impl Condition {
+    /// Whether a payload (a JSON object) meets the condition: what a Qdrant server does, for
+    /// the tests that check translation without one.
+    pub fn matches(&self, payload: &serde_json::Value) -> bool {
+        match self {
+            Condition::AnyOf { field, values } => match payload.get(*field) {
+                Some(serde_json::Value::String(value)) => values.contains(value),
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .any(|item| item.as_str().is_some_and(|v| values.iter().any(|w| w == v))),
+                _ => false,
+            },
+            Condition::Range { field, gte, lte } => {
+                payload.get(*field).and_then(serde_json::Value::as_i64).is_some_and(|value| {
+                    gte.is_none_or(|low| value >= low) && lte.is_none_or(|high| value <= high)
+                })
+            }
+        }
+    }
+}
+
+/// The best-matching quotes of one deal for a probe vector, best first.
+pub type DealTop = Vec<(String, f32)>;
+
+/// The vector store: one variant per backend, chosen per index at creation (see
+/// [`Backend`]).
 #[derive(Debug)]
 pub enum VectorStore {
     /// Embedded exact flat index on local disk.
     Flat(FlatIndex),
+    /// A Qdrant server or cluster.
+    Qdrant(crate::store::qdrant::QdrantIndex),
+}
+
+/// Which vector backend an index uses, as recorded in its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded flat index (the default).
+    Flat,
+    /// A Qdrant server or cluster.
+    Qdrant(crate::store::qdrant::Target),
+}
+
+impl Backend {
+    /// Parses `flat` or a `qdrant://` / `qdrants://` URL.
+    pub fn parse(text: &str) -> Result<Backend> {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("flat") {
+            return Ok(Backend::Flat);
+        }
+        Ok(Backend::Qdrant(crate::store::qdrant::Target::parse(text)?))
+    }
+
+    /// The form written in the manifest (no API key).
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Flat => "flat".into(),
+            Backend::Qdrant(target) => target.to_string(),
+        }
+    }
 }
 
 impl VectorStore {
@@ -43,17 +133,45 @@ impl VectorStore {
         Ok(VectorStore::Flat(FlatIndex::open(&index_dir.join("vectors"), dimension)?))
     }
 
-    /// Replaces all rows of a deal.
-    pub fn replace_deal(&mut self, deal_id: &str, rows: Vec<(String, Vec<f32>)>) -> Result<()> {
+    /// Opens the backend an index uses. A Qdrant backend is not contacted here: an unreachable
+    /// cluster shows at the first call (catching up, or a search).
+    pub fn open(index_dir: &Path, backend: &Backend, dimension: usize) -> Result<VectorStore> {
+        match backend {
+            Backend::Flat => Self::open_flat(index_dir, dimension),
+            Backend::Qdrant(target) => Ok(VectorStore::Qdrant(
+                crate::store::qdrant::QdrantIndex::open(index_dir, target, dimension)?,
+            )),
+        }
+    }
+
+    /// The backend, as the manifest records it.
+    pub fn backend(&self) -> Backend {
         match self {
-            VectorStore::Flat(index) => index.replace_deal(deal_id, rows),
+            VectorStore::Flat(_) => Backend::Flat,
+            VectorStore::Qdrant(index) => Backend::Qdrant(index.target().clone()),
+        }
+    }
+
+    /// Replaces all rows of a deal; `record` supplies the payload a server-side filter reads.
+    pub fn replace_deal(
+        &mut self,
+        record: &crate::store::DealRecord,
+        rows: Vec<(String, Vec<f32>)>,
+    ) -> Result<()> {
+        match self {
+            VectorStore::Flat(index) => index.replace_deal(&record.deal_id, rows),
+            VectorStore::Qdrant(index) => index.replace_deal(record, rows),
         }
     }
 
     /// Removes all rows of a deal.
-    pub fn remove_deal(&mut self, deal_id: &str) {
+    pub fn remove_deal(&mut self, deal_id: &str) -> Result<()> {
         match self {
-            VectorStore::Flat(index) => index.remove_deal(deal_id),
+            VectorStore::Flat(index) => {
+                index.remove_deal(deal_id);
+                Ok(())
+            }
+            VectorStore::Qdrant(index) => index.remove_deal(deal_id),
         }
     }
 
@@ -61,6 +179,7 @@ impl VectorStore {
     pub fn clear(&mut self) -> Result<()> {
         match self {
             VectorStore::Flat(index) => index.clear(),
+            VectorStore::Qdrant(index) => index.clear(),
         }
     }
 
@@ -68,6 +187,7 @@ impl VectorStore {
     pub fn commit(&mut self, change: i64) -> Result<()> {
         match self {
             VectorStore::Flat(index) => index.commit(change),
+            VectorStore::Qdrant(index) => index.commit(change),
         }
     }
 
@@ -75,46 +195,107 @@ impl VectorStore {
     pub fn applied_change(&self) -> i64 {
         match self {
             VectorStore::Flat(index) => index.applied_change,
+            VectorStore::Qdrant(index) => index.applied_change(),
         }
     }
 
-    /// Quote ids per deal (to check the index against the store).
-    pub fn quote_ids_by_deal(&self) -> HashMap<&str, Vec<&str>> {
+    /// Quote ids per deal, as this index recorded them (to check the index against the store).
+    pub fn quote_ids_by_deal(&self) -> HashMap<String, Vec<String>> {
         match self {
             VectorStore::Flat(index) => index
                 .rows_by_deal
                 .iter()
                 .map(|(deal, rows)| {
-                    let ids = rows.iter().map(|&row| index.rows[row as usize].quote_id.as_str());
-                    (deal.as_str(), ids.collect())
+                    let ids = rows.iter().map(|&row| index.rows[row as usize].quote_id.clone());
+                    (deal.clone(), ids.collect())
                 })
                 .collect(),
+            VectorStore::Qdrant(index) => index.quote_ids_by_deal(),
         }
     }
 
-    /// Returns the `limit` nearest rows, restricted to `allowed_deals` when given.
+    /// Checks what the backend really holds against this index's record: `Ok(None)` when they
+    /// agree, `Ok(Some(why))` when they do not (the caller rebuilds), an error when the backend
+    /// cannot be asked.
+    pub fn verify(&self) -> Result<Option<String>> {
+        match self {
+            VectorStore::Flat(_) => Ok(None),
+            VectorStore::Qdrant(index) => index.verify(),
+        }
+    }
+
+    /// Number of points the backend itself reports (a server count for Qdrant).
+    pub fn backend_count(&self) -> Result<usize> {
+        match self {
+            VectorStore::Flat(index) => Ok(index.live_rows),
+            VectorStore::Qdrant(index) => index.count(),
+        }
+    }
+
+    /// Whether a search applies quote-level conditions (themes) itself, so that the caller
+    /// need not over-fetch to filter afterwards.
+    pub fn filters_quotes(&self) -> bool {
+        matches!(self, VectorStore::Qdrant(_))
+    }
+
+    /// Returns the `limit` nearest rows within `scope` (all rows when `None`).
     pub fn search(
         &self,
         query: &[f32],
         limit: usize,
-        allowed_deals: Option<&HashSet<String>>,
-    ) -> Vec<VectorHit> {
+        scope: Option<&Scope>,
+    ) -> Result<Vec<VectorHit>> {
         match self {
-            VectorStore::Flat(index) => index.search(query, limit, allowed_deals),
+            VectorStore::Flat(index) => Ok(index.search(query, limit, scope.map(|s| &s.deals))),
+            VectorStore::Qdrant(index) => index.search(query, limit, scope),
+        }
+    }
+
+    /// The best `per_deal` quotes of every deal in `scope` for a probe vector: the similar-deals
+    /// ranking reads these.
+    pub fn top_per_deal(
+        &self,
+        probe: &[f32],
+        per_deal: usize,
+        scope: Option<&Scope>,
+    ) -> Result<HashMap<String, DealTop>> {
+        match self {
+            VectorStore::Flat(index) => {
+                Ok(index.top_per_deal(probe, per_deal, scope.map(|s| &s.deals)))
+            }
+            VectorStore::Qdrant(index) => index.top_per_deal(probe, per_deal, scope),
+        }
+    }
+
+    /// The normalised mean of a deal's quote vectors.
+    pub fn centroid(&self, deal_id: &str) -> Option<Vec<f32>> {
+        match self {
+            VectorStore::Flat(index) => {
+                let vectors: Vec<&[f32]> =
+                    index.deal_vectors(deal_id).into_iter().map(|(_, v)| v).collect();
+                centroid(&vectors)
+            }
+            VectorStore::Qdrant(index) => index.centroid(deal_id),
         }
     }
 
     /// Returns the vectors of a deal's rows, keyed by quote id.
-    pub fn deal_vectors(&self, deal_id: &str) -> Vec<(&str, &[f32])> {
+    pub fn deal_vectors(&self, deal_id: &str) -> Result<Vec<(String, Vec<f32>)>> {
         match self {
-            VectorStore::Flat(index) => index.deal_vectors(deal_id),
+            VectorStore::Flat(index) => Ok(index
+                .deal_vectors(deal_id)
+                .into_iter()
+                .map(|(id, v)| (id.to_string(), v.to_vec()))
+                .collect()),
+            VectorStore::Qdrant(index) => index.deal_vectors(deal_id),
         }
     }
 
-    /// Number of live rows.
+    /// Number of rows this index recorded.
     pub fn len(&self) -> usize {
         match self {
             VectorStore::Flat(index) => index.live_rows,
+            VectorStore::Qdrant(index) => index.len(),
         }
     }
 
@@ -122,6 +303,17 @@ impl VectorStore {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The normalised mean of some unit vectors (`None` without vectors, or when they cancel out).
+pub fn centroid(vectors: &[&[f32]]) -> Option<Vec<f32>> {
+    let first = vectors.first()?;
+    let mut sum = vec![0.0f32; first.len()];
+    for vector in vectors {
+        sum.iter_mut().zip(vector.iter()).for_each(|(s, v)| *s += v);
+    }
+    let norm = sum.iter().map(|v| v * v).sum::<f32>().sqrt();
+    (norm > 0.0).then(|| sum.iter().map(|v| v / norm).collect())
 }
 
 #[derive(Debug, Clone)]
@@ -456,6 +648,33 @@ impl FlatIndex {
             .collect()
     }
 
+    fn top_per_deal(
+        &self,
+        probe: &[f32],
+        per_deal: usize,
+        allowed_deals: Option<&HashSet<String>>,
+    ) -> HashMap<String, DealTop> {
+        if probe.len() != self.dimension || per_deal == 0 {
+            return HashMap::new();
+        }
+        self.rows_by_deal
+            .iter()
+            .filter(|(deal, _)| allowed_deals.is_none_or(|allowed| allowed.contains(*deal)))
+            .map(|(deal, rows)| {
+                let mut top: Vec<(String, f32)> = rows
+                    .iter()
+                    .map(|&row| {
+                        let row = row as usize;
+                        (self.rows[row].quote_id.clone(), dot(probe, self.row_vector(row)))
+                    })
+                    .collect();
+                top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                top.truncate(per_deal);
+                (deal.clone(), top)
+            })
+            .collect()
+    }
+
     fn deal_vectors(&self, deal_id: &str) -> Vec<(&str, &[f32])> {
         self.rows_by_deal
             .get(deal_id)
@@ -550,6 +769,15 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
+    fn rec(deal_id: &str) -> crate::store::DealRecord {
+        crate::store::DealRecord {
+            deal_id: deal_id.into(),
+            info: Default::default(),
+            transcript: None,
+            quotes: vec![],
+        }
+    }
+
     fn unit(values: &[f32]) -> Vec<f32> {
         let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
         values.iter().map(|v| v / norm).collect()
@@ -561,29 +789,32 @@ mod tests {
         let mut store = VectorStore::open_flat(dir.path(), 3).unwrap();
         store
             .replace_deal(
-                "D-1",
+                &rec("D-1"),
                 vec![
                     ("D-1-q1".into(), unit(&[1.0, 0.0, 0.0])),
                     ("D-1-q2".into(), unit(&[0.0, 1.0, 0.0])),
                 ],
             )
             .unwrap();
-        store.replace_deal("D-2", vec![("D-2-q1".into(), unit(&[0.9, 0.1, 0.0]))]).unwrap();
-        let hits = store.search(&unit(&[1.0, 0.0, 0.0]), 2, None);
+        store.replace_deal(&rec("D-2"), vec![("D-2-q1".into(), unit(&[0.9, 0.1, 0.0]))]).unwrap();
+        let hits = store.search(&unit(&[1.0, 0.0, 0.0]), 2, None).unwrap();
         assert_eq!(
             hits.iter().map(|h| h.quote_id.as_str()).collect::<Vec<_>>(),
             vec!["D-1-q1", "D-2-q1"]
         );
-        let only_two: HashSet<String> = ["D-2".to_string()].into();
-        assert_eq!(store.search(&unit(&[1.0, 0.0, 0.0]), 5, Some(&only_two)).len(), 1);
+        let only_two = Scope { deals: ["D-2".to_string()].into(), conditions: vec![] };
+        assert_eq!(store.search(&unit(&[1.0, 0.0, 0.0]), 5, Some(&only_two)).unwrap().len(), 1);
+        let top = store.top_per_deal(&unit(&[1.0, 0.0, 0.0]), 1, None).unwrap();
+        assert_eq!(top["D-1"], vec![("D-1-q1".to_string(), 1.0)]);
+        assert_eq!(top["D-2"].len(), 1);
         // Re-ingesting a deal replaces its rows.
-        store.replace_deal("D-1", vec![("D-1-q1".into(), unit(&[0.0, 0.0, 1.0]))]).unwrap();
+        store.replace_deal(&rec("D-1"), vec![("D-1-q1".into(), unit(&[0.0, 0.0, 1.0]))]).unwrap();
         assert_eq!(store.len(), 2);
         store.commit(7).unwrap();
         let reopened = VectorStore::open_flat(dir.path(), 3).unwrap();
         assert_eq!(reopened.len(), 2);
         assert_eq!(reopened.applied_change(), 7);
-        let hits = reopened.search(&unit(&[0.0, 0.0, 1.0]), 1, None);
+        let hits = reopened.search(&unit(&[0.0, 0.0, 1.0]), 1, None).unwrap();
         assert_eq!(hits[0].quote_id, "D-1-q1");
         assert!((hits[0].score - 1.0).abs() < 1e-6);
         assert!(matches!(
@@ -596,9 +827,9 @@ mod tests {
     fn a_torn_or_damaged_tail_is_cut_off_and_the_rest_kept() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = VectorStore::open_flat(dir.path(), 2).unwrap();
-        store.replace_deal("D-1", vec![("D-1-q1".into(), unit(&[1.0, 0.0]))]).unwrap();
+        store.replace_deal(&rec("D-1"), vec![("D-1-q1".into(), unit(&[1.0, 0.0]))]).unwrap();
         store.commit(1).unwrap();
-        store.replace_deal("D-2", vec![("D-2-q1".into(), unit(&[0.0, 1.0]))]).unwrap();
+        store.replace_deal(&rec("D-2"), vec![("D-2-q1".into(), unit(&[0.0, 1.0]))]).unwrap();
         store.commit(2).unwrap();
         let log = dir.path().join("vectors").join(LOG_FILE);
         let full = std::fs::read(&log).unwrap();
@@ -627,9 +858,9 @@ mod tests {
         // Removing and compacting keeps what is live.
         std::fs::write(&log, &full).unwrap();
         let mut store = VectorStore::open_flat(dir.path(), 2).unwrap();
-        store.remove_deal("D-1");
+        store.remove_deal("D-1").unwrap();
         store.clear().unwrap();
-        store.replace_deal("D-3", vec![("D-3-q1".into(), unit(&[1.0, 1.0]))]).unwrap();
+        store.replace_deal(&rec("D-3"), vec![("D-3-q1".into(), unit(&[1.0, 1.0]))]).unwrap();
         store.commit(3).unwrap();
         let reopened = VectorStore::open_flat(dir.path(), 2).unwrap();
         assert_eq!(reopened.len(), 1);
