@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::model::QuoteRecord;
 use crate::search::filter::normalize_value;
 use crate::store::DealRecord;
-use crate::store::vector::{Condition, DealTop, Scope, VectorHit, centroid};
+use crate::store::vector::{Condition, DealTop, Scope, VectorHit, centroid, check_dimensions};
 
 /// Collection used when the URL names none.
 pub const DEFAULT_COLLECTION: &str = "storybank";
@@ -556,14 +556,8 @@ impl QdrantIndex {
             record.quotes.iter().map(|q| (q.quote_id.as_str(), q)).collect();
         let mut points = Vec::with_capacity(rows.len());
         let mut ids: Vec<PointId> = Vec::with_capacity(rows.len());
+        check_dimensions(&rows, self.dimension)?;
         for (quote_id, vector) in &rows {
-            if vector.len() != self.dimension {
-                return Err(Error::Internal(format!(
-                    "vector of {quote_id} has dimension {} instead of {}",
-                    vector.len(),
-                    self.dimension
-                )));
-            }
             let payload = match quotes.get(quote_id.as_str()) {
                 Some(quote) => quote_payload(record, quote),
                 None => serde_json::json!({"quote_id": quote_id, "deal_id": record.deal_id}),

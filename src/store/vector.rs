@@ -305,6 +305,17 @@ impl VectorStore {
     }
 }
 
+/// Fails unless every row has the index's dimension.
+pub fn check_dimensions(rows: &[(String, Vec<f32>)], dimension: usize) -> Result<()> {
+    match rows.iter().find(|(_, vector)| vector.len() != dimension) {
+        Some((quote_id, vector)) => Err(Error::Internal(format!(
+            "vector of {quote_id} has dimension {} instead of {dimension}",
+            vector.len()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The normalised mean of some unit vectors (`None` without vectors, or when they cancel out).
 pub fn centroid(vectors: &[&[f32]]) -> Option<Vec<f32>> {
     let first = vectors.first()?;
@@ -514,15 +525,7 @@ impl FlatIndex {
     }
 
     fn replace_deal(&mut self, deal_id: &str, rows: Vec<(String, Vec<f32>)>) -> Result<()> {
-        for (quote_id, vector) in &rows {
-            if vector.len() != self.dimension {
-                return Err(Error::Internal(format!(
-                    "vector of {quote_id} has dimension {} instead of {}",
-                    vector.len(),
-                    self.dimension
-                )));
-            }
-        }
+        check_dimensions(&rows, self.dimension)?;
         push_frame(&mut self.pending, &replace_body(deal_id, &rows, 0));
         self.apply_replace(deal_id, rows);
         Ok(())
