@@ -369,6 +369,18 @@ impl Storybank {
         Ok(SearchResponse { results, took_ms: started.elapsed().as_millis() as u64 })
     }
 
+    /// A hybrid search fused by a Qdrant backend itself (dense + sparse BM25, RRF or DBSF), for
+    /// measuring against storybank's own fusion (`storybank eval` on a Qdrant-backed index).
+    pub fn search_server_fusion(
+        &self,
+        request: &SearchRequest,
+        fusion: crate::store::qdrant::ServerFusion,
+    ) -> Result<SearchResponse> {
+        let started = Instant::now();
+        let results = self.read()?.search_with(&self.embedder, None, request, Some(fusion))?;
+        Ok(SearchResponse { results, took_ms: started.elapsed().as_millis() as u64 })
+    }
+
     /// Finds similar deals.
     pub fn similar(&self, request: &SimilarRequest) -> Result<SimilarResponse> {
         let started = Instant::now();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use storybank::store::qdrant::Target;
+use storybank::store::qdrant::{ServerFusion, Target};
 use storybank::store::vector::Backend;
 use storybank::{Settings, Storybank};
 
@@ -266,6 +266,18 @@ async fn a_qdrant_index_answers_as_the_flat_one_through_reingest_forget_and_a_mo
     assert_eq!(bank.vector_count().unwrap(), quotes);
     let compared = assert_answers_like_flat(&bank, &flat).await;
     assert!(compared > 200, "{compared}");
+    // The server's own hybrid (dense + sparse BM25) answers on Qdrant only.
+    let request: storybank::search::SearchRequest = serde_json::from_value(
+        json!({"query": "why do we lose to Tallyfold on price?", "filters": {"outcome": "lost"}}),
+    )
+    .unwrap();
+    for fusion in [ServerFusion::Rrf, ServerFusion::Dbsf] {
+        let results = bank.search_server_fusion(&request, fusion).unwrap().results;
+        assert!(!results.is_empty());
+        assert!(results.iter().all(|q| q.deal.outcome == Some(storybank::model::Outcome::Lost)));
+    }
+    let err = flat.search_server_fusion(&request, ServerFusion::Rrf).unwrap_err();
+    assert_eq!(err.code().name(), "invalid_request");
 
     // Re-ingesting the same corpus changes nothing; the answers stay the flat ones.
     let again = bank.clone();

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::model::{Filters, Quote};
 use crate::search::similar::SimilarRequest;
 use crate::search::{Fusion, Mode, SearchRequest};
+use crate::store::qdrant::ServerFusion;
 
 /// One labelled span.
 #[derive(Debug, Clone, Deserialize)]
@@ -215,15 +216,20 @@ pub fn paraphrase_ids(corpus: &Path) -> HashSet<String> {
 }
 
 /// Runs every query of a corpus against a storybank: keyword, semantic, hybrid (convex fusion)
-/// and hybrid with RRF, for comparison.
+/// and hybrid with RRF, for comparison; on a Qdrant-backed index also the server's own hybrid
+/// (dense + sparse BM25, fused with RRF or DBSF).
 pub fn evaluate(bank: &Storybank, corpus: &Path) -> Result<EvalReport> {
-    let variants = [
+    let mut variants = vec![
         ("keyword", Mode::Keyword, Fusion::Convex),
         ("semantic", Mode::Semantic, Fusion::Convex),
         ("hybrid", Mode::Hybrid, Fusion::Convex),
         ("hybrid_rrf", Mode::Hybrid, Fusion::Rrf),
         ("hybrid_rerank", Mode::Hybrid, Fusion::Convex),
     ];
+    if matches!(bank.vector_backend(), crate::store::vector::Backend::Qdrant(_)) {
+        variants.push(("hybrid_qdrant_rrf", Mode::Hybrid, Fusion::Convex));
+        variants.push(("hybrid_qdrant_dbsf", Mode::Hybrid, Fusion::Convex));
+    }
     let queries = read_queries(corpus)?;
     let paraphrase = paraphrase_ids(corpus);
     let mut report = EvalReport::default();
@@ -241,7 +247,12 @@ pub fn evaluate(bank: &Storybank, corpus: &Path) -> Result<EvalReport> {
                 rerank: name == "hybrid_rerank",
             };
             let started = Instant::now();
-            let results: Vec<Quote> = bank.search(&request)?.results;
+            let results: Vec<Quote> = match name.as_str() {
+                "hybrid_qdrant_rrf" => bank.search_server_fusion(&request, ServerFusion::Rrf)?,
+                "hybrid_qdrant_dbsf" => bank.search_server_fusion(&request, ServerFusion::Dbsf)?,
+                _ => bank.search(&request)?,
+            }
+            .results;
             let millis = started.elapsed().as_secs_f64() * 1000.0;
             let ranked: Vec<(String, String)> =
                 results.into_iter().map(|q| (q.deal_id, q.text)).collect();

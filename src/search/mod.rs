@@ -282,6 +282,18 @@ impl Catalog {
         reranker: Option<&rerank::Reranker>,
         request: &SearchRequest,
     ) -> Result<Vec<Quote>> {
+        self.search_with(embedder, reranker, request, None)
+    }
+
+    /// Runs a quote search; with `server`, hybrid mode lets a Qdrant backend fuse its dense and
+    /// sparse BM25 candidates itself instead of tantivy + convex fusion (measured in `eval`).
+    pub fn search_with(
+        &self,
+        embedder: &Embedder,
+        reranker: Option<&rerank::Reranker>,
+        request: &SearchRequest,
+        server: Option<crate::store::qdrant::ServerFusion>,
+    ) -> Result<Vec<Quote>> {
         let query = crate::model::trim_blank(&request.query);
         if query.is_empty() {
             return Err(Error::InvalidRequest("query must not be empty".into()));
@@ -314,18 +326,40 @@ impl Catalog {
                     filter::quote_has_theme(&request.filters.theme, &quote.themes)
                 })
         };
-        let mut keyword_hits = if mode == Mode::Semantic {
+        let server = server.filter(|_| mode == Mode::Hybrid);
+        let mut keyword_hits = if mode == Mode::Semantic || server.is_some() {
             vec![]
         } else {
             let _span = tracing::debug_span!("search.keyword").entered();
             self.keyword.search(&expanded, keyword_depth, allowed)?
         };
+        let mut server_hits = None;
         let mut semantic_hits = if mode == Mode::Keyword {
             vec![]
         } else {
             let _span = tracing::debug_span!("search.semantic").entered();
             let query_vector = embedder.embed_query(&expanded)?;
-            self.vectors.search(&query_vector, vector_depth, scope.as_ref())?
+            match server {
+                Some(fusion) => {
+                    server_hits = Some(
+                        self.vectors
+                            .server_hybrid(
+                                &query_vector,
+                                &expanded,
+                                vector_depth,
+                                scope.as_ref(),
+                                fusion,
+                            )?
+                            .ok_or_else(|| {
+                                Error::InvalidRequest(
+                                    "server-side hybrid needs a Qdrant-backed index".into(),
+                                )
+                            })?,
+                    );
+                    vec![]
+                }
+                None => self.vectors.search(&query_vector, vector_depth, scope.as_ref())?,
+            }
         };
         if request.filters.theme.is_some() {
             keyword_hits.retain(|hit| tagged(&hit.quote_id));
@@ -337,9 +371,24 @@ impl Catalog {
             keyword_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
         let semantic_list: Vec<(String, f32)> =
             semantic_hits.iter().map(|h| (h.quote_id.clone(), h.score)).collect();
-        let mut fused = match request.fusion.unwrap_or_default() {
-            Fusion::Convex => fusion::convex(&keyword_list, &semantic_list, fusion::DENSE_WEIGHT),
-            Fusion::Rrf => fusion::rrf(&keyword_list, &semantic_list, 1.0, 1.0),
+        let mut fused = match (server_hits, request.fusion.unwrap_or_default()) {
+            (Some(mut hits), _) => {
+                if request.filters.theme.is_some() {
+                    hits.retain(|hit| tagged(&hit.quote_id));
+                }
+                hits.into_iter()
+                    .map(|hit| fusion::Fused {
+                        id: hit.quote_id,
+                        score: hit.score,
+                        keyword_rank: None,
+                        semantic_rank: None,
+                    })
+                    .collect()
+            }
+            (None, Fusion::Convex) => {
+                fusion::convex(&keyword_list, &semantic_list, fusion::DENSE_WEIGHT)
+            }
+            (None, Fusion::Rrf) => fusion::rrf(&keyword_list, &semantic_list, 1.0, 1.0),
         };
         if mode == Mode::Hybrid {
             self.boost_understood(query, &mut fused);

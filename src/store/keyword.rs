@@ -49,6 +49,18 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// The terms the keyword index makes of a text (English stemming, stop words removed): also
+/// what the Qdrant backend's sparse BM25 vectors are built from.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut analyzer = analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut terms = vec![];
+    while stream.advance() {
+        terms.push(stream.token().text.clone());
+    }
+    terms
+}
+
 fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))

@@ -31,10 +31,12 @@ use std::time::Duration;
 
 use qdrant_client::qdrant::{
     Condition as QCondition, CountPointsBuilder, CreateCollectionBuilder,
-    CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FieldType, Filter,
-    PayloadIncludeSelector, PointId, PointStruct, QueryPointGroupsBuilder, QueryPointsBuilder,
-    Range, ScrollPointsBuilder, SearchParamsBuilder, UpsertPointsBuilder, VectorParamsBuilder,
-    WriteOrdering, WriteOrderingType, point_id::PointIdOptions, value::Kind,
+    CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FieldType, Filter, Fusion,
+    Modifier, NamedVectors, PayloadIncludeSelector, PointId, PointStruct, PrefetchQueryBuilder,
+    Query, QueryPointGroupsBuilder, QueryPointsBuilder, Range, ScrollPointsBuilder,
+    SearchParamsBuilder, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
+    UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, WriteOrdering,
+    WriteOrderingType, point_id::PointIdOptions, value::Kind,
 };
 use qdrant_client::{Payload, Qdrant, QdrantError};
 use serde::{Deserialize, Serialize};
@@ -237,6 +239,60 @@ pub fn to_filter(scope: &Scope) -> Filter {
             Range { gte: gte.map(|v| v as f64), lte: lte.map(|v| v as f64), ..Default::default() },
         ),
     }))
+}
+
+/// Name of the sparse BM25 vector (server-side hybrid; the IDF comes from the server).
+pub const SPARSE: &str = "bm25";
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
+/// Typical quote length in terms (stop words removed), for BM25's length normalisation.
+const BM25_AVG_TERMS: f32 = 40.0;
+/// Weight of the interviewer question's terms, as in the keyword index.
+const CONTEXT_WEIGHT: f32 = 0.3;
+
+fn term_index(term: &str) -> u32 {
+    // FNV-1a: stable across versions and processes.
+    term.bytes()
+        .fold(0x811c_9dc5u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
+}
+
+fn bm25_weights(terms: &[String], weight: f32, into: &mut BTreeMap<u32, f32>) {
+    let mut counts: HashMap<u32, f32> = HashMap::new();
+    for term in terms {
+        *counts.entry(term_index(term)).or_default() += 1.0;
+    }
+    let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * terms.len() as f32 / BM25_AVG_TERMS);
+    for (index, tf) in counts {
+        *into.entry(index).or_default() += weight * tf * (BM25_K1 + 1.0) / (tf + norm);
+    }
+}
+
+/// A quote's sparse BM25 vector (the term-frequency part; the server applies IDF): the keyword
+/// index's terms of the text, plus the question's at weight 0.3.
+pub fn sparse_passage(text: &str, context: Option<&str>) -> (Vec<u32>, Vec<f32>) {
+    let mut weights = BTreeMap::new();
+    bm25_weights(&crate::store::keyword::terms(text), 1.0, &mut weights);
+    if let Some(context) = context {
+        bm25_weights(&crate::store::keyword::terms(context), CONTEXT_WEIGHT, &mut weights);
+    }
+    weights.into_iter().unzip()
+}
+
+/// A query's sparse vector: each distinct term once.
+pub fn sparse_query(text: &str) -> (Vec<u32>, Vec<f32>) {
+    let indices: std::collections::BTreeSet<u32> =
+        crate::store::keyword::terms(text).iter().map(|t| term_index(t)).collect();
+    let values = vec![1.0; indices.len()];
+    (indices.into_iter().collect(), values)
+}
+
+/// How the server fuses its dense and sparse candidate lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerFusion {
+    /// Reciprocal rank fusion.
+    Rrf,
+    /// Distribution-based score fusion.
+    Dbsf,
 }
 
 /// The point id of a quote: the first 8 bytes of its SHA-256.
@@ -462,8 +518,14 @@ impl QdrantIndex {
         if exists {
             self.check_dimension()?;
         } else {
+            let mut sparse = SparseVectorsConfigBuilder::default();
+            sparse.add_named_vector_params(
+                SPARSE,
+                SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
+            );
             let mut create = CreateCollectionBuilder::new(name.clone())
-                .vectors_config(VectorParamsBuilder::new(self.dimension as u64, Distance::Cosine));
+                .vectors_config(VectorParamsBuilder::new(self.dimension as u64, Distance::Cosine))
+                .sparse_vectors_config(sparse);
             if let Some(shards) = self.target.shards {
                 create = create.shard_number(shards);
             }
@@ -566,7 +628,15 @@ impl QdrantIndex {
                 .map_err(|err| Error::Internal(format!("quote payload: {err}")))?;
             let id = point_id(quote_id);
             ids.push(id.into());
-            points.push(PointStruct::new(id, vector.clone(), payload));
+            let (indices, values) = match quotes.get(quote_id.as_str()) {
+                Some(quote) => sparse_passage(&quote.text, quote.context.as_deref()),
+                None => (vec![], vec![]),
+            };
+            let mut vectors = NamedVectors::default().add_vector("", vector.clone());
+            if !indices.is_empty() {
+                vectors = vectors.add_vector(SPARSE, Vector::new_sparse(indices, values));
+            }
+            points.push(PointStruct::new(id, vectors, payload));
         }
         let collection = self.target.collection.clone();
         for batch in points.chunks(UPSERT_BATCH) {
@@ -720,6 +790,61 @@ impl QdrantIndex {
         }
         let request = request.build();
         let response = match self.call("searching", move |client| {
+            let request = request.clone();
+            async move { client.query(request).await }
+        }) {
+            Ok(response) => response,
+            Err(CallError::NotFound) => return Ok(vec![]),
+            Err(err) => return Err(err.into_error()),
+        };
+        Ok(response
+            .result
+            .into_iter()
+            .filter_map(|point| {
+                Some(VectorHit {
+                    quote_id: payload_string(&point.payload, "quote_id")?,
+                    score: point.score,
+                })
+            })
+            .collect())
+    }
+
+    /// Server-side hybrid: the dense and the sparse BM25 candidates (each `depth` deep, both
+    /// filtered) fused by the server; one query.
+    pub fn server_hybrid(
+        &self,
+        dense: &[f32],
+        text: &str,
+        depth: usize,
+        scope: Option<&Scope>,
+        fusion: ServerFusion,
+    ) -> Result<Vec<VectorHit>> {
+        let (indices, values) = sparse_query(text);
+        let filter = scope.map(to_filter);
+        let mut dense_prefetch = PrefetchQueryBuilder::default()
+            .query(Query::new_nearest(dense.to_vec()))
+            .limit(depth as u64)
+            .params(SearchParamsBuilder::default().hnsw_ef(HNSW_EF));
+        let mut sparse_prefetch = PrefetchQueryBuilder::default()
+            .query(Query::new_nearest(VectorInput::new_sparse(indices, values)))
+            .using(SPARSE)
+            .limit(depth as u64);
+        if let Some(filter) = &filter {
+            dense_prefetch = dense_prefetch.filter(filter.clone());
+            sparse_prefetch = sparse_prefetch.filter(filter.clone());
+        }
+        let fusion = match fusion {
+            ServerFusion::Rrf => Fusion::Rrf,
+            ServerFusion::Dbsf => Fusion::Dbsf,
+        };
+        let request = QueryPointsBuilder::new(self.target.collection.clone())
+            .add_prefetch(dense_prefetch)
+            .add_prefetch(sparse_prefetch)
+            .query(Query::new_fusion(fusion))
+            .limit(depth as u64)
+            .with_payload(Self::include_quote_id())
+            .build();
+        let response = match self.call("hybrid searching", move |client| {
             let request = request.clone();
             async move { client.query(request).await }
         }) {
@@ -913,6 +1038,24 @@ mod tests {
         ] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sparse_vectors_share_the_keyword_terms() {
+        let (indices, values) =
+            sparse_passage("Pricing, pricing and the priced onboarding.", Some("The price?"));
+        assert!(indices.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+        assert_eq!(indices.len(), values.len());
+        // "pricing", "priced" and "price" stem to one term: three in the text, one in the
+        // question at weight 0.3; "and" and "the" are stop words.
+        let (query, weights) = sparse_query("the PRICE");
+        assert_eq!(query.len(), 1);
+        assert_eq!(weights, vec![1.0]);
+        let price = indices.iter().position(|i| *i == query[0]).expect("shared term");
+        let onboarding = indices.iter().position(|i| *i != query[0]).expect("second term");
+        assert!(values[price] > values[onboarding]);
+        assert_eq!(indices.len(), 2);
+        assert_eq!(sparse_passage("", None), (vec![], vec![]));
     }
 
     #[test]

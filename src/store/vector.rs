@@ -251,6 +251,24 @@ impl VectorStore {
         }
     }
 
+    /// Server-side hybrid (dense + sparse BM25 fused by the server), when the backend has it
+    /// (Qdrant); `None` for the flat index.
+    pub fn server_hybrid(
+        &self,
+        dense: &[f32],
+        text: &str,
+        depth: usize,
+        scope: Option<&Scope>,
+        fusion: crate::store::qdrant::ServerFusion,
+    ) -> Result<Option<Vec<VectorHit>>> {
+        match self {
+            VectorStore::Flat(_) => Ok(None),
+            VectorStore::Qdrant(index) => {
+                index.server_hybrid(dense, text, depth, scope, fusion).map(Some)
+            }
+        }
+    }
+
     /// The best `per_deal` quotes of every deal in `scope` for a probe vector: the similar-deals
     /// ranking reads these.
     pub fn top_per_deal(
