@@ -16,28 +16,48 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def connect(url):
-    url = urllib.parse.urlparse(url)
-    for _ in range(120):
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        try:
-            conn.request("GET", "/healthz")
-            health = json.loads(conn.getresponse().read())
-            return conn, health
-        except OSError:
-            time.sleep(0.5)
-    sys.exit(f"bench: {url.geturl()} did not come up")
+class Client:
+    """One keep-alive connection to a server; reconnects when the server closed it idle."""
 
+    def __init__(self, url):
+        self.url = urllib.parse.urlparse(url)
+        self.conn = None
+        for _ in range(120):
+            try:
+                self.health = self.get("/healthz")
+                return
+            except OSError:
+                self.conn = None
+                time.sleep(0.5)
+        sys.exit(f"bench: {url} did not come up")
 
-def search(conn, body):
-    started = time.perf_counter()
-    conn.request("POST", "/v1/search", json.dumps(body), {"content-type": "application/json"})
-    response = conn.getresponse()
-    payload = json.loads(response.read())
-    elapsed = (time.perf_counter() - started) * 1000
-    if response.status != 200:
-        sys.exit(f"bench: {response.status} {payload}")
-    return elapsed, [r["quote_id"] for r in payload["results"]]
+    def _connection(self):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=60)
+        return self.conn
+
+    def get(self, path):
+        conn = self._connection()
+        conn.request("GET", path)
+        return json.loads(conn.getresponse().read())
+
+    def search(self, body):
+        for attempt in range(2):
+            try:
+                conn = self._connection()
+                started = time.perf_counter()
+                conn.request("POST", "/v1/search", json.dumps(body), {"content-type": "application/json"})
+                response = conn.getresponse()
+                payload = json.loads(response.read())
+                elapsed = (time.perf_counter() - started) * 1000
+                break
+            except (http.client.HTTPException, ConnectionError):
+                self.conn = None  # closed while idle: reconnect once
+                if attempt:
+                    raise
+        if response.status != 200:
+            sys.exit(f"bench: {response.status} {payload}")
+        return elapsed, [r["quote_id"] for r in payload["results"]]
 
 
 def main():
@@ -49,21 +69,21 @@ def main():
     args = parser.parse_args()
     questions = [json.loads(l)["query"] for l in open(args.queries) if l.strip()]
     servers = [s.split("=", 1) for s in args.servers]
-    conns = {name: connect(url) for name, url in servers}
+    clients = {name: Client(url) for name, url in servers}
     reference = servers[0][0]
-    quotes = conns[reference][1].get("quotes")
+    quotes = clients[reference].health.get("quotes")
     # Recall@10 against the reference (semantic mode, the vector ranking).
     top = {}
     for name, _ in servers:
-        conn = conns[name][0]
+        client = clients[name]
         top[name] = []
         for question in questions:
             for filters in ({}, {"outcome": ["lost", "no_decision"]}):
                 body = {"query": question, "mode": "semantic", "limit": 10, "filters": filters}
-                top[name].append(search(conn, body)[1])
+                top[name].append(client.search(body)[1])
     rows = []
     for name, _ in servers:
-        conn = conns[name][0]
+        client = clients[name]
         found = sum(len(set(a) & set(b)) for a, b in zip(top[reference], top[name]))
         total = sum(len(a) for a in top[reference])
         recall = found / total if total else 1.0
@@ -74,7 +94,7 @@ def main():
                 body = {"query": questions[i % len(questions)], "mode": mode, "limit": 10}
                 if i % 2:
                     body["filters"] = {"outcome": ["lost", "no_decision"]}
-                elapsed, _ = search(conn, body)
+                elapsed, _ = client.search(body)
                 if i >= 10:  # warm-up excluded
                     wall.append(elapsed)
             cells += [f"{statistics.median(wall):.1f}", f"{percentile(wall, 99):.1f}"]

@@ -64,6 +64,10 @@ pub struct IngestReport {
     pub elapsed_ms: u64,
     /// Time spent embedding, milliseconds.
     pub embed_ms: u64,
+    /// Insights proposed from the new interviews (new ones and open ones that gathered
+    /// evidence), routed per `routing.toml`.
+    #[serde(default)]
+    pub insights: Vec<String>,
 }
 
 /// A deal as served by `GET /v1/deals/{id}`.
@@ -136,6 +140,7 @@ pub(crate) fn effective_backend(
             Ok(Backend::Qdrant(crate::store::qdrant::Target {
                 hosts: want.hosts.clone(),
                 tls: want.tls,
+                ef: want.ef.or(have.ef),
                 ..have.clone()
             }))
         }
@@ -523,6 +528,17 @@ impl Storybank {
         }
 
         self.commit_built(built, aliases, &mut report, progress)?;
+        if report.deals > 0 {
+            // New interviews feed the owners' inboxes; a failure here costs no deal.
+            match self.propose_insights("ingest") {
+                Ok(proposed) => {
+                    report.insights = proposed.created;
+                    report.insights.extend(proposed.updated);
+                    self.note_document_change()?;
+                }
+                Err(err) => report.warnings.push(format!("insights not proposed: {err}")),
+            }
+        }
         report.elapsed_ms += started.elapsed().as_millis() as u64;
         tracing::info!(
             deals = report.deals,

@@ -19,6 +19,8 @@ pub enum Code {
     QuoteNotFound,
     /// No pack or story with the given id.
     PackNotFound,
+    /// No insight with the given id.
+    InsightNotFound,
     /// No competitor with that name or alias.
     CompetitorNotFound,
     /// The index folder holds no storybank index.
@@ -61,6 +63,7 @@ impl Code {
             Code::DealNotFound => "deal_not_found",
             Code::QuoteNotFound => "quote_not_found",
             Code::PackNotFound => "pack_not_found",
+            Code::InsightNotFound => "insight_not_found",
             Code::CompetitorNotFound => "competitor_not_found",
             Code::IndexMissing => "index_missing",
             Code::IndexIncompatible => "index_incompatible",
@@ -87,6 +90,7 @@ impl Code {
             Code::DealNotFound
             | Code::QuoteNotFound
             | Code::PackNotFound
+            | Code::InsightNotFound
             | Code::CompetitorNotFound
             | Code::KeyNotFound
             | Code::TranscriptNotFound => 404,
@@ -118,6 +122,9 @@ pub enum Error {
     /// The pack or story id is unknown.
     #[error("{0} not found")]
     PackNotFound(String),
+    /// The insight id is unknown.
+    #[error("insight {0} not found")]
+    InsightNotFound(String),
     /// The competitor is unknown.
     #[error("competitor `{0}` not found (no deal names it under any alias)")]
     CompetitorNotFound(String),
@@ -197,6 +204,7 @@ impl Error {
             Error::DealNotFound(_) => Code::DealNotFound,
             Error::QuoteNotFound(_) => Code::QuoteNotFound,
             Error::PackNotFound(_) => Code::PackNotFound,
+            Error::InsightNotFound(_) => Code::InsightNotFound,
             Error::CompetitorNotFound(_) => Code::CompetitorNotFound,
             Error::IndexMissing { .. } => Code::IndexMissing,
             Error::IndexIncompatible { .. } => Code::IndexIncompatible,

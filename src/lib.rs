@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! deals.csv + transcripts/ ──► corpus (parse) ──► ingest (roles, anonymize, chunk)
-//!        ──► embed (local ONNX) ──► store (records, tantivy BM25, flat vectors)
+//!        ──► embed (local ONNX) ──► store (records, tantivy BM25, flat or Qdrant vectors)
 //!        ──► search (keyword | semantic | hybrid, filters, similar deals) ──► api (axum) / cli
 //! ```
 //!
@@ -27,6 +27,7 @@ pub mod insights;
 pub mod model;
 pub mod packs;
 pub mod privacy;
+pub mod program;
 pub mod search;
 pub mod store;
 pub mod sync;

@@ -359,6 +359,21 @@ impl Storybank {
         Ok(reloaded)
     }
 
+    /// After a write that changed only documents no index reads (insights, packs): the indexes
+    /// still reflect the store, so the change this instance has seen moves past it, unless
+    /// another process changed deals meanwhile.
+    pub(crate) fn note_document_change(&self) -> Result<()> {
+        let seen = self.seen()?;
+        let change = self.db.change()?;
+        if change > seen {
+            let since = self.db.changes_since(seen)?;
+            if since.deals.is_empty() && !since.documents.contains(doc::ALIASES) {
+                self.set_seen(change)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Commits both indexes as holding the store's current change (under the writer lock, so
     /// every change up to it is in memory) and records that this instance has seen it.
     pub(crate) fn commit_indexes(

@@ -12,5 +12,6 @@ mod cli;
 mod durability;
 mod ingest;
 mod privacy;
+mod program;
 mod qdrant;
 mod team;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bank;
 pub mod error;
 pub mod openapi;
+pub mod program;
 pub mod server;
 mod web;
 
@@ -387,6 +388,25 @@ pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
                 .patch(b::update_story)
                 .delete(b::delete_story)
                 .fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/insights",
+            get(program::list_insights).post(program::create_insight).fallback(method_not_allowed),
+        )
+        .route("/v1/insights/metrics", get(program::insight_metrics).fallback(method_not_allowed))
+        .route("/v1/insights/propose", post(program::propose_insights).fallback(method_not_allowed))
+        .route("/v1/insights/{insight_id}", get(program::get_insight).fallback(method_not_allowed))
+        .route(
+            "/v1/insights/{insight_id}/acknowledge",
+            post(program::acknowledge_insight).fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/insights/{insight_id}/action",
+            post(program::action_insight).fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/insights/{insight_id}/dismiss",
+            post(program::dismiss_insight).fallback(method_not_allowed),
         )
         .route("/healthz", get(healthz).fallback(method_not_allowed))
         .route("/v1/me", get(admin::me).fallback(method_not_allowed))

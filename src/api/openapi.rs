@@ -53,7 +53,15 @@ const MAX_TAG_CHARS: usize = 100;
         crate::api::admin::audit,
         crate::api::admin::list_keys,
         crate::api::admin::create_key,
-        crate::api::admin::revoke_key
+        crate::api::admin::revoke_key,
+        crate::api::program::list_insights,
+        crate::api::program::create_insight,
+        crate::api::program::get_insight,
+        crate::api::program::acknowledge_insight,
+        crate::api::program::action_insight,
+        crate::api::program::dismiss_insight,
+        crate::api::program::insight_metrics,
+        crate::api::program::propose_insights
     ),
     components(schemas(ErrorBody))
 )]

@@ -16,6 +16,7 @@ use crate::{Storybank, api};
 
 mod bank;
 mod privacy;
+mod program;
 mod team;
 
 /// storybank: a self-hosted win/loss story bank of anonymized buyer quotes.
@@ -310,6 +311,10 @@ pub enum Command {
     /// Stories and packs: create, add, reorder, export.
     #[command(subcommand)]
     Pack(bank::PackCommand),
+    /// Insights routed to owners with SLAs (routing.toml): inbox, raise, acknowledge, record
+    /// the action, dismiss, propose from new interviews, insight-to-action rate.
+    #[command(subcommand)]
+    Insights(program::InsightCommand),
     /// Score the theme tagger against a corpus's labelled themes.jsonl (per theme, polarity).
     EvalThemes {
         /// The corpus folder (deals.csv, transcripts/, themes.jsonl).
@@ -548,6 +553,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             bank::digest(&settings, &month, &format, out.as_ref())
         }
         Command::Pack(command) => bank::pack(&settings, command),
+        Command::Insights(command) => program::insights(&settings, command),
         Command::EvalThemes { corpus, use_index, sweep, json } => {
             eval_themes(&settings, &corpus, use_index, sweep, json)
         }
