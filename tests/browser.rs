@@ -471,3 +471,83 @@ fn a_reader_and_an_admin_sign_in_and_see_what_their_role_allows() {
         errors.iter().filter(|e| !(e.contains("401") || e.contains("403"))).collect();
     assert!(unexpected.is_empty(), "{errors:?}");
 }
+
+#[test]
+fn the_insights_inbox_shows_what_the_api_says_and_records_an_action() {
+    let Some((driver, chromium)) = browser_binaries() else {
+        if std::env::var_os("STORYBANK_SKIP_BROWSER").is_some() {
+            eprintln!("skipped: chromium/chromedriver not installed (STORYBANK_SKIP_BROWSER set)");
+            return;
+        }
+        panic!("chromium and chromedriver are needed: run scripts/setup-browser");
+    };
+    // Its own bank (the real model tags the themes proposals come from): this test writes.
+    let dir = tempfile::tempdir().unwrap();
+    let bank = Arc::new(storybank::Storybank::open(&crate::common::settings(dir.path())).unwrap());
+    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    let query = storybank::program::InsightQuery::default();
+    let expected: Vec<String> =
+        bank.list_insights(&query).unwrap().insights.into_iter().map(|i| i.insight_id).collect();
+    assert!(expected.len() >= 2, "{expected:?}");
+    let base = serve(bank.clone());
+    let browser = Browser::start(&driver, &chromium);
+    browser.goto(&format!("{base}/?view=insights"));
+    browser
+        .wait_for("insight cards", "return document.querySelectorAll('#insights .insight').length");
+    let ids = |browser: &Browser| -> Vec<String> {
+        let ids = browser.script(
+            "return [...document.querySelectorAll('#insights .insight')].map(c => c.dataset.insightId)",
+            json!([]),
+        );
+        ids.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids(&browser), expected, "the page lists what the API lists, in its order");
+    let rate = |browser: &Browser| {
+        browser.script("return document.querySelector('#overall-rate').innerText", json!([]))
+    };
+    assert_eq!(rate(&browser), "n/a", "nothing is due yet");
+
+    // Record an action on the first card: it closes, and the rate counts it.
+    let first = &expected[0];
+    browser.type_into(&format!("[data-insight-id='{first}'] input"), "Battlecard updated");
+    browser.click(&format!("[data-insight-id='{first}'] button[value=action]"));
+    browser.wait_for(
+        "the card to close",
+        &format!("return document.querySelector(\"[data-insight-id='{first}']\").dataset.status === 'actioned'"),
+    );
+    let stored = bank.get_insight(first).unwrap();
+    assert_eq!(stored.status, storybank::program::InsightStatus::Actioned);
+    assert_eq!(stored.events.last().unwrap().note.as_deref(), Some("Battlecard updated"));
+    assert_eq!(rate(&browser), "100%");
+    // A dismissal needs a reason: the empty note is refused on the page, nothing is sent.
+    let second = &expected[1];
+    browser.click(&format!("[data-insight-id='{second}'] button[value=dismiss]"));
+    let invalid = browser.script(
+        &format!("return document.querySelector(\"[data-insight-id='{second}'] input\").getAttribute('aria-invalid')"),
+        json!([]),
+    );
+    assert_eq!(invalid, "true");
+    assert_eq!(bank.get_insight(second).unwrap().status, storybank::program::InsightStatus::Open);
+
+    // An owner's inbox.
+    let owner = bank.insight_metrics().unwrap().owners[0].owner.clone();
+    let theirs = bank
+        .list_insights(&storybank::program::InsightQuery {
+            owner: Some(owner.clone()),
+            ..Default::default()
+        })
+        .unwrap()
+        .insights
+        .len();
+    browser.script(
+        "const o = document.querySelector('#insights-owner'); o.value = arguments[0]; o.dispatchEvent(new Event('change'));",
+        json!([owner]),
+    );
+    browser.wait_for(
+        "the owner's inbox",
+        &format!("return document.querySelectorAll('#insights .insight').length === {theirs}"),
+    );
+    browser.screenshot(&screenshots_dir().join("insights-desktop.png"));
+    let errors = browser.console_errors();
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -119,7 +119,7 @@ function month(date) {
 // ---------- URL state ----------
 function readUrl() {
   const params = new URLSearchParams(location.search);
-  state.view = ["search", "similar", "packs", "admin"].includes(params.get("view")) ? params.get("view") : "search";
+  state.view = ["search", "similar", "packs", "insights", "admin"].includes(params.get("view")) ? params.get("view") : "search";
   state.q = params.get("q") || "";
   state.after = params.get("after") || "";
   state.before = params.get("before") || "";
@@ -597,6 +597,78 @@ async function forget(event) {
   }
 }
 
+// ---------- insights ----------
+const KIND_LABELS = { positioning: "Competitive positioning", rep_behaviour: "Rep behaviour", product_gap: "Product gap", pricing: "Pricing and packaging" };
+const percent = (rate) => rate === null || rate === undefined ? "n/a" : `${Math.round(rate * 100)}%`;
+
+async function loadInsights() {
+  const params = new URLSearchParams();
+  const owner = $("#insights-owner").value.trim();
+  if (owner) params.set("owner", owner);
+  if ($("#insights-status").value) params.set("status", $("#insights-status").value);
+  if ($("#insights-overdue").checked) params.set("overdue", "true");
+  try {
+    const [list, metrics] = await Promise.all([
+      api("GET", `/v1/insights${params.toString() ? "?" + params : ""}`),
+      api("GET", "/v1/insights/metrics"),
+    ]);
+    renderMetrics(metrics);
+    $("#insights-owners").replaceChildren(...metrics.owners.map(m => el("option", { value: m.owner })));
+    $("#insights").replaceChildren(...list.insights.map(renderInsight));
+    $("#insights-status-line").textContent = `${list.insights.length} insight${list.insights.length === 1 ? "" : "s"}${owner ? ` for ${owner}` : ""}`;
+    showError($("#insights-error"), null);
+  } catch (err) {
+    showError($("#insights-error"), err);
+  }
+}
+
+function renderMetrics(metrics) {
+  const o = metrics.overall;
+  const row = (m) => el("tr", {}, el("td", {}, m.owner), el("td", { class: "rate" }, percent(m.rate)),
+    el("td", {}, `${m.actioned_in_sla} of ${m.due}`), el("td", {}, String(m.open)), el("td", {}, String(m.overdue)));
+  $("#insight-metrics").replaceChildren(
+    el("p", {}, el("strong", {}, "Insight-to-action rate within SLA: "), el("span", { id: "overall-rate" }, percent(o.rate)),
+      ` (${o.actioned_in_sla} of ${o.due} due actioned in time; ${o.open} open, ${o.overdue} overdue, ${o.dismissed} dismissed)`),
+    el("table", {}, el("thead", {}, el("tr", {}, ["Owner", "Rate", "In time", "Open", "Overdue"].map(h => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, metrics.owners.map(row))));
+}
+
+function renderInsight(insight) {
+  const closed = insight.status === "actioned" || insight.status === "dismissed";
+  const last = insight.events[insight.events.length - 1];
+  const act = async (step, note) => {
+    try {
+      await api("POST", `/v1/insights/${insight.insight_id}/${step}`, note ? { note } : {});
+      loadInsights();
+    } catch (err) {
+      showError($("#insights-error"), err);
+    }
+  };
+  const note = el("input", { type: "text", "aria-label": "What was done, or why not", placeholder: "What was done, or why not" });
+  const controls = canEdit() && !closed ? el("form", { class: "row wrap", onsubmit: (e) => {
+    e.preventDefault();
+    const step = e.submitter ? e.submitter.value : "action";
+    const text = note.value.trim();
+    if (step !== "acknowledge" && !text) { note.focus(); note.setAttribute("aria-invalid", "true"); return; }
+    act(step, text);
+  } }, note,
+    insight.status === "open" ? el("button", { type: "submit", value: "acknowledge", class: "secondary" }, "Acknowledge") : null,
+    el("button", { type: "submit", value: "action" }, "Record action"),
+    el("button", { type: "submit", value: "dismiss", class: "secondary" }, "Dismiss")) : null;
+  return el("li", { class: "card insight", "data-insight-id": insight.insight_id, "data-status": insight.status },
+    el("h2", {}, insight.title),
+    el("p", { class: "meta" },
+      el("span", { class: "badge status" }, insight.status), " ",
+      insight.overdue ? el("span", { class: "badge overdue" }, "overdue") : null, " ",
+      `${KIND_LABELS[insight.kind] || insight.kind} · ${insight.owners.join(", ")} · due ${insight.due}`,
+      insight.competitor ? ` · ${insight.competitor}` : ""),
+    insight.finding ? el("p", {}, insight.finding) : null,
+    el("ul", { class: "evidence" }, insight.evidence.slice(0, 4).map(q => el("li", {}, el("q", {}, q.text), ` (${q.deal_id})`))),
+    insight.evidence.length > 4 ? el("p", { class: "muted" }, `and ${insight.evidence.length - 4} more quotes`) : null,
+    closed && last.note ? el("p", { class: "muted" }, `${insight.status === "actioned" ? "Action" : "Dismissed"}: ${last.note} (${last.by})`) : null,
+    controls);
+}
+
 async function init() {
   $("#sign-in-form").addEventListener("submit", signIn);
   $("#sign-out").addEventListener("click", () => { sessionStorage.removeItem(KEY_STORE); location.reload(); });
@@ -630,6 +702,8 @@ async function start() {
   $("#closed-before").addEventListener("change", (e) => { state.before = e.target.value; renderFilters(); if (state.q) runSearch(true); });
   $("#clear-filters").addEventListener("click", () => { state.filters = {}; state.after = state.before = ""; renderFilters(); if (state.q) runSearch(true); });
   $("#pack-form").addEventListener("submit", (e) => { if (e.submitter && e.submitter.value === "save") savePackDialog(); });
+  $("#insights-filter").addEventListener("submit", (e) => { e.preventDefault(); loadInsights(); });
+  for (const id of ["#insights-owner", "#insights-status", "#insights-overdue"]) $(id).addEventListener("change", loadInsights);
   for (const link of document.querySelectorAll(".top nav a")) {
     link.addEventListener("click", (e) => {
       e.preventDefault();
@@ -637,6 +711,7 @@ async function start() {
       writeUrl(true);
       if (link.dataset.view === "packs") loadPacks();
       if (link.dataset.view === "admin") loadAdmin();
+      if (link.dataset.view === "insights") loadInsights();
     });
   }
   document.addEventListener("keydown", (e) => {
@@ -683,6 +758,7 @@ function route() {
   if (state.view === "similar") { $("#similar-deal").value = state.deal; $("#similar-q").value = state.sq; if (state.deal || state.sq) runSimilar(false); }
   if (state.view === "packs") loadPacks();
   if (state.view === "admin") loadAdmin();
+  if (state.view === "insights") loadInsights();
 }
 
 init();
