@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod alerts;
 pub mod anonymize;
 pub mod api;
 pub mod app;

@@ -4,6 +4,7 @@
 mod common;
 
 mod admin;
+mod alerts;
 mod anonymize;
 mod api;
 mod bank;

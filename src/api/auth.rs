@@ -78,6 +78,8 @@ pub const POLICY: &[Rule] = &[
     rule("GET", "/v1/competitors/{name}/evidence", READER, false),
     rule("POST", "/v1/ask", READER, false),
     rule("GET", "/v1/digest", READER, false),
+    rule("GET", "/v1/alerts", READER, false),
+    rule("POST", "/v1/alerts/check", EDITOR, true),
     rule("GET", "/v1/insights", READER, false),
     rule("POST", "/v1/insights", EDITOR, true),
     rule("GET", "/v1/insights/metrics", READER, false),

@@ -3,6 +3,7 @@
 //! and shape the answer.
 
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod bank;
 pub mod error;
@@ -408,6 +409,8 @@ pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
             "/v1/insights/{insight_id}/dismiss",
             post(program::dismiss_insight).fallback(method_not_allowed),
         )
+        .route("/v1/alerts", get(alerts::list_alerts).fallback(method_not_allowed))
+        .route("/v1/alerts/check", post(alerts::check_alerts).fallback(method_not_allowed))
         .route("/healthz", get(healthz).fallback(method_not_allowed))
         .route("/v1/me", get(admin::me).fallback(method_not_allowed))
         .route(

@@ -61,7 +61,9 @@ const MAX_TAG_CHARS: usize = 100;
         crate::api::program::action_insight,
         crate::api::program::dismiss_insight,
         crate::api::program::insight_metrics,
-        crate::api::program::propose_insights
+        crate::api::program::propose_insights,
+        crate::api::alerts::list_alerts,
+        crate::api::alerts::check_alerts
     ),
     components(schemas(ErrorBody))
 )]

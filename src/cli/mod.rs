@@ -315,6 +315,9 @@ pub enum Command {
     /// the action, dismiss, propose from new interviews, insight-to-action rate.
     #[command(subcommand)]
     Insights(program::InsightCommand),
+    /// Alerts on pattern shifts (alerts.toml): what fired, and a check (for cron).
+    #[command(subcommand)]
+    Alerts(program::AlertCommand),
     /// Score the theme tagger against a corpus's labelled themes.jsonl (per theme, polarity).
     EvalThemes {
         /// The corpus folder (deals.csv, transcripts/, themes.jsonl).
@@ -554,6 +557,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Pack(command) => bank::pack(&settings, command),
         Command::Insights(command) => program::insights(&settings, command),
+        Command::Alerts(command) => program::alerts(&settings, command),
         Command::EvalThemes { corpus, use_index, sweep, json } => {
             eval_themes(&settings, &corpus, use_index, sweep, json)
         }

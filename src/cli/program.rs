@@ -247,3 +247,73 @@ pub fn insights(settings: &Settings, command: InsightCommand) -> anyhow::Result<
         }
     }
 }
+
+/// Alert subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Fired alerts, newest period first, and the rules in force (alerts.toml).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every rule for the period holding a day (default today): fire once per rule and
+    /// period, deliver to the webhook, retry failed deliveries. For cron.
+    Check {
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs an alert subcommand.
+pub fn alerts(settings: &Settings, command: AlertCommand) -> anyhow::Result<u8> {
+    let bank = Storybank::open_existing(settings)?;
+    match command {
+        AlertCommand::List { json } => {
+            let list = bank.list_alerts()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!("{} rules", list.rules.len());
+                for alert in &list.alerts {
+                    let delivery = if alert.delivered { "" } else { " (not delivered yet)" };
+                    println!("{}  {}{delivery}", alert.alert_id, alert.message);
+                }
+            }
+            Ok(0)
+        }
+        AlertCommand::Check { as_of, json } => {
+            let as_of = match as_of {
+                Some(text) => crate::model::Day::parse(&text)
+                    .ok_or_else(|| anyhow::anyhow!("--as-of `{text}` is not a YYYY-MM-DD date"))?,
+                None => crate::program::today(),
+            };
+            let check = bank.check_alerts(as_of)?;
+            let ids: Vec<String> = check.fired.iter().map(|a| a.alert_id.clone()).collect();
+            super::team::audit(bank.access(), "alerts check", &ids);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&check)?);
+            } else {
+                println!(
+                    "{}: {} fired, {} had fired already this period",
+                    check.period,
+                    check.fired.len(),
+                    check.already_fired.len()
+                );
+                for alert in &check.fired {
+                    let delivery = match (&alert.delivered, &alert.delivery_error) {
+                        (true, _) => String::new(),
+                        (false, Some(err)) => format!(" (delivery failed: {err})"),
+                        (false, None) => " (not delivered)".into(),
+                    };
+                    println!("  {}  {}{delivery}", alert.alert_id, alert.message);
+                }
+            }
+            Ok(0)
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! A backup is a folder holding `store.sqlite` (a `VACUUM INTO` copy: one consistent
 //! snapshot, taken while the server keeps reading and writing), `manifest.json` and the
-//! optional `themes.toml` and `routing.toml`. The derived indexes are not copied: a restored index rebuilds them
+//! optional `themes.toml`, `routing.toml` and `alerts.toml`. The derived indexes are not copied: a restored index rebuilds them
 //! from the store on first open, from the embedding cache inside it (nothing is re-embedded).
 
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use crate::store::lock::WriteLock;
 use crate::store::{create_dir, write_durable};
 
 /// Files copied beside the store.
-const SIDE_FILES: [&str; 3] = ["manifest.json", "themes.toml", "routing.toml"];
+const SIDE_FILES: [&str; 4] = ["manifest.json", "themes.toml", "routing.toml", "alerts.toml"];
 
 /// What a backup wrote.
 #[derive(Debug, Clone, Serialize)]

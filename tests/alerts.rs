@@ -1,0 +1,262 @@
+//! Alerts on pattern shifts, through two quarters: the expected rules fire once with the right
+//! numbers, deliveries reach a local webhook receiver (a failed one is retried), and a rule on
+//! too few deals stays quiet.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use storybank::Storybank;
+use storybank::model::Day;
+
+use crate::common::{call, settings};
+
+/// A webhook receiver on a free port: keeps every JSON body; answers 500 to the first one.
+fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/winloss", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(vec![]));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut raw = vec![];
+            let mut buf = [0u8; 4096];
+            let body = loop {
+                let read = stream.read(&mut buf).unwrap_or(0);
+                raw.extend_from_slice(&buf[..read]);
+                let text = String::from_utf8_lossy(&raw).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length || read == 0 {
+                        break body.to_string();
+                    }
+                }
+                if read == 0 {
+                    break String::new();
+                }
+            };
+            let status = if n == 0 { "500 Internal Server Error" } else { "200 OK" };
+            if n > 0 {
+                kept.lock().unwrap().push(serde_json::from_str(&body).unwrap_or(Value::Null));
+            }
+            let _ = stream.write_all(
+                format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                    .as_bytes(),
+            );
+        }
+    });
+    (url, bodies)
+}
+
+/// Two quarters of deals against one competitor: Q1 4 won / 2 lost (1 on price); Q2 1 won /
+/// 5 lost (4 on price) and 3 with no decision; 3 SMB deals in Q2 (too few to alert on).
+fn corpus(dir: &std::path::Path) {
+    let mut csv = String::from(
+        "deal_id,account_name,outcome,competitors,segment,close_date,loss_reason,contact_names\n",
+    );
+    let mut add = |id: &str, outcome: &str, segment: &str, date: &str, reason: &str| {
+        csv.push_str(&format!(
+            "{id},Account {id},{outcome},Acme,{segment},{date},{reason},Dana Smith\n"
+        ));
+    };
+    for (i, outcome) in ["won", "won", "won", "won", "lost", "lost"].iter().enumerate() {
+        add(
+            &format!("A-1{i}"),
+            outcome,
+            "mid_market",
+            "2025-02-10",
+            if i == 4 {
+                "price"
+            } else if i == 5 {
+                "features"
+            } else {
+                ""
+            },
+        );
+    }
+    for (i, outcome) in ["won", "lost", "lost", "lost", "lost", "lost"].iter().enumerate() {
+        add(
+            &format!("A-2{i}"),
+            outcome,
+            "mid_market",
+            "2025-05-12",
+            if i >= 2 {
+                "price"
+            } else if i == 1 {
+                "features"
+            } else {
+                ""
+            },
+        );
+    }
+    for i in 0..3 {
+        add(&format!("A-3{i}"), "no_decision", "smb", "2025-06-02", "");
+    }
+    std::fs::write(dir.join("deals.csv"), csv).unwrap();
+    std::fs::create_dir_all(dir.join("transcripts")).unwrap();
+    for i in 1..6 {
+        std::fs::write(
+            dir.join(format!("transcripts/A-2{i}.txt")),
+            format!("---\ndeal_id: A-2{i}\ninterviewer: Ines Calloway\ndate: 2025-06-20\n---\n\n\
+                     Ines Calloway: What decided it?\n\n\
+                     Dana Smith: Honestly the price. Acme came in at half of yours and the renewal terms were worse on your side.\n\n\
+                     Ines Calloway: Anything else?\n\n\
+                     Dana Smith: The onboarding plan looked thin, but we would have lived with it if the number had been closer.\n"),
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_fire_once_per_period_with_their_numbers_and_reach_the_webhook() {
+    let corpus_dir = tempfile::tempdir().unwrap();
+    corpus(corpus_dir.path());
+    let dir = tempfile::tempdir().unwrap();
+    let (url, received) = receiver();
+    std::fs::write(
+        dir.path().join("alerts.toml"),
+        format!(
+            r#"period = "quarter"
+min_deals = 5
+webhook = "{url}"
+[[rule]]
+id = "acme-below-40"
+when = "win_rate_below"
+competitor = "acme"
+threshold = 0.4
+[[rule]]
+id = "acme-drop"
+when = "win_rate_drop"
+competitor = "Acme"
+points = 30
+[[rule]]
+id = "price-rising"
+when = "reason_rising"
+reason = "price"
+points = 20
+min_deals = 2
+[[rule]]
+id = "no-decision"
+when = "no_decision_above"
+threshold = 0.25
+[[rule]]
+id = "smb-below-50"
+when = "win_rate_below"
+segment = "smb"
+threshold = 0.5
+"#
+        ),
+    )
+    .unwrap();
+    let mut settings = settings(dir.path());
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = Arc::new(Storybank::open(&settings).unwrap());
+    let report = bank.ingest_dir(corpus_dir.path(), &|_, _| {}).unwrap();
+    assert_eq!(report.deals, 15, "{:?}", report.failures);
+
+    // Q1: nothing holds (67% win rate, no quarter before it, no stalled deals).
+    let q1 = bank.check_alerts(Day::parse("2025-03-31").unwrap()).unwrap();
+    assert_eq!(q1.period, "2025-Q1");
+    assert!(q1.fired.is_empty(), "{:?}", q1.fired);
+
+    // Q2 through the API: four rules fire, with their numbers.
+    let (status, check) =
+        call(&bank, "POST", "/v1/alerts/check", Some(json!({"as_of": "2025-06-30"}))).await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    assert_eq!(check["period"], "2025-Q2");
+    let fired: Vec<&str> = check["fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["alert_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            "acme-below-40@2025-Q2",
+            "acme-drop@2025-Q2",
+            "price-rising@2025-Q2",
+            "no-decision@2025-Q2"
+        ]
+    );
+    let alert = |id: &str| {
+        check["fired"].as_array().unwrap().iter().find(|a| a["rule_id"] == id).unwrap().clone()
+    };
+    let below = alert("acme-below-40");
+    assert_eq!(
+        (below["current"]["hits"].as_u64(), below["current"]["base"].as_u64()),
+        (Some(1), Some(6))
+    );
+    let interval = &below["current"]["interval"];
+    assert!(
+        interval["low"].as_f64().unwrap() < 1.0 / 6.0
+            && interval["high"].as_f64().unwrap() > 1.0 / 6.0
+    );
+    assert!(
+        below["message"].as_str().unwrap().contains("17% in 2025-Q2 (1 of 6 decided deals)"),
+        "{below}"
+    );
+    assert_eq!(
+        below["quote_ids"].as_array().unwrap().len(),
+        5,
+        "each lost deal with a transcript gives a quote"
+    );
+    let drop = alert("acme-drop");
+    assert_eq!(
+        (drop["previous"]["hits"].as_u64(), drop["previous"]["base"].as_u64()),
+        (Some(4), Some(6))
+    );
+    let price = alert("price-rising");
+    assert_eq!(
+        (price["previous"]["hits"].as_u64(), price["previous"]["base"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        (price["current"]["hits"].as_u64(), price["current"]["base"].as_u64()),
+        (Some(4), Some(5))
+    );
+    let stalled = alert("no-decision");
+    assert_eq!(
+        (stalled["current"]["hits"].as_u64(), stalled["current"]["base"].as_u64()),
+        (Some(3), Some(9))
+    );
+    // The first delivery failed (the receiver answered 500); the others arrived.
+    let undelivered: Vec<&Value> =
+        check["fired"].as_array().unwrap().iter().filter(|a| a["delivered"] == false).collect();
+    assert_eq!(undelivered.len(), 1);
+    assert!(undelivered[0]["delivery_error"].as_str().unwrap().contains("500"));
+    assert_eq!(received.lock().unwrap().len(), 3);
+
+    // Checked again in the same period: nothing fires twice; the failed delivery is retried.
+    let again = bank.check_alerts(Day::parse("2025-06-30").unwrap()).unwrap();
+    assert!(again.fired.is_empty());
+    assert_eq!(again.already_fired.len(), 4);
+    assert_eq!(again.redelivered.len(), 1);
+    let bodies = received.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 4, "every alert delivered once");
+    let ids: std::collections::BTreeSet<&str> =
+        bodies.iter().map(|b| b["alert"]["alert_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4);
+    for body in &bodies {
+        assert!(
+            body["text"].as_str().unwrap().contains(body["alert"]["message"].as_str().unwrap())
+        );
+    }
+    let (_, list) = call(&bank, "GET", "/v1/alerts", None).await;
+    assert_eq!(list["alerts"].as_array().unwrap().len(), 4);
+    assert!(list["alerts"].as_array().unwrap().iter().all(|a| a["delivered"] == true));
+    assert_eq!(list["rules"].as_array().unwrap().len(), 5);
+    // No alert body names a buyer or an account.
+    let text = serde_json::to_string(&bodies).unwrap();
+    assert!(!text.contains("Dana") && !text.contains("Account A-"), "{text}");
+}
