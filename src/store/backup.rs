@@ -118,3 +118,31 @@ pub fn restore(backup_dir: &Path, index_dir: &Path, force: bool) -> Result<i64> 
     }
     Ok(change)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backup_carries_the_side_files_and_restores_them() {
+        let index = tempfile::tempdir().unwrap();
+        let db = Db::open(index.path()).unwrap();
+        for name in SIDE_FILES {
+            std::fs::write(index.path().join(name), format!("# {name}\n")).unwrap();
+        }
+        let target = tempfile::tempdir().unwrap();
+        let copy = target.path().join("copy");
+        backup(index.path(), &db, &copy).unwrap();
+        for name in SIDE_FILES {
+            assert!(copy.join(name).is_file(), "{name}");
+        }
+        let restored = tempfile::tempdir().unwrap();
+        restore(&copy, restored.path(), false).unwrap();
+        for name in SIDE_FILES {
+            let text = std::fs::read_to_string(restored.path().join(name)).unwrap();
+            assert_eq!(text, format!("# {name}\n"));
+        }
+        // A second restore onto an index needs --force.
+        assert!(restore(&copy, restored.path(), false).is_err());
+    }
+}
