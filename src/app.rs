@@ -115,6 +115,8 @@ pub struct Storybank {
     pub(crate) writer: Mutex<()>,
     /// The vector backend in use (the manifest's, with the hosts the caller gave).
     pub(crate) backend: Mutex<Backend>,
+    /// When a remote vector store's count was last checked against the record.
+    pub(crate) last_remote_check: Mutex<Option<std::time::Instant>>,
     /// The cross-encoder, loaded on the first request that asks for reranking.
     reranker: std::sync::OnceLock<std::sync::Arc<crate::search::rerank::Reranker>>,
     /// The theme tagger (taxonomy + embedded prototypes), built on first use.
@@ -227,6 +229,7 @@ impl Storybank {
             degraded: Mutex::new(None),
             writer: Mutex::new(()),
             backend: Mutex::new(backend.clone()),
+            last_remote_check: Mutex::new(None),
             pii_tagger: std::sync::OnceLock::new(),
             reranker: std::sync::OnceLock::new(),
             theme_tagger: std::sync::OnceLock::new(),

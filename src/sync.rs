@@ -343,6 +343,22 @@ impl Storybank {
             // Catching up failed (a vector cluster was down): try again.
             return self.reload();
         }
+        if self.remote_check_due() {
+            // A vector store on another machine can lose points behind this process's back
+            // (a wiped or restored cluster): compare its count with the record now and then.
+            let verdict = self.read()?.vectors.verify();
+            match verdict {
+                Ok(None) => {}
+                Ok(Some(why)) => {
+                    tracing::warn!(reason = %why, "vector store disagrees with its record; rebuilding");
+                    return self.reload();
+                }
+                Err(err) => {
+                    self.set_degraded(Some(format!("vector store unreachable: {err}")));
+                    return Ok(false);
+                }
+            }
+        }
         if store_change == seen {
             return Ok(false);
         }
@@ -357,6 +373,21 @@ impl Storybank {
             tracing::info!(store_change, "the store changed; reloaded");
         }
         Ok(reloaded)
+    }
+
+    /// Whether a remote vector store is due a count check (every 30 s).
+    fn remote_check_due(&self) -> bool {
+        let remote = self.read().is_ok_and(|c| c.vectors.is_remote());
+        if !remote {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        let Ok(mut last) = self.last_remote_check.lock() else { return false };
+        if last.is_some_and(|at| now.duration_since(at) < std::time::Duration::from_secs(30)) {
+            return false;
+        }
+        *last = Some(now);
+        true
     }
 
     /// After a write that changed only documents no index reads (insights, packs): the indexes

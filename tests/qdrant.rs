@@ -321,10 +321,24 @@ async fn a_qdrant_index_answers_as_the_flat_one_through_reingest_forget_and_a_mo
     let check = bank.check().unwrap();
     assert!(check.problems.is_empty(), "{:?}", check.problems);
 
-    // A collection wiped behind storybank's back is rebuilt on open, without re-embedding.
+    // A collection wiped behind a running storybank: searches say so (503, never an empty
+    // answer), the serve loop's periodic check rebuilds it from the embedding cache, and a
+    // later open needs nothing.
     if let Some(node) = &node {
         let (status, _) = http("DELETE", node.http, &format!("/collections/{collection}")).unwrap();
         assert_eq!(status, 200);
+        let search = json!({"query": "onboarding help", "mode": "semantic"});
+        let (status, body) = call(&bank, "POST", "/v1/search", Some(search.clone())).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"]["code"], "vector_store_unavailable");
+        let reloading = bank.clone();
+        let reloaded = tokio::task::spawn_blocking(move || reloading.reload_if_changed().unwrap())
+            .await
+            .unwrap();
+        assert!(reloaded);
+        assert_eq!(bank.vector_count().unwrap(), before - gone.quotes.len());
+        let (status, body) = call(&bank, "POST", "/v1/search", Some(search)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
         drop(bank);
         let bank = Storybank::open_existing(&qdrant_settings(dir.path(), &url, false)).unwrap();
         assert_eq!(bank.vector_count().unwrap(), before - gone.quotes.len());

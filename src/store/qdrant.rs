@@ -784,6 +784,19 @@ impl QdrantIndex {
         }))
     }
 
+    /// A read found no collection: fine for an empty index; for one that recorded points, the
+    /// collection was dropped behind storybank's back, and an empty answer would be a silent
+    /// lie. It is a 503 until the next reload rebuilds it (`serve` checks every 30 s).
+    fn missing_collection(&self) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        Err(Error::VectorStoreUnavailable(format!(
+            "the Qdrant collection `{}` is missing; it is rebuilt from the store at the next reload",
+            self.target.collection
+        )))
+    }
+
     fn include_quote_id() -> PayloadIncludeSelector {
         PayloadIncludeSelector { fields: vec!["quote_id".to_string()] }
     }
@@ -812,7 +825,7 @@ impl QdrantIndex {
             async move { client.query(request).await }
         }) {
             Ok(response) => response,
-            Err(CallError::NotFound) => return Ok(vec![]),
+            Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
             Err(err) => return Err(err.into_error()),
         };
         Ok(response
@@ -867,7 +880,7 @@ impl QdrantIndex {
             async move { client.query(request).await }
         }) {
             Ok(response) => response,
-            Err(CallError::NotFound) => return Ok(vec![]),
+            Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
             Err(err) => return Err(err.into_error()),
         };
         Ok(response
@@ -926,7 +939,7 @@ impl QdrantIndex {
             async move { client.query_groups(request).await }
         }) {
             Ok(response) => response,
-            Err(CallError::NotFound) => return Ok(HashMap::new()),
+            Err(CallError::NotFound) => return self.missing_collection().map(|()| HashMap::new()),
             Err(err) => return Err(err.into_error()),
         };
         let mut tops = HashMap::new();
@@ -969,7 +982,7 @@ impl QdrantIndex {
             async move { client.scroll(request).await }
         }) {
             Ok(response) => response,
-            Err(CallError::NotFound) => return Ok(vec![]),
+            Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
             Err(err) => return Err(err.into_error()),
         };
         let mut by_id: HashMap<String, Vec<f32>> = HashMap::new();

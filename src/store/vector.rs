@@ -232,6 +232,11 @@ impl VectorStore {
         }
     }
 
+    /// Whether the vectors live on another machine (and can change behind this process).
+    pub fn is_remote(&self) -> bool {
+        matches!(self, VectorStore::Qdrant(_))
+    }
+
     /// Whether a search applies quote-level conditions (themes) itself, so that the caller
     /// need not over-fetch to filter afterwards.
     pub fn filters_quotes(&self) -> bool {
