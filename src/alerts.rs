@@ -1,12 +1,17 @@
 //! Alerts on pattern shifts: rules in `alerts.toml` are checked period by period (month or
 //! quarter) against the deals closed in the period and the one before; a rule whose condition
 //! holds fires **once per period**, stating its numbers with sample sizes and a Wilson 95%
-//! interval and linking evidence quotes, and is delivered to a Slack-compatible webhook.
+//! interval and linking evidence quotes, and is delivered to a Slack-compatible webhook and by
+//! email (SMTP, through `lettre`).
 //!
 //! ```toml
 //! period = "quarter"                 # or "month"
 //! min_deals = 5                      # no alert on fewer deals unless a rule asks
 //! webhook = "http://127.0.0.1:9000/hooks/winloss"
+//! [email]
+//! smtp = "smtp://127.0.0.1:25"       # a relay on the local network
+//! from = "storybank@example.com"
+//! to = ["winloss@example.com"]
 //! [[rule]]
 //! id = "tallyfold-win-rate"
 //! when = "win_rate_below"            # win rate in scope below a threshold
@@ -166,9 +171,24 @@ pub struct AlertConfig {
     /// Slack-compatible webhook (`http://`).
     #[serde(default)]
     pub webhook: Option<String>,
+    /// Email delivery.
+    #[serde(default)]
+    pub email: Option<EmailConfig>,
     /// The rules.
     #[serde(default, rename = "rule")]
     pub rules: Vec<Rule>,
+}
+
+/// Where alert email goes: `[email]` in `alerts.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// `smtp://HOST[:PORT]` (default port 25): a relay on the local network, plain SMTP.
+    pub smtp: String,
+    /// Sender address.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
 }
 
 fn default_period() -> Period {
@@ -185,6 +205,7 @@ impl Default for AlertConfig {
             period: Period::Month,
             min_deals: DEFAULT_MIN_DEALS,
             webhook: None,
+            email: None,
             rules: vec![],
         }
     }
@@ -244,6 +265,19 @@ impl AlertConfig {
                 "webhook must be an http:// URL (put a TLS-terminating proxy in front of https)",
             ));
         }
+        if let Some(email) = &config.email {
+            let line = text.find("[email]").map_or(0, line_of);
+            let fail = |message: String| Error::parse(path, line, message);
+            smtp_address(&email.smtp).map_err(fail)?;
+            for address in std::iter::once(&email.from).chain(&email.to) {
+                address
+                    .parse::<lettre::Address>()
+                    .map_err(|err| fail(format!("email address `{address}`: {err}")))?;
+            }
+            if email.to.is_empty() {
+                return Err(fail("email needs at least one `to` address".into()));
+            }
+        }
         Ok(config)
     }
 
@@ -296,8 +330,15 @@ pub struct Alert {
     pub quote_ids: Vec<String>,
     /// When it fired (RFC 3339).
     pub fired_at: String,
-    /// Delivered to the webhook (false while it has failed; retried at the next check).
+    /// Delivered on every configured channel (false while one has failed; retried at the
+    /// next check).
     pub delivered: bool,
+    /// Reached the webhook (`null` when none is configured).
+    #[serde(default)]
+    pub webhook_delivered: Option<bool>,
+    /// Reached the SMTP relay (`null` when email is not configured).
+    #[serde(default)]
+    pub email_delivered: Option<bool>,
     /// The last delivery error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_error: Option<String>,
@@ -386,22 +427,80 @@ fn post(url: &str, body: &serde_json::Value) -> std::result::Result<u16, String>
         .ok_or_else(|| "malformed HTTP answer".to_string())
 }
 
-fn deliver(config: &AlertConfig, alert: &mut Alert) {
-    let Some(url) = &config.webhook else {
-        alert.delivered = true;
-        return;
-    };
-    // Slack's incoming-webhook shape (`text`), with the alert itself for other receivers.
-    let body =
-        serde_json::json!({"text": format!(":rotating_light: {}", alert.message), "alert": alert});
-    match post(url, &body) {
-        Ok(status) if (200..300).contains(&status) => {
-            alert.delivered = true;
-            alert.delivery_error = None;
-        }
-        Ok(status) => alert.delivery_error = Some(format!("webhook answered HTTP {status}")),
-        Err(err) => alert.delivery_error = Some(format!("webhook: {err}")),
+fn smtp_address(url: &str) -> std::result::Result<(String, u16), String> {
+    let rest = url
+        .strip_prefix("smtp://")
+        .ok_or_else(|| format!("smtp `{url}` must be smtp://HOST[:PORT]"))?;
+    let rest = rest.trim_end_matches('/');
+    match rest.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => port
+            .parse()
+            .map(|port| (host.to_string(), port))
+            .map_err(|_| format!("smtp `{url}`: bad port")),
+        _ if !rest.is_empty() => Ok((rest.to_string(), 25)),
+        _ => Err(format!("smtp `{url}` names no host")),
     }
+}
+
+fn send_email(email: &EmailConfig, alert: &Alert) -> std::result::Result<(), String> {
+    use lettre::Transport;
+    let (host, port) = smtp_address(&email.smtp)?;
+    let mut builder = lettre::Message::builder()
+        .from(email.from.parse().map_err(|e| format!("from: {e}"))?)
+        .subject(format!("[storybank alert] {} ({})", alert.rule_id, alert.current.period));
+    for to in &email.to {
+        builder = builder.to(to.parse().map_err(|e| format!("to: {e}"))?);
+    }
+    let mut body = format!("{}\n\n", alert.message);
+    if let Some(previous) = &alert.previous {
+        body.push_str(&format!(
+            "{}: {} of {} ({} deals)\n",
+            previous.period, previous.hits, previous.base, previous.deals
+        ));
+    }
+    body.push_str(&format!(
+        "{}: {} of {} ({} deals)\n",
+        alert.current.period, alert.current.hits, alert.current.base, alert.current.deals
+    ));
+    if !alert.quote_ids.is_empty() {
+        body.push_str(&format!("\nEvidence quotes: {}\n", alert.quote_ids.join(", ")));
+    }
+    let message = builder.body(body).map_err(|e| e.to_string())?;
+    lettre::SmtpTransport::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(Duration::from_secs(10)))
+        .build()
+        .send(&message)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// Delivers an alert on every configured channel it has not reached yet.
+fn deliver(config: &AlertConfig, alert: &mut Alert) {
+    let mut errors = vec![];
+    if let Some(url) = &config.webhook
+        && alert.webhook_delivered != Some(true)
+    {
+        // Slack's incoming-webhook shape (`text`), with the alert itself for other receivers.
+        let body = serde_json::json!({"text": format!(":rotating_light: {}", alert.message), "alert": alert});
+        let outcome = match post(url, &body) {
+            Ok(status) if (200..300).contains(&status) => Ok(()),
+            Ok(status) => Err(format!("webhook answered HTTP {status}")),
+            Err(err) => Err(format!("webhook: {err}")),
+        };
+        alert.webhook_delivered = Some(outcome.is_ok());
+        errors.extend(outcome.err());
+    }
+    if let Some(email) = &config.email
+        && alert.email_delivered != Some(true)
+    {
+        let outcome = send_email(email, alert).map_err(|err| format!("email: {err}"));
+        alert.email_delivered = Some(outcome.is_ok());
+        errors.extend(outcome.err());
+    }
+    alert.delivered =
+        alert.webhook_delivered != Some(false) && alert.email_delivered != Some(false);
+    alert.delivery_error = (!errors.is_empty()).then(|| errors.join("; "));
 }
 
 impl Storybank {
@@ -672,6 +771,8 @@ fn evaluate(
         quote_ids,
         fired_at: crate::packs::now_rfc3339(),
         delivered: false,
+        webhook_delivered: None,
+        email_delivered: None,
         delivery_error: None,
     })
 }
@@ -715,6 +816,11 @@ mod tests {
             ("\n[[rule]]\nwhen = \"reason_rising\"\npoints = 5\n", 2),
             ("[[rule]]\nwhen = \"sometimes\"\n", 2),
             ("webhook = \"https://hooks.slack.com/x\"\n", 1),
+            ("[email]\nsmtp = \"mail.example.com\"\nfrom = \"a@b.c\"\nto = [\"d@e.f\"]\n", 1),
+            (
+                "\n[email]\nsmtp = \"smtp://relay\"\nfrom = \"not an address\"\nto = [\"d@e.f\"]\n",
+                2,
+            ),
         ] {
             match AlertConfig::parse(path, text) {
                 Err(Error::Parse { line: got, .. }) => assert_eq!(got, line, "{text}"),

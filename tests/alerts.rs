@@ -1,6 +1,6 @@
 //! Alerts on pattern shifts, through two quarters: the expected rules fire once with the right
-//! numbers, deliveries reach a local webhook receiver (a failed one is retried), and a rule on
-//! too few deals stays quiet.
+//! numbers, deliveries reach a local webhook receiver and a local SMTP sink (a failed one is
+//! retried, on its channel only), and a rule on too few deals stays quiet.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -56,6 +56,56 @@ fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
         }
     });
     (url, bodies)
+}
+
+/// A local SMTP sink: speaks just enough SMTP to take messages; keeps each one's data.
+fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    use std::io::BufRead;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let messages = Arc::new(Mutex::new(vec![]));
+    let kept = messages.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = std::io::BufReader::new(stream);
+            let mut send = |line: &str| {
+                let _ = writer.write_all(format!("{line}\r\n").as_bytes());
+            };
+            send("220 sink ESMTP");
+            let mut data: Option<String> = None;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                let command = line.trim_end().to_string();
+                line.clear();
+                if let Some(body) = data.as_mut() {
+                    if command == "." {
+                        kept.lock().unwrap().push(data.take().unwrap());
+                        send("250 queued");
+                    } else {
+                        body.push_str(&command);
+                        body.push('\n');
+                    }
+                    continue;
+                }
+                let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                match verb.as_str() {
+                    "EHLO" | "HELO" => send("250 sink"),
+                    "DATA" => {
+                        data = Some(String::new());
+                        send("354 go on");
+                    }
+                    "QUIT" => {
+                        send("221 bye");
+                        break;
+                    }
+                    _ => send("250 ok"),
+                }
+            }
+        }
+    });
+    (url, messages)
 }
 
 /// Two quarters of deals against one competitor: Q1 4 won / 2 lost (1 on price); Q2 1 won /
@@ -123,12 +173,17 @@ async fn alerts_fire_once_per_period_with_their_numbers_and_reach_the_webhook() 
     corpus(corpus_dir.path());
     let dir = tempfile::tempdir().unwrap();
     let (url, received) = receiver();
+    let (smtp, mailbox) = smtp_sink();
     std::fs::write(
         dir.path().join("alerts.toml"),
         format!(
             r#"period = "quarter"
 min_deals = 5
 webhook = "{url}"
+[email]
+smtp = "{smtp}"
+from = "storybank@example.com"
+to = ["winloss@example.com", "pmm@example.com"]
 [[rule]]
 id = "acme-below-40"
 when = "win_rate_below"
@@ -236,6 +291,19 @@ threshold = 0.5
     assert_eq!(undelivered.len(), 1);
     assert!(undelivered[0]["delivery_error"].as_str().unwrap().contains("500"));
     assert_eq!(received.lock().unwrap().len(), 3);
+    assert!(
+        undelivered[0]["email_delivered"] == true,
+        "email went out even though the webhook failed"
+    );
+    // One email per alert, to every recipient, with the numbers.
+    let mails = mailbox.lock().unwrap().clone();
+    assert_eq!(mails.len(), 4);
+    let below_mail = mails.iter().find(|m| m.contains("acme-below-40")).unwrap();
+    assert!(
+        below_mail.contains("winloss@example.com") && below_mail.contains("pmm@example.com"),
+        "{below_mail}"
+    );
+    assert!(below_mail.contains("1 of 6"), "{below_mail}");
 
     // Checked again in the same period: nothing fires twice; the failed delivery is retried.
     let again = bank.check_alerts(Day::parse("2025-06-30").unwrap()).unwrap();
@@ -244,6 +312,7 @@ threshold = 0.5
     assert_eq!(again.redelivered.len(), 1);
     let bodies = received.lock().unwrap().clone();
     assert_eq!(bodies.len(), 4, "every alert delivered once");
+    assert_eq!(mailbox.lock().unwrap().len(), 4, "a retry resends only the failed channel");
     let ids: std::collections::BTreeSet<&str> =
         bodies.iter().map(|b| b["alert"]["alert_id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 4);
@@ -256,7 +325,7 @@ threshold = 0.5
     assert_eq!(list["alerts"].as_array().unwrap().len(), 4);
     assert!(list["alerts"].as_array().unwrap().iter().all(|a| a["delivered"] == true));
     assert_eq!(list["rules"].as_array().unwrap().len(), 5);
-    // No alert body names a buyer or an account.
-    let text = serde_json::to_string(&bodies).unwrap();
+    // No alert body or email names a buyer or an account.
+    let text = serde_json::to_string(&bodies).unwrap() + &mailbox.lock().unwrap().join("\n");
     assert!(!text.contains("Dana") && !text.contains("Account A-"), "{text}");
 }
