@@ -828,16 +828,7 @@ impl QdrantIndex {
             Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
             Err(err) => return Err(err.into_error()),
         };
-        Ok(response
-            .result
-            .into_iter()
-            .filter_map(|point| {
-                Some(VectorHit {
-                    quote_id: payload_string(&point.payload, "quote_id")?,
-                    score: point.score,
-                })
-            })
-            .collect())
+        Ok(vector_hits(response.result))
     }
 
     /// Server-side hybrid: the dense and the sparse BM25 candidates (each `depth` deep, both
@@ -883,16 +874,7 @@ impl QdrantIndex {
             Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
             Err(err) => return Err(err.into_error()),
         };
-        Ok(response
-            .result
-            .into_iter()
-            .filter_map(|point| {
-                Some(VectorHit {
-                    quote_id: payload_string(&point.payload, "quote_id")?,
-                    score: point.score,
-                })
-            })
-            .collect())
+        Ok(vector_hits(response.result))
     }
 
     /// The best `per_deal` quotes of each deal in `scope`: one grouped query.
@@ -1001,6 +983,19 @@ impl QdrantIndex {
     pub fn point_of(quote_id: &str) -> PointId {
         PointId { point_id_options: Some(PointIdOptions::Num(point_id(quote_id))) }
     }
+}
+
+/// Scored points as quote hits (points without a quote id are skipped).
+fn vector_hits(points: Vec<qdrant_client::qdrant::ScoredPoint>) -> Vec<VectorHit> {
+    points
+        .into_iter()
+        .filter_map(|point| {
+            Some(VectorHit {
+                quote_id: payload_string(&point.payload, "quote_id")?,
+                score: point.score,
+            })
+        })
+        .collect()
 }
 
 fn payload_string(
