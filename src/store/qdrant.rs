@@ -797,6 +797,21 @@ impl QdrantIndex {
         )))
     }
 
+    /// A read call: `None` when the collection does not exist (an empty index), an error when
+    /// it should exist (see [`QdrantIndex::missing_collection`]) or the call failed.
+    fn read<T, F, Fut>(&self, what: &str, make: F) -> Result<Option<T>>
+    where
+        T: Send + 'static,
+        F: Fn(Qdrant) -> Fut,
+        Fut: Future<Output = std::result::Result<T, QdrantError>> + Send + 'static,
+    {
+        match self.call(what, make) {
+            Ok(value) => Ok(Some(value)),
+            Err(CallError::NotFound) => self.missing_collection().map(|()| None),
+            Err(err) => Err(err.into_error()),
+        }
+    }
+
     fn include_quote_id() -> PayloadIncludeSelector {
         PayloadIncludeSelector { fields: vec!["quote_id".to_string()] }
     }
@@ -820,13 +835,12 @@ impl QdrantIndex {
             request = request.filter(to_filter(scope));
         }
         let request = request.build();
-        let response = match self.call("searching", move |client| {
+        let Some(response) = self.read("searching", move |client| {
             let request = request.clone();
             async move { client.query(request).await }
-        }) {
-            Ok(response) => response,
-            Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
-            Err(err) => return Err(err.into_error()),
+        })?
+        else {
+            return Ok(vec![]);
         };
         Ok(vector_hits(response.result))
     }
@@ -866,13 +880,12 @@ impl QdrantIndex {
             .limit(depth as u64)
             .with_payload(Self::include_quote_id())
             .build();
-        let response = match self.call("hybrid searching", move |client| {
+        let Some(response) = self.read("hybrid searching", move |client| {
             let request = request.clone();
             async move { client.query(request).await }
-        }) {
-            Ok(response) => response,
-            Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
-            Err(err) => return Err(err.into_error()),
+        })?
+        else {
+            return Ok(vec![]);
         };
         Ok(vector_hits(response.result))
     }
@@ -916,13 +929,12 @@ impl QdrantIndex {
             request = request.filter(to_filter(&deal_level));
         }
         let request = request.build();
-        let response = match self.call("searching by deal", move |client| {
+        let Some(response) = self.read("searching by deal", move |client| {
             let request = request.clone();
             async move { client.query_groups(request).await }
-        }) {
-            Ok(response) => response,
-            Err(CallError::NotFound) => return self.missing_collection().map(|()| HashMap::new()),
-            Err(err) => return Err(err.into_error()),
+        })?
+        else {
+            return Ok(HashMap::new());
         };
         let mut tops = HashMap::new();
         for group in response.result.map(|r| r.groups).unwrap_or_default() {
@@ -959,13 +971,12 @@ impl QdrantIndex {
             .with_payload(Self::include_quote_id())
             .with_vectors(true)
             .build();
-        let response = match self.call("reading a deal's vectors", move |client| {
+        let Some(response) = self.read("reading a deal's vectors", move |client| {
             let request = request.clone();
             async move { client.scroll(request).await }
-        }) {
-            Ok(response) => response,
-            Err(CallError::NotFound) => return self.missing_collection().map(|()| vec![]),
-            Err(err) => return Err(err.into_error()),
+        })?
+        else {
+            return Ok(vec![]);
         };
         let mut by_id: HashMap<String, Vec<f32>> = HashMap::new();
         for point in response.result {
