@@ -34,7 +34,6 @@
 //! check of a period fires once; a failed delivery is retried at the next check.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
@@ -400,33 +399,6 @@ fn interval(numbers: &PeriodNumbers) -> String {
     })
 }
 
-/// Posts a JSON body to an `http://` URL; the status code.
-fn post(url: &str, body: &serde_json::Value) -> std::result::Result<u16, String> {
-    let rest = url.strip_prefix("http://").ok_or("only http:// webhooks are supported")?;
-    let (authority, path) =
-        rest.split_once('/').map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
-    let address =
-        if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") };
-    let mut stream =
-        std::net::TcpStream::connect(&address).map_err(|e| format!("{address}: {e}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    stream.set_write_timeout(Some(Duration::from_secs(10))).ok();
-    let payload = body.to_string();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
-        payload.len()
-    );
-    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
-    let mut head = [0u8; 64];
-    let read = stream.read(&mut head).map_err(|e| e.to_string())?;
-    String::from_utf8_lossy(&head[..read])
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| "malformed HTTP answer".to_string())
-}
-
 fn smtp_address(url: &str) -> std::result::Result<(String, u16), String> {
     let rest = url
         .strip_prefix("smtp://")
@@ -483,7 +455,9 @@ fn deliver(config: &AlertConfig, alert: &mut Alert) {
     {
         // Slack's incoming-webhook shape (`text`), with the alert itself for other receivers.
         let body = serde_json::json!({"text": format!(":rotating_light: {}", alert.message), "alert": alert});
-        let outcome = match post(url, &body) {
+        let outcome = match crate::http_client::post_json(url, None, &body, Duration::from_secs(10))
+            .map(|(status, _)| status)
+        {
             Ok(status) if (200..300).contains(&status) => Ok(()),
             Ok(status) => Err(format!("webhook answered HTTP {status}")),
             Err(err) => Err(format!("webhook: {err}")),

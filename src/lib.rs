@@ -23,6 +23,7 @@ pub mod corpus;
 pub mod embed;
 pub mod error;
 pub mod eval;
+pub mod http_client;
 pub mod ingest;
 pub mod insights;
 pub mod model;

@@ -6,8 +6,6 @@
 //! The client speaks plain HTTP/1.1 (a local llama.cpp, vLLM or Ollama server, or a TLS proxy);
 //! `https://` URLs are refused with a clear error rather than sent in the clear.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -87,66 +85,14 @@ pub fn validate(content: &str, given: &[&str]) -> (Vec<Claim>, usize) {
 
 fn post_json(config: &GeneratorConfig, body: &serde_json::Value) -> Result<serde_json::Value> {
     let unavailable = |why: String| Error::GeneratorUnavailable(why);
-    let Some(rest) = config.url.strip_prefix("http://") else {
-        return Err(unavailable(
-            "only http:// endpoints are supported (a local server or a TLS-terminating proxy)"
-                .into(),
-        ));
-    };
-    let (authority, base_path) = rest.split_once('/').unwrap_or((rest, ""));
-    let path =
-        format!("/{}/chat/completions", base_path.trim_end_matches('/')).replace("//chat", "/chat");
-    let address =
-        if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") };
-    let mut stream = TcpStream::connect(&address)
-        .map_err(|err| unavailable(format!("cannot connect to {address}: {err}")))?;
-    stream.set_read_timeout(Some(config.timeout)).ok();
-    stream.set_write_timeout(Some(config.timeout)).ok();
-    let payload = body.to_string();
-    let auth = config
-        .api_key
-        .as_ref()
-        .map(|key| format!("Authorization: Bearer {key}\r\n"))
-        .unwrap_or_default();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n{auth}\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
-        payload.len()
-    );
-    stream.write_all(request.as_bytes()).map_err(|err| unavailable(err.to_string()))?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|err| unavailable(err.to_string()))?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| unavailable("malformed HTTP answer".into()))?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let url = format!("{}/chat/completions", config.url.trim_end_matches('/'));
+    let (status, answer) =
+        crate::http_client::post_json(&url, config.api_key.as_deref(), body, config.timeout)
+            .map_err(unavailable)?;
     if status != 200 {
         return Err(unavailable(format!("endpoint answered HTTP {status}")));
     }
-    let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    serde_json::from_slice(&body).map_err(|err| unavailable(format!("answer is not JSON: {err}")))
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(
-            String::from_utf8_lossy(&data[..end]).split(';').next().unwrap_or("0").trim(),
-            16,
-        )
-        .unwrap_or(0);
-        if size == 0 || data.len() < end + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&data[end + 2..end + 2 + size]);
-        data = &data[(end + 4 + size).min(data.len())..];
-    }
-    out
+    serde_json::from_slice(&answer).map_err(|err| unavailable(format!("answer is not JSON: {err}")))
 }
 
 /// Asks the generator for a cited summary of `quotes` answering `question`.
@@ -172,6 +118,7 @@ pub fn summarize(config: &GeneratorConfig, question: &str, quotes: &[Quote]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
 
     #[test]
     fn only_sentences_citing_given_quotes_survive() {
