@@ -308,11 +308,20 @@ fn parse_txt(path: &Path, text: &str) -> Result<Transcript> {
             new_paragraph = false;
             continue;
         }
+        // A label heard once still counts when it opens a paragraph and opens the body, reads
+        // like a full name, or answers the named interviewer: a buyer who speaks once must not
+        // be folded into the interviewer's turn (text before any label is an error anyway).
+        let after_interviewer =
+            transcript.turns.last().is_some_and(|turn| header_names.contains(&turn.speaker));
         let label = txt_label(line).filter(|label| {
             label.timestamp.is_some()
                 || label.paren.is_some()
                 || label_counts.get(label.name).copied().unwrap_or(0) >= 2
                 || header_names.iter().any(|name| name == label.name)
+                || (new_paragraph
+                    && (transcript.turns.is_empty()
+                        || label.name.split_whitespace().count() >= 2
+                        || after_interviewer))
         });
         if let Some(label) = label {
             let (title, org) = split_title(label.paren);
@@ -730,6 +739,23 @@ mod tests {
         assert_eq!(ann.segments[0].start, Some(23.0));
         assert_eq!(ann.segments[1].line, 12);
         assert_eq!(transcript.turns[2].text(), "Pricing: tell me more.");
+    }
+
+    #[test]
+    fn a_buyer_who_speaks_once_is_a_speaker_of_their_own() {
+        for (label, header) in [("Dana Smith", ""), ("Dana", "interviewer: Ines Calloway\n")] {
+            let text = format!(
+                "---\ndeal_id: D-1\n{header}---\n\nInes Calloway: What stood out?\n\n\
+                 {label}: Their connector synced our ERP out of the box.\n"
+            );
+            let transcript = parse_txt(Path::new("D-1.txt"), &text).unwrap();
+            let speakers: Vec<&str> = transcript.turns.iter().map(|t| t.speaker.as_str()).collect();
+            assert_eq!(speakers, ["Ines Calloway", label], "{text}");
+        }
+        // Inside a paragraph, `Word: words` stays text.
+        let text = "Ines Calloway: What stood out?\nPricing: it was fine.\n\nAnn Bee: Yes.\n\nInes Calloway: Thanks.\n\nAnn Bee: Sure.\n";
+        let transcript = parse_txt(Path::new("D-2.txt"), text).unwrap();
+        assert_eq!(transcript.turns[0].text(), "What stood out? Pricing: it was fine.");
     }
 
     #[test]
