@@ -2,14 +2,15 @@
 //! quarter) against the deals closed in the period and the one before; a rule whose condition
 //! holds fires **once per period**, stating its numbers with sample sizes and a Wilson 95%
 //! interval and linking evidence quotes, and is delivered to a Slack-compatible webhook and by
-//! email (SMTP, through `lettre`).
+//! email (SMTP, through `lettre`), over TLS when the URLs say so.
 //!
 //! ```toml
 //! period = "quarter"                 # or "month"
 //! min_deals = 5                      # no alert on fewer deals unless a rule asks
-//! webhook = "http://127.0.0.1:9000/hooks/winloss"
+//! webhook = "https://hooks.slack.com/services/T000/B000/XXXX"
+//! ca_file = "private-ca.pem"         # optional: a private CA, beside the system's roots
 //! [email]
-//! smtp = "smtp://127.0.0.1:25"       # a relay on the local network
+//! smtp = "smtps://smtp.example.com:465"   # or smtp+starttls://HOST:587, or smtp://HOST:25
 //! from = "storybank@example.com"
 //! to = ["winloss@example.com"]
 //! [[rule]]
@@ -153,8 +154,40 @@ pub struct Rule {
     #[serde(default)]
     pub points: Option<f64>,
     /// Fewest deals in the period (each period, for comparisons) before the rule may fire.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::whole_number")]
     pub min_deals: Option<usize>,
+}
+
+impl Rule {
+    /// Checks that the rule has what its kind needs.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let id = &self.id;
+        if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || id.is_empty()
+            || id.len() > 64
+        {
+            return Err(format!("rule id `{id}` must be 1-64 letters, digits, `-`, `_` or `.`"));
+        }
+        let rate = |value: Option<f64>, name: &str| match value {
+            Some(v) if (0.0..=1.0).contains(&v) => Ok(()),
+            _ => Err(format!("rule `{id}` needs {name} between 0 and 1")),
+        };
+        let points = |value: Option<f64>| match value {
+            Some(v) if v > 0.0 && v <= 100.0 => Ok(()),
+            _ => Err(format!("rule `{id}` needs points between 0 and 100")),
+        };
+        match self.when {
+            When::WinRateBelow | When::NoDecisionAbove => rate(self.threshold, "threshold"),
+            When::WinRateDrop => points(self.points),
+            When::ReasonRising => {
+                points(self.points)?;
+                if self.reason.is_none() == self.theme.is_none() {
+                    return Err(format!("rule `{id}` needs a reason or a theme (one of them)"));
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 /// The rules file.
@@ -167,9 +200,14 @@ pub struct AlertConfig {
     /// Default fewest deals for a rule to fire.
     #[serde(default = "default_min_deals")]
     pub min_deals: usize,
-    /// Slack-compatible webhook (`http://`).
+    /// Slack-compatible webhook (`https://` or `http://`).
     #[serde(default)]
     pub webhook: Option<String>,
+    /// Extra trusted certificates (PEM) for the webhook and SMTP over TLS, beside the
+    /// system's: a private CA. Relative to the index folder.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub ca_file: Option<std::path::PathBuf>,
     /// Email delivery.
     #[serde(default)]
     pub email: Option<EmailConfig>,
@@ -182,7 +220,10 @@ pub struct AlertConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
-    /// `smtp://HOST[:PORT]` (default port 25): a relay on the local network, plain SMTP.
+    /// `smtps://HOST[:465]` (TLS from the start), `smtp+starttls://HOST[:587]` (upgraded
+    /// with STARTTLS, refused without it), or `smtp://HOST[:25]` (plain, a relay on the local
+    /// network). Credentials come from `STORYBANK_SMTP_USER` / `STORYBANK_SMTP_PASSWORD` and
+    /// are sent over TLS only.
     pub smtp: String,
     /// Sender address.
     pub from: String,
@@ -204,6 +245,7 @@ impl Default for AlertConfig {
             period: Period::Month,
             min_deals: DEFAULT_MIN_DEALS,
             webhook: None,
+            ca_file: None,
             email: None,
             rules: vec![],
         }
@@ -226,43 +268,36 @@ impl AlertConfig {
         let mut seen = BTreeSet::new();
         for (index, rule) in config.rules.iter_mut().enumerate() {
             let line = rule_lines.get(index).copied().unwrap_or(0);
-            let fail = |message: String| Error::parse(path, line, message);
             if rule.id.trim().is_empty() {
                 rule.id = format!("rule-{}", index + 1);
             }
             if !seen.insert(rule.id.clone()) {
-                return Err(fail(format!("rule id `{}` is used twice", rule.id)));
+                return Err(Error::parse(
+                    path,
+                    line,
+                    format!("rule id `{}` is used twice", rule.id),
+                ));
             }
-            let rate = |value: Option<f64>, name: &str| match value {
-                Some(v) if (0.0..=1.0).contains(&v) => Ok(()),
-                _ => Err(fail(format!("rule `{}` needs {name} between 0 and 1", rule.id))),
-            };
-            let points = |value: Option<f64>| match value {
-                Some(v) if v > 0.0 && v <= 100.0 => Ok(()),
-                _ => Err(fail(format!("rule `{}` needs points between 0 and 100", rule.id))),
-            };
-            match rule.when {
-                When::WinRateBelow | When::NoDecisionAbove => rate(rule.threshold, "threshold")?,
-                When::WinRateDrop => points(rule.points)?,
-                When::ReasonRising => {
-                    points(rule.points)?;
-                    if rule.reason.is_none() == rule.theme.is_none() {
-                        return Err(fail(format!(
-                            "rule `{}` needs a reason or a theme (one of them)",
-                            rule.id
-                        )));
-                    }
-                }
-            }
+            rule.check().map_err(|message| Error::parse(path, line, message))?;
         }
         if let Some(url) = &config.webhook
-            && !url.starts_with("http://")
+            && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             return Err(Error::parse(
                 path,
                 text.find("webhook").map_or(0, line_of),
-                "webhook must be an http:// URL (put a TLS-terminating proxy in front of https)",
+                "webhook must be an https:// (or http://) URL",
             ));
+        }
+        if let Some(ca) = &mut config.ca_file {
+            if ca.is_relative()
+                && let Some(dir) = path.parent()
+            {
+                *ca = dir.join(&*ca);
+            }
+            crate::http_client::root_store(Some(ca)).map_err(|message| {
+                Error::parse(path, text.find("ca_file").map_or(0, line_of), message)
+            })?;
         }
         if let Some(email) = &config.email {
             let line = text.find("[email]").map_or(0, line_of);
@@ -399,24 +434,48 @@ fn interval(numbers: &PeriodNumbers) -> String {
     })
 }
 
-fn smtp_address(url: &str) -> std::result::Result<(String, u16), String> {
-    let rest = url
-        .strip_prefix("smtp://")
-        .ok_or_else(|| format!("smtp `{url}` must be smtp://HOST[:PORT]"))?;
+/// How to reach the SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SmtpSecurity {
+    /// TLS from the first byte (`smtps://`, port 465).
+    Wrapper,
+    /// STARTTLS, required (`smtp+starttls://`, port 587).
+    StartTls,
+    /// No TLS (`smtp://`, port 25).
+    Plain,
+}
+
+fn smtp_address(url: &str) -> std::result::Result<(String, u16, SmtpSecurity), String> {
+    let (rest, security, default_port) = if let Some(rest) = url.strip_prefix("smtps://") {
+        (rest, SmtpSecurity::Wrapper, 465)
+    } else if let Some(rest) = url.strip_prefix("smtp+starttls://") {
+        (rest, SmtpSecurity::StartTls, 587)
+    } else if let Some(rest) = url.strip_prefix("smtp://") {
+        (rest, SmtpSecurity::Plain, 25)
+    } else {
+        return Err(format!(
+            "smtp `{url}` must be smtps://HOST[:PORT], smtp+starttls://HOST[:PORT] or smtp://HOST[:PORT]"
+        ));
+    };
     let rest = rest.trim_end_matches('/');
     match rest.rsplit_once(':') {
         Some((host, port)) if !host.is_empty() => port
             .parse()
-            .map(|port| (host.to_string(), port))
+            .map(|port| (host.to_string(), port, security))
             .map_err(|_| format!("smtp `{url}`: bad port")),
-        _ if !rest.is_empty() => Ok((rest.to_string(), 25)),
+        _ if !rest.is_empty() => Ok((rest.to_string(), default_port, security)),
         _ => Err(format!("smtp `{url}` names no host")),
     }
 }
 
-fn send_email(email: &EmailConfig, alert: &Alert) -> std::result::Result<(), String> {
+fn send_email(
+    email: &EmailConfig,
+    ca_file: Option<&Path>,
+    alert: &Alert,
+) -> std::result::Result<(), String> {
     use lettre::Transport;
-    let (host, port) = smtp_address(&email.smtp)?;
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let (host, port, security) = smtp_address(&email.smtp)?;
     let mut builder = lettre::Message::builder()
         .from(email.from.parse().map_err(|e| format!("from: {e}"))?)
         .subject(format!("[storybank alert] {} ({})", alert.rule_id, alert.current.period));
@@ -438,13 +497,31 @@ fn send_email(email: &EmailConfig, alert: &Alert) -> std::result::Result<(), Str
         body.push_str(&format!("\nEvidence quotes: {}\n", alert.quote_ids.join(", ")));
     }
     let message = builder.body(body).map_err(|e| e.to_string())?;
-    lettre::SmtpTransport::builder_dangerous(host)
+    let mut transport = lettre::SmtpTransport::builder_dangerous(&host)
         .port(port)
-        .timeout(Some(Duration::from_secs(10)))
-        .build()
-        .send(&message)
-        .map(drop)
-        .map_err(|e| e.to_string())
+        .timeout(Some(Duration::from_secs(10)));
+    if security != SmtpSecurity::Plain {
+        let mut parameters = TlsParameters::builder(host.clone());
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            parameters = parameters.add_root_certificate(
+                Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?,
+            );
+        }
+        let parameters = parameters.build().map_err(|e| format!("TLS: {e}"))?;
+        transport = transport.tls(match security {
+            SmtpSecurity::Wrapper => Tls::Wrapper(parameters),
+            _ => Tls::Required(parameters),
+        });
+        if let (Ok(user), Ok(password)) =
+            (std::env::var("STORYBANK_SMTP_USER"), std::env::var("STORYBANK_SMTP_PASSWORD"))
+        {
+            transport = transport.credentials(
+                lettre::transport::smtp::authentication::Credentials::new(user, password),
+            );
+        }
+    }
+    transport.build().send(&message).map(drop).map_err(|e| e.to_string())
 }
 
 /// Delivers an alert on every configured channel it has not reached yet.
@@ -455,8 +532,14 @@ fn deliver(config: &AlertConfig, alert: &mut Alert) {
     {
         // Slack's incoming-webhook shape (`text`), with the alert itself for other receivers.
         let body = serde_json::json!({"text": format!(":rotating_light: {}", alert.message), "alert": alert});
-        let outcome = match crate::http_client::post_json(url, None, &body, Duration::from_secs(10))
-            .map(|(status, _)| status)
+        let outcome = match crate::http_client::post_json_with(
+            url,
+            None,
+            &body,
+            Duration::from_secs(10),
+            config.ca_file.as_deref(),
+        )
+        .map(|(status, _)| status)
         {
             Ok(status) if (200..300).contains(&status) => Ok(()),
             Ok(status) => Err(format!("webhook answered HTTP {status}")),
@@ -468,7 +551,8 @@ fn deliver(config: &AlertConfig, alert: &mut Alert) {
     if let Some(email) = &config.email
         && alert.email_delivered != Some(true)
     {
-        let outcome = send_email(email, alert).map_err(|err| format!("email: {err}"));
+        let outcome = send_email(email, config.ca_file.as_deref(), alert)
+            .map_err(|err| format!("email: {err}"));
         alert.email_delivered = Some(outcome.is_ok());
         errors.extend(outcome.err());
     }
@@ -481,6 +565,51 @@ impl Storybank {
     /// The alert rules of this index.
     pub fn alert_config(&self) -> Result<AlertConfig> {
         AlertConfig::for_index(&self.settings().index_dir)
+    }
+
+    /// Adds a rule, or replaces the rule with its id, in `alerts.toml` (rewritten atomically;
+    /// comments in the file are not kept). Returns the rule as stored.
+    pub fn put_alert_rule(&self, rule: Rule) -> Result<Rule> {
+        rule.check().map_err(Error::InvalidRequest)?;
+        self.edit_alert_rules(|rules| {
+            match rules.iter_mut().find(|r| r.id == rule.id) {
+                Some(slot) => *slot = rule.clone(),
+                None => rules.push(rule.clone()),
+            }
+            Ok(())
+        })?;
+        Ok(rule)
+    }
+
+    /// Removes a rule from `alerts.toml`; alerts it fired stay in the history.
+    pub fn delete_alert_rule(&self, rule_id: &str) -> Result<()> {
+        self.edit_alert_rules(|rules| {
+            let before = rules.len();
+            rules.retain(|r| r.id != rule_id);
+            if rules.len() == before {
+                return Err(Error::AlertRuleNotFound(rule_id.to_string()));
+            }
+            Ok(())
+        })
+    }
+
+    fn edit_alert_rules(&self, edit: impl FnOnce(&mut Vec<Rule>) -> Result<()>) -> Result<()> {
+        static EDITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = EDITS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let path = self.settings().index_dir.join(ALERTS_FILE);
+        let mut config = self.alert_config()?;
+        edit(&mut config.rules)?;
+        let text = format!(
+            "# Alert rules (see the README, \"Running a program\"). Last written by the API.\n{}",
+            toml::to_string_pretty(&config)
+                .map_err(|err| Error::Internal(format!("writing alert rules: {err}")))?
+        );
+        // What is written must read back the same (the file is the source of truth).
+        let reread = AlertConfig::parse(&path, &text)?;
+        if reread.rules != config.rules {
+            return Err(Error::Internal("alert rules did not survive a round trip".into()));
+        }
+        crate::store::write_atomic(&path, text.as_bytes())
     }
 
     /// Fired alerts, newest period first, with the rules in force.
@@ -789,7 +918,8 @@ mod tests {
             ("[[rule]]\nwhen = \"win_rate_below\"\n", 1),
             ("\n[[rule]]\nwhen = \"reason_rising\"\npoints = 5\n", 2),
             ("[[rule]]\nwhen = \"sometimes\"\n", 2),
-            ("webhook = \"https://hooks.slack.com/x\"\n", 1),
+            ("webhook = \"ftp://hooks.slack.com/x\"\n", 1),
+            ("\nca_file = \"no-such-ca.pem\"\n", 2),
             ("[email]\nsmtp = \"mail.example.com\"\nfrom = \"a@b.c\"\nto = [\"d@e.f\"]\n", 1),
             (
                 "\n[email]\nsmtp = \"smtp://relay\"\nfrom = \"not an address\"\nto = [\"d@e.f\"]\n",

@@ -21,6 +21,8 @@ pub enum Code {
     PackNotFound,
     /// No insight with the given id.
     InsightNotFound,
+    /// No alert rule with the given id.
+    AlertRuleNotFound,
     /// No competitor with that name or alias.
     CompetitorNotFound,
     /// The index folder holds no storybank index.
@@ -64,6 +66,7 @@ impl Code {
             Code::QuoteNotFound => "quote_not_found",
             Code::PackNotFound => "pack_not_found",
             Code::InsightNotFound => "insight_not_found",
+            Code::AlertRuleNotFound => "alert_rule_not_found",
             Code::CompetitorNotFound => "competitor_not_found",
             Code::IndexMissing => "index_missing",
             Code::IndexIncompatible => "index_incompatible",
@@ -91,6 +94,7 @@ impl Code {
             | Code::QuoteNotFound
             | Code::PackNotFound
             | Code::InsightNotFound
+            | Code::AlertRuleNotFound
             | Code::CompetitorNotFound
             | Code::KeyNotFound
             | Code::TranscriptNotFound => 404,
@@ -125,6 +129,9 @@ pub enum Error {
     /// The insight id is unknown.
     #[error("insight {0} not found")]
     InsightNotFound(String),
+    /// The alert rule id is unknown.
+    #[error("alert rule `{0}` not found")]
+    AlertRuleNotFound(String),
     /// The competitor is unknown.
     #[error("competitor `{0}` not found (no deal names it under any alias)")]
     CompetitorNotFound(String),
@@ -205,6 +212,7 @@ impl Error {
             Error::QuoteNotFound(_) => Code::QuoteNotFound,
             Error::PackNotFound(_) => Code::PackNotFound,
             Error::InsightNotFound(_) => Code::InsightNotFound,
+            Error::AlertRuleNotFound(_) => Code::AlertRuleNotFound,
             Error::CompetitorNotFound(_) => Code::CompetitorNotFound,
             Error::IndexMissing { .. } => Code::IndexMissing,
             Error::IndexIncompatible { .. } => Code::IndexIncompatible,

@@ -329,3 +329,180 @@ threshold = 0.5
     let text = serde_json::to_string(&bodies).unwrap() + &mailbox.lock().unwrap().join("\n");
     assert!(!text.contains("Dana") && !text.contains("Account A-"), "{text}");
 }
+
+fn tls_server_config() -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join("localhost.pem"))
+            .unwrap()
+            .map(|c| c.unwrap())
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    Arc::new(config)
+}
+
+/// Reads one CRLF line from a TLS stream (None at the end).
+fn read_line(stream: &mut impl Read) -> Option<String> {
+    let mut line = vec![];
+    let mut byte = [0u8; 1];
+    loop {
+        match stream.read(&mut byte) {
+            Ok(1) => {
+                line.push(byte[0]);
+                if line.ends_with(b"\r\n") {
+                    return Some(String::from_utf8_lossy(&line).trim_end().to_string());
+                }
+            }
+            _ => return (!line.is_empty()).then(|| String::from_utf8_lossy(&line).to_string()),
+        }
+    }
+}
+
+/// An HTTPS webhook receiver (the test CA's localhost certificate) and an SMTPS sink (TLS from
+/// the first byte); each keeps what it was sent.
+/// Where they listen and what they were sent: webhook URL, SMTP URL, JSON bodies, messages.
+type Receivers = (String, String, Arc<Mutex<Vec<Value>>>, Arc<Mutex<Vec<String>>>);
+
+fn tls_receivers() -> Receivers {
+    let config = tls_server_config();
+    let https = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://localhost:{}/hooks/winloss", https.local_addr().unwrap().port());
+    let bodies = Arc::new(Mutex::new(vec![]));
+    let kept = bodies.clone();
+    let server = config.clone();
+    std::thread::spawn(move || {
+        for stream in https.incoming() {
+            let Ok(tcp) = stream else { continue };
+            let connection = rustls::ServerConnection::new(server.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(connection, tcp);
+            let (mut length, mut complete) = (0, false);
+            while let Some(line) = read_line(&mut tls) {
+                if line.is_empty() {
+                    complete = true;
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0u8; length];
+            // A client that gave up in the handshake sent no request.
+            if !complete || tls.read_exact(&mut body).is_err() {
+                continue;
+            }
+            kept.lock().unwrap().push(serde_json::from_slice(&body).unwrap_or(Value::Null));
+            let _ = tls
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    let smtps = TcpListener::bind("127.0.0.1:0").unwrap();
+    let smtp = format!("smtps://localhost:{}", smtps.local_addr().unwrap().port());
+    let messages = Arc::new(Mutex::new(vec![]));
+    let kept = messages.clone();
+    std::thread::spawn(move || {
+        for stream in smtps.incoming() {
+            let Ok(tcp) = stream else { continue };
+            let connection = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(connection, tcp);
+            let send =
+                |tls: &mut rustls::StreamOwned<rustls::ServerConnection, std::net::TcpStream>,
+                 line: &str| {
+                    let _ = tls.write_all(format!("{line}\r\n").as_bytes());
+                    let _ = tls.flush();
+                };
+            send(&mut tls, "220 sink ESMTP");
+            let mut data: Option<String> = None;
+            while let Some(command) = read_line(&mut tls) {
+                if let Some(body) = data.as_mut() {
+                    if command == "." {
+                        kept.lock().unwrap().push(data.take().unwrap());
+                        send(&mut tls, "250 queued");
+                    } else {
+                        body.push_str(&command);
+                        body.push('\n');
+                    }
+                    continue;
+                }
+                let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                match verb.as_str() {
+                    "EHLO" => send(&mut tls, "250-sink\r\n250 AUTH PLAIN LOGIN"),
+                    "AUTH" => send(&mut tls, "235 ok"),
+                    "DATA" => {
+                        data = Some(String::new());
+                        send(&mut tls, "354 go on");
+                    }
+                    "QUIT" => {
+                        send(&mut tls, "221 bye");
+                        break;
+                    }
+                    _ => send(&mut tls, "250 ok"),
+                }
+            }
+        }
+    });
+    (url, smtp, bodies, messages)
+}
+
+#[test]
+fn alerts_reach_an_https_webhook_and_an_smtps_relay_trusting_a_private_ca() {
+    let corpus_dir = tempfile::tempdir().unwrap();
+    corpus(corpus_dir.path());
+    let dir = tempfile::tempdir().unwrap();
+    let (url, smtp, received, mailbox) = tls_receivers();
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let config = |ca_line: &str| {
+        format!(
+            "period = \"quarter\"\nwebhook = \"{url}\"\n{ca_line}\n[email]\nsmtp = \"{smtp}\"\n\
+             from = \"storybank@example.com\"\nto = [\"winloss@example.com\"]\n\
+             [[rule]]\nid = \"acme-below-40\"\nwhen = \"win_rate_below\"\ncompetitor = \"Acme\"\nthreshold = 0.4\n"
+        )
+    };
+    // Without the CA the certificate is not trusted: nothing is delivered, and it says why.
+    std::fs::write(dir.path().join("alerts.toml"), config("")).unwrap();
+    let mut settings = settings(dir.path());
+    settings.embedder = storybank::config::EmbedderKind::Hashed;
+    let bank = Storybank::open(&settings).unwrap();
+    bank.ingest_dir(corpus_dir.path(), &|_, _| {}).unwrap();
+    let first = bank.check_alerts(Day::parse("2025-06-30").unwrap()).unwrap();
+    assert_eq!(first.fired.len(), 1);
+    let alert = &first.fired[0];
+    assert_eq!((alert.webhook_delivered, alert.email_delivered), (Some(false), Some(false)));
+    let error = alert.delivery_error.as_deref().unwrap();
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert!(received.lock().unwrap().is_empty() && mailbox.lock().unwrap().is_empty());
+
+    // With the private CA as ca_file, the retry at the next check reaches both over TLS.
+    std::fs::write(
+        dir.path().join("alerts.toml"),
+        config(&format!("ca_file = \"{}\"", ca.display())),
+    )
+    .unwrap();
+    let second = bank.check_alerts(Day::parse("2025-06-30").unwrap()).unwrap();
+    assert!(second.fired.is_empty());
+    assert_eq!(second.redelivered, ["acme-below-40@2025-Q2"]);
+    let list = bank.list_alerts().unwrap();
+    assert!(list.alerts[0].delivered, "{:?}", list.alerts[0].delivery_error);
+    let bodies = received.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["alert"]["alert_id"], "acme-below-40@2025-Q2");
+    let mails = mailbox.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("1 of 6"), "{}", mails[0]);
+
+    // A ca_file that is not a certificate is refused with the file and line.
+    std::fs::write(dir.path().join("alerts.toml"), config("ca_file = \"alerts.toml\"")).unwrap();
+    let err = bank.alert_config().unwrap_err().to_string();
+    assert!(err.contains("alerts.toml:3"), "{err}");
+}

@@ -18,7 +18,8 @@ use crate::model::Quote;
 /// Where and how to call the generator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratorConfig {
-    /// Base URL, e.g. `http://127.0.0.1:8080/v1` (`/chat/completions` is appended).
+    /// Base URL, e.g. `http://127.0.0.1:8080/v1` or `https://...` (`/chat/completions` is
+    /// appended).
     pub url: String,
     /// Model name sent in the request.
     pub model: String,
@@ -202,14 +203,14 @@ mod tests {
     }
 
     #[test]
-    fn https_is_refused_not_sent_in_the_clear() {
+    fn other_schemes_are_refused() {
         let config = GeneratorConfig {
-            url: "https://api.example.com/v1".into(),
+            url: "ftp://api.example.com/v1".into(),
             model: "m".into(),
             api_key: None,
             timeout: Duration::from_secs(1),
         };
         let err = summarize(&config, "q", &[]).unwrap_err();
-        assert!(err.to_string().contains("only http://"), "{err}");
+        assert!(err.to_string().contains("not an http:// or https:// URL"), "{err}");
     }
 }
