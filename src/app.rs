@@ -373,8 +373,8 @@ impl Storybank {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         let reranker = if request.rerank { Some(self.reranker()?) } else { None };
-        let results = self.read()?.search(&self.embedder, reranker.as_deref(), request)?;
-        Ok(SearchResponse { results, took_ms: started.elapsed().as_millis() as u64 })
+        let (results, scope) = self.read()?.search(&self.embedder, reranker.as_deref(), request)?;
+        Ok(SearchResponse { results, scope, took_ms: started.elapsed().as_millis() as u64 })
     }
 
     /// A hybrid search fused by a Qdrant backend itself (dense + sparse BM25, RRF or DBSF), for
@@ -385,8 +385,9 @@ impl Storybank {
         fusion: crate::store::qdrant::ServerFusion,
     ) -> Result<SearchResponse> {
         let started = Instant::now();
-        let results = self.read()?.search_with(&self.embedder, None, request, Some(fusion))?;
-        Ok(SearchResponse { results, took_ms: started.elapsed().as_millis() as u64 })
+        let (results, scope) =
+            self.read()?.search_with(&self.embedder, None, request, Some(fusion))?;
+        Ok(SearchResponse { results, scope, took_ms: started.elapsed().as_millis() as u64 })
     }
 
     /// Finds similar deals.

@@ -517,3 +517,56 @@ async fn oversized_text_fields_are_refused_with_the_field_named() {
         assert!(answer["error"]["message"].as_str().unwrap().contains("at most 2000"), "{answer}");
     }
 }
+
+/// The regression the scope rule was made for: "why do we lose to Tallyfold on price?" among
+/// lost deals. Only two deals were lost to Tallyfold; every one of their quotes ranks above the
+/// other lost deals' quotes (which all score lower), the cap of three per deal applies among the
+/// two first, and the response says the scope and its counts. Without the filter the question
+/// still names the scope: a won deal's quote may lead only by outscoring every in-scope quote
+/// below it.
+#[tokio::test]
+async fn a_question_that_names_a_scope_ranks_that_scope_first() {
+    let bank = &shared().bank;
+    let search = |filters: Value| {
+        let body = json!({"query": "why do we lose to Tallyfold on price?", "filters": filters, "limit": 20});
+        async move { call(bank, "POST", "/v1/search", Some(body)).await }
+    };
+    let in_scope = |q: &Value| {
+        q["deal"]["outcome"] == "lost"
+            && q["deal"]["competitors"].as_array().unwrap().contains(&json!("Tallyfold"))
+    };
+    let score = |q: &Value| q["score"].as_f64().unwrap();
+    for filters in [json!({"outcome": "lost"}), json!({})] {
+        let (status, body) = search(filters.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let scope = &body["scope"];
+        assert_eq!(scope["label"], "lost deals against Tallyfold", "{filters}");
+        let quotes = results(&body);
+        assert_eq!(scope["quotes"], quotes.iter().filter(|q| in_scope(q)).count());
+        assert_eq!(scope["deals"], 2);
+        // Nothing from outside the scope ranks above an in-scope quote that scores higher.
+        for (i, later) in quotes.iter().enumerate().filter(|(_, q)| in_scope(q)) {
+            for earlier in quotes[..i].iter().filter(|q| !in_scope(q)) {
+                assert!(score(earlier) >= score(later), "{filters}: {earlier} above {later}");
+            }
+        }
+    }
+    // Among lost deals the scope fills the first page, in the expected order: three of each
+    // deal by score, then the rest of the scope by score.
+    let (_, body) = search(json!({"outcome": "lost"})).await;
+    let quotes = results(&body);
+    let inside = quotes.iter().take_while(|q| in_scope(q)).count();
+    assert!(inside >= 10, "only {inside} in-scope quotes lead");
+    for deal in ["S-2001", "S-2006"] {
+        assert_eq!(quotes[..6].iter().filter(|q| q["deal_id"] == deal).count(), 3);
+    }
+    let price = quotes.iter().position(|q| q["text"].as_str().unwrap().contains("it was price"));
+    assert!(price.is_some_and(|p| p < 10), "the plainest answer is on the first page");
+    for pair in quotes[..6].windows(2).chain(quotes[6..inside].windows(2)) {
+        assert!(score(&pair[0]) >= score(&pair[1]), "{} then {}", pair[0], pair[1]);
+    }
+    // A question naming no scope gets none.
+    let (_, body) =
+        call(bank, "POST", "/v1/search", Some(json!({"query": "onboarding took too long"}))).await;
+    assert!(body.get("scope").is_none(), "{body}");
+}

@@ -97,6 +97,31 @@ pub struct EvalReport {
     pub similar: Summary,
     /// Per mode, per query.
     pub per_query: BTreeMap<String, Vec<QueryScore>>,
+    /// Per mode: queries whose results put a quote from outside the scope the question names
+    /// above an in-scope quote with a higher score (must be 0).
+    #[serde(default)]
+    pub scope_violations: BTreeMap<String, usize>,
+}
+
+/// Whether `results` put a quote from outside `scope` above an in-scope quote that scores
+/// higher.
+pub fn breaks_scope(
+    results: &[Quote],
+    scope: &crate::search::SearchScope,
+    aliases: &crate::corpus::Aliases,
+) -> bool {
+    // The weakest out-of-scope quote ranked so far.
+    let mut weakest_outside = f32::INFINITY;
+    for quote in results {
+        if scope.holds(&quote.deal, aliases) {
+            if quote.score > weakest_outside {
+                return true;
+            }
+        } else {
+            weakest_outside = weakest_outside.min(quote.score);
+        }
+    }
+    false
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -247,13 +272,19 @@ pub fn evaluate(bank: &Storybank, corpus: &Path) -> Result<EvalReport> {
                 rerank: name == "hybrid_rerank",
             };
             let started = Instant::now();
-            let results: Vec<Quote> = match name.as_str() {
+            let response = match name.as_str() {
                 "hybrid_qdrant_rrf" => bank.search_server_fusion(&request, ServerFusion::Rrf)?,
                 "hybrid_qdrant_dbsf" => bank.search_server_fusion(&request, ServerFusion::Dbsf)?,
                 _ => bank.search(&request)?,
-            }
-            .results;
+            };
             let millis = started.elapsed().as_secs_f64() * 1000.0;
+            let results: Vec<Quote> = response.results;
+            if let Some(scope) = &response.scope
+                && breaks_scope(&results, scope, &bank.read_catalog()?.aliases)
+            {
+                *report.scope_violations.entry(name.clone()).or_default() += 1;
+            }
+            report.scope_violations.entry(name.clone()).or_default();
             let ranked: Vec<(String, String)> =
                 results.into_iter().map(|q| (q.deal_id, q.text)).collect();
             let (ndcg, recall, mrr) = score_quotes(&ranked, &query.relevant, 10);
@@ -320,6 +351,21 @@ impl EvalReport {
             "\nsimilar deals ({} queries): nDCG@5 {:.3}, Recall@5 {:.3}, p50 {:.1} ms\n",
             self.similar.queries, self.similar.ndcg, self.similar.recall, self.similar.p50_ms
         ));
+        let broken: Vec<String> = self
+            .scope_violations
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(mode, n)| format!("{mode} {n}"))
+            .collect();
+        out.push_str(&format!(
+            "scope: {}\n",
+            if broken.is_empty() {
+                "no query ranks an out-of-scope quote above a higher-scoring in-scope one"
+                    .to_string()
+            } else {
+                format!("queries ranking out-of-scope above in-scope: {}", broken.join(", "))
+            }
+        ));
         out
     }
 }
@@ -327,6 +373,39 @@ impl EvalReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_weaker_quote_from_outside_the_scope_above_a_stronger_one_inside_is_caught() {
+        let quote = |deal: &str, competitor: &str, score: f32| {
+            let mut quote: Quote = serde_json::from_value(serde_json::json!({
+                "quote_id": format!("{deal}-q001"), "deal_id": deal, "text": "t", "context": null,
+                "speaker": "Buyer", "deal": {"outcome": "lost", "competitors": [competitor],
+                "segment": null, "industry": null, "region": null, "buyer_persona": null,
+                "loss_reason": null, "win_reason": null, "close_date": null, "size_band": null,
+                "stage_reached": null, "lead_source": null},
+                "source": {"transcript": "t.txt", "start_seconds": null}, "themes": [],
+                "polarity": null, "score": 0.0
+            }))
+            .unwrap();
+            quote.score = score;
+            quote
+        };
+        let aliases = crate::corpus::Aliases::default();
+        let scope = crate::search::named_scope(
+            "why do we lose to Acme?",
+            &crate::model::Filters {
+                competitor: Some(crate::model::OneOrMany::One("Acme".into())),
+                ..Default::default()
+            },
+            &aliases,
+        )
+        .unwrap();
+        assert_eq!(scope.label, "lost deals against Acme");
+        let fine = [quote("A", "Acme", 0.9), quote("B", "Other", 0.95), quote("A", "Acme", 0.5)];
+        assert!(!breaks_scope(&fine, &scope, &aliases), "a stronger outside quote may lead");
+        let broken = [quote("B", "Other", 0.4), quote("A", "Acme", 0.9)];
+        assert!(breaks_scope(&broken, &scope, &aliases));
+    }
 
     fn span(deal: &str, text: &str, grade: u32) -> Relevant {
         Relevant { deal_id: deal.into(), text: text.into(), grade }

@@ -124,6 +124,45 @@ pub fn diversify<T>(
     head
 }
 
+/// [`diversify`] for a question that names a scope: in-scope items are diversified among
+/// themselves first, out-of-scope ones among themselves, and the two lists are merged so that
+/// an out-of-scope item goes ahead only of in-scope items that all score lower than it (never
+/// ahead of a higher-scoring in-scope one, even one the cap moved down).
+pub fn diversify_in_scope<T>(
+    items: Vec<T>,
+    in_scope: impl Fn(&T) -> bool,
+    score: impl Fn(&T) -> f32,
+    deal_of: impl Fn(&T) -> &str,
+    per_deal: usize,
+    window: usize,
+) -> Vec<T> {
+    let (inside, outside): (Vec<T>, Vec<T>) = items.into_iter().partition(|item| in_scope(item));
+    let inside = diversify(inside, &deal_of, per_deal, window);
+    let outside = diversify(outside, &deal_of, per_deal, window);
+    // best[i]: the highest score among inside[i..].
+    let mut best = vec![f32::NEG_INFINITY; inside.len() + 1];
+    for i in (0..inside.len()).rev() {
+        best[i] = best[i + 1].max(score(&inside[i]));
+    }
+    let mut merged = Vec::with_capacity(inside.len() + outside.len());
+    let mut inside = inside.into_iter().enumerate().peekable();
+    let mut outside = outside.into_iter().peekable();
+    loop {
+        let take_outside = match (inside.peek(), outside.peek()) {
+            (Some((i, _)), Some(out)) => score(out) > best[*i],
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
+            (None, None) => break,
+        };
+        if take_outside {
+            merged.extend(outside.next());
+        } else {
+            merged.extend(inside.next().map(|(_, item)| item));
+        }
+    }
+    merged
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +205,35 @@ mod tests {
         let single =
             diversify(vec![("1", "A"), ("2", "A"), ("3", "A"), ("4", "A")], |i| i.1, 3, 10);
         assert_eq!(single.len(), 4);
+    }
+
+    #[test]
+    fn a_named_scope_ranks_first_and_nothing_outside_passes_a_better_quote_inside() {
+        // (id, deal, score, in scope): two in-scope deals with four strong quotes each, and
+        // weaker out-of-scope quotes in between.
+        let items: Vec<(&str, &str, f32, bool)> = vec![
+            ("a1", "A", 0.95, true),
+            ("a2", "A", 0.93, true),
+            ("a3", "A", 0.91, true),
+            ("a4", "A", 0.86, true),
+            ("x1", "X", 0.60, false),
+            ("b1", "B", 0.58, true),
+            ("y1", "Y", 0.43, false),
+            ("z1", "Z", 0.99, false),
+        ];
+        let mut sorted = items.clone();
+        sorted.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let ranked = diversify_in_scope(sorted, |i| i.3, |i| i.2, |i| i.1, 3, 10);
+        let order: Vec<&str> = ranked.iter().map(|i| i.0).collect();
+        // z1 outscores every in-scope quote; a4 (moved down by the cap) still beats x1 and y1.
+        assert_eq!(order, ["z1", "a1", "a2", "a3", "b1", "a4", "x1", "y1"]);
+        for (i, earlier) in ranked.iter().enumerate() {
+            for later in &ranked[i + 1..] {
+                assert!(
+                    earlier.3 || !later.3 || earlier.2 >= later.2,
+                    "{earlier:?} outside ranks above {later:?} inside"
+                );
+            }
+        }
     }
 }

@@ -94,8 +94,75 @@ pub enum Fusion {
 pub struct SearchResponse {
     /// Quotes, best first.
     pub results: Vec<Quote>,
+    /// The scope the question (or the filters) named, when one did: its quotes come first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<SearchScope>,
     /// Server time spent, in milliseconds.
     pub took_ms: u64,
+}
+
+/// The scope a question names ("why do we lose to Tallyfold?": lost deals against Tallyfold),
+/// read like `ask` reads it: a competitor (the filter's, else the one competitor the question
+/// names) and an outcome (the filter's, else the question's "lose"/"win" words). Quotes of
+/// deals in scope rank first: the per-deal cap applies among them, and a quote from outside
+/// the scope never ranks above an in-scope quote with a higher score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SearchScope {
+    /// Canonical competitor names (empty: any competitor).
+    pub competitors: Vec<String>,
+    /// The outcome (`null`: any outcome).
+    pub outcome: Option<crate::model::Outcome>,
+    /// Readable: `lost deals against Tallyfold`.
+    pub label: String,
+    /// Results in scope.
+    pub quotes: usize,
+    /// Deals of the results in scope.
+    pub deals: usize,
+}
+
+impl SearchScope {
+    /// Whether a deal is in scope.
+    pub fn holds(&self, info: &crate::model::DealInfo, aliases: &Aliases) -> bool {
+        let competitor = self.competitors.is_empty()
+            || info.competitors.iter().any(|c| {
+                let name = aliases.resolve(c).unwrap_or(c);
+                self.competitors.iter().any(|s| s.eq_ignore_ascii_case(name))
+            });
+        competitor && (self.outcome.is_none() || info.outcome == self.outcome)
+    }
+}
+
+/// The scope a question and its filters name, if any (see [`SearchScope`]).
+pub fn named_scope(query: &str, filters: &Filters, aliases: &Aliases) -> Option<SearchScope> {
+    let competitors: Vec<String> = match &filters.competitor {
+        Some(named) => named
+            .values()
+            .iter()
+            .map(|name| aliases.resolve(name).unwrap_or(name).to_string())
+            .collect(),
+        None => {
+            let named = aliases.mentions(query);
+            if named.len() == 1 { named } else { vec![] }
+        }
+    };
+    let outcome = match &filters.outcome {
+        Some(named) => match named.values().as_slice() {
+            [one] => crate::model::Outcome::parse(one),
+            _ => None,
+        },
+        None => outcome_in(query),
+    };
+    if competitors.is_empty() && outcome.is_none() {
+        return None;
+    }
+    let mut label = match outcome {
+        Some(outcome) => format!("{} deals", outcome.as_str().replace('_', "-")),
+        None => "deals".to_string(),
+    };
+    if !competitors.is_empty() {
+        label.push_str(&format!(" against {}", competitors.join(" or ")));
+    }
+    Some(SearchScope { competitors, outcome, label, quotes: 0, deals: 0 })
 }
 
 /// Everything searches read: deals, quote lookup, aliases and both indexes.
@@ -281,7 +348,7 @@ impl Catalog {
         embedder: &Embedder,
         reranker: Option<&rerank::Reranker>,
         request: &SearchRequest,
-    ) -> Result<Vec<Quote>> {
+    ) -> Result<(Vec<Quote>, Option<SearchScope>)> {
         self.search_with(embedder, reranker, request, None)
     }
 
@@ -293,7 +360,7 @@ impl Catalog {
         reranker: Option<&rerank::Reranker>,
         request: &SearchRequest,
         server: Option<crate::store::qdrant::ServerFusion>,
-    ) -> Result<Vec<Quote>> {
+    ) -> Result<(Vec<Quote>, Option<SearchScope>)> {
         let query = crate::model::trim_blank(&request.query);
         if query.is_empty() {
             return Err(Error::InvalidRequest("query must not be empty".into()));
@@ -303,8 +370,9 @@ impl Catalog {
         let limit = validate_limit(request.limit, DEFAULT_LIMIT)?;
         let mode = request.mode.unwrap_or_default();
         let scope = filter::scope(&request.filters, &self.deals, &self.aliases);
+        let mut named = named_scope(query, &request.filters, &self.aliases);
         if scope.as_ref().is_some_and(|s| s.deals.is_empty()) {
-            return Ok(vec![]);
+            return Ok((vec![], named));
         }
         let allowed = scope.as_ref().map(|s| &s.deals);
         let expanded = self.expand_query(query);
@@ -439,13 +507,33 @@ impl Catalog {
             });
             candidates = reranked.chain(candidates).collect();
         }
-        let ranked = fusion::diversify(
-            candidates,
-            |(_, deal, _)| deal.deal_id.as_str(),
-            MAX_QUOTES_PER_DEAL,
-            DIVERSITY_WINDOW,
-        );
-        Ok(ranked
+        let ranked = match &named {
+            Some(named) => fusion::diversify_in_scope(
+                candidates,
+                |(_, deal, _)| named.holds(&deal.info, &self.aliases),
+                |(item, _, _)| item.score,
+                |(_, deal, _)| deal.deal_id.as_str(),
+                MAX_QUOTES_PER_DEAL,
+                DIVERSITY_WINDOW,
+            ),
+            None => fusion::diversify(
+                candidates,
+                |(_, deal, _)| deal.deal_id.as_str(),
+                MAX_QUOTES_PER_DEAL,
+                DIVERSITY_WINDOW,
+            ),
+        };
+        if let Some(named) = &mut named {
+            let inside: Vec<&str> = ranked
+                .iter()
+                .take(limit)
+                .filter(|(_, deal, _)| named.holds(&deal.info, &self.aliases))
+                .map(|(_, deal, _)| deal.deal_id.as_str())
+                .collect();
+            named.quotes = inside.len();
+            named.deals = inside.iter().collect::<std::collections::HashSet<_>>().len();
+        }
+        let results = ranked
             .into_iter()
             .take(limit)
             .map(|(item, deal, quote)| {
@@ -465,6 +553,7 @@ impl Catalog {
                 }
                 served
             })
-            .collect())
+            .collect();
+        Ok((results, named))
     }
 }
