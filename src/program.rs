@@ -101,6 +101,16 @@ pub enum InsightStatus {
 }
 
 impl InsightStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InsightStatus::Open => "open",
+            InsightStatus::Acknowledged => "acknowledged",
+            InsightStatus::Actioned => "actioned",
+            InsightStatus::Dismissed => "dismissed",
+        }
+    }
+
     fn is_closed(self) -> bool {
         matches!(self, InsightStatus::Actioned | InsightStatus::Dismissed)
     }

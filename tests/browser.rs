@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::webdriver::{Browser, ENTER, browser_binaries};
 use crate::common::{pii_leaks, pii_strings, sample_dir, shared};
@@ -548,6 +548,135 @@ fn the_insights_inbox_shows_what_the_api_says_and_records_an_action() {
         &format!("return document.querySelectorAll('#insights .insight').length === {theirs}"),
     );
     browser.screenshot(&screenshots_dir().join("insights-desktop.png"));
+    let errors = browser.console_errors();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// The page's way of writing a rate (`Math.round(rate * 100) + "%"`, or `n/a`).
+fn percent(rate: &Value) -> String {
+    rate.as_f64().map_or("n/a".into(), |r| format!("{}%", (r * 100.0).round()))
+}
+
+#[test]
+fn the_home_dashboard_and_the_briefing_show_what_the_api_says() {
+    let Some((driver, chromium)) = browser_binaries() else {
+        if std::env::var_os("STORYBANK_SKIP_BROWSER").is_some() {
+            eprintln!("skipped: chromium/chromedriver not installed (STORYBANK_SKIP_BROWSER set)");
+            return;
+        }
+        panic!("chromium and chromedriver are needed: run scripts/setup-browser");
+    };
+    let bank = shared().bank.clone();
+    let expected = serde_json::to_value(
+        bank.dashboard(&storybank::dashboard::DashboardQuery::default(), None).unwrap(),
+    )
+    .unwrap();
+    let briefing = bank.briefing(None).unwrap();
+    let pii = pii_strings(&sample_dir());
+    let base = serve(bank);
+    let browser = Browser::start(&driver, &chromium);
+    browser.resize(1280, 1400);
+    browser.goto(&format!("{base}/"));
+    browser.wait_for(
+        "the dashboard",
+        "return document.querySelector('#dashboard').dataset.ready === 'true'",
+    );
+
+    // The headline and every competitor and segment row carry the API's numbers.
+    let text = |css: &str| {
+        browser
+            .script("return document.querySelector(arguments[0]).innerText", json!([css]))
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(text("#dash-overall"), percent(&expected["overall"]["current"]["win_rate"]));
+    assert!(text("#dash-title").contains(expected["period"].as_str().unwrap()));
+    for (table, rows) in [("#dash-competitors", "by_competitor"), ("#dash-segments", "by_segment")]
+    {
+        let shown = browser.script(
+            "return [...document.querySelectorAll(arguments[0] + ' tr')].map(r => [r.dataset.value, r.querySelector('.rate').innerText, r.querySelector('.deals').innerText, r.querySelectorAll('svg rect').length])",
+            json!([table]),
+        );
+        let want = expected[rows].as_array().unwrap();
+        assert_eq!(shown.as_array().unwrap().len(), want.len(), "{table}");
+        for (row, api) in shown.as_array().unwrap().iter().zip(want) {
+            assert_eq!(row[0], api["value"], "{table}");
+            assert_eq!(row[1].as_str().unwrap(), percent(&api["current"]["win_rate"]), "{table}");
+            let deals = api["current"]["deals"].as_u64().unwrap();
+            assert!(row[2].as_str().unwrap().starts_with(&format!("{deals} deal")), "{row}");
+            assert!(row[3].as_u64().unwrap() >= 1, "an inline SVG chart is drawn");
+        }
+    }
+    let newest = browser.script(
+        "return [...document.querySelectorAll('#dash-newest li')].map(l => l.dataset.dealId)",
+        json!([]),
+    );
+    let want: Vec<&Value> =
+        expected["newest"].as_array().unwrap().iter().map(|n| &n["deal_id"]).collect();
+    assert_eq!(newest.as_array().unwrap().iter().collect::<Vec<_>>(), want);
+    let themes = browser.script(
+        "return [...document.querySelectorAll('#dash-themes li[data-theme]')].map(l => l.dataset.theme)",
+        json!([]),
+    );
+    let want: Vec<&Value> =
+        expected["rising_themes"].as_array().unwrap().iter().map(|t| &t["theme"]).collect();
+    assert_eq!(themes.as_array().unwrap().iter().collect::<Vec<_>>(), want);
+    let page = page_text(&browser);
+    assert!(pii_leaks(&page, &pii).is_empty(), "{:?}", pii_leaks(&page, &pii));
+    browser.screenshot(&screenshots_dir().join("dashboard-desktop.png"));
+
+    // An example question runs a search.
+    let question = expected["questions"][0].as_str().unwrap().to_string();
+    browser.click("#dash-questions button");
+    browser.wait_for(
+        "quotes for the example question",
+        "return document.querySelectorAll('#results .card').length > 0",
+    );
+    assert_eq!(
+        browser.script("return document.querySelector('#q').value", json!([])),
+        question.as_str()
+    );
+    assert_eq!(
+        browser.script("return document.querySelector('#dashboard').hidden", json!([])),
+        true,
+        "the dashboard gives way to the answers"
+    );
+    // "Why do we lose to X?": the result header and the "What buyers say" panel name the same
+    // scope.
+    let competitor = question.trim_start_matches("Why do we lose to ").trim_end_matches('?');
+    let label = format!("lost deals against {competitor}");
+    browser.wait_for(
+        "the answer panel",
+        "return !document.querySelector('#answer').hidden && document.querySelector('#search-status').innerText.includes('quote')",
+    );
+    let status = text("#search-status");
+    assert!(status.contains(&label), "{status}");
+    assert!(text("#answer h2").contains(&format!("({label})")), "{}", text("#answer h2"));
+
+    // The briefing page shows the server's print-ready briefing, gaps first.
+    browser.goto(&format!("{base}/?view=briefing"));
+    browser.wait_for(
+        "the briefing",
+        "const d = document.querySelector('#briefing-frame').contentDocument; return d && d.querySelector('h1') && d.querySelector('h1').innerText.includes('briefing')",
+    );
+    let frame_text = browser
+        .script(
+            "return document.querySelector('#briefing-frame').contentDocument.body.innerText",
+            json!([]),
+        )
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(frame_text.contains(&briefing.quarter), "{frame_text}");
+    for gap in briefing.gaps.iter().take(3) {
+        assert!(frame_text.contains(&gap.label), "{}", gap.label);
+        for quote in &gap.examples {
+            assert!(frame_text.contains(&quote.quote_id), "{}", quote.quote_id);
+        }
+    }
+    assert!(pii_leaks(&frame_text, &pii).is_empty());
+    browser.screenshot(&screenshots_dir().join("briefing-desktop.png"));
     let errors = browser.console_errors();
     assert!(errors.is_empty(), "{errors:?}");
 }

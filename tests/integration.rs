@@ -11,6 +11,7 @@ mod bank;
 mod browser;
 mod cli;
 mod durability;
+mod home;
 mod ingest;
 mod privacy;
 mod program;

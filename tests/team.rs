@@ -60,7 +60,7 @@ fn keyed(open_without_keys: bool) -> AccessConfig {
 /// Independent of the policy table: what each route must need.
 fn expected_need(method: &str, path: &str) -> Need {
     const PUBLIC: [&str; 2] = ["/healthz", "/openapi.json"];
-    const READ_ONLY_POSTS: [&str; 3] = ["/v1/search", "/v1/deals/similar", "/v1/ask"];
+    const READ_ONLY_POSTS: [&str; 4] = ["/v1/search", "/v1/deals/similar", "/v1/ask", "/mcp"];
     if PUBLIC.contains(&path) {
         Need::Public
     } else if path.starts_with("/v1/intake/") {

@@ -27,7 +27,7 @@ pub struct AppQuery<T>(pub T);
 /// requests anywhere.
 const EXPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-fn document(doc: Document) -> Response {
+pub(super) fn document(doc: Document) -> Response {
     let disposition = format!("inline; filename=\"{}\"", doc.file_name);
     (
         [

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod auth;
 pub mod bank;
 pub mod error;
+pub mod mcp;
 pub mod openapi;
 pub mod program;
 pub mod server;
@@ -411,6 +412,15 @@ pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
         )
         .route("/v1/alerts", get(alerts::list_alerts).fallback(method_not_allowed))
         .route("/v1/alerts/check", post(alerts::check_alerts).fallback(method_not_allowed))
+        .route(
+            "/v1/alerts/rules/{rule_id}",
+            axum::routing::put(alerts::put_rule)
+                .delete(alerts::delete_rule)
+                .fallback(method_not_allowed),
+        )
+        .route("/v1/briefing", get(program::briefing).fallback(method_not_allowed))
+        .route("/v1/dashboard", get(program::dashboard).fallback(method_not_allowed))
+        .route("/mcp", post(mcp::post).fallback(method_not_allowed))
         .route("/healthz", get(healthz).fallback(method_not_allowed))
         .route("/v1/me", get(admin::me).fallback(method_not_allowed))
         .route(

@@ -63,7 +63,12 @@ const MAX_TAG_CHARS: usize = 100;
         crate::api::program::insight_metrics,
         crate::api::program::propose_insights,
         crate::api::alerts::list_alerts,
-        crate::api::alerts::check_alerts
+        crate::api::alerts::check_alerts,
+        crate::api::alerts::put_rule,
+        crate::api::alerts::delete_rule,
+        crate::api::program::briefing,
+        crate::api::program::dashboard,
+        crate::api::mcp::post
     ),
     components(schemas(ErrorBody))
 )]
@@ -154,6 +159,53 @@ fn refine(doc: &mut Value, theme_ids: &[String]) {
         string,
         json!({"type": "string", "pattern": r"[^\s\x85][\s\x85]+[^\s\x85]"}),
     );
+    // An alert rule needs what its kind reads (`Rule::check`); `PUT` takes its id from the
+    // path, so the body has none.
+    let rate = json!({"type": "number", "minimum": 0, "maximum": 1});
+    let points = json!({"type": "number", "exclusiveMinimum": 0, "maximum": 100});
+    let mut body = component(doc, "Rule").clone();
+    if let Some(properties) = body["properties"].as_object_mut() {
+        properties.remove("id");
+    }
+    if let Some(required) = body["required"].as_array_mut() {
+        required.retain(|name| name != "id");
+    }
+    body["additionalProperties"] = json!(false);
+    body["oneOf"] = json!([
+        {"properties": {"when": {"enum": ["win_rate_below", "no_decision_above"]}, "threshold": rate}, "required": ["when", "threshold"]},
+        {"properties": {"when": {"enum": ["win_rate_drop"]}, "points": points}, "required": ["when", "points"]},
+        {"properties": {"when": {"enum": ["reason_rising"]}, "points": points, "reason": {"type": "string"}, "theme": {"type": "null"}}, "required": ["when", "points", "reason"]},
+        {"properties": {"when": {"enum": ["reason_rising"]}, "points": points, "theme": {"type": "string"}, "reason": {"type": "null"}}, "required": ["when", "points", "theme"]},
+    ]);
+    doc["components"]["schemas"]["RuleBody"] = body;
+    if let Some(request) = doc.pointer_mut(
+        "/paths/~1v1~1alerts~1rules~1{rule_id}/put/requestBody/content/application~1json/schema",
+    ) {
+        *request = json!({"$ref": "#/components/schemas/RuleBody"});
+    }
+    if let Some(id) =
+        doc.pointer_mut("/paths/~1v1~1alerts~1rules~1{rule_id}/put/parameters/0/schema")
+    {
+        id["pattern"] = json!("^[A-Za-z0-9._-]{1,64}$");
+    }
+    // One JSON-RPC 2.0 message (`mcp::check_shape`).
+    if let Some(request) =
+        doc.pointer_mut("/paths/~1mcp/post/requestBody/content/application~1json/schema")
+    {
+        let id = json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
+        *request = json!({
+            "type": "object",
+            "required": ["jsonrpc"],
+            "properties": {"jsonrpc": {"type": "string", "enum": ["2.0"]}, "id": id},
+            "oneOf": [
+                {"required": ["method"], "properties": {"method": {"type": "string"}, "params": {"type": "object"}},
+                 "not": {"anyOf": [{"required": ["result"]}, {"required": ["error"]}]}},
+                {"required": ["id", "result"], "not": {"anyOf": [{"required": ["method"]}, {"required": ["error"]}]}},
+                {"required": ["id", "error"], "properties": {"error": {"type": "object"}},
+                 "not": {"anyOf": [{"required": ["method"]}, {"required": ["result"]}]}},
+            ],
+        });
+    }
     // Closed vocabularies.
     let outcomes = json!(["won", "lost", "no_decision"]);
     let outcome = property(doc, "Filters", "outcome");

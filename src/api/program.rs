@@ -127,3 +127,50 @@ pub async fn propose_insights(
     response.extensions_mut().insert(super::auth::AuditIds(ids));
     Ok(response)
 }
+
+/// `GET /v1/briefing` parameters.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BriefingQuery {
+    /// `YYYY-QN` (default: the quarter of the newest closed deal).
+    #[param(pattern = "^(19|2[0-9])[0-9]{2}-?[Qq][1-4]$")]
+    pub quarter: Option<String>,
+    /// json (default), md or html.
+    #[param(inline)]
+    pub format: Option<super::bank::DocFormat>,
+}
+
+/// The quarterly briefing: gaps that cost deals (by deals and value), where competitors are
+/// ahead or behind in buyers' words, emerging requirements, win rate by lead source and segment
+/// with intervals, top stories; every claim cites quote ids.
+#[utoipa::path(get, path = "/v1/briefing", params(BriefingQuery),
+    responses((status = 200, description = "The briefing, as JSON or a document", content((crate::briefing::Briefing = "application/json"), (String = "text/markdown"), (String = "text/html"))), (status = 400, body = super::ErrorBody)))]
+pub async fn briefing(
+    State(bank): State<Arc<Storybank>>,
+    AppQuery(query): AppQuery<BriefingQuery>,
+) -> Result<Response, ApiError> {
+    let format = crate::insights::service::Format::from(query.format.unwrap_or_default());
+    let quarter = query.quarter;
+    if format == crate::insights::service::Format::Json {
+        return Ok(Json(blocking(move || bank.briefing(quarter.as_deref())).await?).into_response());
+    }
+    Ok(super::bank::document(
+        blocking(move || bank.briefing_document(quarter.as_deref(), format)).await?,
+    ))
+}
+
+/// The home dashboard: win rates by competitor and segment against the period before (with
+/// intervals), newest interviews, rising themes, open alerts, the caller's overdue insights and
+/// example questions.
+#[utoipa::path(get, path = "/v1/dashboard", params(crate::dashboard::DashboardQuery),
+    responses((status = 200, body = crate::dashboard::Dashboard), (status = 400, body = super::ErrorBody)))]
+pub async fn dashboard(
+    State(bank): State<Arc<Storybank>>,
+    Extension(who): Extension<crate::access::Identity>,
+    AppQuery(query): AppQuery<crate::dashboard::DashboardQuery>,
+) -> Result<Json<crate::dashboard::Dashboard>, ApiError> {
+    // Without keys everyone is `local`: the dashboard then shows everyone's overdue insights.
+    let caller = (who.key_id.is_some() || who.name != "local").then_some(who.name);
+    Ok(Json(blocking(move || bank.dashboard(&query, caller.as_deref())).await?))
+}

@@ -109,7 +109,7 @@ pub enum PackCommand {
     },
 }
 
-fn write_document(doc: &Document, out: Option<&PathBuf>) -> anyhow::Result<()> {
+pub(super) fn write_document(doc: &Document, out: Option<&PathBuf>) -> anyhow::Result<()> {
     match out {
         Some(path) => {
             std::fs::write(path, &doc.body)?;

@@ -308,6 +308,23 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The quarterly briefing for leadership and product (Markdown, print-ready HTML or JSON):
+    /// gaps that cost deals, competitors ahead and behind, emerging requirements, win rates by
+    /// lead source and segment, top stories; every claim cites quote ids.
+    Briefing {
+        /// Quarter, YYYY-QN (default: the quarter of the newest closed deal).
+        #[arg(long)]
+        quarter: Option<String>,
+        /// md, html or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A Model Context Protocol server on stdin/stdout (one JSON-RPC message per line), for
+    /// assistants: search_quotes, similar_deals, competitor_evidence, ask, insights.
+    Mcp,
     /// Stories and packs: create, add, reorder, export.
     #[command(subcommand)]
     Pack(bank::PackCommand),
@@ -554,6 +571,21 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Digest { month, format, out } => {
             bank::digest(&settings, &month, &format, out.as_ref())
+        }
+        Command::Briefing { quarter, format, out } => {
+            let bank = Storybank::open_existing(&settings)?;
+            let format = crate::insights::service::Format::parse(&format)?;
+            bank::write_document(
+                &bank.briefing_document(quarter.as_deref(), format)?,
+                out.as_ref(),
+            )?;
+            Ok(0)
+        }
+        Command::Mcp => {
+            let bank = Storybank::open_existing(&settings)?;
+            tracing::info!("MCP server on stdin/stdout");
+            crate::mcp::serve_stdio(&bank, std::io::stdin().lock(), std::io::stdout().lock())?;
+            Ok(0)
         }
         Command::Pack(command) => bank::pack(&settings, command),
         Command::Insights(command) => program::insights(&settings, command),

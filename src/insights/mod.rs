@@ -70,7 +70,8 @@ pub struct WinRate {
 }
 
 impl WinRate {
-    fn of<'a>(value: &str, deals: impl Iterator<Item = &'a DealRecord>) -> WinRate {
+    /// Counts of a group of deals.
+    pub(crate) fn of<'a>(value: &str, deals: impl Iterator<Item = &'a DealRecord>) -> WinRate {
         let mut rate = WinRate {
             value: value.to_string(),
             deals: 0,
@@ -109,7 +110,7 @@ pub struct WinRates {
     pub method: String,
 }
 
-fn dimension_values(deal: &DealRecord, by: &str, catalog: &Catalog) -> Vec<String> {
+pub(crate) fn dimension_values(deal: &DealRecord, by: &str, catalog: &Catalog) -> Vec<String> {
     let info = &deal.info;
     let one = |value: &Option<String>| vec![value.clone().unwrap_or_else(|| "(none)".into())];
     match by {
@@ -191,7 +192,7 @@ pub struct ThemeCount {
     pub examples: Vec<Quote>,
 }
 
-fn label_of(taxonomy: &Taxonomy, theme: &str) -> String {
+pub(crate) fn label_of(taxonomy: &Taxonomy, theme: &str) -> String {
     taxonomy
         .themes
         .iter()
@@ -511,7 +512,7 @@ pub fn attribution(quote: &Quote) -> String {
     parts.join(" · ")
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

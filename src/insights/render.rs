@@ -24,7 +24,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn percent(rate: &WinRate) -> String {
+pub(crate) fn percent(rate: &WinRate) -> String {
     match (rate.win_rate, rate.interval) {
         (Some(r), Some(i)) => {
             format!("{:.0}% (95% interval {:.0}-{:.0}%)", r * 100.0, i.low * 100.0, i.high * 100.0)
@@ -49,7 +49,8 @@ fn theme_heading(theme: &ThemeCount, total: usize, outcome: &str) -> String {
     format!("{}: {} of {total} {outcome} ({quotes})", theme.label, theme.deals)
 }
 
-const STYLE: &str = "
+/// The stylesheet of exported pages (inline: an export is one self-contained file).
+pub(crate) const STYLE: &str = "
 body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1f24;max-width:820px;margin:32px auto;padding:0 20px}
 h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.2rem;margin:28px 0 8px;border-bottom:1px solid #d9dee4;padding-bottom:4px}
 h3{font-size:1rem;margin:18px 0 6px}.meta{color:#5b6570;font-size:.9rem}
@@ -62,7 +63,7 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d9dee4;paddi
 @media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}}
 ";
 
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -71,7 +72,7 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn quote_html(quote: &Quote) -> String {
+pub(crate) fn quote_html(quote: &Quote) -> String {
     format!(
         "<blockquote data-quote-id=\"{}\"><p>\u{201c}{}\u{201d}</p><p class=\"attr\">{}</p></blockquote>\n",
         escape(&quote.quote_id),
@@ -80,7 +81,7 @@ fn quote_html(quote: &Quote) -> String {
     )
 }
 
-fn quote_md(quote: &Quote) -> String {
+pub(crate) fn quote_md(quote: &Quote) -> String {
     let text = quote.text.replace('\n', " ");
     format!("> \u{201c}{text}\u{201d}\n>\n> \u{2014} {}\n\n", attribution(quote))
 }

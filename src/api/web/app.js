@@ -119,12 +119,13 @@ function month(date) {
 // ---------- URL state ----------
 function readUrl() {
   const params = new URLSearchParams(location.search);
-  state.view = ["search", "similar", "packs", "insights", "admin"].includes(params.get("view")) ? params.get("view") : "search";
+  state.view = ["search", "similar", "packs", "insights", "briefing", "admin"].includes(params.get("view")) ? params.get("view") : "search";
   state.q = params.get("q") || "";
   state.after = params.get("after") || "";
   state.before = params.get("before") || "";
   state.sq = params.get("sq") || "";
   state.deal = params.get("deal") || "";
+  state.quarter = params.get("quarter") || "";
   state.filters = {};
   for (const [key] of FILTER_GROUPS) {
     const values = params.getAll(key);
@@ -140,6 +141,8 @@ function writeUrl(push) {
     for (const [key, values] of Object.entries(state.filters)) values.forEach(v => params.append(key, v));
     if (state.after) params.set("after", state.after);
     if (state.before) params.set("before", state.before);
+  } else if (state.view === "briefing") {
+    if (state.quarter) params.set("quarter", state.quarter);
   } else if (state.view === "similar") {
     if (state.deal) params.set("deal", state.deal);
     else if (state.sq) params.set("sq", state.sq);
@@ -323,7 +326,8 @@ async function runSearch(push) {
   writeUrl(push);
   const status = $("#search-status"), results = $("#results"), error = $("#search-error");
   showError(error, null);
-  if (!state.q) { results.replaceChildren(); $("#answer").hidden = true; status.textContent = "Type a question to search buyer quotes."; return; }
+  if (!state.q) { results.replaceChildren(); $("#answer").hidden = true; status.textContent = ""; loadDashboard(); return; }
+  $("#dashboard").hidden = true;
   const seq = ++searchSeq;
   status.textContent = "Searching…";
   results.setAttribute("aria-busy", "true");
@@ -334,9 +338,11 @@ async function runSearch(push) {
     const terms = queryTerms(state.q);
     results.replaceChildren(...data.results.map(q => quoteCard(q, terms)));
     const deals = new Set(data.results.map(q => q.deal_id)).size;
-    status.textContent = data.results.length
-      ? `${data.results.length} quotes from ${deals} deals (${data.took_ms} ms)`
-      : "No quotes match. Try other words or fewer filters.";
+    const scope = data.scope;
+    const others = scope ? data.results.length - scope.quotes : 0;
+    status.textContent = !data.results.length ? "No quotes match. Try other words or fewer filters."
+      : scope ? `${scope.quotes} quote${scope.quotes === 1 ? "" : "s"} from ${scope.deals} ${scope.deals === 1 ? scope.label.replace("deals", "deal") : scope.label}${others ? ` and ${others} from other deals` : ""} (${data.took_ms} ms)`
+      : `${data.results.length} quotes from ${deals} deals (${data.took_ms} ms)`;
   } catch (err) {
     if (seq !== searchSeq) return;
     results.replaceChildren();
@@ -344,6 +350,128 @@ async function runSearch(push) {
     showError(error, err);
   } finally {
     if (seq === searchSeq) results.removeAttribute("aria-busy");
+  }
+}
+
+
+// ---------- home dashboard ----------
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+// A bar for the rate, a whisker for its 95% interval, a grey tick for last period's rate.
+function rateChart(row) {
+  const chart = svg("svg", { viewBox: "0 0 100 18", preserveAspectRatio: "none", role: "img",
+    "aria-label": `${percent(row.current.win_rate)} this period, ${percent(row.previous.win_rate)} before` });
+  chart.append(svg("rect", { x: 0, y: 5, width: 100, height: 8, fill: "#eef1f4" }));
+  const rate = row.current.win_rate;
+  if (rate !== null && rate !== undefined) {
+    chart.append(svg("rect", { x: 0, y: 5, width: (rate * 100).toFixed(1), height: 8, fill: "#1f4e79" }));
+  }
+  const i = row.current.interval;
+  if (i) {
+    const [lo, hi] = [(i.low * 100).toFixed(1), (i.high * 100).toFixed(1)];
+    chart.append(svg("line", { x1: lo, x2: hi, y1: 9, y2: 9, stroke: "#1b1f24", "stroke-width": 1, "vector-effect": "non-scaling-stroke" }));
+    for (const x of [lo, hi]) chart.append(svg("line", { x1: x, x2: x, y1: 5, y2: 13, stroke: "#1b1f24", "stroke-width": 1, "vector-effect": "non-scaling-stroke" }));
+  }
+  const before = row.previous.win_rate;
+  if (before !== null && before !== undefined) {
+    const x = (before * 100).toFixed(1);
+    chart.append(svg("line", { x1: x, x2: x, y1: 1, y2: 17, stroke: "#8a939c", "stroke-width": 3, "vector-effect": "non-scaling-stroke" }));
+  }
+  return chart;
+}
+
+function changeText(points, previousDeals) {
+  if (points === null || points === undefined) return el("span", { class: "muted", title: "no decided deals to compare with" }, previousDeals ? "–" : "new");
+  if (points === 0) return el("span", { class: "muted" }, "±0 pts");
+  return el("span", { class: points > 0 ? "up" : "down" }, `${points > 0 ? "▲ +" : "▼ "}${points.toFixed(0)} pts`);
+}
+
+function rateTable(rows, kind) {
+  if (!rows.length) return el("p", { class: "muted" }, "No decided deals this period.");
+  return el("table", { class: "rates" }, el("tbody", {}, rows.map(row =>
+    el("tr", { "data-value": row.value },
+      el("td", {}, el("a", { href: `/?${new URLSearchParams({ [kind]: row.value })}`, onclick: (e) => {
+        e.preventDefault(); state.filters = { [kind]: [row.value] }; renderFilters(); $("#filter-panel").open = true;
+        $("#q").focus();
+      } }, kind === "segment" ? label(row.value) : row.value)),
+      el("td", { class: "rate" }, percent(row.current.win_rate)),
+      el("td", { class: "chart" }, rateChart(row)),
+      el("td", { class: "deals muted" }, `${row.current.deals} deal${row.current.deals === 1 ? "" : "s"}`),
+      el("td", {}, changeText(row.change_points, row.previous.deals))))));
+}
+
+let dashboardSeq = 0;
+async function loadDashboard() {
+  const box = $("#dashboard");
+  const seq = ++dashboardSeq;
+  try {
+    const owner = me && me.name !== "local" ? me.name : "";
+    const d = await api("GET", `/v1/dashboard${owner ? "?" + new URLSearchParams({ owner }) : ""}`);
+    if (seq !== dashboardSeq || state.q) return;
+    box.dataset.period = d.period;
+    $("#dash-title").textContent = `${d.period}, against ${d.previous_period}`;
+    const o = d.overall.current;
+    $("#dash-summary").replaceChildren(`${o.deals} deals closed (${o.won} won, ${o.lost} lost, ${o.no_decision} no decision) · win rate `,
+      el("strong", { id: "dash-overall" }, percent(o.win_rate)),
+      o.interval ? ` (95% interval ${percent(o.interval.low)}–${percent(o.interval.high)}) ` : " ", changeText(d.overall.change_points, d.overall.previous.deals));
+    $("#dash-questions").replaceChildren(...d.questions.map(q => el("button", { type: "button", class: "secondary", onclick: () => {
+      $("#q").value = q; runSearch(true);
+    } }, q)));
+    $("#dash-competitors").replaceChildren(rateTable(d.by_competitor, "competitor"));
+    $("#dash-segments").replaceChildren(rateTable(d.by_segment, "segment"));
+    $("#dash-newest").replaceChildren(...d.newest.map(n => el("li", { "data-deal-id": n.deal_id },
+      el("a", { href: `/?view=similar&deal=${encodeURIComponent(n.deal_id)}` }, n.deal_id), " ",
+      n.outcome ? el("span", { class: `badge ${n.outcome}` }, label(n.outcome)) : null,
+      ` ${[(n.competitors || []).join(", "), label(n.segment), month(n.close_date), `${n.quotes} quotes`].filter(Boolean).join(" · ")}`,
+      n.quote ? el("q", {}, n.quote.text.length > 160 ? n.quote.text.slice(0, 157) + "…" : n.quote.text) : null)));
+    $("#dash-themes").replaceChildren(...(d.rising_themes.length ? d.rising_themes.map(t => el("li", { "data-theme": t.theme },
+      el("button", { type: "button", class: "link", onclick: () => { state.filters = { theme: [t.theme] }; renderFilters(); $("#q").focus(); } }, t.label),
+      ` ${t.new ? "new: " : ""}${t.deals} deals (${percent(t.share)}), ${t.previous_deals} before (${percent(t.previous_share)})`))
+      : [el("li", { class: "muted" }, "No theme new or rising this period.")]));
+    $("#dash-alerts").replaceChildren(...(d.open_alerts.length ? d.open_alerts.map(a => el("li", { "data-alert-id": a.alert_id }, a.message))
+      : [el("li", { class: "muted" }, "No alerts this period.")]));
+    $("#dash-overdue").replaceChildren(...(d.overdue.length ? d.overdue.map(i => el("li", { "data-insight-id": i.insight_id },
+      el("a", { href: "/?view=insights" }, i.title), ` · due ${i.due} · ${i.owners.join(", ")}`))
+      : [el("li", { class: "muted" }, d.owner ? `Nothing overdue for ${d.owner}${d.overdue_total ? ` (${d.overdue_total} overdue for others)` : ""}.` : "Nothing overdue.")]));
+    $("#dash-briefing").href = d.period.includes("Q") ? `/?view=briefing&quarter=${d.period}` : "/?view=briefing";
+    box.hidden = false;
+    box.dataset.ready = "true";
+  } catch (err) {
+    box.hidden = true;
+  }
+}
+
+// ---------- quarterly briefing ----------
+// The server renders the print-ready page (every claim with its quote ids); it is shown in a
+// sandboxed frame that runs no script.
+async function loadBriefing() {
+  const quarter = $("#briefing-quarter").value.trim();
+  const query = new URLSearchParams({ format: "html" });
+  if (quarter) query.set("quarter", quarter);
+  try {
+    const html = await api("GET", `/v1/briefing?${query}`);
+    $("#briefing-frame").srcdoc = html;
+    showError($("#briefing-error"), null);
+  } catch (err) {
+    showError($("#briefing-error"), err);
+  }
+}
+
+async function downloadBriefing() {
+  const quarter = $("#briefing-quarter").value.trim();
+  const query = new URLSearchParams({ format: "md" });
+  if (quarter) query.set("quarter", quarter);
+  try {
+    const text = await api("GET", `/v1/briefing?${query}`);
+    const link = el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/markdown" })), download: `briefing-${quarter || "latest"}.md` });
+    document.body.append(link); link.click(); link.remove();
+  } catch (err) {
+    showError($("#briefing-error"), err);
   }
 }
 
@@ -703,6 +831,9 @@ async function start() {
   $("#clear-filters").addEventListener("click", () => { state.filters = {}; state.after = state.before = ""; renderFilters(); if (state.q) runSearch(true); });
   $("#pack-form").addEventListener("submit", (e) => { if (e.submitter && e.submitter.value === "save") savePackDialog(); });
   $("#insights-filter").addEventListener("submit", (e) => { e.preventDefault(); loadInsights(); });
+  $("#briefing-form").addEventListener("submit", (e) => { e.preventDefault(); state.quarter = $("#briefing-quarter").value.trim(); writeUrl(true); loadBriefing(); });
+  $("#briefing-print").addEventListener("click", () => $("#briefing-frame").contentWindow.print());
+  $("#briefing-md").addEventListener("click", downloadBriefing);
   for (const id of ["#insights-owner", "#insights-status", "#insights-overdue"]) $(id).addEventListener("change", loadInsights);
   for (const link of document.querySelectorAll(".top nav a")) {
     link.addEventListener("click", (e) => {
@@ -712,6 +843,8 @@ async function start() {
       if (link.dataset.view === "packs") loadPacks();
       if (link.dataset.view === "admin") loadAdmin();
       if (link.dataset.view === "insights") loadInsights();
+      if (link.dataset.view === "briefing") loadBriefing();
+      if (link.dataset.view === "search" && !state.q) loadDashboard();
     });
   }
   document.addEventListener("keydown", (e) => {
@@ -754,11 +887,12 @@ async function start() {
 function route() {
   showView(state.view);
   $("#q").value = state.q;
-  if (state.view === "search") { renderFilters(); if (state.q) runSearch(false); else $("#search-status").textContent = ""; }
+  if (state.view === "search") { renderFilters(); if (state.q) runSearch(false); else { $("#search-status").textContent = ""; loadDashboard(); } }
   if (state.view === "similar") { $("#similar-deal").value = state.deal; $("#similar-q").value = state.sq; if (state.deal || state.sq) runSimilar(false); }
   if (state.view === "packs") loadPacks();
   if (state.view === "admin") loadAdmin();
   if (state.view === "insights") loadInsights();
+  if (state.view === "briefing") { $("#briefing-quarter").value = state.quarter || ""; loadBriefing(); }
 }
 
 init();
