@@ -58,51 +58,53 @@ fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     (url, bodies)
 }
 
-/// A local SMTP sink: speaks just enough SMTP to take messages; keeps each one's data.
+/// Speaks just enough SMTP on one connection (plain or TLS) to take messages; keeps each one's
+/// data.
+fn smtp_session(mut stream: impl Read + Write, kept: &Mutex<Vec<String>>) {
+    let send = |stream: &mut dyn Write, line: &str| {
+        let _ = stream.write_all(format!("{line}\r\n").as_bytes());
+        let _ = stream.flush();
+    };
+    send(&mut stream, "220 sink ESMTP");
+    let mut data: Option<String> = None;
+    while let Some(command) = read_line(&mut stream) {
+        if let Some(body) = data.as_mut() {
+            if command == "." {
+                kept.lock().unwrap().push(data.take().unwrap());
+                send(&mut stream, "250 queued");
+            } else {
+                body.push_str(&command);
+                body.push('\n');
+            }
+            continue;
+        }
+        let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        match verb.as_str() {
+            "EHLO" => send(&mut stream, "250-sink\r\n250 AUTH PLAIN LOGIN"),
+            "HELO" => send(&mut stream, "250 sink"),
+            "AUTH" => send(&mut stream, "235 ok"),
+            "DATA" => {
+                data = Some(String::new());
+                send(&mut stream, "354 go on");
+            }
+            "QUIT" => {
+                send(&mut stream, "221 bye");
+                break;
+            }
+            _ => send(&mut stream, "250 ok"),
+        }
+    }
+}
+
+/// A local SMTP sink (plain): keeps every message's data.
 fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
-    use std::io::BufRead;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("smtp://{}", listener.local_addr().unwrap());
     let messages = Arc::new(Mutex::new(vec![]));
     let kept = messages.clone();
     std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let mut writer = stream.try_clone().unwrap();
-            let mut reader = std::io::BufReader::new(stream);
-            let mut send = |line: &str| {
-                let _ = writer.write_all(format!("{line}\r\n").as_bytes());
-            };
-            send("220 sink ESMTP");
-            let mut data: Option<String> = None;
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 {
-                let command = line.trim_end().to_string();
-                line.clear();
-                if let Some(body) = data.as_mut() {
-                    if command == "." {
-                        kept.lock().unwrap().push(data.take().unwrap());
-                        send("250 queued");
-                    } else {
-                        body.push_str(&command);
-                        body.push('\n');
-                    }
-                    continue;
-                }
-                let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-                match verb.as_str() {
-                    "EHLO" | "HELO" => send("250 sink"),
-                    "DATA" => {
-                        data = Some(String::new());
-                        send("354 go on");
-                    }
-                    "QUIT" => {
-                        send("221 bye");
-                        break;
-                    }
-                    _ => send("250 ok"),
-                }
-            }
+        for stream in listener.incoming().flatten() {
+            smtp_session(stream, &kept);
         }
     });
     (url, messages)
@@ -216,7 +218,7 @@ threshold = 0.5
     let mut settings = settings(dir.path());
     settings.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = Arc::new(Storybank::open(&settings).unwrap());
-    let report = bank.ingest_dir(corpus_dir.path(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(corpus_dir.path(), &|_| {}).unwrap();
     assert_eq!(report.deals, 15, "{:?}", report.failures);
 
     // Q1: nothing holds (67% win rate, no quarter before it, no stalled deals).
@@ -412,44 +414,9 @@ fn tls_receivers() -> Receivers {
     let messages = Arc::new(Mutex::new(vec![]));
     let kept = messages.clone();
     std::thread::spawn(move || {
-        for stream in smtps.incoming() {
-            let Ok(tcp) = stream else { continue };
+        for tcp in smtps.incoming().flatten() {
             let connection = rustls::ServerConnection::new(config.clone()).unwrap();
-            let mut tls = rustls::StreamOwned::new(connection, tcp);
-            let send =
-                |tls: &mut rustls::StreamOwned<rustls::ServerConnection, std::net::TcpStream>,
-                 line: &str| {
-                    let _ = tls.write_all(format!("{line}\r\n").as_bytes());
-                    let _ = tls.flush();
-                };
-            send(&mut tls, "220 sink ESMTP");
-            let mut data: Option<String> = None;
-            while let Some(command) = read_line(&mut tls) {
-                if let Some(body) = data.as_mut() {
-                    if command == "." {
-                        kept.lock().unwrap().push(data.take().unwrap());
-                        send(&mut tls, "250 queued");
-                    } else {
-                        body.push_str(&command);
-                        body.push('\n');
-                    }
-                    continue;
-                }
-                let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-                match verb.as_str() {
-                    "EHLO" => send(&mut tls, "250-sink\r\n250 AUTH PLAIN LOGIN"),
-                    "AUTH" => send(&mut tls, "235 ok"),
-                    "DATA" => {
-                        data = Some(String::new());
-                        send(&mut tls, "354 go on");
-                    }
-                    "QUIT" => {
-                        send(&mut tls, "221 bye");
-                        break;
-                    }
-                    _ => send(&mut tls, "250 ok"),
-                }
-            }
+            smtp_session(rustls::StreamOwned::new(connection, tcp), &kept);
         }
     });
     (url, smtp, bodies, messages)
@@ -474,7 +441,7 @@ fn alerts_reach_an_https_webhook_and_an_smtps_relay_trusting_a_private_ca() {
     let mut settings = settings(dir.path());
     settings.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = Storybank::open(&settings).unwrap();
-    bank.ingest_dir(corpus_dir.path(), &|_, _| {}).unwrap();
+    bank.ingest_dir(corpus_dir.path(), &|_| {}).unwrap();
     let first = bank.check_alerts(Day::parse("2025-06-30").unwrap()).unwrap();
     assert_eq!(first.fired.len(), 1);
     let alert = &first.fired[0];

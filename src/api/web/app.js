@@ -449,13 +449,16 @@ async function loadDashboard() {
 // ---------- quarterly briefing ----------
 // The server renders the print-ready page (every claim with its quote ids); it is shown in a
 // sandboxed frame that runs no script.
-async function loadBriefing() {
+function briefingPath(format) {
   const quarter = $("#briefing-quarter").value.trim();
-  const query = new URLSearchParams({ format: "html" });
+  const query = new URLSearchParams({ format });
   if (quarter) query.set("quarter", quarter);
+  return `/v1/briefing?${query}`;
+}
+
+async function loadBriefing() {
   try {
-    const html = await api("GET", `/v1/briefing?${query}`);
-    $("#briefing-frame").srcdoc = html;
+    $("#briefing-frame").srcdoc = await api("GET", briefingPath("html"));
     showError($("#briefing-error"), null);
   } catch (err) {
     showError($("#briefing-error"), err);
@@ -463,11 +466,9 @@ async function loadBriefing() {
 }
 
 async function downloadBriefing() {
-  const quarter = $("#briefing-quarter").value.trim();
-  const query = new URLSearchParams({ format: "md" });
-  if (quarter) query.set("quarter", quarter);
   try {
-    const text = await api("GET", `/v1/briefing?${query}`);
+    const text = await api("GET", briefingPath("md"));
+    const quarter = $("#briefing-quarter").value.trim();
     const link = el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/markdown" })), download: `briefing-${quarter || "latest"}.md` });
     document.body.append(link); link.click(); link.remove();
   } catch (err) {
