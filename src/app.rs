@@ -42,6 +42,31 @@ pub struct IngestFailure {
     pub message: String,
 }
 
+/// How far an ingest has come, for a progress display.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestProgress {
+    /// Deals committed (or skipped) so far.
+    pub deals: usize,
+    /// Deals in the batch.
+    pub deals_total: usize,
+    /// Quotes committed so far.
+    pub quotes: usize,
+}
+
+/// A deal prepared for commit by the ingest pipeline's workers, or why it was skipped.
+enum Prepared {
+    Skipped(String),
+    Deal {
+        record: Box<DealRecord>,
+        private: Box<PrivateRecord>,
+        warning: Option<String>,
+        transcript: bool,
+    },
+}
+
+/// Deals prepared ahead of the one being embedded, per worker.
+const PREPARED_AHEAD_PER_WORKER: usize = 2;
+
 /// What an ingest run did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IngestReport {
@@ -427,7 +452,11 @@ impl Storybank {
     ///
     /// Bad rows and files are reported in [`IngestReport::failures`] and skipped; everything
     /// else is stored. `progress(done, total)` is called while quotes are embedded.
-    pub fn ingest_dir(&self, dir: &Path, progress: &dyn Fn(usize, usize)) -> Result<IngestReport> {
+    pub fn ingest_dir(
+        &self,
+        dir: &Path,
+        progress: &dyn Fn(IngestProgress),
+    ) -> Result<IngestReport> {
         let started = Instant::now();
         let mut report = IngestReport::default();
         let deals_path = dir.join("deals.csv");
@@ -460,7 +489,7 @@ impl Storybank {
         dir: &Path,
         rows: BTreeMap<String, DealRow>,
         mut report: IngestReport,
-        progress: &dyn Fn(usize, usize),
+        progress: &dyn Fn(IngestProgress),
     ) -> Result<IngestReport> {
         let started = Instant::now();
         let mut aliases = self.read()?.aliases.clone();
@@ -491,25 +520,21 @@ impl Storybank {
             ner: self.pii_tagger()?,
             corpus_terms: &corpus_terms,
         };
-        let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
-        for row in rows.values() {
-            if failed_deals.contains(&row.deal_id) {
-                continue;
-            }
+        // A bounded pipeline: worker threads parse, tag and anonymize the next deals while
+        // this thread embeds and stores the current one, in the batch's order.
+        let jobs: Vec<&DealRow> =
+            rows.values().filter(|row| !failed_deals.contains(&row.deal_id)).collect();
+        let prepare = |row: &&DealRow| -> Result<Prepared> {
             if forgotten.deals.contains(&row.deal_id) {
-                report.warnings.push(format!(
+                return Ok(Prepared::Skipped(format!(
                     "deal {} was erased with `forget`; not ingested again",
                     row.deal_id
-                ));
-                continue;
+                )));
             }
             let transcript = transcripts.get(&row.deal_id);
-            if transcript.is_none() {
-                report.warnings.push(format!(
-                    "deal {} has no transcript; stored with its metadata only",
-                    row.deal_id
-                ));
-            }
+            let warning = transcript.is_none().then(|| {
+                format!("deal {} has no transcript; stored with its metadata only", row.deal_id)
+            });
             let (mut record, mut private) = ingest::build_deal(
                 row,
                 transcript.map(|(t, _)| t),
@@ -525,13 +550,35 @@ impl Storybank {
                 // A CRM refresh without transcripts updates metadata and keeps the quotes.
                 record.quotes = existing.quotes.clone();
                 record.transcript = existing.transcript.clone();
-            } else if transcript.is_some() {
-                report.transcripts += 1;
             }
-            built.push((record, private));
-        }
-
-        self.commit_built(built, aliases, &mut report, progress)?;
+            Ok(Prepared::Deal {
+                record: Box::new(record),
+                private: Box::new(private),
+                warning,
+                transcript: transcript.is_some(),
+            })
+        };
+        let mut commit = self.start_commit(aliases.clone(), jobs.len())?;
+        let workers = self.settings.model.threads.max(1);
+        crate::pool::for_each_in_order(
+            &jobs,
+            workers,
+            workers * PREPARED_AHEAD_PER_WORKER,
+            prepare,
+            |prepared| match prepared? {
+                Prepared::Skipped(warning) => {
+                    report.warnings.push(warning);
+                    commit.skip(progress);
+                    Ok(())
+                }
+                Prepared::Deal { record, private, warning, transcript } => {
+                    report.warnings.extend(warning);
+                    report.transcripts += usize::from(transcript);
+                    commit.deal(self, *record, *private, &mut report, progress)
+                }
+            },
+        )?;
+        commit.finish(self, &mut report)?;
         if report.deals > 0 {
             // New interviews feed the owners' inboxes; a failure here costs no deal.
             match self.propose_insights("ingest") {
@@ -564,86 +611,32 @@ impl Storybank {
         built: Vec<(DealRecord, PrivateRecord)>,
         aliases: Aliases,
         report: &mut IngestReport,
-        progress: &dyn Fn(usize, usize),
+        progress: &dyn Fn(IngestProgress),
     ) -> Result<()> {
+        let mut commit = self.start_commit(aliases, built.len())?;
+        for (record, private) in built {
+            commit.deal(self, record, private, report, progress)?;
+        }
+        commit.finish(self, report)
+    }
+
+    /// Takes the writer lock and stores the batch's competitor aliases: the start of
+    /// [`Storybank::commit_built`], deal by deal.
+    fn start_commit(&self, aliases: Aliases, deals_total: usize) -> Result<Commit<'_>> {
         let (session, catalog) = self.begin_write()?;
         drop(catalog);
         self.db.write(|tx| tx.put_document(doc::ALIASES, &aliases))?;
         let protected = crate::anonymize::Protected::new(&aliases);
         self.write_catalog()?.aliases = aliases.clone();
-        let total: usize = built.iter().map(|(record, _)| record.quotes.len()).sum();
-        let mut done = 0;
-        let embed_started = Instant::now();
-        let mut embed_elapsed = std::time::Duration::ZERO;
-        let mut since_commit = 0;
-        for (mut record, private) in built {
-            let deal_id = record.deal_id.clone();
-            let started = Instant::now();
-            let rows = match self.vectors_of(&record, report) {
-                Ok(rows) => rows,
-                // The disk is full or failing: every later deal would fail the same way.
-                Err(err @ Error::Storage(_)) => return Err(err),
-                Err(err) => {
-                    report.failures.push(deal_failure(&record, format!("embedding failed: {err}")));
-                    continue;
-                }
-            };
-            embed_elapsed += started.elapsed();
-            done += record.quotes.len();
-            progress(done, total);
-            self.tag_themes(std::iter::once((&mut record, &rows)), &aliases)?;
-            let stored = self.db.write(|tx| {
-                // Checked inside the transaction: an erasure committed meanwhile wins.
-                let tombstones = tx.tombstones()?;
-                if tombstones.deals.contains(&deal_id) {
-                    return Ok(None);
-                }
-                let mut record = record.clone();
-                let mut private = private.clone();
-                for person in &tombstones.people {
-                    crate::admin::remove_person(&mut record, &mut private, person);
-                }
-                tx.put_deal(&record, Some(&private))?;
-                Ok(Some((record, private)))
-            });
-            let (record, private) = match stored {
-                Ok((Some(stored), _)) => stored,
-                Ok((None, _)) => {
-                    report.warnings.push(format!(
-                        "deal {deal_id} was erased with `forget`; not ingested again"
-                    ));
-                    continue;
-                }
-                Err(err @ Error::Storage(_)) => return Err(err),
-                Err(err) => {
-                    report.failures.push(deal_failure(&record, err.to_string()));
-                    continue;
-                }
-            };
-            let kept: std::collections::HashSet<&str> =
-                record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
-            let rows: DealVectors =
-                rows.into_iter().filter(|(id, _)| kept.contains(id.as_str())).collect();
-            let mut catalog = self.write_catalog()?;
-            catalog.index_deal(&record, rows)?;
-            catalog.guard.set_deal(&deal_id, &private.guard_terms(), &protected);
-            report.deals += 1;
-            report.deal_ids.push(deal_id.clone());
-            report.quotes += record.quotes.len();
-            catalog.put_deal(record);
-            since_commit += 1;
-            if since_commit >= INDEX_COMMIT_EVERY {
-                self.commit_indexes(&session, &mut catalog)?;
-                since_commit = 0;
-            }
-        }
-        let mut catalog = self.write_catalog()?;
-        self.commit_indexes(&session, &mut catalog)?;
-        report.embed_ms = embed_elapsed.as_millis() as u64;
-        tracing::debug!(elapsed_ms = embed_started.elapsed().as_millis() as u64, "deals committed");
-        Ok(())
+        Ok(Commit {
+            session,
+            aliases,
+            protected,
+            since_commit: 0,
+            embed_elapsed: std::time::Duration::ZERO,
+            progress: IngestProgress { deals_total, ..IngestProgress::default() },
+        })
     }
-
     /// Rebuilds both indexes from the source of record (vectors come from the cache, or are
     /// re-embedded) and re-tags themes with the current taxonomy. Returns the number of quotes
     /// indexed.
@@ -760,6 +753,109 @@ fn deal_failure(record: &DealRecord, message: String) -> IngestFailure {
         file: record.transcript.clone().unwrap_or_else(|| "deals.csv".into()),
         line: 0,
         message: format!("deal {}: {message}", record.deal_id),
+    }
+}
+
+/// A commit of built deals in progress (the writer lock is held until it is dropped).
+struct Commit<'a> {
+    session: crate::sync::WriteSession<'a>,
+    aliases: Aliases,
+    protected: crate::anonymize::Protected,
+    since_commit: usize,
+    embed_elapsed: std::time::Duration,
+    progress: IngestProgress,
+}
+
+impl Commit<'_> {
+    fn skip(&mut self, progress: &dyn Fn(IngestProgress)) {
+        self.progress.deals += 1;
+        progress(self.progress);
+    }
+
+    /// Embeds, tags, stores and indexes one deal. A failure of the deal alone is reported and
+    /// skipped; a storage failure (disk full or failing) ends the batch.
+    fn deal(
+        &mut self,
+        bank: &Storybank,
+        mut record: DealRecord,
+        private: PrivateRecord,
+        report: &mut IngestReport,
+        progress: &dyn Fn(IngestProgress),
+    ) -> Result<()> {
+        self.progress.deals += 1;
+        let deal_id = record.deal_id.clone();
+        let started = Instant::now();
+        let rows = match bank.vectors_of(&record, report) {
+            Ok(rows) => rows,
+            // The disk is full or failing: every later deal would fail the same way.
+            Err(err @ Error::Storage(_)) => return Err(err),
+            Err(err) => {
+                report.failures.push(deal_failure(&record, format!("embedding failed: {err}")));
+                progress(self.progress);
+                return Ok(());
+            }
+        };
+        self.embed_elapsed += started.elapsed();
+        bank.tag_themes(std::iter::once((&mut record, &rows)), &self.aliases)?;
+        let stored = bank.db.write(|tx| {
+            // Checked inside the transaction: an erasure committed meanwhile wins.
+            let tombstones = tx.tombstones()?;
+            if tombstones.deals.contains(&deal_id) {
+                return Ok(None);
+            }
+            let mut record = record.clone();
+            let mut private = private.clone();
+            for person in &tombstones.people {
+                crate::admin::remove_person(&mut record, &mut private, person);
+            }
+            tx.put_deal(&record, Some(&private))?;
+            Ok(Some((record, private)))
+        });
+        let (record, private) = match stored {
+            Ok((Some(stored), _)) => stored,
+            Ok((None, _)) => {
+                report
+                    .warnings
+                    .push(format!("deal {deal_id} was erased with `forget`; not ingested again"));
+                progress(self.progress);
+                return Ok(());
+            }
+            Err(err @ Error::Storage(_)) => return Err(err),
+            Err(err) => {
+                report.failures.push(deal_failure(&record, err.to_string()));
+                progress(self.progress);
+                return Ok(());
+            }
+        };
+        let kept: std::collections::HashSet<&str> =
+            record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
+        let rows: DealVectors =
+            rows.into_iter().filter(|(id, _)| kept.contains(id.as_str())).collect();
+        let quotes = record.quotes.len();
+        let mut catalog = bank.write_catalog()?;
+        catalog.index_deal(&record, rows)?;
+        catalog.guard.set_deal(&deal_id, &private.guard_terms(), &self.protected);
+        report.deals += 1;
+        report.deal_ids.push(deal_id);
+        report.quotes += quotes;
+        catalog.put_deal(record);
+        self.since_commit += 1;
+        if self.since_commit >= INDEX_COMMIT_EVERY {
+            bank.commit_indexes(&self.session, &mut catalog)?;
+            self.since_commit = 0;
+        }
+        drop(catalog);
+        self.progress.quotes += quotes;
+        progress(self.progress);
+        Ok(())
+    }
+
+    /// Commits both indexes and records the time spent embedding.
+    fn finish(self, bank: &Storybank, report: &mut IngestReport) -> Result<()> {
+        let mut catalog = bank.write_catalog()?;
+        bank.commit_indexes(&self.session, &mut catalog)?;
+        report.embed_ms = self.embed_elapsed.as_millis() as u64;
+        Ok(())
     }
 }
 

@@ -31,6 +31,7 @@ pub mod insights;
 pub mod mcp;
 pub mod model;
 pub mod packs;
+pub mod pool;
 pub mod privacy;
 pub mod program;
 pub mod search;

@@ -116,7 +116,10 @@ impl Storybank {
             built.push((record, private));
         }
         let mut ingest_report = IngestReport::default();
-        self.commit_built(built, aliases, &mut ingest_report, progress)?;
+        let total: usize = built.iter().map(|(record, _)| record.quotes.len()).sum();
+        self.commit_built(built, aliases, &mut ingest_report, &|done| {
+            progress(done.quotes, total)
+        })?;
         report.deals = ingest_report.deals;
         report.quotes = ingest_report.quotes;
         report.cached_vectors = ingest_report.cached_vectors;

@@ -160,7 +160,7 @@ impl Storybank {
         let mut report = IngestReport::default();
         lay_out(files, root, max_expanded, &mut report)?;
         let mut report = if root.join("deals.csv").is_file() {
-            let mut ingested = self.ingest_dir(root, &|_, _| {})?;
+            let mut ingested = self.ingest_dir(root, &|_| {})?;
             ingested.failures.splice(0..0, report.failures);
             ingested
         } else {
@@ -189,7 +189,7 @@ impl Storybank {
                     }),
                 }
             }
-            self.ingest_rows(root, rows, report, &|_, _| {})?
+            self.ingest_rows(root, rows, report, &|_| {})?
         };
         name_as_uploaded(&mut report, root);
         Ok(report)
@@ -202,7 +202,7 @@ impl Storybank {
         let mut report = IngestReport::default();
         lay_out(transcript.into_iter().collect(), root, 0, &mut report)?;
         let rows = BTreeMap::from([(row.deal_id.clone(), row)]);
-        let mut report = self.ingest_rows(root, rows, report, &|_, _| {})?;
+        let mut report = self.ingest_rows(root, rows, report, &|_| {})?;
         name_as_uploaded(&mut report, root);
         Ok(report)
     }

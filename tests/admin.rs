@@ -10,7 +10,7 @@ use crate::common::{call, results, sample_dir, settings};
 async fn forgetting_a_deal_and_a_person_survives_reindex_and_reingest() {
     let index = tempfile::tempdir().unwrap();
     let bank = std::sync::Arc::new(Storybank::open(&settings(index.path())).unwrap());
-    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
 
     // Raw text is reachable by an admin call only, and holds the real names.
     let raw = bank.raw_transcript("S-2001").unwrap();
@@ -49,7 +49,7 @@ async fn forgetting_a_deal_and_a_person_survives_reindex_and_reingest() {
     bank.reindex(&|_, _| {}).unwrap();
     assert!(bank.deal("S-2009").is_err());
     assert_eq!(bank.deal("S-2001").unwrap().quotes.len(), after);
-    let report = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     assert!(report.warnings.iter().any(|w| w.contains("S-2009")), "{:?}", report.warnings);
     assert!(bank.deal("S-2009").is_err());
     assert_eq!(
@@ -76,7 +76,7 @@ async fn a_serving_instance_reloads_what_another_process_changed() {
     assert!(!server.reload_if_changed().unwrap(), "nothing changed yet");
 
     let cli = Storybank::open(&quick).unwrap();
-    cli.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    cli.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     assert!(server.reload_if_changed().unwrap());
     assert_eq!(server.stats().unwrap().deals, 10);
     let (status, body) =

@@ -67,7 +67,7 @@ async fn unlisted_names_contact_details_and_competitors_through_ingest() {
     .unwrap();
     let index = tempfile::tempdir().unwrap();
     let bank = std::sync::Arc::new(storybank::Storybank::open(&settings(index.path())).unwrap());
-    let report = bank.ingest_dir(corpus.path(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(corpus.path(), &|_| {}).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     let (_, body) = crate::common::call(&bank, "GET", "/v1/deals/X-1", None).await;
     let served = body.to_string();
@@ -126,7 +126,7 @@ async fn dev_corpus_responses_carry_no_pii() {
     }
     let index = tempfile::tempdir().unwrap();
     let bank = std::sync::Arc::new(storybank::Storybank::open(&settings(index.path())).unwrap());
-    let report = bank.ingest_dir(&dev, &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(&dev, &|_| {}).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     let pii = crate::common::pii_strings(&dev);
     let mut outputs: Vec<(String, String)> = vec![];

@@ -254,7 +254,7 @@ async fn evidence_and_win_rates_match_deals_csv() {
 async fn packs_round_trip_through_crud_and_every_export() {
     let index = tempfile::tempdir().unwrap();
     let bank = Arc::new(Storybank::open(&settings(index.path())).unwrap());
-    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     let (status, pack) = call(
         &bank,
         "POST",
@@ -384,7 +384,7 @@ async fn packs_round_trip_through_crud_and_every_export() {
 async fn theme_corrections_survive_reindex_and_reingest() {
     let index = tempfile::tempdir().unwrap();
     let bank = Arc::new(Storybank::open(&settings(index.path())).unwrap());
-    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     let quote_id = bank.deal("S-2003").unwrap().quotes[1].quote_id.clone();
     let body = json!({"themes": ["support", "roi"], "polarity": "praise"});
     let (status, quote) =
@@ -408,7 +408,7 @@ async fn theme_corrections_survive_reindex_and_reingest() {
         assert_eq!(quote.polarity.as_deref(), Some("praise"));
     };
     check(&bank);
-    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     check(&bank);
     let reopened = Storybank::open_existing(&settings(index.path())).unwrap();
     check(&reopened);

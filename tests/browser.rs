@@ -355,7 +355,7 @@ fn a_reader_and_an_admin_sign_in_and_see_what_their_role_allows() {
     // The stand-in embedder: this test is about access, and keyword search finds the upload.
     settings.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = Arc::new(storybank::Storybank::open(&settings).unwrap());
-    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     let reader =
         bank.access().create_key("Rita (sales)", storybank::access::Role::Reader).unwrap().key;
     let admin =
@@ -484,7 +484,7 @@ fn the_insights_inbox_shows_what_the_api_says_and_records_an_action() {
     // Its own bank (the real model tags the themes proposals come from): this test writes.
     let dir = tempfile::tempdir().unwrap();
     let bank = Arc::new(storybank::Storybank::open(&crate::common::settings(dir.path())).unwrap());
-    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     let query = storybank::program::InsightQuery::default();
     let expected: Vec<String> =
         bank.list_insights(&query).unwrap().insights.into_iter().map(|i| i.insight_id).collect();

@@ -25,6 +25,12 @@ fn ingest_reports_bad_files_and_search_prints_attributed_quotes() {
     assert!(stdout.contains("ingested 10 deals, 10 transcripts,"), "{stdout}");
     assert!(stdout.contains("4 failed"), "{stdout}");
     assert!(stderr.contains("S-2901.vtt:8:"), "{stderr}");
+    // Not a terminal: a plain progress line (here only the final one: fewer than 25 deals).
+    let progress = stderr.lines().find(|l| l.starts_with("ingest: ")).expect("a progress line");
+    let counts = progress.trim_start_matches("ingest: ").split(' ').next().unwrap();
+    let (done, total) = counts.split_once('/').unwrap();
+    assert_eq!(done, total, "{progress}");
+    assert!(progress.contains(" quotes, ") && progress.contains(" quotes/s, eta "), "{progress}");
 
     let output = storybank(index.path())
         .args([

@@ -85,7 +85,7 @@ fn two_quarters() -> Bank {
     corpus(corpus_dir.path());
     let dir = tempfile::tempdir().unwrap();
     let bank = Arc::new(Storybank::open(&settings(dir.path())).unwrap());
-    let report = bank.ingest_dir(corpus_dir.path(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(corpus_dir.path(), &|_| {}).unwrap();
     assert_eq!(report.deals, 13, "{:?}", report.failures);
     Bank { bank, dir }
 }

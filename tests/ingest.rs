@@ -39,7 +39,7 @@ fn a_bad_file_is_reported_and_the_rest_of_the_batch_is_ingested() {
     add_broken_files(corpus.path());
     let index = tempfile::tempdir().unwrap();
     let bank = Storybank::open(&settings(index.path())).unwrap();
-    let report = bank.ingest_dir(corpus.path(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(corpus.path(), &|_| {}).unwrap();
     let messages: Vec<String> =
         report.failures.iter().map(|f| format!("{}:{}: {}", f.file, f.line, f.message)).collect();
     assert_eq!(report.failures.len(), 4, "{messages:#?}");
@@ -72,8 +72,8 @@ fn a_bad_file_is_reported_and_the_rest_of_the_batch_is_ingested() {
 async fn reingest_replaces_instead_of_duplicating_and_reindex_restores() {
     let index = tempfile::tempdir().unwrap();
     let bank = std::sync::Arc::new(Storybank::open(&settings(index.path())).unwrap());
-    let first = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
-    let second = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    let first = bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
+    let second = bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     assert_eq!(first.quotes, second.quotes);
     assert_eq!(second.cached_vectors, second.quotes, "re-ingest reuses cached vectors");
     assert_eq!(bank.stats().unwrap().quotes, first.quotes);
@@ -170,7 +170,7 @@ fn crm_reports_and_meeting_tool_exports_are_ingested_as_they_come() {
     let mut settings = crate::common::settings(index.path());
     settings.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = storybank::Storybank::open(&settings).unwrap();
-    let report = bank.ingest_dir(&corpus, &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(&corpus, &|_| {}).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!((report.deals, report.transcripts), (5, 5), "{report:?}");
     let pii = crate::common::pii_strings(&corpus);
@@ -299,7 +299,7 @@ fn a_word_transcript_is_ingested_kept_as_text_and_reanonymized() {
     let mut settings = settings(index.path());
     settings.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = Storybank::open(&settings).unwrap();
-    let report = bank.ingest_dir(corpus.path(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(corpus.path(), &|_| {}).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(report.transcripts, 1);
     let deal = bank.deal("0065g00001IntD").unwrap();

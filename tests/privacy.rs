@@ -44,7 +44,7 @@ async fn ordinary_words_next_to_name_cues_stay_words() {
 fn fresh_sample_bank() -> (tempfile::TempDir, Arc<Storybank>) {
     let index = tempfile::tempdir().unwrap();
     let bank = Storybank::open(&settings(index.path())).unwrap();
-    let report = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     (index, Arc::new(bank))
 }
@@ -168,7 +168,7 @@ async fn generated_interviews_leak_nothing() {
     // Search quality is not under test here: the stand-in embedder keeps this fast.
     hashed.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = Arc::new(Storybank::open(&hashed).unwrap());
-    let report = bank.ingest_dir(corpus.path(), &|_, _| {}).unwrap();
+    let report = bank.ingest_dir(corpus.path(), &|_| {}).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(report.deals, 200);
     let pii = pii_strings(corpus.path());

@@ -35,7 +35,7 @@ async fn insights_are_proposed_routed_worked_and_measured() {
     let settings = settings(dir.path());
     let bank = tokio::task::spawn_blocking(move || {
         let bank = Storybank::open(&settings).unwrap();
-        let report = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+        let report = bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
         assert!(!report.insights.is_empty(), "ingest proposes insights: {:?}", report.warnings);
         Arc::new(bank)
     })

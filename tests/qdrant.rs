@@ -250,7 +250,7 @@ async fn a_qdrant_index_answers_as_the_flat_one_through_reingest_forget_and_a_mo
         let settings = qdrant_settings(dir.path(), &url, false);
         move || {
             let bank = Storybank::open(&settings).unwrap();
-            let report = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+            let report = bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
             assert!(report.failures.is_empty(), "{:?}", report.failures);
             Arc::new(bank)
         }
@@ -281,7 +281,7 @@ async fn a_qdrant_index_answers_as_the_flat_one_through_reingest_forget_and_a_mo
 
     // Re-ingesting the same corpus changes nothing; the answers stay the flat ones.
     let again = bank.clone();
-    tokio::task::spawn_blocking(move || again.ingest_dir(&sample_dir(), &|_, _| {}).unwrap())
+    tokio::task::spawn_blocking(move || again.ingest_dir(&sample_dir(), &|_| {}).unwrap())
         .await
         .unwrap();
     assert_eq!(bank.vector_count().unwrap(), quotes);
@@ -378,7 +378,7 @@ async fn an_unreachable_cluster_is_a_503_and_answers_again_when_it_is_back() {
         let settings = settings.clone();
         tokio::task::spawn_blocking(move || {
             let bank = Storybank::open(&settings).unwrap();
-            bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+            bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
             Arc::new(bank)
         })
         .await
@@ -462,7 +462,7 @@ async fn a_replicated_cluster_keeps_answering_when_a_node_dies() {
     let settings = qdrant_settings(dir.path(), &url, true);
     let bank = tokio::task::spawn_blocking(move || {
         let bank = Storybank::open(&settings).unwrap();
-        bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+        bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
         Arc::new(bank)
     })
     .await

@@ -22,7 +22,7 @@ fn bank(dir: &std::path::Path) -> Arc<Storybank> {
     let mut settings = settings(dir);
     settings.embedder = storybank::config::EmbedderKind::Hashed;
     let bank = Storybank::open(&settings).unwrap();
-    bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
     Arc::new(bank)
 }
 

@@ -5,7 +5,6 @@
 //! in lower case. Runs through the same ONNX Runtime as the embedder.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use ort::session::Session;
 use ort::value::Tensor;
@@ -69,7 +68,9 @@ fn kind_of(label: &str) -> Option<EntityKind> {
 
 /// The loaded tagger.
 pub struct NerModel {
-    session: Mutex<Session>,
+    /// One single-threaded session per thread of the budget: the deals of an ingest are
+    /// tagged in parallel.
+    sessions: crate::pool::Pool<Session>,
     tokenizer: Tokenizer,
     labels: Vec<String>,
 }
@@ -115,14 +116,17 @@ impl NerModel {
             }))
             .map_err(|err| unavailable(format!("tokenizer truncation: {err}")))?;
         tokenizer.with_padding(None);
-        let builder = Session::builder(&environment)
-            .map_err(|err| unavailable(format!("ONNX session: {err}")))?;
-        let session = builder
-            .with_intra_threads(threads.max(1))
-            .map_err(|err| unavailable(format!("ONNX session: {err}")))?
-            .commit_from_file(dir.join("model.onnx"))
-            .map_err(|err| unavailable(format!("loading model.onnx: {err}")))?;
-        Ok(NerModel { session: Mutex::new(session), tokenizer, labels })
+        let mut sessions = vec![];
+        for _ in 0..threads.max(1) {
+            let session = Session::builder(&environment)
+                .map_err(|err| unavailable(format!("ONNX session: {err}")))?
+                .with_intra_threads(1)
+                .map_err(|err| unavailable(format!("ONNX session: {err}")))?
+                .commit_from_file(dir.join("model.onnx"))
+                .map_err(|err| unavailable(format!("loading model.onnx: {err}")))?;
+            sessions.push(session);
+        }
+        Ok(NerModel { sessions: crate::pool::Pool::new(sessions), tokenizer, labels })
     }
 
     /// Detects entities in a text.
@@ -155,8 +159,7 @@ impl NerModel {
         let (Ok(input_ids), Ok(attention), Ok(type_ids)) = (input_ids, attention, type_ids) else {
             return Err(Error::Internal("ner: cannot build input tensors".into()));
         };
-        let mut session =
-            self.session.lock().map_err(|_| Error::Internal("ner session poisoned".into()))?;
+        let mut session = self.sessions.lease()?;
         let outputs = session
             .run(ort::inputs!["input_ids" => input_ids, "attention_mask" => attention, "token_type_ids" => type_ids])
             .map_err(|err| Error::Internal(format!("ner inference: {err}")))?;

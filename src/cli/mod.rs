@@ -207,6 +207,17 @@ pub enum Command {
     /// Bring the store's schema up to this version (done automatically on open, after a
     /// backup copy into `backups/`; a version-1 JSON index is imported).
     Migrate,
+    /// Measure the flat index's int8 scan against an exhaustive f32 scan: recall@k and median
+    /// times, unfiltered (scripts/bench runs it).
+    #[command(hide = true)]
+    BenchScan {
+        /// Questions to embed as queries, one per line (default: stored quote vectors).
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// Probe queries taken from the index when no file is given.
+        #[arg(long, default_value_t = 200)]
+        probes: usize,
+    },
     /// Print a deal's unredacted transcript (admin only; never served over HTTP).
     ShowRaw {
         /// Deal id.
@@ -468,7 +479,7 @@ impl Cli {
         }
         settings.embedder = EmbedderKind::Onnx;
         // The crash tests drive the CLI with the deterministic stand-in (test builds only).
-        #[cfg(debug_assertions)]
+        #[cfg(any(debug_assertions, feature = "test-hooks"))]
         if std::env::var_os("STORYBANK_TEST_HASHED_EMBEDDER").is_some() {
             settings.embedder = EmbedderKind::Hashed;
         }
@@ -696,6 +707,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(if report.problems.is_empty() { 0 } else { 1 })
         }
+        Command::BenchScan { queries, probes } => bench_scan(&settings, queries.as_deref(), probes),
         Command::Migrate => {
             let bank = Storybank::open_existing(&settings)?;
             println!(
@@ -742,6 +754,82 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
         bar.set_message("embedding");
         bar
     })
+}
+
+/// Ingest progress on stderr: a bar with deals/s, quotes/s and an ETA on a terminal, otherwise
+/// a plain line every [`IngestMeter::PLAIN_EVERY`] deals (logs, CI) and one at the end.
+struct IngestMeter {
+    bar: Option<indicatif::ProgressBar>,
+    started: std::time::Instant,
+    last: std::cell::Cell<crate::app::IngestProgress>,
+}
+
+impl IngestMeter {
+    const PLAIN_EVERY: usize = 25;
+
+    fn new() -> IngestMeter {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "ingesting [{bar:30}] {pos}/{len} deals, {msg}, eta {eta}",
+                )
+                .expect("static template")
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        IngestMeter { bar, started: std::time::Instant::now(), last: Default::default() }
+    }
+
+    fn line(&self, done: crate::app::IngestProgress) -> String {
+        let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+        let deals_per_second = done.deals as f64 / seconds;
+        let eta = if done.deals == 0 {
+            "?".to_string()
+        } else {
+            format!("{:.0}s", done.deals_total.saturating_sub(done.deals) as f64 / deals_per_second)
+        };
+        format!(
+            "{}/{} deals, {} quotes, {deals_per_second:.1} deals/s, {:.0} quotes/s, eta {eta}",
+            done.deals,
+            done.deals_total,
+            done.quotes,
+            done.quotes as f64 / seconds
+        )
+    }
+
+    fn update(&self, done: crate::app::IngestProgress) {
+        let before = self.last.replace(done);
+        match &self.bar {
+            Some(bar) => {
+                let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_length(done.deals_total as u64);
+                bar.set_position(done.deals as u64);
+                bar.set_message(format!(
+                    "{} quotes ({:.1} deals/s, {:.0} quotes/s)",
+                    done.quotes,
+                    done.deals as f64 / seconds,
+                    done.quotes as f64 / seconds
+                ));
+            }
+            None if done.deals / Self::PLAIN_EVERY > before.deals / Self::PLAIN_EVERY => {
+                eprintln!("ingest: {}", self.line(done));
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        let done = self.last.get();
+        match &self.bar {
+            Some(bar) => bar.finish_and_clear(),
+            None if !done.deals.is_multiple_of(Self::PLAIN_EVERY) => {
+                eprintln!("ingest: {}", self.line(done))
+            }
+            None => {}
+        }
+    }
 }
 
 fn update_bar(bar: &Option<indicatif::ProgressBar>, done: usize, total: usize) {
@@ -829,12 +917,10 @@ fn ingest(settings: &Settings, dir: &std::path::Path, json: bool) -> anyhow::Res
         bail!("{} is not a folder", dir.display());
     }
     let bank = Storybank::open(settings)?;
-    let bar = progress_bar();
-    let report = bank.ingest_dir(dir, &|done, total| update_bar(&bar, done, total))?;
+    let meter = IngestMeter::new();
+    let report = bank.ingest_dir(dir, &|done| meter.update(done))?;
     team::audit(bank.access(), "ingest", &report.deal_ids);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    meter.finish();
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -873,7 +959,7 @@ fn eval_bank(
     let mut temp_settings = settings.clone();
     temp_settings.index_dir = temp.path().to_path_buf();
     let bank = Storybank::open(&temp_settings)?;
-    let report = bank.ingest_dir(corpus, &|_, _| {})?;
+    let report = bank.ingest_dir(corpus, &|_| {})?;
     eprintln!("ingested {} deals, {} quotes into a temporary index", report.deals, report.quotes);
     Ok((temp, bank))
 }
@@ -1102,4 +1188,31 @@ pub fn init_tracing(format: LogFormat, command: &Command) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+/// `storybank bench-scan`: one JSON line per depth.
+fn bench_scan(
+    settings: &Settings,
+    queries: Option<&std::path::Path>,
+    probes: usize,
+) -> anyhow::Result<u8> {
+    let embedder = crate::embed::Embedder::load(&settings.model)?;
+    let index = crate::store::vector::FlatIndex::open(
+        &settings.index_dir.join("vectors"),
+        embedder.dimension(),
+    )?;
+    let vectors = match queries {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(|line| embedder.embed_query(line))
+            .collect::<crate::error::Result<Vec<_>>>()?,
+        None => index.probe_vectors(probes),
+    };
+    for measure in index.measure_scan(&vectors, &[10, 100]) {
+        println!("{}", serde_json::to_string(&measure)?);
+    }
+    Ok(0)
 }

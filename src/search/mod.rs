@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::{Explain, Filters, Quote, QuoteRecord};
 use crate::store::DealRecord;
 use crate::store::keyword::{KeywordDoc, KeywordIndex};
+use crate::store::vector::VectorHit;
 use crate::store::vector::VectorStore;
 
 pub use filter::allowed_deals;
@@ -395,40 +396,58 @@ impl Catalog {
                 })
         };
         let server = server.filter(|_| mode == Mode::Hybrid);
-        let mut keyword_hits = if mode == Mode::Semantic || server.is_some() {
-            vec![]
-        } else {
+        let run_keyword = mode != Mode::Semantic && server.is_none();
+        let keyword_search = || -> Result<Vec<crate::store::keyword::KeywordHit>> {
+            if !run_keyword {
+                return Ok(vec![]);
+            }
             let _span = tracing::debug_span!("search.keyword").entered();
-            self.keyword.search(&expanded, keyword_depth, allowed)?
+            self.keyword.search(&expanded, keyword_depth, allowed)
         };
-        let mut server_hits = None;
-        let mut semantic_hits = if mode == Mode::Keyword {
-            vec![]
-        } else {
+        let semantic_search = || -> Result<(Vec<VectorHit>, Option<Vec<VectorHit>>)> {
+            if mode == Mode::Keyword {
+                return Ok((vec![], None));
+            }
             let _span = tracing::debug_span!("search.semantic").entered();
             let query_vector = embedder.embed_query(&expanded)?;
             match server {
                 Some(fusion) => {
-                    server_hits = Some(
-                        self.vectors
-                            .server_hybrid(
-                                &query_vector,
-                                &expanded,
-                                vector_depth,
-                                scope.as_ref(),
-                                fusion,
-                            )?
-                            .ok_or_else(|| {
-                                Error::InvalidRequest(
-                                    "server-side hybrid needs a Qdrant-backed index".into(),
-                                )
-                            })?,
-                    );
-                    vec![]
+                    let hits = self
+                        .vectors
+                        .server_hybrid(
+                            &query_vector,
+                            &expanded,
+                            vector_depth,
+                            scope.as_ref(),
+                            fusion,
+                        )?
+                        .ok_or_else(|| {
+                            Error::InvalidRequest(
+                                "server-side hybrid needs a Qdrant-backed index".into(),
+                            )
+                        })?;
+                    Ok((vec![], Some(hits)))
                 }
-                None => self.vectors.search(&query_vector, vector_depth, scope.as_ref())?,
+                None => {
+                    Ok((self.vectors.search(&query_vector, vector_depth, scope.as_ref())?, None))
+                }
             }
         };
+        // BM25 runs on another thread while the query is embedded (the longer of the two).
+        let (keyword_result, semantic_result) = if run_keyword && mode != Mode::Keyword {
+            std::thread::scope(|threads| {
+                let keyword = threads.spawn(keyword_search);
+                let semantic = semantic_search();
+                let keyword = keyword
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Internal("the keyword search failed".into())));
+                (keyword, semantic)
+            })
+        } else {
+            (keyword_search(), semantic_search())
+        };
+        let mut keyword_hits = keyword_result?;
+        let (mut semantic_hits, server_hits) = semantic_result?;
         if request.filters.theme.is_some() {
             keyword_hits.retain(|hit| tagged(&hit.quote_id));
             keyword_hits.truncate(depth);

@@ -20,6 +20,7 @@ pub mod keyword;
 pub mod legacy;
 pub mod lock;
 pub mod qdrant;
+pub mod scan;
 pub mod vector;
 
 use std::collections::BTreeMap;
@@ -185,12 +186,13 @@ pub fn create_dir(path: &Path) -> Result<()> {
         .map_err(|err| Error::io(format!("creating {}", path.display()), err))
 }
 
-/// A durable write point. In debug builds (the test suite's), `STORYBANK_CRASH_AT=N` aborts the
-/// process at the N-th point reached, as `kill -9` would, and `STORYBANK_CRASH_TRACE=1` prints
-/// each point to stderr; the crash tests use both. Release builds compile it to nothing.
+/// A durable write point. In debug builds and with the `test-hooks` feature (the test suite's),
+/// `STORYBANK_CRASH_AT=N` aborts the process at the N-th point reached, as `kill -9` would, and
+/// `STORYBANK_CRASH_TRACE=1` prints each point to stderr; the crash tests use both. Shipped
+/// builds compile it to nothing.
 #[inline]
 pub fn crash_point(name: &str) {
-    #[cfg(debug_assertions)]
+    #[cfg(any(debug_assertions, feature = "test-hooks"))]
     {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -211,6 +213,6 @@ pub fn crash_point(name: &str) {
             std::process::abort();
         }
     }
-    #[cfg(not(debug_assertions))]
+    #[cfg(not(any(debug_assertions, feature = "test-hooks")))]
     let _ = name;
 }

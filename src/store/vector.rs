@@ -1,10 +1,11 @@
 //! The vector index, behind one small interface ([`VectorStore`]).
 //!
-//! The embedded default is an exact flat index ([`FlatIndex`]): contiguous `f32` rows, cosine
+//! The embedded default is a flat index ([`FlatIndex`]): contiguous `f32` rows, cosine
 //! similarity as a dot product of unit vectors, filtering by precomputed per-deal row lists.
-//! It has 100% recall, needs no optimize step, and scans ~100k 384-d rows in ~20 ms on one core
-//! (`../shared/notes/vector-store.md`). The scale-out variant is a Qdrant server or cluster
-//! ([`crate::store::qdrant`]).
+//! A large search scans an int8 copy of the rows and re-scores a shortlist exactly in `f32`
+//! ([`crate::store::scan`]): returned scores are exact, recall@10 against an exhaustive `f32`
+//! scan is measured by `storybank bench-scan`. No optimize step. The scale-out variant is a
+//! Qdrant server or cluster ([`crate::store::qdrant`]).
 //!
 //! On disk the flat index is an append-only log, `<index>/vectors/log.bin`: a header (magic,
 //! dimension), then frames `[len u32][body][crc32 u32]`, each body one operation (replace a
@@ -21,6 +22,8 @@ use std::io::Write;
 
 use crate::error::{Error, Result};
 use crate::store::create_dir;
+pub use crate::store::scan::dot;
+use crate::store::scan::{self, by_score};
 
 /// One nearest-neighbour hit.
 #[derive(Debug, Clone, PartialEq)]
@@ -363,12 +366,17 @@ const OP_REPLACE: u8 = 1;
 const OP_REMOVE: u8 = 2;
 const OP_MARK: u8 = 3;
 
-/// Exact flat vector index.
+/// Flat vector index.
 #[derive(Debug)]
 pub struct FlatIndex {
     dir: std::path::PathBuf,
     dimension: usize,
     vectors: Vec<f32>,
+    /// The rows in int8 (`codes[row * dimension..]`, each about `vector / scales[row]`): what a
+    /// large search scans before re-scoring its shortlist in `f32`. Memory only; the log keeps
+    /// `f32`.
+    codes: Vec<i8>,
+    scales: Vec<f32>,
     rows: Vec<RowMeta>,
     live: Vec<bool>,
     live_rows: usize,
@@ -381,20 +389,14 @@ pub struct FlatIndex {
     rewrite: bool,
 }
 
-/// Dot product with eight independent accumulators so the compiler vectorises it.
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    debug_assert_eq!(a.len(), b.len());
-    let mut sums = [0.0f32; 8];
-    let chunks_a = a.chunks_exact(8);
-    let chunks_b = b.chunks_exact(8);
-    let tail: f32 = chunks_a.remainder().iter().zip(chunks_b.remainder()).map(|(x, y)| x * y).sum();
-    for (ca, cb) in chunks_a.zip(chunks_b) {
-        for lane in 0..8 {
-            sums[lane] += ca[lane] * cb[lane];
-        }
-    }
-    sums.iter().sum::<f32>() + tail
+/// Searches scanning at least this many rows use the int8 copy and an exact re-score;
+/// smaller ones score every row in `f32`.
+const QUANTIZED_MIN_ROWS: usize = 4096;
+
+/// The shortlist an int8 scan keeps for an exact re-score of `limit` results: int8 rounding
+/// moves a cosine by about 0.005, far less than the score gap across this many places.
+fn shortlist(limit: usize) -> usize {
+    (limit * 4).max(limit + 64)
 }
 
 impl FlatIndex {
@@ -403,6 +405,8 @@ impl FlatIndex {
             dir: dir.to_path_buf(),
             dimension,
             vectors: vec![],
+            codes: vec![],
+            scales: vec![],
             rows: vec![],
             live: vec![],
             live_rows: 0,
@@ -529,6 +533,7 @@ impl FlatIndex {
         let mut row_ids = Vec::with_capacity(rows.len());
         for (quote_id, vector) in rows {
             row_ids.push(self.rows.len() as u32);
+            self.scales.push(scan::quantize_into(&vector, &mut self.codes));
             self.vectors.extend_from_slice(&vector);
             self.rows.push(RowMeta { quote_id, deal_id: deal_id.to_string() });
             self.live.push(true);
@@ -598,6 +603,8 @@ impl FlatIndex {
         deals.sort();
         let mut bytes = header(self.dimension).to_vec();
         let mut vectors = Vec::with_capacity(self.live_rows * self.dimension);
+        let mut codes = Vec::with_capacity(self.live_rows * self.dimension);
+        let mut scales = Vec::with_capacity(self.live_rows);
         let mut rows = Vec::with_capacity(self.live_rows);
         for (deal_id, row_ids) in deals {
             let deal_rows: Vec<(String, Vec<f32>)> = row_ids
@@ -611,6 +618,7 @@ impl FlatIndex {
                 .collect();
             push_frame(&mut bytes, &replace_body(deal_id, &deal_rows, change));
             for (quote_id, vector) in deal_rows {
+                scales.push(scan::quantize_into(&vector, &mut codes));
                 vectors.extend_from_slice(&vector);
                 rows.push(RowMeta { quote_id, deal_id: deal_id.clone() });
             }
@@ -621,6 +629,8 @@ impl FlatIndex {
         crate::store::crash_point("vectors.compact");
         crate::store::write_durable(&self.dir.join(LOG_FILE), &bytes)?;
         self.vectors = vectors;
+        self.codes = codes;
+        self.scales = scales;
         self.rows = rows;
         self.live = vec![true; self.rows.len()];
         self.live_rows = self.rows.len();
@@ -638,38 +648,113 @@ impl FlatIndex {
         &self.vectors[row * self.dimension..(row + 1) * self.dimension]
     }
 
+    fn row_codes(&self, row: usize) -> &[i8] {
+        &self.codes[row * self.dimension..(row + 1) * self.dimension]
+    }
+
+    /// The live rows a search scans: those of the allowed deals, or all.
+    fn scan_rows(&self, allowed_deals: Option<&HashSet<String>>) -> Vec<u32> {
+        match allowed_deals {
+            Some(deals) => deals
+                .iter()
+                .filter_map(|deal| self.rows_by_deal.get(deal))
+                .flatten()
+                .copied()
+                .collect(),
+            None => (0..self.rows.len() as u32).filter(|&row| self.live[row as usize]).collect(),
+        }
+    }
+
     fn search(
         &self,
         query: &[f32],
         limit: usize,
         allowed_deals: Option<&HashSet<String>>,
     ) -> Vec<VectorHit> {
+        self.search_with(query, limit, allowed_deals, true)
+    }
+
+    /// `quantized: false` scores every row in `f32` (the exact reference `bench-scan` measures
+    /// recall against).
+    pub fn search_with(
+        &self,
+        query: &[f32],
+        limit: usize,
+        allowed_deals: Option<&HashSet<String>>,
+        quantized: bool,
+    ) -> Vec<VectorHit> {
         if limit == 0 || query.len() != self.dimension {
             return vec![];
         }
-        let mut scored: Vec<(f32, u32)> = match allowed_deals {
-            Some(deals) => deals
-                .iter()
-                .filter_map(|deal| self.rows_by_deal.get(deal))
-                .flatten()
-                .map(|&row| (dot(query, self.row_vector(row as usize)), row))
-                .collect(),
-            None => (0..self.rows.len())
-                .filter(|&row| self.live[row])
-                .map(|row| (dot(query, self.row_vector(row)), row as u32))
-                .collect(),
+        let rows = self.scan_rows(allowed_deals);
+        let exact = |row: u32| dot(query, self.row_vector(row as usize));
+        let keep = shortlist(limit);
+        let mut scored = if quantized && rows.len() >= QUANTIZED_MIN_ROWS.max(keep * 4) {
+            let mut query_codes = Vec::with_capacity(self.dimension);
+            let query_scale = scan::quantize_into(query, &mut query_codes);
+            let dot_i8 = scan::dot_i8_kernel();
+            let approx = |row: u32| {
+                let row = row as usize;
+                query_scale * self.scales[row] * dot_i8(&query_codes, self.row_codes(row)) as f32
+            };
+            let candidates = scan::top_k(&rows, keep, approx);
+            candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
+        } else {
+            scan::top_k(&rows, limit, exact)
         };
-        let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if scored.len() > limit {
-            scored.select_nth_unstable_by(limit - 1, by_score);
-            scored.truncate(limit);
-        }
         scored.sort_by(by_score);
+        scored.truncate(limit);
         scored
             .into_iter()
             .map(|(score, row)| VectorHit {
                 quote_id: self.rows[row as usize].quote_id.clone(),
                 score,
+            })
+            .collect()
+    }
+
+    /// Stored vectors to use as probe queries: `count` rows spread evenly over the index.
+    pub fn probe_vectors(&self, count: usize) -> Vec<Vec<f32>> {
+        let live: Vec<usize> = (0..self.rows.len()).filter(|&row| self.live[row]).collect();
+        let step = (live.len() / count.max(1)).max(1);
+        live.iter().step_by(step).take(count).map(|&row| self.row_vector(row).to_vec()).collect()
+    }
+
+    /// Recall and speed of the int8 scan with exact re-score against the exhaustive `f32`
+    /// scan, over unfiltered searches for `queries`, at each depth in `limits`.
+    pub fn measure_scan(&self, queries: &[Vec<f32>], limits: &[usize]) -> Vec<ScanMeasure> {
+        let timed = |quantized: bool, query: &[f32], limit: usize| {
+            let started = std::time::Instant::now();
+            let hits = self.search_with(query, limit, None, quantized);
+            (started.elapsed().as_secs_f64() * 1000.0, hits)
+        };
+        limits
+            .iter()
+            .map(|&limit| {
+                let (mut exact_ms, mut quantized_ms, mut found, mut wanted) =
+                    (vec![], vec![], 0usize, 0usize);
+                for query in queries {
+                    let (ms, exact) = timed(false, query, limit);
+                    exact_ms.push(ms);
+                    let (ms, quantized) = timed(true, query, limit);
+                    quantized_ms.push(ms);
+                    let truth: HashSet<&str> = exact.iter().map(|h| h.quote_id.as_str()).collect();
+                    wanted += truth.len();
+                    found +=
+                        quantized.iter().filter(|h| truth.contains(h.quote_id.as_str())).count();
+                }
+                let p50 = |mut v: Vec<f64>| {
+                    v.sort_by(f64::total_cmp);
+                    v.get(v.len() / 2).copied().unwrap_or(0.0)
+                };
+                ScanMeasure {
+                    rows: self.live_rows,
+                    queries: queries.len(),
+                    limit,
+                    recall: if wanted == 0 { 1.0 } else { found as f64 / wanted as f64 },
+                    exact_p50_ms: p50(exact_ms),
+                    quantized_p50_ms: p50(quantized_ms),
+                }
             })
             .collect()
     }
@@ -713,6 +798,23 @@ impl FlatIndex {
             })
             .unwrap_or_default()
     }
+}
+
+/// One depth of [`FlatIndex::measure_scan`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScanMeasure {
+    /// Live rows scanned.
+    pub rows: usize,
+    /// Queries measured.
+    pub queries: usize,
+    /// Results asked for.
+    pub limit: usize,
+    /// Share of the exact scan's results the int8 scan also returned.
+    pub recall: f64,
+    /// Median time of the exhaustive `f32` scan.
+    pub exact_p50_ms: f64,
+    /// Median time of the int8 scan and exact re-score.
+    pub quantized_p50_ms: f64,
 }
 
 /// The operation and size of a well-formed frame at the start of `bytes`.
@@ -894,10 +996,48 @@ mod tests {
     }
 
     #[test]
-    fn dot_matches_naive() {
-        let a: Vec<f32> = (0..387).map(|i| (i as f32).sin()).collect();
-        let b: Vec<f32> = (0..387).map(|i| (i as f32).cos()).collect();
-        let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert!((dot(&a, &b) - naive).abs() < 1e-3);
+    fn the_int8_scan_finds_what_the_exact_scan_finds_with_exact_scores() {
+        // Clustered rows, like embeddings: near neighbours differ by little.
+        let dimension = 48;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        };
+        let centres: Vec<Vec<f32>> =
+            (0..20).map(|_| (0..dimension).map(|_| next()).collect()).collect();
+        let mut index = FlatIndex::empty(Path::new("unused"), dimension);
+        for deal in 0..600 {
+            let rows = (0..10)
+                .map(|q| {
+                    let centre = &centres[(deal * 7 + q) % centres.len()];
+                    let row: Vec<f32> = centre.iter().map(|c| c + 0.15 * next()).collect();
+                    (format!("D{deal}-q{q}"), unit(&row))
+                })
+                .collect();
+            index.apply_replace(&format!("D{deal}"), rows);
+        }
+        assert!(index.live_rows >= QUANTIZED_MIN_ROWS);
+        let queries = index.probe_vectors(40);
+        for measure in index.measure_scan(&queries, &[10, 100]) {
+            assert!(measure.recall >= 0.99, "{measure:?}");
+        }
+        let query = &queries[3];
+        let exact = index.search_with(query, 10, None, false);
+        let fast = index.search_with(query, 10, None, true);
+        for hit in &fast {
+            if let Some(same) = exact.iter().find(|e| e.quote_id == hit.quote_id) {
+                assert_eq!(same.score, hit.score, "re-scored exactly");
+            }
+        }
+        // A filter scans only its deals, whichever path it takes.
+        let allowed: HashSet<String> = ["D5".to_string(), "D9".to_string()].into();
+        let hits = index.search_with(query, 50, Some(&allowed), true);
+        assert_eq!(hits.len(), 20);
+        assert!(
+            hits.iter().all(|h| h.quote_id.starts_with("D5-") || h.quote_id.starts_with("D9-"))
+        );
     }
 }

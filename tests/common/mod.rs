@@ -40,7 +40,7 @@ pub fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let bank = Storybank::open(&settings(dir.path())).unwrap();
-        let report = bank.ingest_dir(&sample_dir(), &|_, _| {}).unwrap();
+        let report = bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
         assert!(report.failures.is_empty(), "{:?}", report.failures);
         Shared { bank: Arc::new(bank), _dir: dir }
     })
