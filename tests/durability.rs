@@ -1,6 +1,6 @@
 //! Crash tests, the way SQLite tests itself: the CLI is killed (`abort`, as `kill -9` would)
 //! at every durable write point of an ingest, a re-ingest, a reindex, an erasure and pack
-//! edits (`STORYBANK_CRASH_AT=N`, compiled into debug builds and the `test-hooks` feature only), then the index is reopened
+//! edits (`STORYBANK_CRASH_AT=N`, a test hook in every build), then the index is reopened
 //! and checked: it opens, both indexes hold exactly the store's quotes, rerunning the command
 //! gives the same quotes as a clean run, and an erased deal or person never comes back.
 //!

@@ -478,9 +478,12 @@ impl Cli {
             settings.chunk_words = usize::from(words);
         }
         settings.embedder = EmbedderKind::Onnx;
-        // The crash tests drive the CLI with the deterministic stand-in (test builds only).
-        #[cfg(any(debug_assertions, feature = "test-hooks"))]
+        // The crash tests drive the CLI with the deterministic stand-in (a test hook, kept in
+        // release builds so the tests share the demo's build; it warns when set).
         if std::env::var_os("STORYBANK_TEST_HASHED_EMBEDDER").is_some() {
+            tracing::warn!(
+                "STORYBANK_TEST_HASHED_EMBEDDER is set: a stand-in embedder for tests, no semantic search"
+            );
             settings.embedder = EmbedderKind::Hashed;
         }
         if let Some(min) = self.min_deals {
