@@ -1199,6 +1199,10 @@ fn bench_scan(
     queries: Option<&std::path::Path>,
     probes: usize,
 ) -> anyhow::Result<u8> {
+    let log = settings.index_dir.join("vectors").join("log.bin");
+    if !log.is_file() {
+        bail!("{} not found: bench-scan measures an index's flat vector log", log.display());
+    }
     let embedder = crate::embed::Embedder::load(&settings.model)?;
     let index = crate::store::vector::FlatIndex::open(
         &settings.index_dir.join("vectors"),
