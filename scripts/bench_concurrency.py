@@ -15,6 +15,8 @@ import time
 import http.client
 import urllib.parse
 
+from bench_load import QUERIES
+
 WORDS = (
     "onboarding pricing security questionnaire integration support renewal contract discount "
     "implementation timeline champion budget procurement reporting dashboards invoices approval "
@@ -28,16 +30,8 @@ FRAMES = [
     "how did the competitor handle {} and {}",
     "buyers complained about {} before {}",
 ]
-REPEATED = [
-    "onboarding took too long",
-    "why did we lose on price",
-    "security questionnaire delays",
-    "integration with our ERP",
-    "the competitor's support team",
-    "implementation timeline",
-    "contract terms and discounts",
-    "reporting and dashboards",
-]
+# The load bench's questions: what --repeat cycles through.
+REPEATED = QUERIES
 
 
 def question(rng):
