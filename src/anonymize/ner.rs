@@ -89,7 +89,8 @@ impl NerModel {
     /// Loads the tagger from `<models_dir>/rampart-pii-q8`, or `rampart-pii-q4` without it.
     pub fn load(models_dir: &Path, ort_library: Option<&Path>, threads: usize) -> Result<NerModel> {
         let fast = models_dir.join(NER_MODEL_FAST);
-        let dir = if fast.join("model.onnx").is_file() { fast } else { models_dir.join(NER_MODEL) };
+        // setup writes the MANIFEST last, once the converted file has been verified.
+        let dir = if fast.join("MANIFEST").is_file() { fast } else { models_dir.join(NER_MODEL) };
         let unavailable = |what: String| {
             Error::ModelUnavailable(format!("{what} ({}); run scripts/setup", dir.display()))
         };
