@@ -235,6 +235,19 @@ def load(url, seconds, clients_list):
 # The two systems
 
 
+def measure_serving(cmd, port, index, log_path, seconds):
+    """Starts a server, drives 1 and 8 clients, stops it: cold start, peak RSS, size, load."""
+    url = f"http://127.0.0.1:{port}"
+    proc, cold_start = start_server(cmd, url, log_path)
+    try:
+        runs = load(url, seconds, [1, 8])
+        rss_serve = peak_rss_mib(proc.pid)
+    finally:
+        stop(proc)
+    return {"cold_start_s": cold_start, "serve_rss_mib": rss_serve,
+            "index_mib": dir_mib(index), "search": runs}
+
+
 def storybank(size_name, corpus, cold, args):
     index = os.path.join(WORK, f"compare-{size_name}-storybank")
     shutil.rmtree(index, ignore_errors=True)
@@ -250,18 +263,10 @@ def storybank(size_name, corpus, cold, args):
     if code != 0:
         raise SystemExit(f"bench: storybank ingest failed ({code}); see {out}.err")
     report = json.load(open(out))
-    url = f"http://127.0.0.1:{args.port}"
-    proc, cold_start = start_server(
-        [args.bin, "--index", index, "serve", "--addr", f"127.0.0.1:{args.port}"], url, out + ".serve.log")
-    try:
-        runs = load(url, args.seconds, [1, 8])
-        rss_serve = peak_rss_mib(proc.pid)
-    finally:
-        stop(proc)
-    return {"quotes": report["quotes"], "ingest_s": seconds, "ingest_rss_mib": rss,
-            "ingest_qps": report["quotes"] / seconds, "cold_cache": cold,
-            "cold_start_s": cold_start, "serve_rss_mib": rss_serve,
-            "index_mib": dir_mib(index), "search": runs}
+    serve = [args.bin, "--index", index, "serve", "--addr", f"127.0.0.1:{args.port}"]
+    return dict(measure_serving(serve, args.port, index, out + ".serve.log", args.seconds),
+                quotes=report["quotes"], ingest_s=seconds, ingest_rss_mib=rss,
+                ingest_qps=report["quotes"] / seconds, cold_cache=cold)
 
 
 def peer(size_name, corpus, cold, args):
@@ -276,19 +281,11 @@ def peer(size_name, corpus, cold, args):
     if code != 0:
         raise SystemExit(f"bench: peer build failed ({code}); see {out}.err")
     report = json.loads(open(out).read().strip().splitlines()[-1])
-    url = f"http://127.0.0.1:{args.port + 1}"
-    proc, cold_start = start_server(
-        [args.peer_python, script, "serve", "--index", index, "--model", args.model,
-         "--addr", f"127.0.0.1:{args.port + 1}"], url, out + ".serve.log")
-    try:
-        runs = load(url, args.seconds, [1, 8])
-        rss_serve = peak_rss_mib(proc.pid)
-    finally:
-        stop(proc)
-    return {"chunks": report["chunks"], "ingest_s": seconds, "ingest_rss_mib": rss,
-            "ingest_qps": report["chunks"] / seconds, "cold_cache": cold,
-            "cold_start_s": cold_start, "serve_rss_mib": rss_serve,
-            "index_mib": dir_mib(index), "search": runs}
+    serve = [args.peer_python, script, "serve", "--index", index, "--model", args.model,
+             "--addr", f"127.0.0.1:{args.port + 1}"]
+    return dict(measure_serving(serve, args.port + 1, index, out + ".serve.log", args.seconds),
+                chunks=report["chunks"], ingest_s=seconds, ingest_rss_mib=rss,
+                ingest_qps=report["chunks"] / seconds, cold_cache=cold)
 
 
 # ---------------------------------------------------------------------------------------------
