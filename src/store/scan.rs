@@ -114,6 +114,131 @@ unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
     total + dot_i8_portable(&a[steps * 32..n], &b[steps * 32..n])
 }
 
+/// Rows per block of [`dots_i8`] in [`top_k_i8`]: their scores stay in L1 between the kernel
+/// and the selection.
+const BLOCK_ROWS: usize = 256;
+
+/// The dot products of `query` with each of the consecutive rows of `codes` (rows of
+/// `query.len()` codes), written to `out` (one per row), exact in `i32`. One call covers a
+/// block of rows, so the kernel runs as a tight loop over contiguous memory instead of one
+/// indirect call per row: the AVX-512 VNNI kernel (`vpdpbusd`, 64 codes per instruction) when
+/// the CPU has it and rows are a multiple of 64 codes, else the AVX2 one, else portable code.
+pub fn dots_i8(query: &[i8], codes: &[i8], out: &mut [i32]) {
+    let dim = query.len();
+    if dim == 0 {
+        out.fill(0);
+        return;
+    }
+    debug_assert_eq!(codes.len(), out.len() * dim);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if dim.is_multiple_of(64) && vnni() {
+            // SAFETY: the CPU has AVX-512F/BW and VNNI (checked just above); rows are whole
+            // multiples of 64 codes.
+            unsafe { dots_i8_vnni(query, codes, out) };
+            return;
+        }
+        if avx2() {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { dots_i8_avx2(query, codes, out) };
+            return;
+        }
+    }
+    for (row, slot) in codes.chunks_exact(dim).zip(out.iter_mut()) {
+        *slot = dot_i8_portable(query, row);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn vnni() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vnni")
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dots_i8_avx2(query: &[i8], codes: &[i8], out: &mut [i32]) {
+    let dim = query.len();
+    for (row, slot) in codes.chunks_exact(dim).zip(out.iter_mut()) {
+        // SAFETY: AVX2 is enabled for this function, as the callee requires.
+        *slot = unsafe { dot_i8_avx2(query, row) };
+    }
+}
+
+/// `vpdpbusd` multiplies unsigned by signed bytes: a row's codes are offset by 128 (a sign-bit
+/// flip) and the query's sum times 128 is taken off again, so the result is exact.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn dots_i8_vnni(query: &[i8], codes: &[i8], out: &mut [i32]) {
+    use std::arch::x86_64::*;
+    let dim = query.len();
+    let steps = dim / 64;
+    let offset: i32 = 128 * query.iter().map(|&c| i32::from(c)).sum::<i32>();
+    // SAFETY: every load reads 64 bytes inside `query` (i < steps) or inside the row, which
+    // `chunks_exact(dim)` bounds; the features are enabled on this function.
+    unsafe {
+        let flip = _mm512_set1_epi8(-128);
+        for (row, slot) in codes.chunks_exact(dim).zip(out.iter_mut()) {
+            let mut sum = _mm512_setzero_si512();
+            for i in 0..steps {
+                let q = _mm512_loadu_si512(query.as_ptr().add(i * 64).cast());
+                let r = _mm512_loadu_si512(row.as_ptr().add(i * 64).cast());
+                sum = _mm512_dpbusd_epi32(sum, _mm512_xor_si512(r, flip), q);
+            }
+            *slot = _mm512_reduce_add_epi32(sum) - offset;
+        }
+    }
+}
+
+/// The `k` best `(score, row)` pairs over rows `0..scales.len()` of a contiguous int8 matrix,
+/// skipping rows where `live` is false; `score = query_scale * scales[row] * dot`. Unordered.
+/// Blocks of rows go through [`dots_i8`]; the scan splits across cores like [`top_k`].
+pub fn top_k_i8<L>(
+    query: &[i8],
+    query_scale: f32,
+    codes: &[i8],
+    scales: &[f32],
+    live: L,
+    k: usize,
+) -> Vec<(f32, u32)>
+where
+    L: Fn(usize) -> bool + Sync,
+{
+    let dim = query.len();
+    let rows = scales.len().min(codes.len().checked_div(dim).unwrap_or(0));
+    let part = |start: usize, end: usize| {
+        let mut dots = [0i32; BLOCK_ROWS];
+        let blocks = (start..end).step_by(BLOCK_ROWS).flat_map(|block| {
+            let n = BLOCK_ROWS.min(end - block);
+            dots_i8(query, &codes[block * dim..(block + n) * dim], &mut dots[..n]);
+            let scored: Vec<(f32, u32)> = (block..block + n)
+                .filter(|&row| live(row))
+                .map(|row| (query_scale * scales[row] * dots[row - block] as f32, row as u32))
+                .collect();
+            scored
+        });
+        best_of(blocks, k)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || rows < PARALLEL_MIN_ROWS {
+        return part(0, rows);
+    }
+    let per = rows.div_ceil(threads);
+    let parts: Vec<Vec<(f32, u32)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..rows)
+            .step_by(per)
+            .map(|start| {
+                let part = &part;
+                scope.spawn(move || part(start, (start + per).min(rows)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    best(parts.into_iter().flatten().collect(), k)
+}
+
 /// Appends the int8 codes of `vector` to `codes` and returns its scale: `vector[i]` is about
 /// `codes[i] * scale`, with the largest magnitude mapped to 127 (per row, so a row's error is
 /// at most half a step of its own range).
@@ -219,6 +344,62 @@ mod tests {
             let (a, b) = (vec![x; 768], vec![y; 768]);
             assert_eq!(dot_i8(&a, &b), 768 * i32::from(x) * i32::from(y));
         }
+    }
+
+    #[test]
+    fn block_kernels_match_the_row_kernel() {
+        for dim in [0usize, 64, 100, 384, 768] {
+            let rows = 300;
+            let codes: Vec<i8> = (0..rows * dim)
+                .map(|i| ((i * 7919 + 13) % 255) as u8 as i8)
+                .map(|c| c.max(-127))
+                .collect();
+            let query: Vec<i8> =
+                (0..dim).map(|i| ((i * 31 + 5) % 255) as u8 as i8).map(|c| c.max(-127)).collect();
+            let mut out = vec![-1i32; rows];
+            dots_i8(&query, &codes, &mut out);
+            for (row, &got) in out.iter().enumerate() {
+                let want = if dim == 0 {
+                    0
+                } else {
+                    dot_i8_portable(&query, &codes[row * dim..(row + 1) * dim])
+                };
+                assert_eq!(got, want, "dim {dim}, row {row}");
+            }
+        }
+        let (q, r) = (vec![-127i8; 384], vec![-127i8; 384 * 2]);
+        let mut out = [0; 2];
+        dots_i8(&q, &r, &mut out);
+        assert_eq!(out, [384 * 127 * 127; 2], "extremes are exact");
+    }
+
+    #[test]
+    fn the_block_scan_keeps_the_same_best_as_the_row_scan() {
+        let dim = 384;
+        let rows = PARALLEL_MIN_ROWS + 1000;
+        let codes: Vec<i8> = (0..rows * dim)
+            .map(|i| ((i.wrapping_mul(2_654_435_761) >> 7) % 255) as u8 as i8)
+            .map(|c| c.max(-127))
+            .collect();
+        let scales: Vec<f32> = (0..rows).map(|r| 0.5 + (r % 13) as f32 / 26.0).collect();
+        let query: Vec<i8> =
+            (0..dim).map(|i| ((i * 131 + 7) % 255) as u8 as i8).map(|c| c.max(-127)).collect();
+        let live = |row: usize| row % 11 != 3;
+        let score = |row: u32| {
+            let row = row as usize;
+            0.01 * scales[row] * dot_i8(&query, &codes[row * dim..(row + 1) * dim]) as f32
+        };
+        for k in [1, 40, 400] {
+            let mut got = top_k_i8(&query, 0.01, &codes, &scales, live, k);
+            got.sort_by(by_score);
+            let live_rows: Vec<u32> = (0..rows as u32).filter(|&r| live(r as usize)).collect();
+            let mut want = top_k(&live_rows, k, score);
+            want.sort_by(by_score);
+            assert_eq!(got, want, "k {k}");
+            assert!(got.iter().all(|&(_, row)| live(row as usize)));
+        }
+        assert!(top_k_i8(&query, 1.0, &codes[..dim * 5], &scales[..5], |_| true, 0).is_empty());
+        assert_eq!(top_k_i8(&query, 1.0, &codes[..dim * 5], &scales[..5], |_| true, 9).len(), 5);
     }
 
     #[test]

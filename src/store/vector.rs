@@ -686,21 +686,39 @@ impl FlatIndex {
         if limit == 0 || query.len() != self.dimension {
             return vec![];
         }
-        let rows = self.scan_rows(allowed_deals);
         let exact = |row: u32| dot(query, self.row_vector(row as usize));
         let keep = shortlist(limit);
-        let mut scored = if quantized && rows.len() >= QUANTIZED_MIN_ROWS.max(keep * 4) {
+        let quantize = |rows: usize| quantized && rows >= QUANTIZED_MIN_ROWS.max(keep * 4);
+        let mut scored = if allowed_deals.is_none() && quantize(self.live_rows) {
+            // Unfiltered: the rows are the whole contiguous matrix, scanned in blocks.
             let mut query_codes = Vec::with_capacity(self.dimension);
             let query_scale = scan::quantize_into(query, &mut query_codes);
-            let dot_i8 = scan::dot_i8_kernel();
-            let approx = |row: u32| {
-                let row = row as usize;
-                query_scale * self.scales[row] * dot_i8(&query_codes, self.row_codes(row)) as f32
-            };
-            let candidates = scan::top_k(&rows, keep, approx);
+            let candidates = scan::top_k_i8(
+                &query_codes,
+                query_scale,
+                &self.codes,
+                &self.scales,
+                |row| self.live[row],
+                keep,
+            );
             candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
         } else {
-            scan::top_k(&rows, limit, exact)
+            let rows = self.scan_rows(allowed_deals);
+            if quantize(rows.len()) {
+                let mut query_codes = Vec::with_capacity(self.dimension);
+                let query_scale = scan::quantize_into(query, &mut query_codes);
+                let dot_i8 = scan::dot_i8_kernel();
+                let approx = |row: u32| {
+                    let row = row as usize;
+                    query_scale
+                        * self.scales[row]
+                        * dot_i8(&query_codes, self.row_codes(row)) as f32
+                };
+                let candidates = scan::top_k(&rows, keep, approx);
+                candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
+            } else {
+                scan::top_k(&rows, limit, exact)
+            }
         };
         scored.sort_by(by_score);
         scored.truncate(limit);
