@@ -334,6 +334,12 @@ impl Storybank {
     ) -> Result<()> {
         let tagger = self.theme_tagger()?;
         let corrections: crate::themes::Corrections = self.db.document(doc::CORRECTIONS)?;
+        // The stance model reads this embedding model's vectors only; with another model the
+        // lexicon polarity stands in and no stance is shown.
+        let stance = crate::stance::StanceModel::for_embedder(
+            self.embedder.model_id(),
+            self.embedder.dimension(),
+        );
         for (record, rows) in records {
             let vectors: HashMap<&str, &[f32]> =
                 rows.iter().map(|(id, vector)| (id.as_str(), vector.as_slice())).collect();
@@ -341,8 +347,17 @@ impl Storybank {
                 let Some(vector) = vectors.get(quote.quote_id.as_str()) else { continue };
                 let tags = tagger.tag(&quote.text, quote.context.as_deref(), vector, aliases);
                 quote.themes = tags.themes;
-                quote.polarity = Some(tags.polarity);
+                if let Some(model) = stance {
+                    let shown = model.shown(&crate::stance::features(vector, &quote.text, aliases));
+                    quote.stance = shown.map(str::to_string);
+                    quote.polarity =
+                        Some(shown.map_or("neutral", crate::stance::polarity_of).to_string());
+                } else {
+                    quote.stance = None;
+                    quote.polarity = Some(tags.polarity);
+                }
                 corrections.apply(&quote.quote_id, &mut quote.themes, &mut quote.polarity);
+                crate::stance::drop_if_contradicted(&mut quote.stance, quote.polarity.as_deref());
             }
         }
         Ok(())

@@ -35,6 +35,7 @@ pub mod pool;
 pub mod privacy;
 pub mod program;
 pub mod search;
+pub mod stance;
 pub mod store;
 pub mod sync;
 pub mod themes;

@@ -261,6 +261,11 @@ pub struct QuoteRecord {
     /// Polarity toward the seller: `praise`, `criticism` or `neutral`.
     #[serde(default)]
     pub polarity: Option<String>,
+    /// Which way the quote points and at whom (`us_positive`, `us_negative`,
+    /// `competitor_positive`, `competitor_negative`), only when the stance model is confident
+    /// enough to be right at least 85% of the time ([`crate::stance`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance: Option<String>,
 }
 
 /// A quote as served: the record plus its deal's metadata and a score.
@@ -284,6 +289,11 @@ pub struct Quote {
     pub themes: Vec<String>,
     /// Polarity toward the seller: `praise`, `criticism` or `neutral`.
     pub polarity: Option<String>,
+    /// Which way the quote points and at whom (`us_positive`, `us_negative`,
+    /// `competitor_positive`, `competitor_negative`); absent when the stance model is not
+    /// confident (shown stances were right 86% of the time on held-out labelled quotes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance: Option<String>,
     /// Relevance score, comparable only within one response.
     pub score: f32,
     /// Why the quote ranked where it did (only with `"explain": true`).

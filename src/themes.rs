@@ -767,6 +767,21 @@ fn competitor_praise(text: &str, aliases: &Aliases) -> bool {
     })
 }
 
+/// Lexicon sentiment of the sentences that name a competitor and of those that do not
+/// (each the sum of [`sentence_sentiment`], squashed to -1..1): features for the stance model.
+pub fn sentiment_by_target(text: &str, aliases: &Aliases) -> [f32; 2] {
+    let (mut competitor, mut other) = (0i32, 0i32);
+    for sentence in sentences(text) {
+        let sentiment = sentence_sentiment(sentence);
+        if aliases.mentions(sentence).is_empty() {
+            other += sentiment;
+        } else {
+            competitor += sentiment;
+        }
+    }
+    [(competitor as f32 / 2.0).tanh(), (other as f32 / 2.0).tanh()]
+}
+
 /// Polarity toward the seller. Praise of a competitor counts against the seller, criticism of a
 /// competitor counts half for it (buyers criticise the loser to explain a win).
 pub fn polarity(text: &str, aliases: &Aliases) -> &'static str {

@@ -413,3 +413,113 @@ async fn theme_corrections_survive_reindex_and_reingest() {
     let reopened = Storybank::open_existing(&settings(index.path())).unwrap();
     check(&reopened);
 }
+
+/// A digest never advises the opposite of its evidence: with every quote of a month pointing
+/// the seller's way (praise), nothing backs "make X better" and there is no recommendation;
+/// one quote turned into criticism backs exactly the recommendations it is cited by.
+#[tokio::test]
+async fn digest_recommendations_follow_the_direction_of_their_evidence() {
+    let index = tempfile::tempdir().unwrap();
+    let bank = Arc::new(Storybank::open(&settings(index.path())).unwrap());
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
+    // The month with the most lost deals.
+    let rows = csv_rows();
+    let mut months: BTreeMap<String, usize> = BTreeMap::new();
+    for row in &rows {
+        if row["outcome"] == "lost" {
+            *months.entry(row["close_date"][..7].to_string()).or_default() += 1;
+        }
+    }
+    let month = months.iter().max_by_key(|(_, n)| **n).unwrap().0.clone();
+    let deals: Vec<String> = rows
+        .iter()
+        .filter(|r| r["close_date"].starts_with(&month))
+        .map(|r| r["deal_id"].clone())
+        .collect();
+    let lost: Vec<&String> = rows
+        .iter()
+        .filter(|r| r["close_date"].starts_with(&month) && r["outcome"] == "lost")
+        .map(|r| &r["deal_id"])
+        .collect();
+    let mut tagged_in_loss = None;
+    for deal_id in &deals {
+        for quote in bank.deal(deal_id).unwrap().quotes {
+            if tagged_in_loss.is_none() && lost.contains(&deal_id) && !quote.themes.is_empty() {
+                tagged_in_loss = Some(quote.clone());
+            }
+            let uri = format!("/v1/quotes/{}/themes", quote.quote_id);
+            let (status, body) =
+                call(&bank, "POST", &uri, Some(json!({"polarity": "praise"}))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+    let digest = get(&bank, &format!("/v1/digest?month={month}")).await;
+    assert_eq!(
+        digest["recommendations"],
+        json!([]),
+        "every quote praises the seller: nothing backs advice to change"
+    );
+
+    let critical = tagged_in_loss.expect("a tagged quote in a lost deal");
+    let uri = format!("/v1/quotes/{}/themes", critical.quote_id);
+    let (status, body) = call(&bank, "POST", &uri, Some(json!({"polarity": "criticism"}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.get("stance")
+            .is_none_or(|s| s.is_null() || s == "us_negative" || s == "competitor_positive"),
+        "{body}"
+    );
+    let digest = get(&bank, &format!("/v1/digest?month={month}")).await;
+    let recommendations = digest["recommendations"].as_array().unwrap();
+    assert!(!recommendations.is_empty(), "the criticism backs a recommendation: {digest}");
+    for recommendation in recommendations {
+        assert_eq!(recommendation["quote_ids"], json!([critical.quote_id]), "{recommendation}");
+        assert_eq!(recommendation["evidence"]["quote_id"], json!(critical.quote_id));
+        let theme = recommendation["theme"].as_str().unwrap();
+        assert!(
+            critical.themes.iter().any(|t| t == theme),
+            "{theme} not among {:?}",
+            critical.themes
+        );
+    }
+}
+
+/// Every quote's polarity follows its stance: a confident stance implies the polarity, no
+/// stance means neutral; the labelled set joins the index and scores on its test half.
+#[tokio::test]
+async fn stances_are_consistent_and_the_labelled_set_scores() {
+    let index = tempfile::tempdir().unwrap();
+    let bank = Arc::new(Storybank::open(&settings(index.path())).unwrap());
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
+    let mut with_stance = 0;
+    let mut quotes = 0;
+    for deal_id in crate::common::deal_ids(&sample_dir()) {
+        for quote in bank.deal(&deal_id).unwrap().quotes {
+            quotes += 1;
+            match quote.stance.as_deref() {
+                Some(stance) => {
+                    with_stance += 1;
+                    assert!(storybank::stance::LABELS[..4].contains(&stance), "{stance}");
+                    assert_eq!(
+                        quote.polarity.as_deref(),
+                        Some(storybank::stance::polarity_of(stance))
+                    );
+                }
+                None => {
+                    assert_eq!(quote.polarity.as_deref(), Some("neutral"), "{}", quote.quote_id)
+                }
+            }
+        }
+    }
+    assert!(with_stance > 0 && with_stance < quotes, "{with_stance} of {quotes} with a stance");
+    let labels_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/labels/sample.jsonl");
+    let labels = storybank::eval::labels::read_labels(&labels_path).unwrap();
+    assert_eq!(labels.len(), quotes, "every sample quote is labelled");
+    let joined = storybank::eval::labels::join(&bank, &labels, &labels_path).unwrap();
+    let report =
+        storybank::eval::labels::report(&joined, storybank::stance::StanceModel::builtin());
+    assert!(report.test_quotes > 30 && report.tune_quotes > 30, "{report:?}");
+    assert_eq!(report.themes.len(), 11);
+    assert!(report.stance_accuracy.unwrap() > 0.3, "{report:?}");
+}

@@ -360,6 +360,36 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Score the theme tagger and the stance model on the test half of the blind-labelled set
+    /// (`<labels>/<corpus folder name>.jsonl` per corpus; tests/fixtures/labels/GUIDELINES.md).
+    EvalLabels {
+        /// Corpus folders (e.g. tests/fixtures/sample ../shared/eval/dev); each is ingested into
+        /// a temporary index.
+        #[arg(required = true)]
+        corpora: Vec<PathBuf>,
+        /// The labels folder.
+        #[arg(long, default_value = "tests/fixtures/labels")]
+        labels: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fit the stance model on the tune half of the labelled set and write it as JSON (the
+    /// builtin one is src/stance_model.json, fitted on the sample and dev corpora).
+    TrainStance {
+        /// Corpus folders, as for eval-labels.
+        #[arg(required = true)]
+        corpora: Vec<PathBuf>,
+        /// The labels folder.
+        #[arg(long, default_value = "tests/fixtures/labels")]
+        labels: PathBuf,
+        /// Where to write the model.
+        #[arg(long, default_value = "src/stance_model.json")]
+        out: PathBuf,
+        /// Ridge strength (default: the best of 0.1, 0.3, 1 and 3 on held-out tune folds).
+        #[arg(long)]
+        lambda: Option<f32>,
+    },
     /// Score retrieval on a labelled corpus (queries.jsonl), per mode, as eval/FORMAT.md says.
     Eval {
         /// The corpus folder.
@@ -606,6 +636,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Alerts(command) => program::alerts(&settings, command),
         Command::EvalThemes { corpus, use_index, sweep, json } => {
             eval_themes(&settings, &corpus, use_index, sweep, json)
+        }
+        Command::EvalLabels { corpora, labels, json } => {
+            eval_labels(&settings, &corpora, &labels, None, json)
+        }
+        Command::TrainStance { corpora, labels, out, lambda } => {
+            eval_labels(&settings, &corpora, &labels, Some((&out, lambda)), false)
         }
         Command::AnonymizeEval(args) => privacy::anonymize_eval(&settings, args),
         Command::Reanonymize { json } => privacy::reanonymize(&settings, json),
@@ -1012,6 +1048,86 @@ fn eval_themes(
         }
     }
     Ok(0)
+}
+
+/// `eval-labels`, or with `train` (output path, ridge strength) `train-stance`.
+fn eval_labels(
+    settings: &Settings,
+    corpora: &[PathBuf],
+    labels: &std::path::Path,
+    train: Option<(&std::path::Path, Option<f32>)>,
+    json: bool,
+) -> anyhow::Result<u8> {
+    use crate::eval::labels;
+    let mut joined = vec![];
+    let mut model_id = String::new();
+    let mut dimension = 0;
+    for corpus in corpora {
+        let name = corpus
+            .canonicalize()
+            .unwrap_or_else(|_| corpus.clone())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = labels.join(format!("{name}.jsonl"));
+        let set = labels::read_labels(&path)?;
+        let (_temp, bank) = eval_bank(settings, corpus, false)?;
+        model_id = bank.embedder.model_id().to_string();
+        dimension = bank.embedder.dimension();
+        joined.extend(labels::join(&bank, &set, &path)?);
+    }
+    if let Some((out, lambda)) = train {
+        let lambdas = lambda.map_or(labels::LAMBDAS.to_vec(), |l| vec![l]);
+        let model = labels::train_stance(&model_id, &joined, &lambdas)?;
+        std::fs::write(out, serde_json::to_string(&model)? + "\n")
+            .with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "stance model fitted on {} tune-half quotes (ridge {}): shown at confidence >= {:.2} \
+             (held-out precision {:.3}, coverage {:.1}%); wrote {}",
+            model.examples,
+            model.lambda,
+            model.show_at,
+            model.tune_precision,
+            100.0 * model.tune_coverage,
+            out.display()
+        );
+        let mut report = labels::report(&joined, Some(&model));
+        report.agreement = second_pass_agreement(labels, corpora)?;
+        print!("{}", report.to_markdown());
+        return Ok(0);
+    }
+    let model = crate::stance::StanceModel::for_embedder(&model_id, dimension);
+    let mut report = labels::report(&joined, model);
+    report.agreement = second_pass_agreement(labels, corpora)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_markdown());
+    }
+    Ok(0)
+}
+
+/// Agreement of `second_pass.jsonl` with the first labeller's labels, when present.
+fn second_pass_agreement(
+    labels: &std::path::Path,
+    corpora: &[PathBuf],
+) -> anyhow::Result<Option<(usize, f64, f64)>> {
+    let second = labels.join("second_pass.jsonl");
+    if !second.is_file() {
+        return Ok(None);
+    }
+    let mut first = vec![];
+    for corpus in corpora {
+        let name = corpus
+            .canonicalize()
+            .unwrap_or_else(|_| corpus.clone())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        first.extend(crate::eval::labels::read_labels(&labels.join(format!("{name}.jsonl")))?);
+    }
+    let second = crate::eval::labels::read_labels(&second)?;
+    Ok(Some(crate::eval::labels::agreement(&first, &second)))
 }
 
 fn eval(

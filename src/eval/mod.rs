@@ -6,6 +6,7 @@
 
 pub mod anonymize;
 pub mod generate;
+pub mod labels;
 pub mod themes;
 
 use std::collections::{BTreeMap, HashSet};

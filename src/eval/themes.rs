@@ -36,7 +36,7 @@ pub struct Prf {
 }
 
 impl Prf {
-    fn finish(mut self) -> Prf {
+    pub(crate) fn finish(mut self) -> Prf {
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         self.precision = ratio(self.agreed, self.predicted);
         self.recall = ratio(self.agreed, self.gold);

@@ -237,6 +237,7 @@ pub fn build_deal(
                 },
                 themes: vec![],
                 polarity: None,
+                stance: None,
             });
         }
     }

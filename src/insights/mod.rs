@@ -635,6 +635,10 @@ pub struct Recommendation {
     pub text: String,
     /// A quote that backs it.
     pub evidence: Option<Quote>,
+    /// Every quote it is drawn from: each criticises the seller or praises a competitor on
+    /// the theme (polarity `criticism`), never the opposite direction.
+    #[serde(default)]
+    pub quote_ids: Vec<String>,
 }
 
 /// The monthly digest.
@@ -713,8 +717,24 @@ pub fn digest(
     };
     let top_win_themes = top(&won, "praise");
     let top_loss_themes = top(&lost, "criticism");
-    let all_loss = theme_counts(catalog, taxonomy, &lost, Some("criticism"), &[], 1);
-    let all_other = theme_counts(catalog, taxonomy, &in_month, Some("criticism"), &[], 1);
+    // Recommendations read direction: only quotes that criticise the seller or praise a
+    // competitor (polarity `criticism`) can back "make X better"; a quote saying the
+    // competitor was dearer is evidence for us, not advice to change pricing.
+    let supporting = |deals: &[&DealRecord]| -> Vec<DealRecord> {
+        deals
+            .iter()
+            .map(|deal| {
+                let mut deal = (*deal).clone();
+                deal.quotes.retain(|q| q.polarity.as_deref() == Some("criticism"));
+                deal
+            })
+            .collect()
+    };
+    let (lost_support, month_support) = (supporting(&lost), supporting(&in_month));
+    let lost_support: Vec<&DealRecord> = lost_support.iter().collect();
+    let month_support: Vec<&DealRecord> = month_support.iter().collect();
+    let all_loss = theme_counts(catalog, taxonomy, &lost_support, Some("criticism"), &[], 1);
+    let all_other = theme_counts(catalog, taxonomy, &month_support, Some("criticism"), &[], 1);
     let mut recommendations = vec![];
     for (team, themes) in TEAMS {
         // The team's most-cited theme in losses, else in all the month's deals.
@@ -723,6 +743,13 @@ pub fn digest(
         });
         let Some((count, counts)) = pick else { continue };
         let losses_basis = std::ptr::eq(counts, &all_loss);
+        let basis_deals = if losses_basis { &lost_support } else { &month_support };
+        let quote_ids: Vec<String> = basis_deals
+            .iter()
+            .flat_map(|deal| &deal.quotes)
+            .filter(|q| q.themes.contains(&count.theme))
+            .map(|q| q.quote_id.clone())
+            .collect();
         let basis = if losses_basis {
             format!(
                 "cited in {} of {} this month",
@@ -746,6 +773,7 @@ pub fn digest(
                 count.label
             ),
             evidence: count.examples.first().cloned(),
+            quote_ids,
         });
     }
     let mut by_competitor: BTreeMap<String, Vec<&DealRecord>> = BTreeMap::new();

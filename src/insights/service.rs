@@ -207,6 +207,7 @@ impl Storybank {
                 entry.polarity = correction.polarity.clone();
             }
             corrections.apply(quote_id, &mut quote.themes, &mut quote.polarity);
+            crate::stance::drop_if_contradicted(&mut quote.stance, quote.polarity.as_deref());
             tx.put_document(crate::store::db::doc::CORRECTIONS, &corrections)?;
             tx.put_deal(&record, None)?;
             Ok(record)

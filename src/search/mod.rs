@@ -323,6 +323,7 @@ impl Catalog {
             source: quote.source.clone(),
             themes: quote.themes.clone(),
             polarity: quote.polarity.clone(),
+            stance: quote.stance.clone(),
             score,
             explain: None,
         }

@@ -1173,6 +1173,7 @@ mod tests {
                     source: QuoteSource { transcript: "t.txt".into(), start_seconds: None },
                     themes: rng.some(&THEMES),
                     polarity: None,
+                    stance: None,
                 })
                 .collect();
             let info = DealInfo {
