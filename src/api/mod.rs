@@ -110,7 +110,11 @@ async fn blocking_query<T: Send + 'static>(
         .acquire()
         .await
         .map_err(|_| ApiError::from(crate::Error::Internal("search queue closed".into())))?;
-    blocking(work).await
+    blocking(move || {
+        let _running = crate::store::scan::Running::start();
+        work()
+    })
+    .await
 }
 
 /// Searches running at once per core (the rest wait their turn).

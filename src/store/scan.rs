@@ -221,7 +221,7 @@ where
         });
         best_of(blocks, k)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = scan_threads();
     if threads <= 1 || rows < PARALLEL_MIN_ROWS {
         return part(0, rows);
     }
@@ -253,6 +253,38 @@ pub fn quantize_into(vector: &[f32], codes: &mut Vec<i8>) -> f32 {
     scale
 }
 
+/// Searches running now: each holds a [`Running`] guard for its length (the HTTP layer takes
+/// one per admitted search). A scan splits across cores only while it is the only search
+/// running: under load every core already has a search of its own, and splitting one only adds
+/// thread hand-offs and memory contention.
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a search as running until dropped.
+#[derive(Debug)]
+pub struct Running(());
+
+impl Running {
+    /// Marks a search as started.
+    pub fn start() -> Running {
+        RUNNING.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Running(())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Threads a large scan may use now: the machine's cores, or one while other searches run.
+fn scan_threads() -> usize {
+    if RUNNING.load(std::sync::atomic::Ordering::Relaxed) > 1 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Rows scanned before a search splits across cores (below it, starting threads costs more
 /// than it saves).
 pub const PARALLEL_MIN_ROWS: usize = 32_768;
@@ -263,7 +295,7 @@ pub fn top_k<S>(rows: &[u32], k: usize, score: S) -> Vec<(f32, u32)>
 where
     S: Fn(u32) -> f32 + Sync,
 {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = scan_threads();
     if threads <= 1 || rows.len() < PARALLEL_MIN_ROWS {
         return best_of(rows.iter().map(|&row| (score(row), row)), k);
     }
@@ -343,6 +375,29 @@ mod tests {
         for (x, y) in [(-127i8, -127i8), (127, -127), (127, 127)] {
             let (a, b) = (vec![x; 768], vec![y; 768]);
             assert_eq!(dot_i8(&a, &b), 768 * i32::from(x) * i32::from(y));
+        }
+    }
+
+    #[test]
+    fn scans_stay_on_one_core_while_other_searches_run() {
+        let (_a, _b) = (Running::start(), Running::start());
+        assert_eq!(scan_threads(), 1);
+        // Still the same best, on one thread.
+        let rows: Vec<u32> = (0..(PARALLEL_MIN_ROWS as u32 + 10)).collect();
+        let score = |row: u32| (row.wrapping_mul(2_654_435_761) >> 20) as f32;
+        let mut one = top_k(&rows, 5, score);
+        one.sort_by(by_score);
+        assert_eq!(one, best(rows.iter().map(|&r| (score(r), r)).collect(), 5).tap_sort());
+    }
+
+    trait TapSort {
+        fn tap_sort(self) -> Self;
+    }
+
+    impl TapSort for Vec<(f32, u32)> {
+        fn tap_sort(mut self) -> Self {
+            self.sort_by(by_score);
+            self
         }
     }
 
