@@ -227,7 +227,7 @@ def stop(proc):
 
 def load(url, seconds, clients_list):
     headers = {"content-type": "application/json"}
-    drive(url, 2, 2, False, headers)  # warm up: pages, the model's first runs
+    drive(url, 2, 2, False, headers, warmup=True)  # warm up: pages, the model's first runs
     return {str(c): drive(url, c, seconds, False, headers) for c in clients_list}
 
 

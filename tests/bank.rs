@@ -459,6 +459,8 @@ async fn digest_recommendations_follow_the_direction_of_their_evidence() {
         json!([]),
         "every quote praises the seller: nothing backs advice to change"
     );
+    let (_, markdown) = get_text(&bank, &format!("/v1/digest?month={month}&format=md")).await;
+    assert!(markdown.contains("No quote this month criticises us"), "{markdown}");
 
     let critical = tagged_in_loss.expect("a tagged quote in a lost deal");
     let uri = format!("/v1/quotes/{}/themes", critical.quote_id);
@@ -482,6 +484,8 @@ async fn digest_recommendations_follow_the_direction_of_their_evidence() {
             critical.themes
         );
     }
+    let (_, markdown) = get_text(&bank, &format!("/v1/digest?month={month}&format=md")).await;
+    assert!(markdown.contains(&format!("Drawn from: {}", critical.quote_id)), "{markdown}");
 }
 
 /// Every quote's polarity follows its stance: a confident stance implies the polarity, no

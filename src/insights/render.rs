@@ -397,7 +397,7 @@ pub fn digest_markdown(digest: &Digest) -> String {
     theme_md(&mut out, &digest.top_loss_themes, digest.deals.lost, "losses");
     out.push_str("## Recommendations\n\n");
     if digest.recommendations.is_empty() {
-        out.push_str("_No tagged quotes this month to draw recommendations from._\n\n");
+        let _ = write!(out, "_{NO_RECOMMENDATION}_\n\n");
     }
     for recommendation in &digest.recommendations {
         let _ = writeln!(out, "- {}", recommendation.text);
@@ -409,9 +409,14 @@ pub fn digest_markdown(digest: &Digest) -> String {
                 attribution(quote)
             );
         }
+        let _ = writeln!(out, "  - Drawn from: {}", recommendation.quote_ids.join(", "));
     }
     out
 }
+
+/// A digest with nothing to recommend says why.
+const NO_RECOMMENDATION: &str = "No quote this month criticises us or praises a competitor \
+    clearly enough to back a recommendation.";
 
 /// The digest as a one-page HTML document.
 pub fn digest_html(digest: &Digest) -> String {
@@ -444,12 +449,21 @@ pub fn digest_html(digest: &Digest) -> String {
     theme_html(&mut body, &digest.top_win_themes, digest.deals.won, "wins");
     body.push_str("<h2>Top loss themes</h2>\n");
     theme_html(&mut body, &digest.top_loss_themes, digest.deals.lost, "losses");
-    body.push_str("<h2>Recommendations</h2>\n<ul>\n");
+    body.push_str("<h2>Recommendations</h2>\n");
+    if digest.recommendations.is_empty() {
+        let _ = writeln!(body, "<p class=\"meta\">{NO_RECOMMENDATION}</p>");
+    }
+    body.push_str("<ul>\n");
     for recommendation in &digest.recommendations {
         let _ = writeln!(body, "<li>{}", escape(&recommendation.text));
         if let Some(quote) = &recommendation.evidence {
             body.push_str(&quote_html(quote));
         }
+        let _ = writeln!(
+            body,
+            "<p class=\"meta\">Drawn from: {}</p>",
+            escape(&recommendation.quote_ids.join(", "))
+        );
         body.push_str("</li>\n");
     }
     body.push_str("</ul>\n");
