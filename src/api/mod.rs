@@ -111,7 +111,7 @@ async fn blocking_query<T: Send + 'static>(
         .await
         .map_err(|_| ApiError::from(crate::Error::Internal("search queue closed".into())))?;
     blocking(move || {
-        let _running = crate::store::scan::Running::start();
+        let _running = crate::pool::Running::start();
         work()
     })
     .await

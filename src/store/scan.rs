@@ -253,33 +253,12 @@ pub fn quantize_into(vector: &[f32], codes: &mut Vec<i8>) -> f32 {
     scale
 }
 
-/// Searches running now: each holds a [`Running`] guard for its length (the HTTP layer takes
-/// one per admitted search). A scan splits across cores only while it is the only search
-/// running: under load every core already has a search of its own, and splitting one only adds
-/// thread hand-offs and memory contention.
-static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Counts a search as running until dropped.
-#[derive(Debug)]
-pub struct Running(());
-
-impl Running {
-    /// Marks a search as started.
-    pub fn start() -> Running {
-        RUNNING.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Running(())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        RUNNING.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
 /// Threads a large scan may use now: the machine's cores, or one while other searches run.
+/// A scan splits across cores only while it is the only search running: under load every core
+/// already has a search of its own, and splitting one only adds thread hand-offs and memory
+/// contention.
 fn scan_threads() -> usize {
-    if RUNNING.load(std::sync::atomic::Ordering::Relaxed) > 1 {
+    if crate::pool::running() > 1 {
         return 1;
     }
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -380,7 +359,7 @@ mod tests {
 
     #[test]
     fn scans_stay_on_one_core_while_other_searches_run() {
-        let (_a, _b) = (Running::start(), Running::start());
+        let (_a, _b) = (crate::pool::Running::start(), crate::pool::Running::start());
         assert_eq!(scan_threads(), 1);
         // Still the same best, on one thread.
         let rows: Vec<u32> = (0..(PARALLEL_MIN_ROWS as u32 + 10)).collect();
