@@ -1063,13 +1063,7 @@ fn eval_labels(
     let mut model_id = String::new();
     let mut dimension = 0;
     for corpus in corpora {
-        let name = corpus
-            .canonicalize()
-            .unwrap_or_else(|_| corpus.clone())
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let path = labels.join(format!("{name}.jsonl"));
+        let path = labels_file(labels, corpus);
         let set = labels::read_labels(&path)?;
         let (_temp, bank) = eval_bank(settings, corpus, false)?;
         model_id = bank.embedder.model_id().to_string();
@@ -1107,6 +1101,13 @@ fn eval_labels(
     Ok(0)
 }
 
+/// A corpus's labels file: `<labels>/<corpus folder name>.jsonl`.
+fn labels_file(labels: &std::path::Path, corpus: &std::path::Path) -> PathBuf {
+    let corpus = corpus.canonicalize().unwrap_or_else(|_| corpus.to_path_buf());
+    let name = corpus.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    labels.join(format!("{name}.jsonl"))
+}
+
 /// Agreement of `second_pass.jsonl` with the first labeller's labels, when present.
 fn second_pass_agreement(
     labels: &std::path::Path,
@@ -1118,13 +1119,7 @@ fn second_pass_agreement(
     }
     let mut first = vec![];
     for corpus in corpora {
-        let name = corpus
-            .canonicalize()
-            .unwrap_or_else(|_| corpus.clone())
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        first.extend(crate::eval::labels::read_labels(&labels.join(format!("{name}.jsonl")))?);
+        first.extend(crate::eval::labels::read_labels(&labels_file(labels, corpus))?);
     }
     let second = crate::eval::labels::read_labels(&second)?;
     Ok(Some(crate::eval::labels::agreement(&first, &second)))

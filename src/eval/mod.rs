@@ -213,6 +213,23 @@ fn summarize(scores: &[&QueryScore]) -> Summary {
     }
 }
 
+/// Reads a JSON-lines file (blank lines skipped); a bad line is an error naming its line.
+pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
+    let mut out = vec![];
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        out.push(
+            serde_json::from_str(line)
+                .map_err(|err| Error::parse(path, index + 1, err.to_string()))?,
+        );
+    }
+    Ok(out)
+}
+
 /// Reads `queries.jsonl`.
 pub fn read_queries(corpus: &Path) -> Result<Vec<EvalQuery>> {
     let path = corpus.join("queries.jsonl");

@@ -67,17 +67,7 @@ pub struct ThemeAgreement {
 
 /// Scores the tagger against `labels` (a themes.jsonl file).
 pub fn agreement(bank: &Storybank, labels: &Path, params: ThemeParams) -> Result<ThemeAgreement> {
-    let text = std::fs::read_to_string(labels)
-        .map_err(|err| Error::io(format!("reading {}", labels.display()), err))?;
-    let mut gold = vec![];
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let label: Label = serde_json::from_str(line)
-            .map_err(|err| Error::parse(labels, index + 1, err.to_string()))?;
-        gold.push(label);
-    }
+    let gold: Vec<Label> = crate::eval::read_jsonl(labels)?;
     let tagger = bank.theme_tagger()?;
     let catalog = bank.catalog.read().map_err(|_| Error::Internal("catalog lock".into()))?;
     let mut vectors: BTreeMap<String, Vec<f32>> = BTreeMap::new();
