@@ -28,25 +28,16 @@ pub struct Label {
 
 /// Reads a labels file, checking every stance value.
 pub fn read_labels(path: &Path) -> Result<Vec<Label>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| Error::io(format!("reading {}", path.display()), err))?;
-    let mut out = vec![];
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let label: Label = serde_json::from_str(line)
-            .map_err(|err| Error::parse(path, index + 1, err.to_string()))?;
-        if !LABELS.contains(&label.polarity.as_str()) {
-            return Err(Error::parse(
-                path,
-                index + 1,
-                format!("unknown stance `{}`", label.polarity),
-            ));
-        }
-        out.push(label);
+    let labels: Vec<Label> = crate::eval::read_jsonl(path)?;
+    if let Some(bad) = labels.iter().find(|l| !LABELS.contains(&l.polarity.as_str())) {
+        return Err(Error::InvalidRequest(format!(
+            "{}: quote {}: unknown stance `{}`",
+            path.display(),
+            bad.quote_id,
+            bad.polarity
+        )));
     }
-    Ok(out)
+    Ok(labels)
 }
 
 /// A labelled quote joined with what the index holds for it.
@@ -70,12 +61,7 @@ pub fn join(bank: &Storybank, labels: &[Label], source: &Path) -> Result<Vec<Joi
     let params = tagger.params();
     let catalog = bank.catalog.read().map_err(|_| Error::Internal("catalog lock".into()))?;
     let deals: Vec<String> = catalog.deals.keys().cloned().collect();
-    let mut vectors: BTreeMap<String, Vec<f32>> = BTreeMap::new();
-    for deal_id in catalog.deals.keys() {
-        for (id, vector) in catalog.vectors.deal_vectors(deal_id)? {
-            vectors.insert(id, vector);
-        }
-    }
+    let vectors = crate::eval::quote_vectors(&catalog)?;
     let mut out = vec![];
     for label in labels {
         let (Some((deal, quote)), Some(vector)) =

@@ -213,6 +213,15 @@ fn summarize(scores: &[&QueryScore]) -> Summary {
     }
 }
 
+/// Every stored quote vector by quote id (the taggers' evals recompute tags from them).
+pub fn quote_vectors(catalog: &crate::search::Catalog) -> Result<BTreeMap<String, Vec<f32>>> {
+    let mut vectors = BTreeMap::new();
+    for deal_id in catalog.deals.keys() {
+        vectors.extend(catalog.vectors.deal_vectors(deal_id)?);
+    }
+    Ok(vectors)
+}
+
 /// Reads a JSON-lines file (blank lines skipped); a bad line is an error naming its line.
 pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     let text = std::fs::read_to_string(path)

@@ -70,12 +70,7 @@ pub fn agreement(bank: &Storybank, labels: &Path, params: ThemeParams) -> Result
     let gold: Vec<Label> = crate::eval::read_jsonl(labels)?;
     let tagger = bank.theme_tagger()?;
     let catalog = bank.catalog.read().map_err(|_| Error::Internal("catalog lock".into()))?;
-    let mut vectors: BTreeMap<String, Vec<f32>> = BTreeMap::new();
-    for deal_id in catalog.deals.keys() {
-        for (id, vector) in catalog.vectors.deal_vectors(deal_id)? {
-            vectors.insert(id, vector);
-        }
-    }
+    let vectors = crate::eval::quote_vectors(&catalog)?;
     let mut micro = Prf::default();
     let mut per_theme: BTreeMap<String, Prf> = BTreeMap::new();
     let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
