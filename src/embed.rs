@@ -134,6 +134,10 @@ pub struct ModelConfig {
 pub enum Embedder {
     /// A local ONNX model.
     Onnx(Box<OnnxEmbedder>),
+    /// Several models as one (`--model a+b`): each member's unit vector scaled by 1/sqrt(n),
+    /// concatenated, so a cosine between two ensemble vectors is the mean of the members'
+    /// cosines (score averaging inside one flat index, with no second store to keep in step).
+    Ensemble(Box<Ensemble>),
     /// Deterministic feature hashing, for plumbing tests only.
     Hashed,
 }
@@ -142,6 +146,18 @@ impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Embedder({})", self.model_id())
     }
+}
+
+/// The members of an [`Embedder::Ensemble`].
+pub struct Ensemble {
+    model_id: String,
+    members: Vec<Embedder>,
+}
+
+/// Joins the members' vectors of one text: each scaled by 1/sqrt(n), one after the other.
+fn concatenate(parts: Vec<Vec<f32>>) -> Vec<f32> {
+    let scale = 1.0 / (parts.len().max(1) as f32).sqrt();
+    parts.into_iter().flatten().map(|v| v * scale).collect()
 }
 
 /// fastembed over a user-supplied ONNX model.
@@ -230,8 +246,26 @@ fn read_model_file(dir: &Path, name: &str) -> Result<Vec<u8>> {
 }
 
 impl Embedder {
-    /// Loads the ONNX model described by `config`.
+    /// Loads the ONNX model described by `config`; `a+b` loads an [`Embedder::Ensemble`] of
+    /// the named folders.
     pub fn load(config: &ModelConfig) -> Result<Embedder> {
+        if config.model.contains('+') {
+            let names: Vec<&str> = config.model.split('+').map(str::trim).collect();
+            if names.iter().any(|name| name.is_empty()) {
+                return Err(Error::ModelUnavailable(format!(
+                    "`{}`: an ensemble names model folders joined by `+`",
+                    config.model
+                )));
+            }
+            let members = names
+                .iter()
+                .map(|name| {
+                    Embedder::load(&ModelConfig { model: name.to_string(), ..config.clone() })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let model_id = members.iter().map(Embedder::model_id).collect::<Vec<_>>().join("+");
+            return Ok(Embedder::Ensemble(Box::new(Ensemble { model_id, members })));
+        }
         let library = config
             .ort_library
             .clone()
@@ -303,6 +337,7 @@ impl Embedder {
     pub fn model_id(&self) -> &str {
         match self {
             Embedder::Onnx(onnx) => &onnx.model_id,
+            Embedder::Ensemble(ensemble) => &ensemble.model_id,
             Embedder::Hashed => "hashed-384-v1",
         }
     }
@@ -311,6 +346,7 @@ impl Embedder {
     pub fn dimension(&self) -> usize {
         match self {
             Embedder::Onnx(onnx) => onnx.dimension,
+            Embedder::Ensemble(ensemble) => ensemble.members.iter().map(Embedder::dimension).sum(),
             Embedder::Hashed => HASHED_DIMENSION,
         }
     }
@@ -319,6 +355,18 @@ impl Embedder {
     pub fn theme_params(&self) -> crate::themes::ThemeParams {
         match self {
             Embedder::Onnx(onnx) => onnx.spec.theme_params(),
+            // An ensemble's similarity is the mean of its members': so are its thresholds.
+            Embedder::Ensemble(ensemble) => {
+                let params: Vec<_> = ensemble.members.iter().map(Embedder::theme_params).collect();
+                let mean = |get: fn(&crate::themes::ThemeParams) -> f32| {
+                    params.iter().map(get).sum::<f32>() / params.len().max(1) as f32
+                };
+                crate::themes::ThemeParams {
+                    min_score: mean(|p| p.min_score),
+                    margin: mean(|p| p.margin),
+                    cue_bonus: mean(|p| p.cue_bonus),
+                }
+            }
             Embedder::Hashed => crate::themes::ThemeParams::default(),
         }
     }
@@ -327,6 +375,16 @@ impl Embedder {
     /// model call: the int8-dynamic model's activation scales depend on batch composition, and
     /// batching buys nothing on two cores. The texts are spread over the sessions.
     pub fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if let Embedder::Ensemble(ensemble) = self {
+            let mut per_member = ensemble
+                .members
+                .iter()
+                .map(|member| member.embed_passages(texts).map(Vec::into_iter))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok((0..texts.len())
+                .map(|_| concatenate(per_member.iter_mut().filter_map(Iterator::next).collect()))
+                .collect());
+        }
         let Embedder::Onnx(onnx) = self else {
             return texts.iter().map(|text| self.embed_one(text)).collect();
         };
@@ -375,6 +433,13 @@ impl Embedder {
                 }
                 Ok(vector)
             }
+            Embedder::Ensemble(ensemble) => Ok(concatenate(
+                ensemble
+                    .members
+                    .iter()
+                    .map(|member| member.embed_query(text))
+                    .collect::<Result<Vec<_>>>()?,
+            )),
             Embedder::Hashed => self.embed_one(text),
         }
     }
@@ -388,6 +453,7 @@ impl Embedder {
                     .map_err(|err| Error::ModelUnavailable(err.to_string()))?;
                 vectors.pop().ok_or_else(|| Error::Internal("model returned no vector".into()))
             }
+            Embedder::Ensemble(_) => Ok(self.embed_passages(&[text])?.pop().unwrap_or_default()),
             Embedder::Hashed => Ok(hashed_vector(text)),
         }
     }
@@ -470,6 +536,36 @@ mod tests {
         assert_eq!(cache.get("q0"), Some(vec![0.0]));
         assert_eq!(cache.get("new"), Some(vec![-1.0]));
         assert_eq!(cache.by_use.len(), cache.entries.len());
+    }
+
+    #[test]
+    fn an_ensemble_vector_scores_the_mean_of_its_members_cosines() {
+        let unit = |v: Vec<f32>| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+        };
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let (a1, a2) = (unit(vec![1.0, 2.0, 3.0]), unit(vec![0.5, -1.0]));
+        let (b1, b2) = (unit(vec![3.0, 1.0, 0.0]), unit(vec![1.0, 1.0]));
+        let a = concatenate(vec![a1.clone(), a2.clone()]);
+        let b = concatenate(vec![b1.clone(), b2.clone()]);
+        assert_eq!(a.len(), 5);
+        assert!((dot(&a, &a) - 1.0).abs() < 1e-6, "still a unit vector");
+        let mean = (dot(&a1, &b1) + dot(&a2, &b2)) / 2.0;
+        assert!((dot(&a, &b) - mean).abs() < 1e-6);
+    }
+
+    #[test]
+    fn an_ensemble_names_every_member() {
+        let config = ModelConfig {
+            models_dir: "/nonexistent".into(),
+            model: format!("{DEFAULT_MODEL}+"),
+            ort_library: Some("/nonexistent/lib.so".into()),
+            threads: 1,
+        };
+        let err = Embedder::load(&config).unwrap_err();
+        assert_eq!(err.code(), crate::error::Code::ModelUnavailable);
+        assert!(err.to_string().contains("joined by `+`"), "{err}");
     }
 
     #[test]

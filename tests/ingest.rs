@@ -160,6 +160,58 @@ fn a_model_folder_with_a_spec_file_is_its_own_model() {
     assert!(err.to_string().contains("my-model#"), "{err}");
 }
 
+/// `--model a+b`: one index over two models, each query or quote vector the members' unit
+/// vectors side by side, scaled so that a cosine is the mean of the members' cosines.
+#[test]
+fn an_ensemble_of_models_is_one_model_of_both_vectors() {
+    use storybank::embed::{DEFAULT_MODEL, Embedder};
+    let index = tempfile::tempdir().unwrap();
+    let defaults = settings(index.path());
+    let source = defaults.model.models_dir.join(DEFAULT_MODEL);
+    let models = tempfile::tempdir().unwrap();
+    // The same weights read another way (no spec file, a name not starting with `bge`: mean
+    // pooling, no query instruction): a second member whose vectors differ.
+    let folder = models.path().join("mean-pooled");
+    std::fs::create_dir(&folder).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(entry.path(), folder.join(entry.file_name())).unwrap();
+    }
+    let mut second = defaults.model.clone();
+    second.model = folder.display().to_string();
+    let mut both = defaults.model.clone();
+    both.model = format!("{DEFAULT_MODEL}+{}", folder.display());
+    let mut ensemble = defaults.clone();
+    ensemble.model = both.clone();
+    let (first, second, both) = (
+        Embedder::load(&defaults.model).unwrap(),
+        Embedder::load(&second).unwrap(),
+        Embedder::load(&both).unwrap(),
+    );
+    assert_eq!(both.model_id(), format!("{DEFAULT_MODEL}+mean-pooled"));
+    assert_eq!(both.dimension(), first.dimension() + second.dimension());
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    let question = "why did we lose on price?";
+    let quote = "Their onboarding team lived in our Slack, and the price was forty percent higher.";
+    let (q, p) = (both.embed_query(question).unwrap(), both.embed_passages(&[quote]).unwrap());
+    assert_eq!(q.len(), both.dimension());
+    assert!((dot(&q, &q) - 1.0).abs() < 1e-4, "a unit vector");
+    let mean =
+        (dot(&first.embed_query(question).unwrap(), &first.embed_passages(&[quote]).unwrap()[0])
+            + dot(
+                &second.embed_query(question).unwrap(),
+                &second.embed_passages(&[quote]).unwrap()[0],
+            ))
+            / 2.0;
+    assert!((dot(&q, &p[0]) - mean).abs() < 1e-4, "{} vs {mean}", dot(&q, &p[0]));
+    let mean_params = (first.theme_params().min_score + second.theme_params().min_score) / 2.0;
+    assert!((both.theme_params().min_score - mean_params).abs() < 1e-6);
+
+    drop(Storybank::open(&ensemble).unwrap());
+    let err = Storybank::open_existing(&defaults).unwrap_err();
+    assert_eq!(err.code(), storybank::Code::IndexIncompatible, "{err}");
+}
+
 /// Exports as the tools produce them: a Salesforce opportunity report as deals.csv, and an SRT
 /// (Zoom/Rev), a Zoom VTT (`Name:` cues), a Teams VTT (`<v Name>`), an Otter TXT and a Gong-style
 /// JSON transcript.

@@ -83,7 +83,7 @@ pub struct SearchRequest {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fusion {
-    /// Convex combination of min-max normalised scores (dense weight 0.8).
+    /// Convex combination of min-max normalised scores (dense weight 0.9).
     #[default]
     Convex,
     /// Reciprocal rank fusion (k = 60).
