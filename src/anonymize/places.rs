@@ -1,5 +1,6 @@
 //! Places: major cities from a gazetteer anywhere, and towns of any size after a location cue
-//! ("head office in X", "our warehouse in X", "based out of X", "a plant near X"). Hosting
+//! ("head office in X", "our warehouse in X", "based out of X", "a plant near X", "one home
+//! out at X", "the site up in X"). Hosting
 //! locations stay ("EU hosting in Frankfurt"): they describe a vendor, not the buyer.
 
 use std::sync::LazyLock;
@@ -30,10 +31,10 @@ pub static HOSTING_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// ("we moved to NetSuite") do not qualify.
 static LOCATION_CUE: LazyLock<Regex> = LazyLock::new(|| {
     let place = r"\p{Lu}[\p{L}'’.-]+(?:\s+(?:(?:de|del|da|do|dos|la|el|am|an|der|sur|upon|on)\s+)?\p{Lu}[\p{L}'’.-]+){0,3}";
-    let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew)";
+    let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew|home|homes|ward|wards|unit|units|practice|practices|surgery|surgeries)";
     let at = r"(?:in|near|at|outside(?:\s+of)?|just\s+outside(?:\s+of)?|out\s+of|based\s+in)";
     Regex::new(&format!(
-        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of))\s+(?P<place>{place})"
+        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of))\s+(?P<place>{place})"
     ))
     .expect("static regex")
 });

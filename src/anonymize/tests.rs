@@ -231,3 +231,37 @@ fn two_known_names_in_a_role_frame_are_a_person() {
          Will will call you if the numbers change."
     );
 }
+
+/// A competitor's spelling split in two ("Rota Bee" of "Rotabee") whose second word is also a
+/// given name: the words stay, whatever the case of the file's spellings.
+#[test]
+fn a_competitor_spelled_as_two_words_stays_searchable() {
+    for (canonical, split) in
+        [("Rotabee", "Rota Bee"), ("Mayfleet", "May Fleet"), ("Jobjune", "Job June")]
+    {
+        let toml = format!(
+            "[competitors]\n\"{canonical}\" = [\"{}\", \"{split}\"]\n",
+            canonical.to_lowercase()
+        );
+        let aliases = Aliases::parse(std::path::Path::new("competitors.toml"), &toml).unwrap();
+        let a = Anonymizer::new(&KnownParties::default(), &aliases);
+        let sentence = format!("{split} doesn't check anything. {canonical} was cheaper.");
+        a.learn_from([sentence.as_str()]);
+        assert_eq!(a.redact(&sentence), sentence, "{canonical}");
+    }
+}
+
+/// Colloquial location cues ("one home out at Oswestry", "a site up in Ballina"): the town is a
+/// place of the buyer's, whatever its size.
+#[test]
+fn towns_after_colloquial_location_cues_are_places() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let text = "Three homes, one with nursing out at Oswestry. Our other site is up in Ballinrobe, \
+                and the ward over in Kilkeel. Finance sits over in Procurement's old office.";
+    a.learn_from([text]);
+    assert_eq!(
+        a.redact(text),
+        "Three homes, one with nursing out at [CITY]. Our other site is up in [CITY], and the \
+         ward over in [CITY]. Finance sits over in Procurement's old office."
+    );
+}

@@ -83,8 +83,12 @@ impl Aliases {
         if normalize_name(alias).is_empty() {
             return;
         }
+        // Spellings that differ only in case are one alias; a split spelling ("Rota Bee" of
+        // "Rotabee") is kept: its words are what the anonymizer must leave alone.
+        let spelling =
+            |name: &str| name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
         let names = self.competitors.entry(canonical.trim().to_string()).or_default();
-        if !names.iter().any(|known| normalize_name(known) == normalize_name(alias)) {
+        if !names.iter().any(|known| spelling(known) == spelling(alias)) {
             names.push(alias.to_string());
         }
     }
