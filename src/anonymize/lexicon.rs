@@ -66,6 +66,11 @@ pub static COUNTRIES: LazyLock<HashSet<&'static str>> =
 /// Major cities, as written.
 pub static CITIES: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| word_list(include_str!("cities.txt")));
+/// Towns of 15,000+ people (5,000+ in the UK, Ireland, Australia, New Zealand and India) from
+/// GeoNames, as written and without accents, minus English words, given names, brands and
+/// regions (see TOWNS-SOURCE.md).
+pub static TOWNS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("towns.txt")));
 
 /// Titles that the tagger takes for names ("The Princess Royal").
 pub const TITLE_WORDS: [&str; 16] = [
