@@ -106,19 +106,29 @@ fn an_index_built_with_another_model_is_refused() {
     assert_eq!(err.code(), storybank::Code::IndexMissing);
 }
 
-#[test]
-fn a_model_folder_with_a_spec_file_is_its_own_model() {
-    use storybank::embed::{DEFAULT_MODEL, Embedder, MODEL_SPEC_FILE};
-    let index = tempfile::tempdir().unwrap();
-    let defaults = settings(index.path());
-    let source = defaults.model.models_dir.join(DEFAULT_MODEL);
-    let models = tempfile::tempdir().unwrap();
-    let folder = models.path().join("my-model");
+/// A folder `name` under `models` whose files link to the installed default model's.
+fn linked_default_model(
+    defaults: &storybank::config::Settings,
+    models: &Path,
+    name: &str,
+) -> std::path::PathBuf {
+    let source = defaults.model.models_dir.join(storybank::embed::DEFAULT_MODEL);
+    let folder = models.join(name);
     std::fs::create_dir(&folder).unwrap();
     for entry in std::fs::read_dir(&source).unwrap() {
         let entry = entry.unwrap();
         std::os::unix::fs::symlink(entry.path(), folder.join(entry.file_name())).unwrap();
     }
+    folder
+}
+
+#[test]
+fn a_model_folder_with_a_spec_file_is_its_own_model() {
+    use storybank::embed::{Embedder, MODEL_SPEC_FILE};
+    let index = tempfile::tempdir().unwrap();
+    let defaults = settings(index.path());
+    let models = tempfile::tempdir().unwrap();
+    let folder = linked_default_model(&defaults, models.path(), "my-model");
     let spec = |passage_prefix: &str| {
         format!(
             "pooling = \"cls\"\nquery_prefix = \"Represent this sentence for searching relevant \
@@ -167,16 +177,10 @@ fn an_ensemble_of_models_is_one_model_of_both_vectors() {
     use storybank::embed::{DEFAULT_MODEL, Embedder};
     let index = tempfile::tempdir().unwrap();
     let defaults = settings(index.path());
-    let source = defaults.model.models_dir.join(DEFAULT_MODEL);
     let models = tempfile::tempdir().unwrap();
     // The same weights read another way (no spec file, a name not starting with `bge`: mean
     // pooling, no query instruction): a second member whose vectors differ.
-    let folder = models.path().join("mean-pooled");
-    std::fs::create_dir(&folder).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let entry = entry.unwrap();
-        std::os::unix::fs::symlink(entry.path(), folder.join(entry.file_name())).unwrap();
-    }
+    let folder = linked_default_model(&defaults, models.path(), "mean-pooled");
     let mut second = defaults.model.clone();
     second.model = folder.display().to_string();
     let mut both = defaults.model.clone();
