@@ -281,6 +281,18 @@ impl Anonymizer {
         let mut found = self.tagged(text);
         found.extend(people::find(&self.scope, text));
         found.extend(gazetteer::gazetteer_names(&self.scope, text));
+        // A name read only inside a town ("Trent" of "Stoke-on-Trent") is the town's.
+        let places = places::compound_places(text, &self.scope.protected);
+        if !places.is_empty() {
+            let mut rest = text.to_string();
+            for place in &places {
+                rest = rest.replace(place.as_str(), " ");
+            }
+            found.retain(|finding| match finding {
+                Found::Person(name) => rest.contains(name.as_str()),
+                _ => true,
+            });
+        }
         self.remember(found);
         let accounts = orgs::find(&self.scope, text, opening);
         self.remember(accounts);
@@ -356,9 +368,24 @@ impl Anonymizer {
         redacted
     }
 
+    /// True when a known or learned form is longer than `place` and holds it ("Stoke-on-Trent
+    /// Care Homes" holds "Stoke-on-Trent"): that form is redacted whole.
+    fn holds_longer_form(&self, place: &str) -> bool {
+        let place = place.to_lowercase();
+        let holds = |term: &Term| {
+            term.form.len() > place.len() && term.form.to_lowercase().contains(&place)
+        };
+        self.known.iter().any(holds)
+            || self.learned.lock().is_ok_and(|learned| learned.terms.iter().any(holds))
+    }
+
     /// Redacts with what the deal's recognizers have learned so far, learning nothing new.
     fn redact_known(&self, text: &str) -> String {
         let text = contact::redact_contacts(text);
+        // Towns of several words go before names, unless an account's name holds one.
+        let text = places::redact_compound_places(&text, &self.scope.protected, |place| {
+            !self.holds_longer_form(place)
+        });
         let text = self.known.redact(&text);
         let text = match self.learned.lock() {
             Ok(learned) => learned.terms.redact(&text),

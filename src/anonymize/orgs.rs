@@ -60,6 +60,9 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"(?i:\b(?:(?:we(?:'re|’re| are)|we were) (?:\w+ )?owned by|(?:a )?(?:subsidiary|division|unit|daughter company) of))(?: the)? (?P<n>{NAME})"
         ),
         format!(
+            r"(?:^|[.!?] )(?P<n>{NAME}) (?:is|are|was|were) (?:about |around |roughly |over |nearly |some |just |almost )?(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundreds|a thousand|thousands|a dozen|dozens)(?: [\p{{L}}-]+){{0,4}} (?i:homes|stores|shops|sites|clinics|hospitals|branches|locations|facilities|schools|colleges|restaurants|practices|surgeries|pharmacies|hotels|venues|properties|centres|centers|warehouses|plants|factories|offices|depots|wards|people|staff|employees|beds|brands)\b"
+        ),
+        format!(
             r"(?:^|[.!?] )(?P<n>{NAME}) (?:is an?|was founded|is basically an?|is essentially an?|is kind of an?|is mostly an?)\b"
         ),
         format!(

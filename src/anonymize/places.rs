@@ -174,11 +174,46 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
 
 /// Replaces listed cities and towns by `[CITY]`, except protected names and hosting locations.
 pub fn redact_cities(text: &str, protected: &Protected) -> String {
+    redact_listed(text, protected, |_| true)
+}
+
+/// Listed places of more than one word ("Stoke-on-Trent", "Newcastle upon Tyne", "Wagga
+/// Wagga") as written in `text`, except protected ones and hosting locations.
+pub fn compound_places(text: &str, protected: &Protected) -> Vec<String> {
+    listed_places(text)
+        .into_iter()
+        .filter(|&(start, end)| is_compound(&text[start..end]))
+        .filter(|&(start, end)| !is_kept(text, start, end, protected))
+        .map(|(start, end)| text[start..end].to_string())
+        .collect()
+}
+
+/// Redacts the listed places of more than one word for which `redact` says yes. Run before
+/// any name is replaced: a word of such a place is often a name too ("Trent" of
+/// "Stoke-on-Trent"), and a name replaced first would leave "Stoke-on-[COLLEAGUE 1]".
+pub fn redact_compound_places(
+    text: &str,
+    protected: &Protected,
+    redact: impl Fn(&str) -> bool,
+) -> String {
+    redact_listed(text, protected, |place| is_compound(place) && redact(place))
+}
+
+fn is_compound(place: &str) -> bool {
+    place.contains(|c: char| !is_word_char(c))
+}
+
+/// A protected name, or a place after hosting words ("EU hosting in Frankfurt").
+fn is_kept(text: &str, start: usize, end: usize, protected: &Protected) -> bool {
+    protected.contains(&text[start..end]) || HOSTING_CONTEXT.is_match(&text[..start])
+}
+
+fn redact_listed(text: &str, protected: &Protected, redact: impl Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     for (start, end) in listed_places(text) {
         let place = &text[start..end];
-        if protected.contains(place) || HOSTING_CONTEXT.is_match(&text[..start]) {
+        if is_kept(text, start, end, protected) || !redact(place) {
             continue;
         }
         out.push_str(&text[copied..start]);

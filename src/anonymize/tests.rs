@@ -360,3 +360,102 @@ fn every_listed_town_is_redacted_and_no_english_word_is() {
     }
     assert!(wrongly.is_empty(), "English words taken for towns: {wrongly:?}");
 }
+
+/// Property: a listed town of several words that holds a given name ("Stoke-on-Trent",
+/// "Newark on Trent", "Milton Keynes") is redacted whole, never left half a town around a
+/// colleague's placeholder: whether the name is a CRM contact of the deal, a name another
+/// recognizer reads in the same text, or neither. An account whose name holds the town is
+/// still redacted as the account.
+#[test]
+fn towns_of_several_words_that_hold_a_name_are_redacted_whole() {
+    let towns: Vec<&str> = lexicon::TOWNS
+        .iter()
+        .copied()
+        .filter(|town| town.contains([' ', '-']))
+        .filter(|town| {
+            town.split([' ', '-']).skip(1).any(|word| {
+                word.len() >= 4
+                    && word.starts_with(char::is_uppercase)
+                    && lexicon::is_given_name(word)
+                    && !town.starts_with(word)
+            })
+        })
+        .collect();
+    assert!(towns.len() >= 50, "{} towns", towns.len());
+    assert!(towns.contains(&"Stoke-on-Trent"));
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for draw in 0..120 {
+        state =
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let town = towns[(state >> 33) as usize % towns.len()];
+        let given = town
+            .split([' ', '-'])
+            .skip(1)
+            .find(|word| {
+                word.len() >= 4
+                    && word.starts_with(char::is_uppercase)
+                    && lexicon::is_given_name(word)
+            })
+            .expect("filtered above");
+        let contact = format!("{given} Okafor");
+        let contacts = vec![contact.clone()];
+        let crm = KnownParties { contacts: &contacts, ..KnownParties::default() };
+        let none = KnownParties::default();
+        let text = format!(
+            "Our biggest home is the {town} one. {given} Okafor runs it, and {town} was the pilot."
+        );
+        for parties in [&crm, &none] {
+            let a = Anonymizer::new(parties, &Aliases::default());
+            a.learn_from([text.as_str()]);
+            let out = a.redact(&text);
+            assert_eq!(out.matches("[CITY]").count(), 2, "draw {draw}: {text} -> {out}");
+            for word in town.split([' ', '-']).filter(|word| word.len() >= 4) {
+                assert!(!out.contains(word), "draw {draw}: {text} -> {out}");
+            }
+            assert!(!out.contains("Okafor"), "draw {draw}: {out}");
+        }
+    }
+    let accounts = vec!["Stoke-on-Trent Care Homes Ltd"];
+    let parties = KnownParties { accounts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    let text = "Stoke-on-Trent Care Homes runs nine homes around Stoke-on-Trent.";
+    a.learn_from([text]);
+    // The account's short form is the town itself, so the town reads as the account: either
+    // placeholder is whole.
+    assert_eq!(a.redact(text), "[ACCOUNT] runs nine homes around [ACCOUNT].");
+}
+
+/// A company introduced by its size ("X is nine aged care homes", "X is about 400 people")
+/// is the buyer's account, for any name; a team or a word introduced the same way is not.
+#[test]
+fn a_company_introduced_by_its_size_is_an_account() {
+    let names = ["Banksia Ridge", "Kilbarron House", "Tamworth Lodge Group", "Quillon", "Ashgrove"];
+    let intros = [
+        "So {} is nine residential aged care homes in the south-east, about eleven hundred staff.",
+        "Right. {} is about 400 people across three sites.",
+        "Yeah, no worries. {} is twelve stores and a warehouse.",
+        "{} are 35 clinics now, mostly regional.",
+    ];
+    for (n, name) in names.iter().enumerate() {
+        for intro in intros {
+            let text = intro.replace("{}", name);
+            let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+            a.learn_interview([(false, vec![text.as_str()])]);
+            let out = a.redact(&text);
+            let later = a.redact(&format!("We told {name} it would take a week."));
+            for word in name.split(' ') {
+                assert!(!out.contains(word), "{n}: {text} -> {out}");
+                assert!(!later.contains(word), "{n}: {later}");
+            }
+        }
+    }
+    for text in [
+        "Support is three people, honestly.",
+        "Finance is twelve staff now. Price is two thousand a month.",
+        "Security were four people on the call.",
+    ] {
+        let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+        a.learn_interview([(false, vec![text])]);
+        assert_eq!(a.redact(text), text);
+    }
+}
