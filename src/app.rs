@@ -148,6 +148,9 @@ pub struct Storybank {
     theme_tagger: std::sync::OnceLock<std::sync::Arc<crate::themes::ThemeTagger>>,
     /// The PII tagger, loaded on first ingest (serving does not need it).
     pii_tagger: std::sync::OnceLock<Option<std::sync::Arc<crate::anonymize::ner::NerModel>>>,
+    /// The theme tagger whose learned classifiers are adapted to the users' theme corrections,
+    /// with a digest of the corrections it learned from.
+    adapted_tagger: Mutex<Option<(u64, std::sync::Arc<crate::themes::ThemeTagger>)>>,
 }
 
 /// The backend to open: the one the manifest records; a requested one must be the same store
@@ -258,6 +261,7 @@ impl Storybank {
             pii_tagger: std::sync::OnceLock::new(),
             reranker: std::sync::OnceLock::new(),
             theme_tagger: std::sync::OnceLock::new(),
+            adapted_tagger: Mutex::new(None),
         };
         let legacy = crate::store::legacy::present(index_dir);
         if legacy || manifest.as_ref().is_none_or(|m| m.format_version != FORMAT_VERSION) {
@@ -318,11 +322,93 @@ impl Storybank {
         let inputs: Vec<&str> = examples.iter().map(String::as_str).collect();
         let vectors =
             if inputs.is_empty() { vec![] } else { self.embedder.embed_passages(&inputs)? };
+        // The learned classifiers read this embedding model's vectors only; with another model
+        // (or another taxonomy) the prototype scores tag.
+        let ids: Vec<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
+        let learned = crate::theme_model::ThemeModel::for_embedder(
+            self.embedder.model_id(),
+            self.embedder.dimension(),
+            &ids,
+        )
+        .cloned()
+        .map(std::sync::Arc::new);
         let tagger = std::sync::Arc::new(
             crate::themes::ThemeTagger::new(taxonomy, vectors)
-                .with_params(self.embedder.theme_params()),
+                .with_params(self.embedder.theme_params())
+                .with_model(learned),
         );
         Ok(self.theme_tagger.get_or_init(|| tagger).clone())
+    }
+
+    /// The theme tagger, its learned classifiers adapted to the users' theme corrections of
+    /// quotes still in the bank ([`crate::theme_model::ThemeModel::adapted`]); rebuilt only
+    /// when the corrections change. Without learned classifiers, or without corrections, the
+    /// tagger itself.
+    fn tagger_adapted_to(
+        &self,
+        corrections: &crate::themes::Corrections,
+    ) -> Result<std::sync::Arc<crate::themes::ThemeTagger>> {
+        use std::hash::{Hash, Hasher};
+        let tagger = self.theme_tagger()?;
+        let Some(model) = tagger.model() else { return Ok(tagger) };
+        let corrected: Vec<(&String, &Vec<String>)> = corrections
+            .quotes
+            .iter()
+            .filter_map(|(id, c)| c.themes.as_ref().map(|themes| (id, themes)))
+            .collect();
+        if corrected.is_empty() {
+            return Ok(tagger);
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        corrected.hash(&mut hasher);
+        let digest = hasher.finish();
+        let mut cache =
+            self.adapted_tagger.lock().map_err(|_| Error::Internal("tagger lock".into()))?;
+        if let Some((key, adapted)) = cache.as_ref()
+            && *key == digest
+        {
+            return Ok(adapted.clone());
+        }
+        // The corrected quotes by deal, from the bank as it is (an erased deal teaches nothing).
+        let mut by_deal: BTreeMap<String, Vec<(usize, &Vec<String>)>> = BTreeMap::new();
+        let records: Vec<DealRecord> = {
+            let catalog = self.read()?;
+            for (quote_id, themes) in &corrected {
+                if let Some((deal_id, position)) = catalog.quotes.get(quote_id.as_str()) {
+                    by_deal.entry(deal_id.clone()).or_default().push((*position, *themes));
+                }
+            }
+            by_deal.keys().filter_map(|id| catalog.deals.get(id).cloned()).collect()
+        };
+        let ids: Vec<&str> = tagger.taxonomy().themes.iter().map(|t| t.id.as_str()).collect();
+        let aliases = self.read()?.aliases.clone();
+        let mut examples = vec![];
+        for record in &records {
+            let rows = self.vectors_of(record, &mut IngestReport::default())?;
+            let vectors: HashMap<&str, &[f32]> =
+                rows.iter().map(|(id, vector)| (id.as_str(), vector.as_slice())).collect();
+            for (position, themes) in by_deal.get(&record.deal_id).into_iter().flatten() {
+                let Some(quote) = record.quotes.get(*position) else { continue };
+                let Some(vector) = vectors.get(quote.quote_id.as_str()) else { continue };
+                examples.push(crate::theme_model::Example {
+                    features: tagger.theme_features(
+                        &quote.text,
+                        quote.context.as_deref(),
+                        vector,
+                        &aliases,
+                    ),
+                    vector: vector.to_vec(),
+                    labels: ids.iter().map(|id| themes.iter().any(|t| t == id)).collect(),
+                    group: record.deal_id.clone(),
+                });
+            }
+        }
+        let adapted = std::sync::Arc::new(
+            (*tagger).clone().with_model(Some(std::sync::Arc::new(model.adapted(&examples)?))),
+        );
+        tracing::info!(corrections = examples.len(), "theme classifiers adapted to corrections");
+        *cache = Some((digest, adapted.clone()));
+        Ok(adapted)
     }
 
     /// Tags every quote with themes and polarity from its vector, then applies the users'
@@ -332,8 +418,8 @@ impl Storybank {
         records: impl Iterator<Item = (&'a mut DealRecord, &'a DealVectors)>,
         aliases: &Aliases,
     ) -> Result<()> {
-        let tagger = self.theme_tagger()?;
         let corrections: crate::themes::Corrections = self.db.document(doc::CORRECTIONS)?;
+        let tagger = self.tagger_adapted_to(&corrections)?;
         // The stance model reads this embedding model's vectors only; with another model the
         // lexicon polarity stands in and no stance is shown.
         let stance = crate::stance::StanceModel::for_embedder(

@@ -38,6 +38,7 @@ pub mod search;
 pub mod stance;
 pub mod store;
 pub mod sync;
+pub mod theme_model;
 pub mod themes;
 pub mod upload;
 pub mod watch;

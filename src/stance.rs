@@ -251,14 +251,16 @@ fn ridge(rows: &[&[f32]], labels: &[usize], lambda: f32) -> Result<Vec<Vec<f32>>
 }
 
 /// Lower-triangular `L` with `A = LLᵀ`, written over `a`'s lower triangle.
-fn cholesky_in_place(a: &mut [f64], d: usize) -> Result<()> {
+pub(crate) fn cholesky_in_place(a: &mut [f64], d: usize) -> Result<()> {
     for j in 0..d {
         let mut diag = a[j * d + j];
         for k in 0..j {
             diag -= a[j * d + k] * a[j * d + k];
         }
         if diag <= 1e-12 {
-            return Err(Error::Internal("stance: the system is not positive definite".into()));
+            return Err(Error::Internal(
+                "linear solve: the system is not positive definite".into(),
+            ));
         }
         let diag = diag.sqrt();
         a[j * d + j] = diag;
@@ -273,7 +275,7 @@ fn cholesky_in_place(a: &mut [f64], d: usize) -> Result<()> {
     Ok(())
 }
 
-fn cholesky_solve(l: &[f64], d: usize, mut x: Vec<f64>) -> Vec<f64> {
+pub(crate) fn cholesky_solve(l: &[f64], d: usize, mut x: Vec<f64>) -> Vec<f64> {
     for i in 0..d {
         for k in 0..i {
             x[i] -= l[i * d + k] * x[k];

@@ -26,6 +26,7 @@ use utoipa::ToSchema;
 
 use crate::corpus::Aliases;
 use crate::error::{Error, Result};
+use crate::theme_model::ThemeModel;
 
 /// At most this many themes per quote.
 pub const MAX_THEMES: usize = 3;
@@ -426,6 +427,9 @@ pub struct ThemeTagger {
     offsets: Vec<f32>,
     /// Thresholds used by [`ThemeTagger::tag`].
     params: ThemeParams,
+    /// The learned classifiers, when fitted for this embedding model and taxonomy: they tag
+    /// instead of the prototype scores.
+    learned: Option<std::sync::Arc<ThemeModel>>,
 }
 
 /// The tagger's thresholds (defaults: [`MIN_SCORE`], [`MARGIN`], [`CUE_BONUS`]).
@@ -500,13 +504,78 @@ impl ThemeTagger {
             .collect();
         let mean = generic.iter().sum::<f32>() / generic.len().max(1) as f32;
         let offsets = generic.iter().map(|g| g - mean).collect();
-        ThemeTagger { taxonomy, prototypes, cues, offsets, params: ThemeParams::default() }
+        ThemeTagger {
+            taxonomy,
+            prototypes,
+            cues,
+            offsets,
+            params: ThemeParams::default(),
+            learned: None,
+        }
     }
 
     /// The same tagger with other thresholds (another embedding model's similarity scale).
     pub fn with_params(mut self, params: ThemeParams) -> ThemeTagger {
         self.params = params;
         self
+    }
+
+    /// The same tagger with learned classifiers (see [`crate::theme_model`]); ignored unless
+    /// the model has one classifier per theme of the taxonomy, in order.
+    pub fn with_model(mut self, model: Option<std::sync::Arc<ThemeModel>>) -> ThemeTagger {
+        self.learned = model.filter(|m| {
+            m.themes.iter().map(|t| t.theme.as_str()).eq(self
+                .taxonomy
+                .themes
+                .iter()
+                .map(|t| t.id.as_str()))
+        });
+        self
+    }
+
+    /// The learned classifiers in use, if any.
+    pub fn model(&self) -> Option<&ThemeModel> {
+        self.learned.as_deref()
+    }
+
+    /// Per theme, the learned classifier's own inputs for a quote: cue words found in the
+    /// answer (count) and in the question (0 or 1), the best cosine between the quote's vector
+    /// and the theme's examples, whether the quote names a competitor; and for
+    /// `competitor_strengths` how its sentences about a competitor read
+    /// ([`competitor_inputs`]).
+    pub fn theme_features(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        vector: &[f32],
+        aliases: &Aliases,
+    ) -> Vec<Vec<f32>> {
+        let names_competitor = f32::from(u8::from(!aliases.mentions(text).is_empty()));
+        self.taxonomy
+            .themes
+            .iter()
+            .enumerate()
+            .map(|(index, theme)| {
+                let in_answer = self.cues[index].iter().filter(|cue| cue.is_match(text)).count();
+                let in_question =
+                    self.cues[index].iter().any(|cue| context.is_some_and(|c| cue.is_match(c)));
+                let similarity = self.prototypes[index]
+                    .iter()
+                    .map(|prototype| dot(vector, prototype))
+                    .fold(f32::MIN, f32::max)
+                    .max(-1.0);
+                let mut row = vec![
+                    in_answer as f32,
+                    f32::from(u8::from(in_question)),
+                    similarity,
+                    names_competitor,
+                ];
+                if theme.id == COMPETITOR_STRENGTHS {
+                    row.extend(competitor_inputs(text, context, aliases));
+                }
+                row
+            })
+            .collect()
     }
 
     /// The thresholds [`ThemeTagger::tag`] uses.
@@ -532,6 +601,16 @@ impl ThemeTagger {
         vector: &[f32],
         aliases: &Aliases,
     ) -> Tags {
+        if let Some(model) = &self.learned {
+            let features = self.theme_features(text, context, vector, aliases);
+            let themes = model
+                .predict(&features, vector)
+                .into_iter()
+                .take(MAX_THEMES)
+                .map(|(index, _)| self.taxonomy.themes[index].id.clone())
+                .collect();
+            return Tags { themes, polarity: polarity(text, aliases).to_string() };
+        }
         self.tag_with(self.params, text, context, vector, aliases)
     }
 
@@ -765,6 +844,38 @@ fn competitor_praise(text: &str, aliases: &Aliases) -> bool {
             .map_or(0, |next| sentence_sentiment(next).max(0));
         sentence_sentiment(sentence) + next > 0
     })
+}
+
+/// Words that say the buyer chose someone ("went with", "picked").
+static CHOICE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(?:chose|chosen|picked|went with|signed with|go with|going with|favou?rite|prefer)",
+    )
+    .expect("static regex")
+});
+
+/// Inputs for `competitor_strengths`: names a competitor, the question names one, how many
+/// sentences name one, the lexicon sentiment of those and of the rest
+/// ([`sentiment_by_target`]), how often the buyer says "they" (log), a choice verb, and whether
+/// a sentence naming a competitor praises it ([`competitor_praise`]).
+pub fn competitor_inputs(text: &str, context: Option<&str>, aliases: &Aliases) -> [f32; 8] {
+    let naming = sentences(text).filter(|s| !aliases.mentions(s).is_empty()).count();
+    let [toward_competitor, toward_rest] = sentiment_by_target(text, aliases);
+    let they = words(text)
+        .iter()
+        .filter(|w| matches!(w.as_str(), "they" | "their" | "them" | "they're" | "they'd"))
+        .count();
+    let flag = |b: bool| f32::from(u8::from(b));
+    [
+        flag(naming > 0),
+        flag(context.is_some_and(|c| !aliases.mentions(c).is_empty())),
+        naming as f32,
+        toward_competitor,
+        toward_rest,
+        (they as f32).ln_1p(),
+        flag(CHOICE.is_match(text)),
+        flag(competitor_praise(text, aliases)),
+    ]
 }
 
 /// Lexicon sentiment of the sentences that name a competitor and of those that do not

@@ -414,6 +414,48 @@ async fn theme_corrections_survive_reindex_and_reingest() {
     check(&reopened);
 }
 
+/// Users' corrections teach the learned theme classifiers: when users take a theme off every
+/// quote of half the deals that had it, the next reindex tags it on fewer quotes of the other
+/// half (which nobody corrected), and the corrected quotes keep their corrections.
+#[tokio::test]
+async fn theme_corrections_teach_the_classifiers() {
+    let index = tempfile::tempdir().unwrap();
+    let bank = Arc::new(Storybank::open(&settings(index.path())).unwrap());
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
+    let deal_ids = crate::common::deal_ids(&sample_dir());
+    let (corrected, untouched) = deal_ids.split_at(deal_ids.len() / 2);
+    let count = |bank: &Storybank, deals: &[String], theme: &str| -> usize {
+        deals
+            .iter()
+            .flat_map(|d| bank.deal(d).unwrap().quotes)
+            .filter(|q| q.themes.iter().any(|t| t == theme))
+            .count()
+    };
+    let theme = "pricing";
+    let before = count(&bank, untouched, theme);
+    assert!(before > 0 && count(&bank, corrected, theme) > 2);
+    let mut fixed = vec![];
+    for deal_id in corrected {
+        for quote in bank.deal(deal_id).unwrap().quotes {
+            if quote.themes.iter().any(|t| t == theme) {
+                let rest: Vec<&String> = quote.themes.iter().filter(|t| *t != theme).collect();
+                let uri = format!("/v1/quotes/{}/themes", quote.quote_id);
+                let (status, body) = call(&bank, "POST", &uri, Some(json!({"themes": rest}))).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                fixed.push(quote.quote_id.clone());
+            }
+        }
+    }
+    bank.reindex(&|_, _| {}).unwrap();
+    let after = count(&bank, untouched, theme);
+    assert!(after < before, "{theme} on uncorrected deals: {before} -> {after}");
+    assert_eq!(count(&bank, corrected, theme), 0, "corrections win");
+    // A fresh process learns the same from the stored corrections.
+    let reopened = Storybank::open_existing(&settings(index.path())).unwrap();
+    reopened.reindex(&|_, _| {}).unwrap();
+    assert_eq!(count(&reopened, untouched, theme), after);
+}
+
 /// A digest never advises the opposite of its evidence: with every quote of a month pointing
 /// the seller's way (praise), nothing backs "make X better" and there is no recommendation;
 /// one quote turned into criticism backs exactly the recommendations it is cited by.
@@ -521,9 +563,16 @@ async fn stances_are_consistent_and_the_labelled_set_scores() {
     let labels = storybank::eval::labels::read_labels(&labels_path).unwrap();
     assert_eq!(labels.len(), quotes, "every sample quote is labelled");
     let joined = storybank::eval::labels::join(&bank, &labels, &labels_path).unwrap();
-    let report =
-        storybank::eval::labels::report(&joined, storybank::stance::StanceModel::builtin());
+    let report = storybank::eval::labels::report(
+        &joined,
+        storybank::stance::StanceModel::builtin(),
+        storybank::theme_model::ThemeModel::builtin(),
+    );
     assert!(report.test_quotes > 30 && report.tune_quotes > 30, "{report:?}");
     assert_eq!(report.themes.len(), 11);
+    // The learned classifiers tag the default model's quotes, and beat the prototypes on the
+    // sample's test half.
+    assert_eq!(report.theme_method, "learned");
+    assert!(report.theme_macro_f1 > report.prototype_macro_f1, "{report:?}");
     assert!(report.stance_accuracy.unwrap() > 0.3, "{report:?}");
 }

@@ -13,6 +13,7 @@ use crate::app::Storybank;
 use crate::error::{Error, Result};
 use crate::eval::themes::Prf;
 use crate::stance::{LABELS, StanceModel};
+use crate::theme_model::{Example, ThemeModel};
 
 /// One labelled quote as the labels file has it.
 #[derive(Debug, Clone, Deserialize)]
@@ -51,8 +52,12 @@ pub struct Joined {
     pub test: bool,
     /// The stance classifier's input.
     pub features: Vec<f32>,
-    /// The theme tagger's themes (recomputed from the vector, corrections ignored).
+    /// The prototype tagger's themes (recomputed from the vector, corrections ignored).
     pub tagged: Vec<String>,
+    /// The learned theme classifiers' inputs ([`crate::themes::ThemeTagger::theme_features`]).
+    pub theme_features: Vec<Vec<f32>>,
+    /// The quote's vector.
+    pub vector: Vec<f32>,
 }
 
 /// Joins `labels` with `bank`'s quotes (every labelled quote must be in the index).
@@ -86,6 +91,13 @@ pub fn join(bank: &Storybank, labels: &[Label], source: &Path) -> Result<Vec<Joi
             test: crate::stance::is_test_deal(&deal.deal_id, &deals),
             features: crate::stance::features(vector, &quote.text, &catalog.aliases),
             tagged: tags.themes,
+            theme_features: tagger.theme_features(
+                &quote.text,
+                quote.context.as_deref(),
+                vector,
+                &catalog.aliases,
+            ),
+            vector: vector.clone(),
         });
     }
     Ok(out)
@@ -115,6 +127,64 @@ pub fn train_stance(model_id: &str, sets: &[Joined], lambdas: &[f32]) -> Result<
     best.ok_or_else(|| Error::InvalidRequest("stance: no ridge strength to try".into()))
 }
 
+/// Fits the theme classifiers on the tune half of `sets` (the test half is never looked at).
+pub fn train_themes(model_id: &str, sets: &[Joined]) -> Result<ThemeModel> {
+    let ids: Vec<String> =
+        crate::themes::Taxonomy::default().themes.iter().map(|t| t.id.clone()).collect();
+    let examples: Vec<Example> = sets
+        .iter()
+        .filter(|j| !j.test)
+        .map(|j| Example {
+            features: j.theme_features.clone(),
+            vector: j.vector.clone(),
+            labels: ids.iter().map(|id| j.label.themes.contains(id)).collect(),
+            group: j.deal_id.clone(),
+        })
+        .collect();
+    ThemeModel::fit(model_id, &ids, &examples)
+}
+
+/// The themes `model` gives a labelled quote (at most [`crate::themes::MAX_THEMES`], as at
+/// ingest).
+fn learned_themes(model: &ThemeModel, j: &Joined) -> Vec<String> {
+    model
+        .predict(&j.theme_features, &j.vector)
+        .into_iter()
+        .take(crate::themes::MAX_THEMES)
+        .map(|(t, _)| model.themes[t].theme.clone())
+        .collect()
+}
+
+/// What users' corrections teach: the test half's deals split in two (alternately, by id),
+/// the first half's labels given to `model` as corrections ([`ThemeModel::adapted`]), and the
+/// second half scored before and after. Returns (corrections, macro F1 before, after).
+pub fn correction_gain(model: &ThemeModel, sets: &[Joined]) -> Result<(usize, f64, f64)> {
+    let deals: Vec<&str> = sets
+        .iter()
+        .filter(|j| j.test)
+        .map(|j| j.deal_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let corrected =
+        |j: &Joined| deals.iter().position(|d| *d == j.deal_id).is_some_and(|i| i % 2 == 0);
+    let corrections: Vec<Example> = sets
+        .iter()
+        .filter(|j| j.test && corrected(j))
+        .map(|j| Example {
+            features: j.theme_features.clone(),
+            vector: j.vector.clone(),
+            labels: model.themes.iter().map(|t| j.label.themes.contains(&t.theme)).collect(),
+            group: j.deal_id.clone(),
+        })
+        .collect();
+    let adapted = model.adapted(&corrections)?;
+    let scored: Vec<&Joined> = sets.iter().filter(|j| j.test && !corrected(j)).collect();
+    let before = macro_f1(&score_themes(&scored, |j| learned_themes(model, j)).0);
+    let after = macro_f1(&score_themes(&scored, |j| learned_themes(&adapted, j)).0);
+    Ok((corrections.len(), before, after))
+}
+
 fn stance_index(label: &str) -> usize {
     LABELS.iter().position(|l| *l == label).unwrap_or(crate::stance::NEUTRAL)
 }
@@ -128,8 +198,12 @@ pub struct LabelReport {
     pub tune_quotes: usize,
     /// The theme tagger per theme.
     pub themes: BTreeMap<String, Prf>,
+    /// Which themes were scored: `learned` (the fitted classifiers) or `prototypes`.
+    pub theme_method: String,
     /// Mean F1 over themes.
     pub theme_macro_f1: f64,
+    /// The prototype tagger's mean F1 over themes (for comparison).
+    pub prototype_macro_f1: f64,
     /// Over all (quote, theme) pairs.
     pub theme_micro: Prf,
     /// Share of test quotes whose top stance matches the label (5 classes).
@@ -140,19 +214,25 @@ pub struct LabelReport {
     pub stance_coverage: Option<f64>,
     /// The model's threshold and its held-out precision on the tune half.
     pub stance_threshold: Option<f32>,
+    /// Learning from corrections: half the test half's deals given as corrections, the other
+    /// half scored: (corrections, macro F1 before, after).
+    pub correction_gain: Option<(usize, f64, f64)>,
     /// Labeller agreement on the doubly labelled quotes: (quotes, stance kappa, theme micro-F1).
     pub agreement: Option<(usize, f64, f64)>,
 }
 
-/// Scores the tagger and `model` on the test half of `sets`.
-pub fn report(sets: &[Joined], model: Option<&StanceModel>) -> LabelReport {
-    let test: Vec<&Joined> = sets.iter().filter(|j| j.test).collect();
+/// Per-theme and micro P/R/F1 of `predicted` themes against the labels of `test`.
+fn score_themes(
+    test: &[&Joined],
+    predicted: impl Fn(&Joined) -> Vec<String>,
+) -> (BTreeMap<String, Prf>, Prf) {
     let mut themes: BTreeMap<String, Prf> = BTreeMap::new();
     let mut micro = Prf::default();
     let taxonomy = crate::themes::Taxonomy::default();
     let all: BTreeSet<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
-    for j in &test {
-        let predicted: BTreeSet<&str> = j.tagged.iter().map(String::as_str).collect();
+    for j in test {
+        let tagged = predicted(j);
+        let predicted: BTreeSet<&str> = tagged.iter().map(String::as_str).collect();
         let wanted: BTreeSet<&str> = j.label.themes.iter().map(String::as_str).collect();
         for theme in &all {
             let entry = themes.entry(theme.to_string()).or_default();
@@ -164,8 +244,31 @@ pub fn report(sets: &[Joined], model: Option<&StanceModel>) -> LabelReport {
             }
         }
     }
-    let themes: BTreeMap<String, Prf> = themes.into_iter().map(|(k, v)| (k, v.finish())).collect();
-    let theme_macro_f1 = themes.values().map(|p| p.f1).sum::<f64>() / themes.len().max(1) as f64;
+    (themes.into_iter().map(|(k, v)| (k, v.finish())).collect(), micro.finish())
+}
+
+fn macro_f1(themes: &BTreeMap<String, Prf>) -> f64 {
+    themes.values().map(|p| p.f1).sum::<f64>() / themes.len().max(1) as f64
+}
+
+/// Scores the themes (`theme_model`'s when given, else the prototype tagger's) and the stance
+/// `model` on the test half of `sets`.
+pub fn report(
+    sets: &[Joined],
+    model: Option<&StanceModel>,
+    theme_model: Option<&ThemeModel>,
+) -> LabelReport {
+    let test: Vec<&Joined> = sets.iter().filter(|j| j.test).collect();
+    let (prototype_themes, prototype_micro) = score_themes(&test, |j| j.tagged.clone());
+    let prototype_macro_f1 = macro_f1(&prototype_themes);
+    let (themes, micro, theme_method) = match theme_model {
+        Some(m) => {
+            let (themes, micro) = score_themes(&test, |j| learned_themes(m, j));
+            (themes, micro, "learned")
+        }
+        None => (prototype_themes, prototype_micro, "prototypes"),
+    };
+    let theme_macro_f1 = macro_f1(&themes);
     let (mut accuracy, mut precision, mut coverage) = (None, None, None);
     if let Some(model) = model {
         let predictions: Vec<_> = test.iter().map(|j| model.predict(&j.features)).collect();
@@ -180,13 +283,16 @@ pub fn report(sets: &[Joined], model: Option<&StanceModel>) -> LabelReport {
         test_quotes: test.len(),
         tune_quotes: sets.len() - test.len(),
         themes,
+        theme_method: theme_method.to_string(),
         theme_macro_f1,
-        theme_micro: micro.finish(),
+        prototype_macro_f1,
+        theme_micro: micro,
         stance_accuracy: accuracy,
         stance_shown_precision: precision,
         stance_coverage: coverage,
         stance_threshold: model.map(|m| m.show_at),
         agreement: None,
+        correction_gain: theme_model.and_then(|m| correction_gain(m, sets).ok()),
     }
 }
 
@@ -225,8 +331,8 @@ impl LabelReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "test half: {} quotes (tune half: {})\n\n| theme | gold | tagged | P | R | F1 |\n|---|---|---|---|---|---|",
-            self.test_quotes, self.tune_quotes
+            "test half: {} quotes (tune half: {}); themes by the {} method\n\n| theme | gold | tagged | P | R | F1 |\n|---|---|---|---|---|---|",
+            self.test_quotes, self.tune_quotes, self.theme_method
         );
         for (theme, p) in &self.themes {
             let _ = writeln!(
@@ -237,13 +343,14 @@ impl LabelReport {
         }
         let _ = writeln!(
             out,
-            "| **macro F1** | | | | | **{:.3}** |\n| micro | {} | {} | {:.2} | {:.2} | {:.2} |\n",
+            "| **macro F1** | | | | | **{:.3}** |\n| micro | {} | {} | {:.2} | {:.2} | {:.2} |\n\nprototype tagger's macro F1 on the same quotes: {:.3}\n",
             self.theme_macro_f1,
             self.theme_micro.gold,
             self.theme_micro.predicted,
             self.theme_micro.precision,
             self.theme_micro.recall,
-            self.theme_micro.f1
+            self.theme_micro.f1,
+            self.prototype_macro_f1
         );
         match (self.stance_accuracy, self.stance_threshold) {
             (Some(accuracy), Some(threshold)) => {
@@ -258,6 +365,12 @@ impl LabelReport {
             _ => {
                 let _ = writeln!(out, "stance: no model for this embedding model");
             }
+        }
+        if let Some((n, before, after)) = self.correction_gain {
+            let _ = writeln!(
+                out,
+                "learning from corrections: {n} test-half quotes (half its deals) given as corrections; macro F1 on the other half {before:.3} -> {after:.3}"
+            );
         }
         if let Some((n, kappa, f1)) = self.agreement {
             let _ = writeln!(

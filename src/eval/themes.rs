@@ -51,8 +51,11 @@ impl Prf {
 pub struct ThemeAgreement {
     /// Labelled quotes found in the index.
     pub quotes: usize,
-    /// Thresholds used.
+    /// Prototype thresholds used (when `learned` is false).
     pub params: ThemeParams,
+    /// Tagged by the learned classifiers ([`crate::theme_model`]) rather than prototypes.
+    #[serde(default)]
+    pub learned: bool,
     /// Over all (quote, theme) pairs.
     pub micro: Prf,
     /// Per theme.
@@ -75,6 +78,9 @@ pub fn agreement(bank: &Storybank, labels: &Path, params: ThemeParams) -> Result
     let mut per_theme: BTreeMap<String, Prf> = BTreeMap::new();
     let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut quotes = 0;
+    // The tagger as ingest runs it (learned classifiers when fitted for this model), unless a
+    // sweep asks for other prototype thresholds.
+    let learned = tagger.model().is_some() && params == tagger.params();
     for label in &gold {
         let (Some((_, quote)), Some(vector)) =
             (catalog.quote(&label.quote_id), vectors.get(&label.quote_id))
@@ -86,13 +92,11 @@ pub fn agreement(bank: &Storybank, labels: &Path, params: ThemeParams) -> Result
             )));
         };
         quotes += 1;
-        let tags = tagger.tag_with(
-            params,
-            &quote.text,
-            quote.context.as_deref(),
-            vector,
-            &catalog.aliases,
-        );
+        let tags = if learned {
+            tagger.tag(&quote.text, quote.context.as_deref(), vector, &catalog.aliases)
+        } else {
+            tagger.tag_with(params, &quote.text, quote.context.as_deref(), vector, &catalog.aliases)
+        };
         if std::env::var_os("STORYBANK_EVAL_DEBUG").is_some() {
             // Ids and labels only, never quote text.
             eprintln!(
@@ -137,6 +141,7 @@ pub fn agreement(bank: &Storybank, labels: &Path, params: ThemeParams) -> Result
     Ok(ThemeAgreement {
         quotes,
         params,
+        learned,
         micro: micro.finish(),
         per_theme: per_theme.into_iter().map(|(k, v)| (k, v.finish())).collect(),
         polarity_accuracy: observed,
@@ -148,10 +153,18 @@ pub fn agreement(bank: &Storybank, labels: &Path, params: ThemeParams) -> Result
 impl ThemeAgreement {
     /// A Markdown table of the scores.
     pub fn to_markdown(&self) -> String {
+        let method = if self.learned {
+            "learned classifiers".to_string()
+        } else {
+            format!(
+                "min_score {}, margin {}, cue_bonus {}",
+                self.params.min_score, self.params.margin, self.params.cue_bonus
+            )
+        };
         let mut out = format!(
-            "Theme agreement on {} labelled quotes (min_score {}, margin {}, cue_bonus {}):\n\n\
+            "Theme agreement on {} labelled quotes ({method}):\n\n\
              | theme | gold | tagged | precision | recall | F1 |\n|---|---|---|---|---|---|\n",
-            self.quotes, self.params.min_score, self.params.margin, self.params.cue_bonus
+            self.quotes
         );
         for (theme, prf) in
             self.per_theme.iter().chain([(&"**all (micro)**".to_string(), &self.micro)])
