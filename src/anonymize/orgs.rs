@@ -15,8 +15,15 @@ use super::lexicon::{
 use super::{Found, Scope};
 use crate::corpus::aliases::normalize_name;
 
-/// A capitalised name of one to three words ("Parcel & Pine", "Serrano", "Grupo Andino").
-const NAME: &str = r"\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y)? \p{Lu}[\p{L}'’-]+){0,5}";
+/// A capitalised name of one to three words ("Parcel & Pine", "Serrano", "Grupo Andino"),
+/// perhaps after a surname's lower-case particle ("de Wit Groep", "van Dijk Transport").
+const NAME: &str = r"(?:(?:de|van|von|der|den|ter|ten|du|di|da|le|la|del|della|dos|das) ){0,2}\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y)? \p{Lu}[\p{L}'’-]+){0,5}";
+
+/// Lower-case particles of surnames that open a company's name ("de Wit", "van der Berg").
+const PARTICLES: [&str; 16] = [
+    "de", "van", "von", "der", "den", "ter", "ten", "du", "di", "da", "le", "la", "del", "della",
+    "dos", "das",
+];
 /// The same, lower-case allowed (for the strongest frames: "here at serrano").
 const ANY_NAME: &str = r"[\p{L}][\p{L}'’-]+";
 
@@ -121,9 +128,13 @@ fn clean(name: &str) -> Option<String> {
     let name = DISCOURSE_OPENERS
         .iter()
         .find_map(|opener| {
-            name.strip_prefix(opener)
-                .map(|rest| rest.trim_start_matches(',').trim_start())
-                .filter(|rest| rest.starts_with(char::is_uppercase))
+            name.strip_prefix(opener).map(|rest| rest.trim_start_matches(',').trim_start()).filter(
+                |rest| {
+                    let after_particles =
+                        rest.split_whitespace().find(|w| !PARTICLES.contains(w)).unwrap_or(rest);
+                    after_particles.starts_with(char::is_uppercase)
+                },
+            )
         })
         .unwrap_or(name);
     let name = name.trim_end_matches(|c: char| !c.is_alphanumeric());
@@ -161,8 +172,12 @@ pub fn candidates(text: &str, opening: bool) -> Vec<String> {
 pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
     let words: Vec<&str> = name
         .split_whitespace()
-        .filter(|w| !matches!(*w, "&" | "and" | "de" | "del" | "y"))
+        .filter(|w| !matches!(*w, "&" | "and" | "y") && !PARTICLES.contains(w))
         .collect();
+    // "de Wit": a surname's particle before a capitalised word names a family, whatever the
+    // word means in English.
+    let particled = name.split_whitespace().next().is_some_and(|w| PARTICLES.contains(&w))
+        && words.first().is_some_and(|w| w.starts_with(char::is_uppercase));
     // Generic words ("Grupo", "Industrial") are shared across many names: only the other
     // words must pass the caller's test.
     let generic = |w: &str| GENERIC_ORG_WORDS.contains(w.to_lowercase().as_str());
@@ -181,7 +196,7 @@ pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
         let lower = w.to_lowercase();
         !is_english_word(&lower) && !GENERIC_ORG_WORDS.contains(lower.as_str())
     });
-    (joined || distinctive) && (!lower_case || words.len() == 1)
+    (joined || distinctive || particled) && (!lower_case || words.len() == 1)
 }
 
 /// The forms to learn for an organisation name: the name and, for a multi-word name, its

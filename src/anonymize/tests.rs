@@ -459,3 +459,28 @@ fn a_company_introduced_by_its_size_is_an_account() {
         assert_eq!(a.redact(text), text);
     }
 }
+
+/// A company named after a surname with a lower-case particle ("de Wit", "van der Berg") is
+/// the buyer's account in the usual frames, even when the surname is an English word ("Wit",
+/// "Dam", "Berg"); lower-case phrases after the same words stay.
+#[test]
+fn accounts_named_with_a_surname_particle_are_redacted() {
+    for name in ["de Wit", "van Dam", "van der Berg", "de la Rosa", "ter Horst"] {
+        for text in [
+            "I'm the IT Manager here at {}, so anything to do with IT lands on my desk.",
+            "Sure. {} runs a network of 9 dealerships and body shops.",
+            "Honestly, {}'s warehouse people were the real test.",
+        ] {
+            let text = text.replace("{}", name);
+            let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+            a.learn_interview([(false, vec![text.as_str()])]);
+            let out = a.redact(&text);
+            assert!(!out.contains(name), "{text} -> {out}");
+            assert!(out.contains("[ACCOUNT]"), "{text} -> {out}");
+        }
+    }
+    let text = "We went with de facto standards here at la carte pricing.";
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    a.learn_interview([(false, vec![text])]);
+    assert_eq!(a.redact(text), text);
+}
