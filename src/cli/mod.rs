@@ -402,6 +402,13 @@ pub enum Command {
         /// Where to write the model.
         #[arg(long, default_value = "src/theme_model.json")]
         out: PathBuf,
+        /// Training-only corpora (labels in the same folder): all their quotes join the tune
+        /// half, none the test half (default: the project's own, tests/fixtures/themes-train/*).
+        #[arg(long = "extra")]
+        extra: Vec<PathBuf>,
+        /// Fit on the given corpora only, without the default training-only ones.
+        #[arg(long)]
+        no_extra: bool,
     },
     /// Score retrieval on a labelled corpus (queries.jsonl), per mode, as eval/FORMAT.md says.
     Eval {
@@ -656,8 +663,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::TrainStance { corpora, labels, out, lambda } => {
             eval_labels(&settings, &corpora, &labels, Some(Train::Stance(&out, lambda)), false)
         }
-        Command::TrainThemes { corpora, labels, out } => {
-            eval_labels(&settings, &corpora, &labels, Some(Train::Themes(&out)), false)
+        Command::TrainThemes { corpora, labels, out, extra, no_extra } => {
+            let extra = if no_extra || !extra.is_empty() { extra } else { training_corpora() };
+            eval_labels(&settings, &corpora, &labels, Some(Train::Themes(&out, &extra)), false)
         }
         Command::AnonymizeEval(args) => privacy::anonymize_eval(&settings, args),
         Command::Reanonymize { json } => privacy::reanonymize(&settings, json),
@@ -1067,11 +1075,25 @@ fn eval_themes(
 }
 
 /// What `eval_labels` fits before it scores.
+#[derive(Clone, Copy)]
 enum Train<'a> {
     /// The stance model (output path, ridge strength).
     Stance(&'a std::path::Path, Option<f32>),
-    /// The theme classifiers (output path).
-    Themes(&'a std::path::Path),
+    /// The theme classifiers (output path, training-only corpora).
+    Themes(&'a std::path::Path, &'a [PathBuf]),
+}
+
+/// The project's training-only corpora for the theme classifiers: the folders of
+/// `tests/fixtures/themes-train` (none outside a checkout).
+fn training_corpora() -> Vec<PathBuf> {
+    let root = PathBuf::from("tests/fixtures/themes-train");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&root)
+        .map(|entries| {
+            entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
 }
 
 /// `eval-labels`, or with `train` `train-stance` or `train-themes`.
@@ -1100,9 +1122,19 @@ fn eval_labels(
     let builtin_themes =
         crate::theme_model::ThemeModel::for_embedder(&model_id, dimension, &theme_ids);
     let stance = crate::stance::StanceModel::for_embedder(&model_id, dimension);
-    if let Some(Train::Themes(out)) = train {
+    if let Some(Train::Themes(out, extra)) = train {
+        let mut training = joined.clone();
+        for corpus in extra {
+            let path = labels_file(labels, corpus);
+            let set = labels::read_labels(&path)?;
+            let (_temp, bank) = eval_bank(settings, corpus, false)?;
+            for mut j in labels::join(&bank, &set, &path)? {
+                j.test = false;
+                training.push(j);
+            }
+        }
         let started = std::time::Instant::now();
-        let model = labels::train_themes(&model_id, &joined)?;
+        let model = labels::train_themes(&model_id, &training)?;
         std::fs::write(out, serde_json::to_string(&model)? + "\n")
             .with_context(|| format!("writing {}", out.display()))?;
         println!(
