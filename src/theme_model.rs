@@ -3,7 +3,8 @@
 //! question, the best cosine to the theme's example sentences, whether a competitor is named,
 //! and for `competitor_strengths` how the sentences naming one read) plus the quote's vector
 //! (standardised, down-weighted), fitted with balanced class weights on the tune half of the
-//! blind-labelled set (`tests/fixtures/labels`). Each theme's decision threshold is the one
+//! blind-labelled set (`tests/fixtures/labels`) and the project's training-only corpora
+//! (`tests/fixtures/themes-train`). Each theme's decision threshold is the one
 //! that maximises F1 over leave-one-deal-out predictions of the tune half; the test half is
 //! never looked at. The fitted model ships in the binary ([`ThemeModel::builtin`]) and applies
 //! to the embedding model and taxonomy it was fitted on; `storybank train-themes` refits it and

@@ -303,7 +303,32 @@ impl Anonymizer {
             .collect();
         self.remember(places);
     }
+}
 
+/// A person finding as a recognizer read it; `None` when it is only honorifics ("Dr", "Mr.":
+/// the tagger sometimes splits "Dr. Brenner" in two); a place when the name is
+/// a listed city or town and in no name list ("Frankfurt", "Dublin" are `[CITY]`, not a
+/// colleague; "Salinas" and "Mr. Lennox" stay people).
+fn person_name(name: &str) -> Option<Found> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let honorific =
+        |w: &str| lexicon::HONORIFICS.contains(&w.trim_end_matches('.').to_lowercase().as_str());
+    let start = words.iter().position(|w| !honorific(w))?;
+    let rest = words[start..].join(" ");
+    // After an honorific it is a person ("Mr. Salinas"); alone, a town that no name list
+    // holds is the town.
+    if start == 0
+        && words.len() == 1
+        && places::is_listed_place(&rest)
+        && !lexicon::is_given_name(&rest)
+        && !lexicon::is_known_name(&rest)
+    {
+        return Some(Found::Other(rest, "[CITY]"));
+    }
+    Some(Found::Person(name.to_string()))
+}
+
+impl Anonymizer {
     /// Turns findings into learned forms of the deal.
     fn remember(&self, found: Vec<Found>) {
         if found.is_empty() {
@@ -312,6 +337,10 @@ impl Anonymizer {
         // The bool: matched like an account's words (any English word only with its own case).
         let additions: Vec<(Vec<String>, String, bool)> = found
             .into_iter()
+            .filter_map(|finding| match finding {
+                Found::Person(name) => person_name(&name),
+                other => Some(other),
+            })
             .map(|finding| match finding {
                 Found::Person(name) => {
                     let placeholder = self.scope.people.placeholder_for(&name);

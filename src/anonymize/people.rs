@@ -81,8 +81,8 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, bool)>> = LazyLock::new(|| {
 });
 
 use super::lexicon::{
-    COMMON_WORDS, is_acronym, is_calendar_or_place, is_english_word, is_given_name, is_known_name,
-    is_vendor,
+    COMMON_WORDS, HONORIFICS, is_acronym, is_calendar_or_place, is_english_word, is_given_name,
+    is_known_name, is_vendor,
 };
 use super::{Found, Scope};
 
@@ -300,6 +300,7 @@ pub fn person_forms(name: &str) -> Vec<String> {
             if part.chars().count() >= 3
                 && part != name
                 && !COMMON_WORDS.contains(part.to_lowercase().as_str())
+                && !HONORIFICS.contains(&part.to_lowercase().as_str())
                 && !forms.iter().any(|known| known == part)
             {
                 forms.push(part.to_string());

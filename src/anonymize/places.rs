@@ -23,6 +23,26 @@ static PLACE_NAMES: LazyLock<(HashSet<&'static str>, usize)> = LazyLock::new(|| 
     (names, most_words)
 });
 
+/// The short forms of listed places whose full name adds a lower-case particle and more
+/// ("Frankfurt" of "Frankfurt am Main", "Newcastle" of "Newcastle upon Tyne").
+static SHORT_PLACE_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    PLACE_NAMES
+        .0
+        .iter()
+        .filter_map(|name| {
+            let words = word_spans(name);
+            let (first, second) = (words.first()?, words.get(1)?);
+            name[second.0..].starts_with(char::is_lowercase).then(|| &name[first.0..first.1])
+        })
+        .collect()
+});
+
+/// True when `name` is a listed city or town as written, or the short form of one
+/// ("Frankfurt" of "Frankfurt am Main").
+pub fn is_listed_place(name: &str) -> bool {
+    PLACE_NAMES.0.contains(name) || SHORT_PLACE_NAMES.contains(name)
+}
+
 /// A letter, digit, combining mark or underscore: what `\b` takes for a word character.
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || ('\u{300}'..='\u{36f}').contains(&c)
@@ -63,7 +83,18 @@ fn listed_places(text: &str) -> Vec<(usize, usize)> {
         }
         let last = (next + most_words).min(words.len());
         let longest = (next..last).rev().find(|&end| names.contains(&text[start..words[end].1]));
-        match longest {
+        // A city that is also an English word opening a sentence is the word ("Nice question",
+        // "Cork it"): mid-sentence its capital marks the place.
+        let word_opening_sentence = |end: usize| {
+            end == next
+                && is_english_word(&text[start..words[end].1].to_lowercase())
+                && text[..start]
+                    .trim_end_matches(|c: char| c.is_whitespace() || "\"'“‘(".contains(c))
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| ".!?:".contains(c))
+        };
+        match longest.filter(|&end| !word_opening_sentence(end)) {
             Some(end) => {
                 found.push((start, words[end].1));
                 next = end + 1;

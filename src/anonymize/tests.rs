@@ -484,3 +484,42 @@ fn accounts_named_with_a_surname_particle_are_redacted() {
     a.learn_interview([(false, vec![text])]);
     assert_eq!(a.redact(text), text);
 }
+
+/// What a recognizer reads as a person is nobody when it is only an honorific ("Dr" alone),
+/// and a listed city that is in no name list is a place ("Frankfurt" is not a
+/// colleague; "Victoria" may be).
+#[test]
+fn person_findings_drop_honorifics_and_places() {
+    let person = |name: &str| Some(Found::Person(name.to_string()));
+    let city = |name: &str| Some(Found::Other(name.to_string(), "[CITY]"));
+    assert_eq!(person_name("Dr. Brenner"), person("Dr. Brenner"));
+    assert_eq!(person_name("Mr."), None);
+    assert_eq!(person_name("Dr"), None);
+    assert_eq!(person_name("Frankfurt"), city("Frankfurt"));
+    assert_eq!(person_name("Dublin"), city("Dublin"));
+    assert_eq!(person_name("Victoria"), person("Victoria"));
+    assert_eq!(person_name("Mrs. Lennox"), person("Mrs. Lennox"));
+    assert_eq!(person_name("Salinas"), person("Salinas"));
+    assert_eq!(person_name("Jonas Weidenbach"), person("Jonas Weidenbach"));
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    a.remember(vec![Found::Person("Dr".into()), Found::Person("Dr. Brenner".into())]);
+    let text = "the CFO, Dr. Brenner, signs. Dr. Ostwald too.";
+    assert_eq!(a.redact_learned(text), "the CFO, [COLLEAGUE 1], signs. Dr. Ostwald too.");
+}
+
+/// A major city that is also an English word is the word when it opens a sentence ("Nice
+/// question"), the city mid-sentence.
+#[test]
+fn cities_that_are_words_open_sentences_as_words() {
+    let protected = protect::Protected::default();
+    for (text, expected) in [
+        (
+            "Nice question. Our team in Nice liked it.",
+            "Nice question. Our team in [CITY] liked it.",
+        ),
+        ("\"Nice,\" she said.", "\"Nice,\" she said."),
+        ("We flew to Cork. Cork was cold.", "We flew to [CITY]. Cork was cold."),
+    ] {
+        assert_eq!(places::redact_cities(text, &protected), expected, "{text}");
+    }
+}

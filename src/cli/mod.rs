@@ -391,7 +391,8 @@ pub enum Command {
         lambda: Option<f32>,
     },
     /// Fit the theme classifiers on the tune half of the labelled set and write them as JSON
-    /// (the builtin ones are src/theme_model.json, fitted on the sample and dev corpora).
+    /// (the builtin ones are src/theme_model.json, fitted on the sample and dev corpora and the
+    /// training-only corpora of tests/fixtures/themes-train).
     TrainThemes {
         /// Corpus folders, as for eval-labels.
         #[arg(required = true)]
