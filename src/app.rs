@@ -371,17 +371,17 @@ impl Storybank {
         }
         // The corrected quotes by deal, from the bank as it is (an erased deal teaches nothing).
         let mut by_deal: BTreeMap<String, Vec<(usize, &Vec<String>)>> = BTreeMap::new();
-        let records: Vec<DealRecord> = {
+        let (records, aliases): (Vec<DealRecord>, Aliases) = {
             let catalog = self.read()?;
             for (quote_id, themes) in &corrected {
                 if let Some((deal_id, position)) = catalog.quotes.get(quote_id.as_str()) {
                     by_deal.entry(deal_id.clone()).or_default().push((*position, *themes));
                 }
             }
-            by_deal.keys().filter_map(|id| catalog.deals.get(id).cloned()).collect()
+            let records = by_deal.keys().filter_map(|id| catalog.deals.get(id).cloned()).collect();
+            (records, catalog.aliases.clone())
         };
         let ids: Vec<&str> = tagger.taxonomy().themes.iter().map(|t| t.id.as_str()).collect();
-        let aliases = self.read()?.aliases.clone();
         let mut examples = vec![];
         for record in &records {
             let rows = self.vectors_of(record, &mut IngestReport::default())?;

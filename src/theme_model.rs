@@ -335,9 +335,9 @@ impl ThemeModel {
     /// Fits one classifier per theme on `examples` and picks each theme's threshold on
     /// leave-one-deal-out predictions.
     pub fn fit(model_id: &str, theme_ids: &[String], examples: &[Example]) -> Result<ThemeModel> {
-        let Some(first) = examples.first() else {
+        if examples.is_empty() {
             return Err(Error::InvalidRequest("themes: no labelled quotes to fit".into()));
-        };
+        }
         if examples
             .iter()
             .any(|e| e.features.len() != theme_ids.len() || e.labels.len() != theme_ids.len())
@@ -369,7 +369,6 @@ impl ThemeModel {
         }
         model.tune_macro_f1 =
             model.themes.iter().map(|t| t.tune_f1).sum::<f64>() / model.themes.len().max(1) as f64;
-        model.dimension = first.vector.len();
         Ok(model)
     }
 
@@ -417,6 +416,16 @@ impl ThemeModel {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(ThemeModel { themes, examples: self.examples + corrections.len(), ..self.clone() })
+    }
+
+    /// The theme ids of one quote, strongest first, at most [`crate::themes::MAX_THEMES`] (as
+    /// ingest tags them).
+    pub fn themes_of(&self, features: &[Vec<f32>], vector: &[f32]) -> Vec<String> {
+        self.predict(features, vector)
+            .into_iter()
+            .take(crate::themes::MAX_THEMES)
+            .map(|(t, _)| self.themes[t].theme.clone())
+            .collect()
     }
 
     /// The themes of one quote (indexes into the taxonomy), strongest first: those whose

@@ -556,18 +556,12 @@ impl ThemeTagger {
             .iter()
             .enumerate()
             .map(|(index, theme)| {
-                let in_answer = self.cues[index].iter().filter(|cue| cue.is_match(text)).count();
-                let in_question =
-                    self.cues[index].iter().any(|cue| context.is_some_and(|c| cue.is_match(c)));
-                let similarity = self.prototypes[index]
-                    .iter()
-                    .map(|prototype| dot(vector, prototype))
-                    .fold(f32::MIN, f32::max)
-                    .max(-1.0);
+                let (similarity, in_answer, in_question) =
+                    self.signals(index, text, context, vector);
                 let mut row = vec![
                     in_answer as f32,
                     f32::from(u8::from(in_question)),
-                    similarity,
+                    similarity.max(-1.0),
                     names_competitor,
                 ];
                 if theme.id == COMPETITOR_STRENGTHS {
@@ -576,6 +570,26 @@ impl ThemeTagger {
                 row
             })
             .collect()
+    }
+
+    /// What both taggers read of one theme: the best cosine between the quote's vector and the
+    /// theme's examples, how many of its cues the answer holds, and whether the question holds
+    /// one.
+    fn signals(
+        &self,
+        index: usize,
+        text: &str,
+        context: Option<&str>,
+        vector: &[f32],
+    ) -> (f32, usize, bool) {
+        let similarity = self.prototypes[index]
+            .iter()
+            .map(|prototype| dot(vector, prototype))
+            .fold(f32::MIN, f32::max);
+        let in_answer = self.cues[index].iter().filter(|cue| cue.is_match(text)).count();
+        let in_question =
+            self.cues[index].iter().any(|cue| context.is_some_and(|c| cue.is_match(c)));
+        (similarity, in_answer, in_question)
     }
 
     /// The thresholds [`ThemeTagger::tag`] uses.
@@ -603,12 +617,7 @@ impl ThemeTagger {
     ) -> Tags {
         if let Some(model) = &self.learned {
             let features = self.theme_features(text, context, vector, aliases);
-            let themes = model
-                .predict(&features, vector)
-                .into_iter()
-                .take(MAX_THEMES)
-                .map(|(index, _)| self.taxonomy.themes[index].id.clone())
-                .collect();
+            let themes = model.themes_of(&features, vector);
             return Tags { themes, polarity: polarity(text, aliases).to_string() };
         }
         self.tag_with(self.params, text, context, vector, aliases)
@@ -629,16 +638,8 @@ impl ThemeTagger {
             if theme.id == COMPETITOR_STRENGTHS {
                 continue;
             }
-            let similarity = self.prototypes[index]
-                .iter()
-                .map(|prototype| dot(vector, prototype))
-                .fold(f32::MIN, f32::max);
-            let hits = self.cues[index].iter().filter(|cue| cue.is_match(text)).count()
-                + self.cues[index]
-                    .iter()
-                    .filter(|cue| context.is_some_and(|c| cue.is_match(c)))
-                    .count()
-                    .min(1);
+            let (similarity, in_answer, in_question) = self.signals(index, text, context, vector);
+            let hits = in_answer + usize::from(in_question);
             let score =
                 similarity.max(0.0) - self.offsets[index] + params.cue_bonus * hits.min(2) as f32;
             scored.push((score, &theme.id));

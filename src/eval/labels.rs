@@ -144,15 +144,9 @@ pub fn train_themes(model_id: &str, sets: &[Joined]) -> Result<ThemeModel> {
     ThemeModel::fit(model_id, &ids, &examples)
 }
 
-/// The themes `model` gives a labelled quote (at most [`crate::themes::MAX_THEMES`], as at
-/// ingest).
+/// The themes `model` gives a labelled quote, as at ingest.
 fn learned_themes(model: &ThemeModel, j: &Joined) -> Vec<String> {
-    model
-        .predict(&j.theme_features, &j.vector)
-        .into_iter()
-        .take(crate::themes::MAX_THEMES)
-        .map(|(t, _)| model.themes[t].theme.clone())
-        .collect()
+    model.themes_of(&j.theme_features, &j.vector)
 }
 
 /// What users' corrections teach: the test half's deals split in two (alternately, by id),
