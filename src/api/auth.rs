@@ -271,6 +271,7 @@ pub struct AuditIds(pub Vec<String>);
 
 /// Resolves the caller of a request, or says why it has none.
 fn identify(bank: &Storybank, gate: &Gate, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    let _span = tracing::debug_span!("api.identify").entered();
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let key = value
             .to_str()

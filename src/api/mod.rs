@@ -247,6 +247,7 @@ async fn guard_bodies(
     // The check takes the catalog's lock, which an ingest may hold: off the async workers.
     let checked = bytes.clone();
     let scrubbed = tokio::task::spawn_blocking(move || {
+        let _span = tracing::debug_span!("guard.scrub").entered();
         bank.scrub_body(std::str::from_utf8(&checked).unwrap_or_default())
     })
     .await;

@@ -1377,7 +1377,17 @@ pub fn init_tracing(format: LogFormat, command: &Command) {
         _ => "storybank=warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // STORYBANK_SPAN_TIMES=1 logs each enabled span's busy and idle time when it closes (with
+    // RUST_LOG=storybank=debug: where a search's time goes, stage by stage).
+    let spans = if std::env::var_os("STORYBANK_SPAN_TIMES").is_some_and(|v| v == "1") {
+        tracing_subscriber::fmt::format::FmtSpan::CLOSE
+    } else {
+        tracing_subscriber::fmt::format::FmtSpan::NONE
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(spans)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

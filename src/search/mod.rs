@@ -410,7 +410,11 @@ impl Catalog {
                 return Ok((vec![], None));
             }
             let _span = tracing::debug_span!("search.semantic").entered();
-            let query_vector = embedder.embed_query(&expanded)?;
+            let query_vector = {
+                let _span = tracing::debug_span!("search.embed").entered();
+                embedder.embed_query(&expanded)?
+            };
+            let _span = tracing::debug_span!("search.vectors").entered();
             match server {
                 Some(fusion) => {
                     let hits = self
@@ -447,6 +451,7 @@ impl Catalog {
         } else {
             (keyword_search(), semantic_search())
         };
+        let _span = tracing::debug_span!("search.rank").entered();
         let mut keyword_hits = keyword_result?;
         let (mut semantic_hits, server_hits) = semantic_result?;
         if request.filters.theme.is_some() {
