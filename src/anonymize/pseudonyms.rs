@@ -8,10 +8,16 @@ use std::sync::Mutex;
 use super::text::name_tokens;
 
 /// True when a speaker label and a full name plausibly denote the same person ("Dana" and
-/// "Dana Whitfield"; initials alone never match).
+/// "Dana Whitfield", "Mrs. Whitfield" and "Dana Whitfield"; initials alone never match).
 pub fn same_person(label: &str, name: &str) -> bool {
-    let label_tokens = name_tokens(label);
-    let name_tokens = name_tokens(name);
+    // Honorifics say nothing about who: "Dr. Brenner" is "Jonas Brenner".
+    let tokens = |text: &str| -> Vec<String> {
+        let mut tokens = name_tokens(text);
+        tokens.retain(|t| !TITLES.contains(&t.as_str()));
+        tokens
+    };
+    let label_tokens = tokens(label);
+    let name_tokens = tokens(name);
     if label_tokens.is_empty() || name_tokens.is_empty() {
         return false;
     }
@@ -21,6 +27,12 @@ pub fn same_person(label: &str, name: &str) -> bool {
         || (name_tokens.len() < label_tokens.len()
             && name_tokens.iter().all(|t| t.len() > 1 && label_tokens.contains(t)))
 }
+
+/// Titles before a name, folded and lower case (not "don" or "san": also names).
+const TITLES: [&str; 20] = [
+    "mr", "mrs", "ms", "mx", "dr", "prof", "miss", "herr", "frau", "senor", "senora", "sra",
+    "srta", "monsieur", "madame", "mme", "signor", "signora", "meneer", "mevrouw",
+];
 
 /// The people of one deal and their placeholders.
 #[derive(Debug, Default)]
@@ -110,6 +122,8 @@ mod tests {
         assert_eq!(people.placeholder_for_word("Valeria"), "[COLLEAGUE 3]");
         assert_eq!(people.placeholder_for_word("Valeria"), "[COLLEAGUE 3]");
         assert!(same_person("Dana", "Dana Whitfield") && !same_person("D.", "Dana Whitfield"));
+        assert!(same_person("Mrs. Whitfield", "Dana Whitfield"));
+        assert!(!same_person("Dr.", "Dana Whitfield") && !same_person("Dr. Kim", "Dr. Lee"));
         assert_eq!(people.all().len(), 3);
     }
 }

@@ -266,10 +266,25 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
         || in_firm_list(text, start, end)
     {
         Some(Found::Account(name.to_string()))
+    } else if !name.contains(' ')
+        && super::places::is_listed_place(name)
+        && let Some(title) = HONORIFIC_BEFORE.find(&text[..start])
+    {
+        // "Mrs. Izumi": a one-word name that is also a town's is a person after an honorific
+        // the tagger left out (alone, such a name is taken for the town).
+        Some(Found::Person(text[title.start()..end].to_string()))
     } else {
         Some(Found::Person(name.to_string()))
     }
 }
+
+/// An honorific that stands right before a name ("Mrs. ", "Dr ", "Herr "), capitalised.
+static HONORIFIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Herr|Frau|Señora?|Senora?|Sra|Srta|Monsieur|Madame|Mme|Signora?|Meneer|Mevrouw|Mevr|Dhr)\.? $",
+    )
+    .expect("valid regex")
+});
 
 /// Turns the tagger's hits on `text` into findings, dropping the ones that are not PII.
 pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found> {
@@ -398,5 +413,18 @@ mod tests {
         assert_eq!(person_hits("I talked to Okafor about it.", &["Okafor"]), ["Okafor"]);
         assert_eq!(person_hits("Sharma Frank was on the call.", &["Frank"]), ["Sharma Frank"]);
         assert_eq!(person_hits("Then Frank Okoye's team left.", &["Frank"]), ["Frank Okoye"]);
+    }
+
+    #[test]
+    fn an_honorific_the_tagger_left_out_joins_the_name() {
+        assert_eq!(person_hits("We met Mrs. Izumi at the fair.", &["Izumi"]), ["Mrs. Izumi"]);
+        assert_eq!(person_hits("Ask Dr Lennox about it.", &["Lennox"]), ["Dr Lennox"]);
+        assert_eq!(person_hits("says Izumi, and", &["Izumi"]), ["Izumi"]);
+        // Names that are no town's keep the tagger's span: "Mr. [COLLEAGUE 1]".
+        assert_eq!(person_hits("Herr Brandt signed.", &["Brandt"]), ["Brandt"]);
+        assert_eq!(person_hits("this is Mr. Dustin Wirth.", &["Dustin Wirth"]), ["Dustin Wirth"]);
+        // Only right before the name, and only as a word.
+        assert_eq!(person_hits("Mrs. Kato and Izumi came.", &["Izumi"]), ["Izumi"]);
+        assert_eq!(person_hits("the HR Izumi team", &["Izumi"]), ["Izumi"]);
     }
 }
