@@ -60,9 +60,18 @@ fn is_phone(candidate: &str, cue: bool) -> bool {
 /// Replaces emails, URLs, identifiers and phone numbers by `[EMAIL]`, `[URL]`, `[ID]` and
 /// `[PHONE]`.
 pub fn redact_contacts(text: &str) -> String {
+    redact_contacts_keeping(text, |_| false)
+}
+
+/// [`redact_contacts`], keeping the web addresses for which `keep` holds (a competitor's own
+/// name written as a domain: "Monday.com").
+pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = EMAIL.replace_all(text, "[EMAIL]");
     let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
-    let text = URL.replace_all(&text, "[URL]");
+    let text = URL.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let found = &caps[0];
+        if keep(found) { found.to_string() } else { "[URL]".to_string() }
+    });
     let text = IDENTIFIER.replace_all(&text, |caps: &regex::Captures<'_>| {
         let found = caps.get(0).expect("whole match");
         // "03.93.92.16.85" is a phone, not an IP address followed by ".85".

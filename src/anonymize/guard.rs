@@ -22,6 +22,8 @@ pub struct PiiGuard {
     body_terms: HashMap<String, Vec<String>>,
     /// Union matcher over every deal's case-insensitive terms, built on first use.
     body: Mutex<Option<Arc<BodyMatcher>>>,
+    /// The bank's competitor names: a term inside one ("Dex" of "Pay-Dex") is no hit.
+    protected: Protected,
 }
 
 #[derive(Debug)]
@@ -114,6 +116,7 @@ fn body_term(term: &Term, protected: &Protected) -> bool {
 impl PiiGuard {
     /// Sets (replacing) the terms of a deal. Terms that are competitor names are ignored.
     pub fn set_deal(&mut self, deal_id: &str, terms: &[Term], protected: &Protected) {
+        self.protected = protected.clone();
         let mut set = Terms::default();
         let mut body = vec![];
         for term in terms {
@@ -167,19 +170,25 @@ impl PiiGuard {
         if !terms.is_match(text) {
             return text.to_string();
         }
-        tracing::warn!(deal_id, quote_id, field, "pii guard redacted a response field");
         let mut redacted = Terms::default();
         for term in terms.iter() {
             redacted.add(&term.form, "[REDACTED]", term.case_sensitive);
         }
         redacted.rebuild();
-        redacted.redact(text)
+        let scrubbed = redacted.redact_except(text, |text, start, end| {
+            self.protected.inside_protected_word(text, start, end)
+        });
+        if scrubbed != text {
+            tracing::warn!(deal_id, quote_id, field, "pii guard redacted a response field");
+        }
+        scrubbed
     }
 
     /// Checks a whole response body against every deal's distinctive terms; returns the
     /// scrubbed body and the number of hits, or `None` when nothing was found.
     pub fn scrub_body(&self, body: &str) -> Option<(String, usize)> {
-        let ranges = self.body_matcher().find(body);
+        let mut ranges = self.body_matcher().find(body);
+        ranges.retain(|&(start, end)| !self.protected.inside_protected_word(body, start, end));
         if ranges.is_empty() {
             return None;
         }
@@ -240,6 +249,21 @@ mod tests {
             r#"{"notes":"Call [REDACTED] and [REDACTED]; [REDACTED] too","x":"Heapster"}"#
         );
         assert!(guard.scrub_body("a priyanka will call").is_none(), "whole words only");
+        // A term inside a joined competitor name is no hit: "Priya" of "Pay-Priya".
+        let mut aliases = Aliases::default();
+        aliases.add_canonical("Pay-Priya");
+        guard.set_deal(
+            "D-1",
+            &[term("Priya Raman", false), term("Priya", false)],
+            &Protected::new(&aliases),
+        );
+        assert_eq!(
+            guard.scrub("D-1", "q", "text", "Pay-Priya's team, and Priya"),
+            "Pay-Priya's team, and [REDACTED]"
+        );
+        let (body, hits) =
+            guard.scrub_body(r#"{"t":"Pay-Priya won; priya signed"}"#).expect("a hit");
+        assert_eq!((body.as_str(), hits), (r#"{"t":"Pay-Priya won; [REDACTED] signed"}"#, 1));
         assert!(guard.names_deal("D-2", "Tomas Reyes said") && !guard.names_deal("D-1", "Tomas"));
         guard.remove_deal("D-2");
         assert!(guard.scrub_body("tomas reyes").is_none());

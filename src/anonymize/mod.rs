@@ -410,14 +410,24 @@ impl Anonymizer {
 
     /// Redacts with what the deal's recognizers have learned so far, learning nothing new.
     fn redact_known(&self, text: &str) -> String {
-        let text = contact::redact_contacts(text);
+        // A competitor named by its domain ("Monday.com", "Kai.io") is no contact detail.
+        let text = contact::redact_contacts_keeping(text, |address| {
+            let bare = !address.contains('/') && !address.to_lowercase().starts_with("www.");
+            let name = address.rsplit_once('.').map_or(address, |(name, _)| name);
+            bare && (self.scope.protected.looks_protected(address)
+                || self.scope.protected.contains(name))
+        });
         // Towns of several words go before names, unless an account's name holds one.
         let text = places::redact_compound_places(&text, &self.scope.protected, |place| {
             !self.holds_longer_form(place)
         });
-        let text = self.known.redact(&text);
+        // A name inside a joined competitor name stays ("Pay-Dex" with a colleague "Dex").
+        let protected = |text: &str, start: usize, end: usize| {
+            self.scope.protected.inside_protected_word(text, start, end)
+        };
+        let text = self.known.redact_except(&text, protected);
         let text = match self.learned.lock() {
-            Ok(learned) => learned.terms.redact(&text),
+            Ok(learned) => learned.terms.redact_except(&text, protected),
             Err(_) => text,
         };
         let text = places::redact_cities(&text, &self.scope.protected);

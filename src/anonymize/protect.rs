@@ -51,6 +51,20 @@ impl Protected {
         self.names.contains(&key) || self.words.contains(&key)
     }
 
+    /// True when `start..end` of `text` is part of a longer word that is protected: "Dex" in
+    /// "Pay-Dex's", "Flow" in "Cash-Flow.io". The word runs to the nearest whitespace, without
+    /// its outer punctuation or a possessive.
+    pub fn inside_protected_word(&self, text: &str, start: usize, end: usize) -> bool {
+        let (Some(before), Some(after)) = (text.get(..start), text.get(end..)) else {
+            return false;
+        };
+        let from = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let to = end + after.find(char::is_whitespace).unwrap_or(after.len());
+        let word = text[from..to].trim_matches(|c: char| !c.is_alphanumeric());
+        let word = ["'s", "’s"].iter().find_map(|s| word.strip_suffix(s)).unwrap_or(word);
+        word.len() > end - start && self.looks_protected(word)
+    }
+
     /// True for a protected name or a misspelling of one ("Amplify" for "Amplifly"): buyers
     /// misspell competitors, and those must stay searchable. Tolerance grows with length: none
     /// up to 4 letters, 1 up to 7, 2 beyond.
@@ -90,5 +104,25 @@ mod tests {
         aliases.add_canonical("Castellanos Pay");
         let protected = Protected::new(&aliases);
         assert!(protected.contains("Castellanos") && !protected.looks_protected("Castellane"));
+    }
+
+    #[test]
+    fn a_part_of_a_joined_protected_name_is_protected_where_it_stands() {
+        let mut aliases = Aliases::default();
+        aliases.add_canonical("Paydex");
+        aliases.add_alias("Paydex", "Pay-Dex");
+        aliases.add_canonical("Cash-Flow.io");
+        let protected = Protected::new(&aliases);
+        let at = |text: &str, part: &str| {
+            let start = text.find(part).unwrap();
+            protected.inside_protected_word(text, start, start + part.len())
+        };
+        assert!(at("Pay-Dex's onboarding team", "Dex"));
+        assert!(at("we went with Pay-Dex.", "Dex"));
+        assert!(at("(Pay-Dex)", "Pay"));
+        assert!(at("Cash-Flow.io, mostly", "Flow"));
+        assert!(!at("Dex said no.", "Dex"), "the word alone is the person");
+        assert!(!at("Dex-Martin said no.", "Dex"));
+        assert!(!at("", ""));
     }
 }

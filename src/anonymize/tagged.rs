@@ -296,6 +296,7 @@ pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found>
             surface.strip_suffix("'s").or_else(|| surface.strip_suffix("’s")).unwrap_or(surface);
         if surface.chars().filter(|c| c.is_alphanumeric()).count() < 2
             || scope.protected.looks_protected(surface)
+            || scope.protected.inside_protected_word(text, entity.start, entity.end)
             || surface.split_whitespace().any(|token| scope.protected.looks_protected(token))
             || surface.starts_with('[')
         {
@@ -413,6 +414,41 @@ mod tests {
         assert_eq!(person_hits("I talked to Okafor about it.", &["Okafor"]), ["Okafor"]);
         assert_eq!(person_hits("Sharma Frank was on the call.", &["Frank"]), ["Sharma Frank"]);
         assert_eq!(person_hits("Then Frank Okoye's team left.", &["Frank"]), ["Frank Okoye"]);
+    }
+
+    /// A competitor written as joined words, one of them a given name ("Pay-Dex"), stays
+    /// whole wherever the tagger reads the name part as a person, with any punctuation after.
+    #[test]
+    fn a_given_name_inside_a_joined_competitor_name_is_no_person() {
+        for (i, given) in ["Dex", "Lena", "Arlo", "Kai", "Maya", "Otto"].iter().enumerate() {
+            for (joined, part) in [
+                (format!("Pay-{given}"), *given),
+                (format!("{given}-Ledger"), *given),
+                (format!("{given}.io"), *given),
+            ] {
+                let mut aliases = crate::corpus::Aliases::default();
+                aliases.add_canonical(&format!("Competitor{i}"));
+                aliases.add_alias(&format!("Competitor{i}"), &joined);
+                let scope = Scope {
+                    protected: crate::anonymize::protect::Protected::new(&aliases),
+                    ..Scope::default()
+                };
+                for text in [
+                    format!("{joined}'s onboarding team just showed up."),
+                    format!("We went with {joined}. Fine."),
+                    format!("the others ({joined}, mostly) were cheaper"),
+                ] {
+                    let start = text.find(&joined).unwrap() + joined.find(part).unwrap();
+                    let entity =
+                        Entity { kind: EntityKind::Person, start, end: start + part.len() };
+                    assert!(interpret(&scope, &text, vec![entity]).is_empty(), "{text}");
+                }
+                // The same name standing alone is still a person.
+                let text = format!("{given} said the price was wrong.");
+                let entity = Entity { kind: EntityKind::Person, start: 0, end: given.len() };
+                assert_eq!(interpret(&scope, &text, vec![entity]).len(), 1, "{text}");
+            }
+        }
     }
 
     #[test]

@@ -504,7 +504,7 @@ fn person_findings_drop_honorifics_and_places() {
     let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
     a.remember(vec![Found::Person("Dr".into()), Found::Person("Dr. Brenner".into())]);
     let text = "the CFO, Dr. Brenner, signs. Dr. Ostwald too.";
-    assert_eq!(a.redact_learned(text), "the CFO, [COLLEAGUE 1], signs. Dr. Ostwald too.");
+    assert_eq!(a.redact_learned(text), "the CFO, Dr. [COLLEAGUE 1], signs. Dr. Ostwald too.");
 }
 
 /// A major city that is also an English word is the word when it opens a sentence ("Nice
@@ -521,5 +521,48 @@ fn cities_that_are_words_open_sentences_as_words() {
         ("We flew to Cork. Cork was cold.", "We flew to [CITY]. Cork was cold."),
     ] {
         assert_eq!(places::redact_cities(text, &protected), expected, "{text}");
+    }
+}
+
+/// A competitor named by its domain stays; other web addresses do not.
+#[test]
+fn a_competitor_named_by_its_domain_stays() {
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Monday");
+    aliases.add_alias("Monday", "Monday.com");
+    aliases.add_canonical("Kai.io");
+    let a = Anonymizer::new(&KnownParties::default(), &aliases);
+    let text = "We looked at Monday.com and kai.io; our site northwind-freight.com and \
+                https://monday.com/pricing were in the deck.";
+    assert_eq!(
+        a.redact(text),
+        "We looked at Monday.com and kai.io; our site [URL] and [URL] were in the deck."
+    );
+}
+
+/// A competitor written as joined words that hold a person's name ("Pay-Dex" in a deal whose
+/// buyer is Dex Moreno): the person's forms are redacted everywhere but inside the competitor.
+#[test]
+fn a_joined_competitor_name_holding_a_persons_name_stays_whole() {
+    for (given, joined) in [("Dex", "Pay-Dex"), ("Lena", "Lena-Pay"), ("Kai", "Kai.io")] {
+        let contacts = vec![format!("{given} Moreno")];
+        let parties = KnownParties {
+            contacts: &contacts,
+            rep: "Marcus Feld",
+            interviewers: vec!["Dana Whitfield"],
+            ..KnownParties::default()
+        };
+        let mut aliases = Aliases::default();
+        aliases.add_canonical("Rival");
+        aliases.add_alias("Rival", joined);
+        let a = Anonymizer::new(&parties, &aliases);
+        let text = format!("We went with {joined}. {joined}'s team called {given} twice.");
+        a.learn_from([text.as_str()]);
+        let out = a.redact(&text);
+        assert_eq!(
+            out,
+            format!("We went with {joined}. {joined}'s team called [BUYER] twice."),
+            "{joined}"
+        );
     }
 }

@@ -242,6 +242,12 @@ impl Terms {
 
     /// Replaces every form in `text` by its placeholder.
     pub fn redact(&self, text: &str) -> String {
+        self.redact_except(text, |_, _, _| false)
+    }
+
+    /// Replaces every form in `text` by its placeholder, except a match at `start..end` of the
+    /// text being redacted for which `keep(text, start, end)` holds.
+    pub fn redact_except(&self, text: &str, keep: impl Fn(&str, usize, usize) -> bool) -> String {
         let Some(matcher) = &self.matcher else { return text.to_string() };
         let placeholder = |found: &str| {
             let key = fold_key(found);
@@ -252,16 +258,25 @@ impl Terms {
                 .or_else(|| self.terms.iter().position(|term| fold_key(&term.form) == key))
                 .map_or_else(|| "[NAME]".to_string(), |i| self.terms[i].placeholder.clone())
         };
-        let text = matcher.replace_all(text, |caps: &regex::Captures<'_>| placeholder(&caps[0]));
+        let text = matcher.replace_all(text, |caps: &regex::Captures<'_>| {
+            let found = caps.get(0).expect("a match");
+            if keep(text, found.start(), found.end()) {
+                return found.as_str().to_string();
+            }
+            placeholder(found.as_str())
+        });
         let Some(cued) = &self.cued else { return text.into_owned() };
-        cued.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let first = text.as_ref();
+        cued.replace_all(first, |caps: &regex::Captures<'_>| {
             match (caps.name("a"), caps.name("b")) {
-                (Some(name), _) => {
+                (Some(name), _) if !keep(first, name.start(), name.end()) => {
                     let cue_and_gap =
                         &caps[0][..name.start() - caps.get(0).map_or(0, |m| m.start())];
                     format!("{cue_and_gap}{}", placeholder(name.as_str()))
                 }
-                (_, Some(name)) => format!("{}{}", placeholder(name.as_str()), &caps["after"]),
+                (_, Some(name)) if !keep(first, name.start(), name.end()) => {
+                    format!("{}{}", placeholder(name.as_str()), &caps["after"])
+                }
                 _ => caps[0].to_string(),
             }
         })
