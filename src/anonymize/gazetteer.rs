@@ -65,6 +65,18 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
         .into_owned()
 }
 
+/// Letters only Vietnamese spelling uses (ă, đ, ơ, ư, and vowels with a dot below or a hook
+/// above; not the â, ê, ô, é of French or Portuguese), lower case.
+const VIETNAMESE_ONLY: &str = "ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ";
+
+/// True for a word in Vietnamese spelling. In an English interview a capitalised one is a
+/// proper name, nearly always a person's (Vietnamese given names are short and in no list:
+/// "Hiếu", "Vy"; a place so spelt, "Đà Nẵng", is redacted too, which costs a town, not a
+/// person).
+fn is_vietnamese(word: &str) -> bool {
+    word.chars().flat_map(char::to_lowercase).any(|c| VIETNAMESE_ONLY.contains(c))
+}
+
 /// Names nobody listed, found by the gazetteers: a capitalised word that is a census given
 /// name, a world given name or surname said mid-sentence or next to another name ("Sharma
 /// Frank"), or a hyphenated given name ("Yu-na", "Min-jun"), unless the batch uses it in lower
@@ -119,7 +131,13 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
                 && head.chars().count() <= 4
                 && tail.chars().count() <= 5
         });
-        let is_name = (census || world || hyphenated)
+        // "Tôn Hiếu": a word in Vietnamese spelling, or one with accents next to it.
+        let vietnamese = is_vietnamese(base)
+            || (!base.is_ascii()
+                && [(next, next_gap), (previous, previous_gap)].iter().any(|(other, gap)| {
+                    *gap == " " && other.is_some_and(|other| is_vietnamese(other.as_str()))
+                }));
+        let is_name = (census || world || hyphenated || vietnamese)
             && !HOSTING_CONTEXT.is_match(&text[..word_match.start()])
             && !HONORIFICS.contains(&lower.as_str())
             && !in_firm_list(text, word_match.start(), word_match.end())
@@ -152,6 +170,39 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Vietnamese names are in no list and short: a word in Vietnamese spelling is a name,
+    /// and an accented word next to one is part of it. French and Portuguese accents are not.
+    #[test]
+    fn names_in_vietnamese_spelling_are_names() {
+        let scope = Scope::default();
+        let people = |text: &str| -> Vec<String> {
+            gazetteer_names(&scope, text)
+                .into_iter()
+                .filter_map(|found| match found {
+                    Found::Person(name) => Some(name),
+                    _ => None,
+                })
+                .collect()
+        };
+        let surnames = ["Tôn", "Trần", "Phạm", "Hoàng", "Huỳnh", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"];
+        let given =
+            ["Hiếu", "Thư", "Dũng", "Phượng", "Hằng", "Quỳnh", "Ngọc", "Đức", "Thảo", "Lộc"];
+        for (i, surname) in surnames.iter().enumerate() {
+            let first = given[i];
+            let full = format!("{surname} {first}");
+            assert_eq!(people(&format!("I talked to {full} about it.")), [full]);
+            assert_eq!(people(&format!("{first} said the pilot was fine.")), [first]);
+            assert_eq!(people(&format!("so we asked {first}, and")), [first]);
+        }
+        for text in [
+            "Our office on the Côte d'Azur, and one in Évora.",
+            "The Fête was fun. Crème brûlée after.",
+            "We met in Montréal and Genève.",
+        ] {
+            assert!(people(text).is_empty(), "{text}: {:?}", people(text));
+        }
+    }
 
     #[test]
     fn parts_next_to_a_person_placeholder_join_it() {
