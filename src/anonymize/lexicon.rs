@@ -349,6 +349,18 @@ pub const HONORIFICS: [&str; 45] = [
     "nim",
 ];
 
+/// Titles that only ever stand before a name, accents folded, lower case: unlike some
+/// [`HONORIFICS`] ("don", "pan", "san") never a name or a word themselves.
+pub const TITLES: [&str; 20] = [
+    "mr", "mrs", "ms", "mx", "dr", "prof", "miss", "herr", "frau", "senor", "senora", "sra",
+    "srta", "monsieur", "madame", "mme", "signor", "signora", "meneer", "mevrouw",
+];
+
+/// True for a title before a name ("Mrs.", "Señora", "DR").
+pub fn is_title(word: &str) -> bool {
+    TITLES.contains(&fold_accents(word.trim_end_matches('.')).to_lowercase().as_str())
+}
+
 /// Role, team and system acronyms: never a person or an organisation.
 pub const ROLE_ACRONYMS: [&str; 40] = [
     "ceo", "cfo", "cio", "cto", "coo", "ciso", "cmo", "cro", "cpo", "chro", "cdo", "cso", "vp",

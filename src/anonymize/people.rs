@@ -291,10 +291,8 @@ pub fn is_contraction(token: &str) -> bool {
 pub fn person_forms(name: &str) -> Vec<String> {
     // A leading title stays in the text ("Ms. [COLLEAGUE 3]"): it names nobody.
     let words: Vec<&str> = name.split_whitespace().collect();
-    let titled = words
-        .iter()
-        .position(|w| !HONORIFICS.contains(&w.trim_end_matches('.').to_lowercase().as_str()))
-        .filter(|&start| start > 0);
+    // Only unambiguous titles: "Don Alvarez" keeps "Don", a given name, in its full form.
+    let titled = words.iter().position(|w| !super::lexicon::is_title(w)).filter(|&start| start > 0);
     let name = titled.map_or_else(|| name.to_string(), |start| words[start..].join(" "));
     let name = name.as_str();
     let mut forms = vec![name.to_string()];
@@ -406,6 +404,8 @@ mod tests {
         assert_eq!(person_forms("Will Grant"), ["Will Grant"]);
         assert_eq!(person_forms("Ms. Prescott"), ["Prescott"]);
         assert_eq!(person_forms("Dr Li"), ["Li"]);
+        assert_eq!(person_forms("Don Alvarez"), ["Don Alvarez", "Alvarez"]);
+        assert_eq!(person_forms("Señora Vargas"), ["Vargas"]);
         assert_eq!(person_forms("Frau Dr. Anja Kohl"), ["Anja Kohl", "Anja", "Kohl"]);
         assert_eq!(person_forms("I'm Naomi Ryan"), ["I'm Naomi Ryan", "Naomi", "Ryan"]);
         assert!(is_contraction("I'm") && is_contraction("don't") && !is_contraction("O'Brien"));

@@ -13,7 +13,7 @@ pub fn same_person(label: &str, name: &str) -> bool {
     // Honorifics say nothing about who: "Dr. Brenner" is "Jonas Brenner".
     let tokens = |text: &str| -> Vec<String> {
         let mut tokens = name_tokens(text);
-        tokens.retain(|t| !TITLES.contains(&t.as_str()));
+        tokens.retain(|t| !super::lexicon::TITLES.contains(&t.as_str()));
         tokens
     };
     let label_tokens = tokens(label);
@@ -27,12 +27,6 @@ pub fn same_person(label: &str, name: &str) -> bool {
         || (name_tokens.len() < label_tokens.len()
             && name_tokens.iter().all(|t| t.len() > 1 && label_tokens.contains(t)))
 }
-
-/// Titles before a name, folded and lower case (not "don" or "san": also names).
-const TITLES: [&str; 20] = [
-    "mr", "mrs", "ms", "mx", "dr", "prof", "miss", "herr", "frau", "senor", "senora", "sra",
-    "srta", "monsieur", "madame", "mme", "signor", "signora", "meneer", "mevrouw",
-];
 
 /// The people of one deal and their placeholders.
 #[derive(Debug, Default)]

@@ -268,23 +268,26 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
         Some(Found::Account(name.to_string()))
     } else if !name.contains(' ')
         && super::places::is_listed_place(name)
-        && let Some(title) = HONORIFIC_BEFORE.find(&text[..start])
+        && let Some(title) = title_before(text, start)
     {
-        // "Mrs. Izumi": a one-word name that is also a town's is a person after an honorific
-        // the tagger left out (alone, such a name is taken for the town).
-        Some(Found::Person(text[title.start()..end].to_string()))
+        // "Mrs. Izumi": a one-word name that is also a town's is a person after a title the
+        // tagger left out (alone, such a name is taken for the town).
+        Some(Found::Person(text[title..end].to_string()))
     } else {
         Some(Found::Person(name.to_string()))
     }
 }
 
-/// An honorific that stands right before a name ("Mrs. ", "Dr ", "Herr "), capitalised.
-static HONORIFIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Herr|Frau|Señora?|Senora?|Sra|Srta|Monsieur|Madame|Mme|Signora?|Meneer|Mevrouw|Mevr|Dhr)\.? $",
-    )
-    .expect("valid regex")
-});
+/// Where a capitalised title right before `start` begins ("Mrs. " before "Izumi").
+fn title_before(text: &str, start: usize) -> Option<usize> {
+    let before = text.get(..start)?.strip_suffix(' ')?;
+    let from = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let word = &before[from..];
+    let skip = word.find(char::is_alphanumeric)?;
+    let title = &word[skip..];
+    (title.starts_with(char::is_uppercase) && super::lexicon::is_title(title))
+        .then_some(from + skip)
+}
 
 /// Turns the tagger's hits on `text` into findings, dropping the ones that are not PII.
 pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found> {
@@ -456,6 +459,8 @@ mod tests {
         assert_eq!(person_hits("We met Mrs. Izumi at the fair.", &["Izumi"]), ["Mrs. Izumi"]);
         assert_eq!(person_hits("Ask Dr Lennox about it.", &["Lennox"]), ["Dr Lennox"]);
         assert_eq!(person_hits("says Izumi, and", &["Izumi"]), ["Izumi"]);
+        assert_eq!(person_hits("(Señora Izumi) agreed", &["Izumi"]), ["Señora Izumi"]);
+        assert_eq!(person_hits("Don Izumi agreed", &["Izumi"]), ["Izumi"]);
         // Names that are no town's keep the tagger's span: "Mr. [COLLEAGUE 1]".
         assert_eq!(person_hits("Herr Brandt signed.", &["Brandt"]), ["Brandt"]);
         assert_eq!(person_hits("this is Mr. Dustin Wirth.", &["Dustin Wirth"]), ["Dustin Wirth"]);
