@@ -253,6 +253,147 @@ pub fn quantize_into(vector: &[f32], codes: &mut Vec<i8>) -> f32 {
     scale
 }
 
+/// Words of sign bits per row of `dimension` values.
+pub fn bit_words(dimension: usize) -> usize {
+    dimension.div_ceil(64)
+}
+
+/// Appends the sign bits of `vector` to `bits` ([`bit_words`] words: bit `i % 64` of word
+/// `i / 64` is set when `vector[i] > 0`): a 32x smaller copy of a row, for the first pass over
+/// a very large index ([`top_k_bits`]).
+pub fn sign_bits_into(vector: &[f32], bits: &mut Vec<u64>) {
+    for chunk in vector.chunks(64) {
+        let mut word = 0u64;
+        for (bit, &value) in chunk.iter().enumerate() {
+            if value > 0.0 {
+                word |= 1 << bit;
+            }
+        }
+        bits.push(word);
+    }
+}
+
+/// A query prepared for [`top_k_bits`]: its values in 4 bits (`lo + step * code`), one bit
+/// plane per code bit, so `sum of query values where a row's bit is set` is four `and` +
+/// `popcnt` per word (asymmetric: the query keeps 16 levels, the rows 2).
+#[derive(Debug, Clone)]
+pub struct BitQuery {
+    planes: [Vec<u64>; 4],
+    lo: f32,
+    step: f32,
+    sum: f32,
+}
+
+impl BitQuery {
+    /// Prepares `query` (already centred like the rows).
+    pub fn new(query: &[f32]) -> BitQuery {
+        let lo = query.iter().copied().fold(f32::INFINITY, f32::min);
+        let hi = query.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let step = if hi > lo && (hi - lo).is_finite() { (hi - lo) / 15.0 } else { 0.0 };
+        let words = bit_words(query.len());
+        let mut planes: [Vec<u64>; 4] = std::array::from_fn(|_| vec![0u64; words]);
+        let mut sum = 0.0;
+        for (i, &value) in query.iter().enumerate() {
+            let code =
+                if step > 0.0 { ((value - lo) / step).round().clamp(0.0, 15.0) as u32 } else { 0 };
+            sum += lo + step * code as f32;
+            for (bit, plane) in planes.iter_mut().enumerate() {
+                if code >> bit & 1 == 1 {
+                    plane[i / 64] |= 1 << (i % 64);
+                }
+            }
+        }
+        BitQuery { planes, lo: if lo.is_finite() { lo } else { 0.0 }, step, sum }
+    }
+
+    /// `query . s` for a row's signs `s` (+1 where its bit is set, else -1), in the query's
+    /// 4-bit values.
+    #[inline(always)]
+    fn dot_signs(&self, row: &[u64]) -> f32 {
+        let (mut set, mut weighted) = (0u32, 0u32);
+        for (w, &word) in row.iter().enumerate() {
+            set += word.count_ones();
+            weighted += (self.planes[0][w] & word).count_ones()
+                + 2 * (self.planes[1][w] & word).count_ones()
+                + 4 * (self.planes[2][w] & word).count_ones()
+                + 8 * (self.planes[3][w] & word).count_ones();
+        }
+        2.0 * (self.lo * set as f32 + self.step * weighted as f32) - self.sum
+    }
+}
+
+/// The `k` best `(estimate, row)` pairs of a contiguous sign-bit matrix for `query`, skipping
+/// rows where `live` is false; the estimate is `query . signs`, which ranks rows like the
+/// dot product of the centred vectors. Unordered. A first pass that reads 48 bytes a row at
+/// 384 dimensions (split across cores like [`top_k_i8`]): its shortlist is re-scored in int8,
+/// then exactly. (Scaling each row's
+/// estimate by its projection onto its signs, as RaBitQ does after a random rotation, lost
+/// recall here: 0.968 against 0.995 at depth 10.)
+pub fn top_k_bits<L>(query: &BitQuery, bits: &[u64], live: L, k: usize) -> Vec<(f32, u32)>
+where
+    L: Fn(usize) -> bool + Sync,
+{
+    let words = query.planes[0].len();
+    if words == 0 {
+        return vec![];
+    }
+    let rows = bits.len() / words;
+    let part = |start: usize, end: usize| {
+        let mut estimates = vec![0.0f32; end - start];
+        estimate_all(query, &bits[start * words..end * words], &mut estimates);
+        best_of(
+            estimates
+                .iter()
+                .enumerate()
+                .map(|(i, &e)| (e, start + i))
+                .filter(|&(_, row)| live(row))
+                .map(|(e, row)| (e, row as u32)),
+            k,
+        )
+    };
+    let threads = scan_threads();
+    if threads <= 1 || rows < PARALLEL_MIN_ROWS {
+        return part(0, rows);
+    }
+    let per = rows.div_ceil(threads);
+    let parts: Vec<Vec<(f32, u32)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..rows)
+            .step_by(per)
+            .map(|start| {
+                let part = &part;
+                scope.spawn(move || part(start, (start + per).min(rows)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    best(parts.into_iter().flatten().collect(), k)
+}
+
+/// [`BitQuery::dot_signs`] of every row, with the CPU's `popcnt` instruction when it has one.
+fn estimate_all(query: &BitQuery, bits: &[u64], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU has POPCNT (checked just above).
+        unsafe { estimate_all_popcnt(query, bits, out) };
+        return;
+    }
+    estimate_all_portable(query, bits, out);
+}
+
+#[inline(always)]
+fn estimate_all_portable(query: &BitQuery, bits: &[u64], out: &mut [f32]) {
+    let words = query.planes[0].len();
+    for (row, slot) in bits.chunks_exact(words).zip(out.iter_mut()) {
+        *slot = query.dot_signs(row);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn estimate_all_popcnt(query: &BitQuery, bits: &[u64], out: &mut [f32]) {
+    estimate_all_portable(query, bits, out)
+}
+
 /// Threads a large scan may use now: the machine's cores, or one while other searches run.
 /// A scan splits across cores only while it is the only search running: under load every core
 /// already has a search of its own, and splitting one only adds thread hand-offs and memory
@@ -451,6 +592,73 @@ mod tests {
         let mut zero = vec![];
         assert_eq!(quantize_into(&[0.0; 4], &mut zero), 0.0);
         assert_eq!(zero, vec![0; 4]);
+    }
+
+    #[test]
+    fn sign_bits_keep_each_value_s_sign() {
+        for dim in [1usize, 63, 64, 65, 384] {
+            let vector: Vec<f32> = (0..dim).map(|i| ((i * 7919) % 13) as f32 - 6.0).collect();
+            let mut bits = vec![7u64];
+            sign_bits_into(&vector, &mut bits);
+            assert_eq!(bits.len(), 1 + bit_words(dim), "dim {dim}");
+            for (i, v) in vector.iter().enumerate() {
+                let set = bits[1 + i / 64] >> (i % 64) & 1 == 1;
+                assert_eq!(set, *v > 0.0, "dim {dim}, value {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_bit_query_counts_like_a_plain_dot_with_the_signs() {
+        for dim in [1usize, 5, 64, 100, 384] {
+            let query: Vec<f32> =
+                (0..dim).map(|i| ((i * 104_729) % 997) as f32 / 997.0 - 0.4).collect();
+            let row: Vec<f32> =
+                (0..dim).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+            let mut bits = vec![];
+            sign_bits_into(&row, &mut bits);
+            let prepared = BitQuery::new(&query);
+            let signs: Vec<f32> = row.iter().map(|v| if *v > 0.0 { 1.0 } else { -1.0 }).collect();
+            let exact = dot(&query, &signs);
+            // 4-bit query values: each off by at most half a step.
+            let step = prepared.step.max(1e-6);
+            assert!(
+                (prepared.dot_signs(&bits) - exact).abs() <= 0.5 * step * dim as f32 + 1e-4,
+                "dim {dim}"
+            );
+        }
+        let flat = BitQuery::new(&[0.25; 10]);
+        assert!((flat.dot_signs(&[(1 << 10) - 1]) - 2.5).abs() < 1e-5, "a constant query");
+    }
+
+    #[test]
+    fn the_bit_pass_keeps_the_rows_its_estimate_ranks_best() {
+        // Enough rows for the pass to split across cores.
+        let dim = 128;
+        let rows = PARALLEL_MIN_ROWS + 500;
+        let vectors: Vec<Vec<f32>> = (0..rows)
+            .map(|r| {
+                (0..dim).map(|i| (((r * 131 + i * 7919) % 1009) as f32 / 1009.0) - 0.5).collect()
+            })
+            .collect();
+        let mut bits = vec![];
+        for v in &vectors {
+            sign_bits_into(v, &mut bits);
+        }
+        let query = BitQuery::new(&vectors[17]);
+        let live = |row: usize| row % 5 != 1;
+        let words = bit_words(dim);
+        let estimate = |row: u32| query.dot_signs(&bits[row as usize * words..][..words]);
+        for k in [1, 50, 2999, rows + 10] {
+            let mut got = top_k_bits(&query, &bits, live, k);
+            got.sort_by(by_score);
+            let live_rows: Vec<u32> = (0..rows as u32).filter(|&r| live(r as usize)).collect();
+            let mut want = best(live_rows.iter().map(|&r| (estimate(r), r)).collect(), k);
+            want.sort_by(by_score);
+            assert_eq!(got, want, "k {k}");
+        }
+        let top = top_k_bits(&query, &bits, live, 1);
+        assert_eq!(top[0].1, 17, "a row is its own best match");
     }
 
     #[test]
