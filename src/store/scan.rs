@@ -5,7 +5,9 @@
 //! A large search scans the int8 copy of the rows (a quarter of the memory traffic of `f32`),
 //! keeps a shortlist several times the size asked for, and re-scores the shortlist exactly in
 //! `f32`: the scores returned are exact, and recall against an exact scan is measured by
-//! `storybank bench-scan` (README, Speed).
+//! `storybank bench-scan` (README, Speed). A very large one reads one sign bit per dimension
+//! first ([`top_k_bits`], 48 bytes a row at 384 dimensions) and scans only that pass's
+//! shortlist in int8.
 
 /// Dot product with eight independent accumulators so the compiler vectorises it.
 #[inline]

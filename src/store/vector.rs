@@ -3,8 +3,9 @@
 //! The embedded default is a flat index ([`FlatIndex`]): contiguous `f32` rows, cosine
 //! similarity as a dot product of unit vectors, filtering by precomputed per-deal row lists.
 //! A large search scans an int8 copy of the rows and re-scores a shortlist exactly in `f32`
-//! ([`crate::store::scan`]): returned scores are exact, recall@10 against an exhaustive `f32`
-//! scan is measured by `storybank bench-scan`. No optimize step. The scale-out variant is a
+//! ([`crate::store::scan`]); a very large unfiltered one first reads the rows' sign bits and
+//! scans only their shortlist in int8. Returned scores are exact; recall@10 against an
+//! exhaustive `f32` scan is measured by `storybank bench-scan`. No optimize step. The scale-out variant is a
 //! Qdrant server or cluster ([`crate::store::qdrant`]).
 //!
 //! On disk the flat index is an append-only log, `<index>/vectors/log.bin`: a header (magic,
