@@ -328,9 +328,8 @@ impl BitQuery {
 /// rows where `live` is false; the estimate is `query . signs`, which ranks rows like the
 /// dot product of the centred vectors. Unordered. A first pass that reads 48 bytes a row at
 /// 384 dimensions (split across cores like [`top_k_i8`]): its shortlist is re-scored in int8,
-/// then exactly. (Scaling each row's
-/// estimate by its projection onto its signs, as RaBitQ does after a random rotation, lost
-/// recall here: 0.968 against 0.995 at depth 10.)
+/// then exactly. (Scaling each row's estimate by its projection onto its signs, as RaBitQ does
+/// after a random rotation, lost recall here: 0.968 against 0.995 at depth 10.)
 pub fn top_k_bits<L>(query: &BitQuery, bits: &[u64], live: L, k: usize) -> Vec<(f32, u32)>
 where
     L: Fn(usize) -> bool + Sync,

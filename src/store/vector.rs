@@ -5,8 +5,8 @@
 //! A large search scans an int8 copy of the rows and re-scores a shortlist exactly in `f32`
 //! ([`crate::store::scan`]); a very large unfiltered one first reads the rows' sign bits and
 //! scans only their shortlist in int8. Returned scores are exact; recall@10 against an
-//! exhaustive `f32` scan is measured by `storybank bench-scan`. No optimize step. The scale-out variant is a
-//! Qdrant server or cluster ([`crate::store::qdrant`]).
+//! exhaustive `f32` scan is measured by `storybank bench-scan`. No optimize step. The
+//! scale-out variant is a Qdrant server or cluster ([`crate::store::qdrant`]).
 //!
 //! On disk the flat index is an append-only log, `<index>/vectors/log.bin`: a header (magic,
 //! dimension), then frames `[len u32][body][crc32 u32]`, each body one operation (replace a
@@ -413,9 +413,10 @@ fn shortlist(limit: usize) -> usize {
 const CENTRE_MIN_ROWS: usize = 1024;
 
 /// Unfiltered searches over at least this many live rows start with a sign-bit pass
-/// ([`scan::top_k_bits`]) and re-score its shortlist in int8: half the CPU time of the int8
-/// scan at 100k rows (1.6 ms on one core against 2.8 ms), which lets concurrent searches share
-/// two cores. Below it the int8 scan is as cheap (10k rows: 0.2 ms).
+/// ([`scan::top_k_bits`]) and re-score its shortlist in int8: about half the CPU time of the
+/// int8 scan at 100k rows (at depth 100, 1.6 ms on one core, where the int8 scan takes 1.4 ms
+/// split across two), so concurrent searches fit more on the same cores. Below it the int8
+/// scan is as cheap (10k rows: 0.2 ms).
 const BITS_MIN_ROWS: usize = 50_000;
 
 /// The sign-bit shortlist kept for `keep` int8 candidates: recall@10 against an exhaustive
@@ -1115,7 +1116,8 @@ mod tests {
         assert_eq!(index.center.len(), 128, "centred on the rows' mean");
         assert!(index.centred_rows * 2 > index.rows.len(), "re-centred as the index doubled");
         assert_eq!(index.bits.len(), index.rows.len() * scan::bit_words(128));
-        // Compaction codes the bits again: the same search, the same hits.
+        // A removed deal, then the bits coded again around a new mean (as compaction does):
+        // the other hits stay.
         let query = index.probe_vectors(3)[1].clone();
         let before = index.search_with(&query, 10, None, true);
         let mut index = index;
