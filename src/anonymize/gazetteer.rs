@@ -1,18 +1,19 @@
 //! The name gazetteers: a capitalised word nobody listed that is a census given name, a world
-//! given name or surname in a name's position, or a hyphenated given name; and the join of a
-//! capitalised name part to the person placeholder it touches.
+//! given name or surname in a name's position, a hyphenated given name, a word in Vietnamese
+//! spelling, or a word in no dictionary said where a pronoun for one person is; and the join of
+//! a capitalised name part to the person placeholder it touches.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, is_calendar_or_place,
-    is_english_word, is_known_name, is_vendor,
+    CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, is_acronym,
+    is_calendar_or_place, is_english_word, is_known_name, is_vendor,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
-use super::text::fold_accents;
+use super::text::{fold_accents, is_camel_case};
 use super::{Found, Scope};
 
 /// A capitalised word ("Valeria", "Çelik", "Yu-na", "McAllister", "Valeria's"); the next
@@ -20,6 +21,50 @@ use super::{Found, Scope};
 static CAPITALISED_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b\p{Lu}\p{L}*\p{Ll}\p{L}*(?:-\p{L}+)?(?:['’]\p{Ll}+)?\b").unwrap()
 });
+
+/// A pronoun that stands for one person ("she", "him"; not "they", not "it").
+static PERSON_PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:she|he|her|him|hers|herself|himself)\b").expect("static regex")
+});
+
+/// Words after which a capitalised word is a place or a time, not a person talked about.
+const PLACE_OR_TIME_PREPOSITIONS: [&str; 9] =
+    ["at", "in", "on", "during", "since", "until", "over", "through", "around"];
+
+/// Whether a pronoun for one person is said in the sentence around `start..end` or in the
+/// next one ("Vy pushed hard for a signature. She kept...", "everyone calls him Venky"): an
+/// unlisted word that is no English word, said where a person is talked about.
+///
+/// Not a word said as a sentence of its own ("Hmm.", "Right!": an interjection, not a
+/// subject), a word without a vowel ("Hmm, she said", "Mm"), or a word right after a
+/// preposition of place or time.
+fn person_talked_about(text: &str, start: usize, end: usize) -> bool {
+    let boundary = |c: char| matches!(c, '.' | '!' | '?' | '\n');
+    let word = &text[start..end];
+    if !fold_accents(word).to_lowercase().contains(['a', 'e', 'i', 'o', 'u', 'y']) {
+        return false;
+    }
+    // "like a child at Christmas", "in Leuven": after a preposition of place or time.
+    let previous_word = text[..start].split_whitespace().next_back().unwrap_or("");
+    if PLACE_OR_TIME_PREPOSITIONS.contains(&previous_word.to_lowercase().as_str()) {
+        return false;
+    }
+    let sentence_start = text[..start].rfind(boundary).map_or(0, |i| i + 1);
+    let mut after = text[end..].char_indices().filter(|&(_, c)| boundary(c)).map(|(i, _)| i);
+    let first = after.next();
+    let sentence_end = first.map_or(text.len(), |i| end + i);
+    let has_letters = |part: &str| part.chars().any(char::is_alphabetic);
+    if !has_letters(&text[sentence_start..start]) && !has_letters(&text[end..sentence_end]) {
+        return false;
+    }
+    // The rest of this sentence and the next one.
+    let window_end = match after.next() {
+        Some(second) => end + second,
+        None => text.len(),
+    };
+    PERSON_PRONOUN.is_match(&text[sentence_start..start])
+        || PERSON_PRONOUN.is_match(&text[end..window_end])
+}
 
 /// A person placeholder and a capitalised name part right next to it ("[COLLEAGUE 2] Ngô",
 /// "Sharma [COLLEAGUE 4]"): the part belongs to the same person.
@@ -137,7 +182,13 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
                 && [(next, next_gap), (previous, previous_gap)].iter().any(|(other, gap)| {
                     *gap == " " && other.is_some_and(|other| is_vietnamese(other.as_str()))
                 }));
-        let is_name = (census || world || hyphenated || vietnamese)
+        // "Vy pushed hard. She...": a word in no list and no dictionary, where a person is
+        // talked about.
+        let talked_about = !is_english_word(&lower)
+            && !is_acronym(base)
+            && !is_camel_case(base)
+            && person_talked_about(text, word_match.start(), word_match.end());
+        let is_name = (census || world || hyphenated || vietnamese || talked_about)
             && !HOSTING_CONTEXT.is_match(&text[..word_match.start()])
             && !HONORIFICS.contains(&lower.as_str())
             && !in_firm_list(text, word_match.start(), word_match.end())
@@ -170,6 +221,47 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A word in no list and no dictionary is a person where a pronoun for one person is said
+    /// in its sentence or the next ("Vy pushed hard. She..."); names from many languages in
+    /// several frames, and what must stay: interjections, acronyms, product names in camel
+    /// case, words with no pronoun near, ordinary words.
+    #[test]
+    fn an_unlisted_word_where_a_person_is_talked_about_is_a_name() {
+        let scope = Scope::default();
+        let people = |text: &str| -> Vec<String> {
+            gazetteer_names(&scope, text)
+                .into_iter()
+                .map(|found| match found {
+                    Found::Person(name) => name,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let frames = [
+            "{} pushed really hard for a signature. She kept calling every day.",
+            "I liked {}. He never pushed us, he just made sure we had what we needed.",
+            "Everyone calls him {}, by the way, nobody uses his full name.",
+            "So when things got political, {} didn't panic, she just kept things moving.",
+        ];
+        for name in ["Vy", "Thaís", "Venky", "Aoi", "Bongani", "Zuzka", "Oyelaran", "Tuğçe"] {
+            for frame in frames {
+                let text = frame.replace("{}", name);
+                assert_eq!(people(&text), [name], "{text}");
+            }
+        }
+        for text in [
+            "Hmm. She owned the relationship from there.",
+            "Hmm, she said the budget was gone.",
+            "We moved everything to SAP. She signed off on it.",
+            "We tried ClickTrack for a month. He hated it.",
+            "Onboarding took seven weeks and the Zorvex pilot slipped twice.",
+            "The pilot slipped. She said the security review took seven weeks.",
+            "He was like a child at Christmas. He loved it.",
+        ] {
+            assert!(people(text).is_empty(), "{text}: {:?}", people(text));
+        }
+    }
 
     /// Vietnamese names are in no list and short: a word in Vietnamese spelling is a name,
     /// and an accented word next to one is part of it. French and Portuguese accents are not.
