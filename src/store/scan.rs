@@ -223,6 +223,15 @@ where
         });
         best_of(blocks, k)
     };
+    split_rows(rows, k, part)
+}
+
+/// The `k` best of `part(start, end)` over rows `0..rows`: one call, or one per core over equal
+/// ranges when the scan is large and no other search is running (see [`scan_threads`]).
+fn split_rows<P>(rows: usize, k: usize, part: P) -> Vec<(f32, u32)>
+where
+    P: Fn(usize, usize) -> Vec<(f32, u32)> + Sync,
+{
     let threads = scan_threads();
     if threads <= 1 || rows < PARALLEL_MIN_ROWS {
         return part(0, rows);
@@ -352,22 +361,7 @@ where
             k,
         )
     };
-    let threads = scan_threads();
-    if threads <= 1 || rows < PARALLEL_MIN_ROWS {
-        return part(0, rows);
-    }
-    let per = rows.div_ceil(threads);
-    let parts: Vec<Vec<(f32, u32)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..rows)
-            .step_by(per)
-            .map(|start| {
-                let part = &part;
-                scope.spawn(move || part(start, (start + per).min(rows)))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-    });
-    best(parts.into_iter().flatten().collect(), k)
+    split_rows(rows, k, part)
 }
 
 /// [`BitQuery::dot_signs`] of every row, with the CPU's `popcnt` instruction when it has one.
