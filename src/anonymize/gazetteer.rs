@@ -222,22 +222,23 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
 mod tests {
     use super::*;
 
+    /// The people the gazetteers find in `text` (they find nothing else).
+    fn people(text: &str) -> Vec<String> {
+        gazetteer_names(&Scope::default(), text)
+            .into_iter()
+            .map(|found| match found {
+                Found::Person(name) => name,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
     /// A word in no list and no dictionary is a person where a pronoun for one person is said
     /// in its sentence or the next ("Vy pushed hard. She..."); names from many languages in
     /// several frames, and what must stay: interjections, acronyms, product names in camel
     /// case, words with no pronoun near, ordinary words.
     #[test]
     fn an_unlisted_word_where_a_person_is_talked_about_is_a_name() {
-        let scope = Scope::default();
-        let people = |text: &str| -> Vec<String> {
-            gazetteer_names(&scope, text)
-                .into_iter()
-                .map(|found| match found {
-                    Found::Person(name) => name,
-                    other => panic!("{other:?}"),
-                })
-                .collect()
-        };
         let frames = [
             "{} pushed really hard for a signature. She kept calling every day.",
             "I liked {}. He never pushed us, he just made sure we had what we needed.",
@@ -267,16 +268,6 @@ mod tests {
     /// and an accented word next to one is part of it. French and Portuguese accents are not.
     #[test]
     fn names_in_vietnamese_spelling_are_names() {
-        let scope = Scope::default();
-        let people = |text: &str| -> Vec<String> {
-            gazetteer_names(&scope, text)
-                .into_iter()
-                .filter_map(|found| match found {
-                    Found::Person(name) => Some(name),
-                    _ => None,
-                })
-                .collect()
-        };
         let surnames = ["Tôn", "Trần", "Phạm", "Hoàng", "Huỳnh", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"];
         let given =
             ["Hiếu", "Thư", "Dũng", "Phượng", "Hằng", "Quỳnh", "Ngọc", "Đức", "Thảo", "Lộc"];

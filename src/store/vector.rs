@@ -578,13 +578,16 @@ impl FlatIndex {
 
     /// Codes row `row`'s sign bits around the current centre.
     fn push_bits(&mut self, row: usize) {
-        let vector = &self.vectors[row * self.dimension..(row + 1) * self.dimension];
+        let residual = self.centred(self.row_vector(row));
+        scan::sign_bits_into(&residual, &mut self.bits);
+    }
+
+    /// `vector` minus the centre the bits are coded around (itself when there is none).
+    fn centred(&self, vector: &[f32]) -> Vec<f32> {
         if self.center.is_empty() {
-            scan::sign_bits_into(vector, &mut self.bits);
-        } else {
-            let residual: Vec<f32> = vector.iter().zip(&self.center).map(|(v, c)| v - c).collect();
-            scan::sign_bits_into(&residual, &mut self.bits);
+            return vector.to_vec();
         }
+        vector.iter().zip(&self.center).map(|(v, c)| v - c).collect()
     }
 
     /// Takes the live rows' mean as the centre and codes every row's bits again around it.
@@ -755,37 +758,39 @@ impl FlatIndex {
         let exact = |row: u32| dot(query, self.row_vector(row as usize));
         let keep = shortlist(limit);
         let quantize = |rows: usize| quantized && rows >= QUANTIZED_MIN_ROWS.max(keep * 4);
+        // The query in int8, for the scans below.
+        let query_codes = || {
+            let mut codes = Vec::with_capacity(self.dimension);
+            let scale = scan::quantize_into(query, &mut codes);
+            (codes, scale)
+        };
+        // These rows' best `keep` in int8, re-scored exactly.
+        let rescore = |rows: &[u32]| -> Vec<(f32, u32)> {
+            let (codes, scale) = query_codes();
+            let dot_i8 = scan::dot_i8_kernel();
+            let approx = |row: u32| {
+                let row = row as usize;
+                scale * self.scales[row] * dot_i8(&codes, self.row_codes(row)) as f32
+            };
+            let candidates = scan::top_k(rows, keep, approx);
+            candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
+        };
         let mut scored = if allowed_deals.is_none() && quantized && self.live_rows >= BITS_MIN_ROWS
         {
             // Very large and unfiltered: sign bits pick a wide shortlist, int8 narrows it.
-            let residual: Vec<f32> = if self.center.is_empty() {
-                query.to_vec()
-            } else {
-                query.iter().zip(&self.center).map(|(q, c)| q - c).collect()
-            };
             let wide = scan::top_k_bits(
-                &scan::BitQuery::new(&residual),
+                &scan::BitQuery::new(&self.centred(query)),
                 &self.bits,
                 |row| self.live[row],
                 keep * BITS_OVERSAMPLE,
             );
-            let wide: Vec<u32> = wide.into_iter().map(|(_, row)| row).collect();
-            let mut query_codes = Vec::with_capacity(self.dimension);
-            let query_scale = scan::quantize_into(query, &mut query_codes);
-            let dot_i8 = scan::dot_i8_kernel();
-            let approx = |row: u32| {
-                let row = row as usize;
-                query_scale * self.scales[row] * dot_i8(&query_codes, self.row_codes(row)) as f32
-            };
-            let candidates = scan::top_k(&wide, keep, approx);
-            candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
+            rescore(&wide.into_iter().map(|(_, row)| row).collect::<Vec<_>>())
         } else if allowed_deals.is_none() && quantize(self.live_rows) {
             // Unfiltered: the rows are the whole contiguous matrix, scanned in blocks.
-            let mut query_codes = Vec::with_capacity(self.dimension);
-            let query_scale = scan::quantize_into(query, &mut query_codes);
+            let (codes, scale) = query_codes();
             let candidates = scan::top_k_i8(
-                &query_codes,
-                query_scale,
+                &codes,
+                scale,
                 &self.codes,
                 &self.scales,
                 |row| self.live[row],
@@ -794,21 +799,7 @@ impl FlatIndex {
             candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
         } else {
             let rows = self.scan_rows(allowed_deals);
-            if quantize(rows.len()) {
-                let mut query_codes = Vec::with_capacity(self.dimension);
-                let query_scale = scan::quantize_into(query, &mut query_codes);
-                let dot_i8 = scan::dot_i8_kernel();
-                let approx = |row: u32| {
-                    let row = row as usize;
-                    query_scale
-                        * self.scales[row]
-                        * dot_i8(&query_codes, self.row_codes(row)) as f32
-                };
-                let candidates = scan::top_k(&rows, keep, approx);
-                candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
-            } else {
-                scan::top_k(&rows, limit, exact)
-            }
+            if quantize(rows.len()) { rescore(&rows) } else { scan::top_k(&rows, limit, exact) }
         };
         scored.sort_by(by_score);
         scored.truncate(limit);
