@@ -1,15 +1,16 @@
 //! The name gazetteers: a capitalised word nobody listed that is a census given name, a world
 //! given name or surname in a name's position, a hyphenated given name, a word in Vietnamese
-//! spelling, or a word in no dictionary said where a pronoun for one person is; and the join of
-//! a capitalised name part to the person placeholder it touches.
+//! spelling, or a word in no dictionary (or a listed name that is a rare word) said where a
+//! pronoun for one person is; and the join of a capitalised name part to the person placeholder
+//! it touches (a listed surname that is a word too, after a person).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, is_acronym,
-    is_calendar_or_place, is_english_word, is_known_name, is_vendor,
+    CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, in_nickname_table,
+    is_acronym, is_calendar_or_place, is_english_word, is_frequent_word, is_known_name, is_vendor,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
@@ -31,6 +32,13 @@ static PERSON_PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
 const PLACE_OR_TIME_PREPOSITIONS: [&str; 9] =
     ["at", "in", "on", "during", "since", "until", "over", "through", "around"];
 
+/// "like a child at Christmas", "one in Évora": the word at `start` follows a preposition of
+/// place or time.
+fn after_place_or_time_preposition(text: &str, start: usize) -> bool {
+    let previous_word = text[..start].split_whitespace().next_back().unwrap_or("");
+    PLACE_OR_TIME_PREPOSITIONS.contains(&previous_word.to_lowercase().as_str())
+}
+
 /// Whether a pronoun for one person is said in the sentence around `start..end` or in the
 /// next one ("Vy pushed hard for a signature. She kept...", "everyone calls him Venky"): an
 /// unlisted word that is no English word, said where a person is talked about.
@@ -44,9 +52,7 @@ fn person_talked_about(text: &str, start: usize, end: usize) -> bool {
     if !fold_accents(word).to_lowercase().contains(['a', 'e', 'i', 'o', 'u', 'y']) {
         return false;
     }
-    // "like a child at Christmas", "in Leuven": after a preposition of place or time.
-    let previous_word = text[..start].split_whitespace().next_back().unwrap_or("");
-    if PLACE_OR_TIME_PREPOSITIONS.contains(&previous_word.to_lowercase().as_str()) {
+    if after_place_or_time_preposition(text, start) {
         return false;
     }
     let sentence_start = text[..start].rfind(boundary).map_or(0, |i| i + 1);
@@ -66,6 +72,17 @@ fn person_talked_about(text: &str, start: usize, end: usize) -> bool {
         || PERSON_PRONOUN.is_match(&text[end..window_end])
 }
 
+/// "Young-ho", "Seung-woo", "Min-ah": a listed name, then a syllable of at most three letters
+/// that is no particle ("Mark-up" is a word).
+fn is_name_and_syllable(word: &str) -> bool {
+    word.split_once('-').is_some_and(|(head, tail)| {
+        is_known_name(head)
+            && (2..=3).contains(&tail.chars().count())
+            && tail.chars().all(char::is_lowercase)
+            && !["up", "in", "on", "out", "off", "by", "to", "ins", "ons", "ups"].contains(&tail)
+    })
+}
+
 /// A person placeholder and a capitalised name part right next to it ("[COLLEAGUE 2] Ngô",
 /// "Sharma [COLLEAGUE 4]"): the part belongs to the same person.
 static PLACEHOLDER_NEIGHBOUR: LazyLock<Regex> = LazyLock::new(|| {
@@ -79,11 +96,16 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
     PLACEHOLDER_NEIGHBOUR
         .replace_all(text, |caps: &regex::Captures<'_>| {
             let placeholder = &caps["placeholder"];
-            let part = |word: &str| {
+            // After a person, a listed surname that is also a word is the surname ("[COLLEAGUE
+            // 3] Fang did the calls", "[BUYER] Young"); never after an account.
+            let surname_may_be_a_word = placeholder != "[ACCOUNT]";
+            let part = |word: &str, after: bool| {
                 let word = word.trim();
                 let lower = word.to_lowercase();
                 word.chars().filter(|c| c.is_alphabetic()).count() >= 2
-                    && (!is_english_word(&lower) || COMMON_WORDS.contains(lower.as_str()))
+                    && (!is_english_word(&lower)
+                        || COMMON_WORDS.contains(lower.as_str())
+                        || (after && surname_may_be_a_word && is_known_name(word)))
                     && !HONORIFICS.contains(&lower.as_str())
                     && !is_calendar_or_place(&lower)
                     && !COUNTRIES.contains(lower.as_str())
@@ -95,13 +117,13 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
             };
             let mut out = String::new();
             match caps.name("before") {
-                Some(before) if part(before.as_str()) => {}
+                Some(before) if part(before.as_str(), false) => {}
                 Some(before) => out.push_str(before.as_str()),
                 None => {}
             }
             out.push_str(placeholder);
             match caps.name("after") {
-                Some(after) if part(after.as_str()) => {}
+                Some(after) if part(after.as_str(), true) => {}
                 Some(after) => out.push_str(after.as_str()),
                 None => {}
             }
@@ -171,10 +193,9 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
                 || adjacent_name(previous, previous_gap));
         let hyphenated = base.split_once('-').is_some_and(|(head, tail)| {
             tail.chars().all(char::is_lowercase)
-                && !is_english_word(&lower)
-                && !(is_english_word(head) && is_english_word(tail))
-                && head.chars().count() <= 4
                 && tail.chars().count() <= 5
+                && ((!is_english_word(&lower) && head.chars().count() <= 4)
+                    || is_name_and_syllable(base))
         });
         // "Tôn Hiếu": a word in Vietnamese spelling, or one with accents next to it.
         let vietnamese = is_vietnamese(base)
@@ -182,12 +203,18 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
                 && [(next, next_gap), (previous, previous_gap)].iter().any(|(other, gap)| {
                     *gap == " " && other.is_some_and(|other| is_vietnamese(other.as_str()))
                 }));
-        // "Vy pushed hard. She...": a word in no list and no dictionary, where a person is
-        // talked about.
-        let talked_about = !is_english_word(&lower)
+        // "Vy pushed hard. She...": a word in no list and no dictionary (or a listed name
+        // that is a rare word, "Nacho"), where a person is talked about.
+        let listed = is_known_name(base) || in_nickname_table(base);
+        let unlisted_word = !is_english_word(&lower) || is_name_and_syllable(base);
+        let talked_about = (unlisted_word || (listed && !is_frequent_word(&lower)))
             && !is_acronym(base)
             && !is_camel_case(base)
             && person_talked_about(text, word_match.start(), word_match.end());
+        // A competitor's misspelling ("Vendorra") stays searchable, but a listed name one
+        // letter from an alias ("Venky", "Vendy") is a person where one is talked about.
+        let protected = scope.protected.contains(base)
+            || (scope.protected.looks_protected(base) && !(talked_about && listed));
         let is_name = (census || world || hyphenated || vietnamese || talked_about)
             && !HOSTING_CONTEXT.is_match(&text[..word_match.start()])
             && !HONORIFICS.contains(&lower.as_str())
@@ -199,7 +226,7 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
             && !CITIES.contains(&base)
             && !COUNTRIES.contains(lower.as_str())
             && !is_vendor(base)
-            && !scope.protected.looks_protected(base)
+            && !protected
             && !COMMON_WORDS.contains(lower.as_str());
         if is_name {
             let start = word_match.start();

@@ -204,7 +204,7 @@ pub const PLACE_WORDS: [&str; 93] = [
 ];
 
 /// Calendar words the tagger sometimes takes for given names.
-pub const CALENDAR_WORDS: [&str; 19] = [
+const CALENDAR_WORDS: [&str; 19] = [
     "january",
     "february",
     "march",
@@ -287,6 +287,11 @@ pub fn nicknames_of(given: &str) -> Vec<String> {
         .collect()
 }
 
+/// True for a given name or nickname of the nickname table ("Venky", "Venkatesh", "Nacho").
+pub fn in_nickname_table(word: &str) -> bool {
+    NICKNAMES.contains_key(&fold_accents(word).to_lowercase())
+}
+
 /// True for a frequent lower-case English word.
 pub fn is_frequent_word(word: &str) -> bool {
     FREQUENT_WORDS.contains(word.to_lowercase().as_str())
@@ -302,9 +307,13 @@ pub fn is_known_name(token: &str) -> bool {
         || is_given_name(token)
 }
 
-/// True for a lower-case English word (inflections included).
+/// True for a lower-case English word (inflections included), or a compound of them
+/// ("follow-up", "built-in", "long-term").
 pub fn is_english_word(word: &str) -> bool {
-    ENGLISH_WORDS.contains(word.to_lowercase().as_str())
+    let lower = word.to_lowercase();
+    ENGLISH_WORDS.contains(lower.as_str())
+        || (lower.contains('-')
+            && lower.split('-').all(|part| !part.is_empty() && ENGLISH_WORDS.contains(part)))
 }
 
 /// True when a word could be a given name in the census list, whatever its case ("jen").
@@ -324,9 +333,89 @@ pub fn is_common_form(form: &str) -> bool {
     !form.contains(' ') && COMMON_WORDS.contains(form.to_lowercase().as_str())
 }
 
+/// True for a calendar word, or its plural ("fridays", "mondays"), lower case.
+pub fn is_calendar_word(lower: &str) -> bool {
+    CALENDAR_WORDS.contains(&lower)
+        || lower.strip_suffix('s').is_some_and(|single| CALENDAR_WORDS.contains(&single))
+}
+
+/// Greetings, thanks and farewells of other languages, lower case, as buyers say them in an
+/// English interview ("Obrigado!", "Tschüss", "bonne journée"): never a name.
+const GREETINGS: [&str; 64] = [
+    "hola",
+    "gracias",
+    "adiós",
+    "adios",
+    "buenas",
+    "buenos",
+    "obrigado",
+    "obrigada",
+    "olá",
+    "tchau",
+    "valeu",
+    "ciao",
+    "grazie",
+    "prego",
+    "buongiorno",
+    "arrivederci",
+    "merci",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "bonne",
+    "journée",
+    "soirée",
+    "danke",
+    "tschüss",
+    "tschüs",
+    "servus",
+    "moin",
+    "grüezi",
+    "hallo",
+    "bedankt",
+    "doei",
+    "dank",
+    "tack",
+    "takk",
+    "kiitos",
+    "hej",
+    "dziękuję",
+    "dzięki",
+    "cześć",
+    "ahoj",
+    "děkuji",
+    "spasibo",
+    "merhaba",
+    "teşekkürler",
+    "sağol",
+    "shukran",
+    "salaam",
+    "shalom",
+    "toda",
+    "namaste",
+    "namaskar",
+    "dhanyavaad",
+    "shukriya",
+    "asante",
+    "jambo",
+    "sawubona",
+    "ngiyabonga",
+    "dankie",
+    "arigato",
+    "arigatou",
+    "konnichiwa",
+    "annyeong",
+    "salamat",
+];
+
+/// True for a greeting, thanks or farewell of another language (see [`GREETINGS`]).
+pub fn is_greeting(word: &str) -> bool {
+    GREETINGS.contains(&word.to_lowercase().as_str())
+}
+
 /// True for calendar words and nationalities (lower case): never a person.
 pub fn is_calendar_or_place(lower: &str) -> bool {
-    CALENDAR_WORDS.contains(&lower) || PLACE_WORDS.contains(&lower)
+    is_calendar_word(lower) || PLACE_WORDS.contains(&lower)
 }
 
 /// Well-known tools and vendors, lower case.
@@ -383,6 +472,13 @@ mod tests {
     #[test]
     fn lists_answer_what_recognizers_ask() {
         assert!(is_english_word("owns") && is_english_word("Cared") && !is_english_word("serrano"));
+        assert!(is_english_word("Follow-up") && is_english_word("built-in"));
+        assert!(
+            !is_english_word("Min-jun") && !is_english_word("follow-") && !is_english_word("-")
+        );
+        assert!(is_calendar_word("fridays") && is_calendar_word("june") && !is_calendar_word("s"));
+        assert!(in_nickname_table("Venky") && in_nickname_table("venkatesh"));
+        assert!(is_greeting("Tschüss") && is_greeting("OBRIGADO") && !is_greeting("Valeria"));
         assert!(is_given_name("jen") || is_given_name("jennifer"));
         assert!(is_given_name("FELIX") && !is_given_name("killers"));
         assert!(is_common_form("Will") && !is_common_form("Will Grant"));

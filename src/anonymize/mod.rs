@@ -306,13 +306,19 @@ impl Anonymizer {
 }
 
 /// A person finding as a recognizer read it; `None` when it is only honorifics ("Dr", "Mr.":
-/// the tagger sometimes splits "Dr. Brenner" in two); a place when the name is
+/// the tagger sometimes splits "Dr. Brenner" in two) or a greeting of another language; a
+/// place when the name is
 /// a listed city or town and in no name list ("Frankfurt", "Dublin" are `[CITY]`, not a
 /// colleague; "Salinas" and "Mr. Lennox" stay people).
 fn person_name(name: &str) -> Option<Found> {
     let words: Vec<&str> = name.split_whitespace().collect();
     let honorific =
         |w: &str| lexicon::HONORIFICS.contains(&w.trim_end_matches('.').to_lowercase().as_str());
+    // "Obrigado", "bonne journée": a greeting of another language names nobody.
+    let greeting = |w: &str| lexicon::is_greeting(w.trim_matches(|c: char| !c.is_alphabetic()));
+    if words.iter().all(|w| greeting(w)) {
+        return None;
+    }
     let start = words.iter().position(|w| !honorific(w))?;
     let rest = words[start..].join(" ");
     // After an honorific it is a person ("Mr. Salinas"); alone, a town that no name list

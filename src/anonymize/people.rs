@@ -94,7 +94,7 @@ pub static NAME_CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// "my name is X", "call me X", "everyone calls me X", "everyone calls him X": X (one or two
 /// words) is a person.
 static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:(?:my|her|his|their)\s+(?:(?:maiden|last|first|full|middle|real)\s+)?name(?:\s+is|'s)|call\s+me|calls\s+(?:me|him|her)|called\s+(?:me|him|her)|goes\s+by|known\s+as)\s+([\p{L}][\p{L}'-]*(?:\s+[\p{L}][\p{L}'-]*)?)").unwrap()
+    Regex::new(r"(?i)\b(?:(?:my|her|his|their)\s+(?:(?:maiden|last|first|full|middle|real)\s+)?name(?:\s+is|'s)|call\s+(?:me|him|her)|calls\s+(?:me|him|her)|called\s+(?:me|him|her)|goes\s+by|known\s+as)\s+([\p{L}][\p{L}'-]*(?:\s+[\p{L}][\p{L}'-]*)?)").unwrap()
 });
 /// "Dr. Wells", "Ms Okafor", "Frau Becker", "Señora Ruiz": an honorific and a capitalised name.
 static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
@@ -190,8 +190,12 @@ pub fn context_names(text: &str) -> Vec<(String, bool)> {
                 || first.starts_with(char::is_uppercase)
                 || (is_given_name(first) && !is_english_word(first))
         });
+        // "everyone calls him Nacho", "she goes by Bear": a capitalised word in a nickname
+        // frame is what a person is called, whatever else it means.
+        let nickname = (called || caps[0].to_lowercase().contains("goes"))
+            && words.first().is_some_and(|first| first.starts_with(char::is_uppercase));
         if !words.is_empty() && plausible {
-            names.push((words.join(" "), false));
+            names.push((words.join(" "), nickname));
         }
     }
     for caps in HONORIFIC.captures_iter(text) {
@@ -329,8 +333,14 @@ pub fn find(scope: &Scope, text: &str) -> Vec<Found> {
                     let lower = word.to_lowercase();
                     scope.corpus_terms.common.contains(&lower) || is_vendor(word)
                 })
-                && !scope.protected.looks_protected(name)
-                && !name.split_whitespace().any(|token| scope.protected.looks_protected(token))
+                // A misspelt competitor stays searchable, but not over a strong frame: "calls
+                // him Venky" beside the alias "Vendy".
+                && !scope.protected.contains(name)
+                && (*strong
+                    || (!scope.protected.looks_protected(name)
+                        && !name
+                            .split_whitespace()
+                            .any(|token| scope.protected.looks_protected(token))))
                 && (*strong || !COMMON_WORDS.contains(lower.as_str()))
                 && (*strong
                     || !name

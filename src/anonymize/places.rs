@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CALENDAR_WORDS, CITIES, COUNTRIES, TOWNS, is_calendar_or_place, is_english_word, is_vendor,
+    CITIES, COUNTRIES, TOWNS, is_calendar_or_place, is_calendar_word, is_english_word, is_vendor,
 };
 use super::protect::Protected;
 use super::text::is_camel_case;
@@ -171,8 +171,7 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
             let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
             let lower = bare.to_lowercase();
             if !kept.is_empty()
-                && (CALENDAR_WORDS.contains(&lower.as_str())
-                    || FUNCTION_WORDS.contains(&lower.as_str()))
+                && (is_calendar_word(&lower) || FUNCTION_WORDS.contains(&lower.as_str()))
             {
                 break;
             }

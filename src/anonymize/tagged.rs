@@ -5,8 +5,8 @@
 //! one-word sentences, calendar and place words, titles and product names are not people.
 
 use super::lexicon::{
-    CALENDAR_WORDS, CITIES, COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, HONORIFICS, PLACE_WORDS,
-    TITLE_WORDS, is_acronym, is_english_word, is_given_name, is_known_name, is_vendor,
+    CITIES, COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, HONORIFICS, PLACE_WORDS, TITLE_WORDS,
+    is_acronym, is_calendar_word, is_english_word, is_given_name, is_known_name, is_vendor,
 };
 use std::sync::LazyLock;
 
@@ -172,7 +172,7 @@ fn name_part(scope: &Scope, word: &str) -> bool {
         && word.chars().filter(|c| c.is_alphabetic()).count() >= 2
         && word.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’'))
         && !is_english_word(&lower)
-        && !CALENDAR_WORDS.contains(&lower.as_str())
+        && !is_calendar_word(&lower)
         && !HONORIFICS.contains(&lower.as_str())
         && !COUNTRIES.contains(lower.as_str())
         && !CITIES.contains(&word)
@@ -239,7 +239,7 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
     }
     let start = text[span_start..].find(name).map_or(span_start, |o| span_start + o);
     let lower = name.to_lowercase();
-    let not_a_name = CALENDAR_WORDS.contains(&lower.as_str())
+    let not_a_name = is_calendar_word(&lower)
         || PLACE_WORDS.contains(&lower.as_str())
         || (COUNTRIES.contains(lower.as_str()) && !is_given_name(name))
         || TITLE_WORDS.contains(&lower.as_str())
@@ -331,7 +331,7 @@ pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found>
         let ordinary = (!surface.contains(' ')
             && (COMMON_WORDS.contains(lower.as_str()) || scope.vocabulary.contains(&lower))
             && !surface.starts_with(char::is_uppercase))
-            || CALENDAR_WORDS.contains(&lower.as_str())
+            || is_calendar_word(&lower)
             || scope.corpus_terms.common.contains(&lower);
         let digits = surface.chars().filter(char::is_ascii_digit).count();
         let letters = surface.chars().filter(|c| c.is_alphabetic()).count();

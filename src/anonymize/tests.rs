@@ -566,3 +566,86 @@ fn a_joined_competitor_name_holding_a_persons_name_stays_whole() {
         );
     }
 }
+
+/// Names with no CRM row that the lists cannot settle, each a class: a nickname said in a
+/// nickname frame, even an English word or one a letter from a competitor's alias
+/// ("calls him Nacho", "Venky" beside the alias "Vendy"); a word one letter from a competitor
+/// where a person is talked about; a hyphenated given name whose head is an English word
+/// ("Young-ho"); an English-word surname right after a person already redacted.
+#[test]
+fn names_the_lists_cannot_settle_are_read_from_how_people_are_talked_about() {
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Vendora");
+    aliases.add_alias("Vendora", "Vendy");
+    aliases.add_canonical("Quillstack");
+    let contacts = vec!["Rania Haddad".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    for (nickname, frame) in [
+        ("Venky", "Everyone calls him {}, by the way, nobody uses his full name."),
+        ("Nacho", "Everyone calls him {}, by the way, nobody uses his full name."),
+        ("Bear", "Our CFO goes by {}, and he signs everything."),
+        ("Will", "We just call her {}, she ran the pilot."),
+        ("Venky", "{} asked the hardest questions. He sat in on every demo."),
+        ("Young-ho", "{} pushed really hard for a signature. He kept calling."),
+        ("Seung-woo", "To be blunt, {} didn't really get our business. He kept pitching."),
+        ("Kyung-ah", "I liked {}. She never pushed us."),
+        ("Young-ho", "We had three people from Vendora in two months. {} was the last one."),
+    ] {
+        let a = Anonymizer::new(&parties, &aliases);
+        let text = frame.replace("{}", nickname);
+        a.learn_interview([(false, vec![text.as_str()])]);
+        let out = a.redact(&text);
+        assert!(!out.contains(nickname), "{text} -> {out}");
+        assert!(out.contains("[COLLEAGUE 1]"), "{text} -> {out}");
+    }
+    for (surname, text) in [
+        ("Fang", "Right, so Zihan Fang did the reference calls, she's very thorough."),
+        ("Young", "Then Valeria Young took it to the board."),
+    ] {
+        let a = Anonymizer::new(&parties, &aliases);
+        a.learn_interview([(false, vec![text])]);
+        let out = a.redact(text);
+        assert!(!out.contains(surname), "{text} -> {out}");
+    }
+    // What must stay: the competitors (exact and misspelled, with a pronoun near), English
+    // compounds, a word after a placeholder that starts a clause.
+    for text in [
+        "Vendy pushed a discount. He was pushy about it.",
+        "We looked at Vendora and Quilstack. She preferred Vendorra.",
+        "The Follow-up was slow. He never sent the Sign-off either.",
+        "Long-term, she said, the Built-in reports matter most.",
+        "Everyone calls it the Vendy tax, she said.",
+        "Obrigado! Tschüss, and bonne journée. Gracias, Shukriya, Asante.",
+    ] {
+        let a = Anonymizer::new(&parties, &aliases);
+        a.learn_interview([(false, vec![text])]);
+        assert_eq!(a.redact(text), text);
+    }
+    let a = Anonymizer::new(&parties, &aliases);
+    assert_eq!(
+        a.redact("I told Rania Haddad The rest was fine."),
+        "I told [BUYER] The rest was fine."
+    );
+    // Whatever recognizer took a greeting of another language for a name, it names nobody.
+    for greeting in ["Obrigado", "Tschüss!", "bonne journée", "Shukriya,"] {
+        assert!(person_name(greeting).is_none(), "{greeting}");
+    }
+    assert!(matches!(person_name("Kiitos Virtanen"), Some(Found::Person(_))));
+}
+
+/// A professional firm's account name: its brand is redacted in every form, the words of its
+/// trade are not ("Advisory project budgets", "chartered accountants").
+#[test]
+fn the_trade_words_of_a_professional_firms_name_stay() {
+    for (account, brand, trade) in [
+        ("Highveld Advisory Group", "Highveld", "Advisory project budgets ran over."),
+        ("Ashgrove Chartered Accountants", "Ashgrove", "Chartered Accountants need it too."),
+        ("Marlow Byrne Solicitors LLP", "Marlow Byrne", "Solicitors bill by the hour."),
+        ("Kinsale Tax & Bookkeeping", "Kinsale", "Tax season is our peak."),
+    ] {
+        let parties = KnownParties { accounts: vec![account], ..KnownParties::default() };
+        let a = Anonymizer::new(&parties, &Aliases::default());
+        let text = format!("At {brand} we did it. {trade}");
+        assert_eq!(a.redact(&text), format!("At [ACCOUNT] we did it. {trade}"), "{account}");
+    }
+}
