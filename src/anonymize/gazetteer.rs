@@ -11,6 +11,7 @@ use regex::Regex;
 use super::lexicon::{
     CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, in_nickname_table,
     is_acronym, is_calendar_or_place, is_english_word, is_frequent_word, is_known_name, is_vendor,
+    without_name_suffix,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
@@ -158,10 +159,7 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
         let word = word_match.as_str();
         let base = word.split(['\'', '’']).next().unwrap_or(word);
         // "Sasaki-san", "Kim-ssi": a Japanese or Korean honorific suffix is not the name.
-        let base = ["-san", "-sama", "-kun", "-chan", "-sensei", "-ssi", "-nim"]
-            .iter()
-            .find_map(|suffix| base.strip_suffix(suffix))
-            .unwrap_or(base);
+        let base = without_name_suffix(base);
         let lower = base.to_lowercase();
         let before = text[..word_match.start()].trim_end();
         let mid_sentence =

@@ -438,6 +438,23 @@ pub const HONORIFICS: [&str; 45] = [
     "nim",
 ];
 
+/// Japanese and Korean honorific suffixes ("Sasaki-san", "Kim-ssi"): not part of the name.
+const NAME_SUFFIXES: [&str; 7] = ["-san", "-sama", "-kun", "-chan", "-sensei", "-ssi", "-nim"];
+
+/// Honorifics said after a name ("Fatma Hanım", "Mehmet Bey"), lower case. Not "Pan" or
+/// "Don", which are surnames too at a name's end.
+const TRAILING_HONORIFICS: [&str; 6] = ["bey", "hanım", "hanim", "efendi", "sahib", "saheb"];
+
+/// True for an honorific said after a name ([`TRAILING_HONORIFICS`]).
+pub fn is_trailing_honorific(word: &str) -> bool {
+    TRAILING_HONORIFICS.contains(&word.to_lowercase().as_str())
+}
+
+/// `word` without an honorific suffix ("Nakamura-san" -> "Nakamura").
+pub fn without_name_suffix(word: &str) -> &str {
+    NAME_SUFFIXES.iter().find_map(|suffix| word.strip_suffix(suffix)).unwrap_or(word)
+}
+
 /// Titles that only ever stand before a name, accents folded, lower case: unlike some
 /// [`HONORIFICS`] ("don", "pan", "san") never a name or a word themselves.
 pub const TITLES: [&str; 20] = [

@@ -294,10 +294,22 @@ pub fn is_contraction(token: &str) -> bool {
 /// teach "price." as a name.
 pub fn person_forms(name: &str) -> Vec<String> {
     // A leading title stays in the text ("Ms. [COLLEAGUE 3]"): it names nobody.
-    let words: Vec<&str> = name.split_whitespace().collect();
+    let mut words: Vec<&str> = name.split_whitespace().collect();
     // Only unambiguous titles: "Don Alvarez" keeps "Don", a given name, in its full form.
     let titled = words.iter().position(|w| !super::lexicon::is_title(w)).filter(|&start| start > 0);
-    let name = titled.map_or_else(|| name.to_string(), |start| words[start..].join(" "));
+    if let Some(start) = titled {
+        words.drain(..start);
+    }
+    // So do a trailing honorific and an honorific suffix: "[COLLEAGUE 2] Hanım",
+    // "[COLLEAGUE 1]-san".
+    while words.len() > 1 && words.last().is_some_and(|w| super::lexicon::is_trailing_honorific(w))
+    {
+        words.pop();
+    }
+    if let Some(last) = words.last_mut() {
+        *last = super::lexicon::without_name_suffix(last);
+    }
+    let name = words.join(" ");
     let name = name.as_str();
     let mut forms = vec![name.to_string()];
     for token in name.split_whitespace() {

@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COUNTRIES, FIRST_NAMES, is_acronym, is_calendar_or_place, is_english_word, is_vendor,
+    CITIES, COUNTRIES, FIRST_NAMES, HONORIFICS, is_acronym, is_calendar_or_place, is_english_word,
+    is_trailing_honorific, is_vendor, without_name_suffix,
 };
 use super::text::is_camel_case;
 use super::{Found, Scope};
@@ -50,6 +51,8 @@ pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> boo
                 .or_else(|| word.strip_suffix("’s"))
                 .unwrap_or(word)
                 .trim_end_matches(['\'', '’', '-']);
+            // "Nakamura-san": the honorific suffix stays outside the placeholder.
+            let word = without_name_suffix(word);
             *counts.entry(word.to_string()).or_insert(0) += 1;
         }
     }
@@ -66,6 +69,8 @@ fn unexplained(scope: &Scope, word: &str, known: &impl Fn(&str) -> bool) -> bool
         && !is_english_word(&lower)
         && !FIRST_NAMES.contains(word)
         && !is_acronym(word)
+        && !HONORIFICS.contains(&lower.as_str())
+        && !is_trailing_honorific(word)
         && !word.chars().skip(1).all(|c| c.is_uppercase() || !c.is_alphabetic())
         && !is_camel_case(word)
         && !is_vendor(word)
@@ -82,6 +87,21 @@ fn unexplained(scope: &Scope, word: &str, known: &impl Fn(&str) -> bool) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "Nakamura-san" said twice is "Nakamura"; "Fatma Hanım" said twice is not "Hanım".
+    #[test]
+    fn honorifics_are_not_the_repeated_name() {
+        let scope = Scope::default();
+        let texts = [
+            "We ran it past Nakamura-san and Fatma Hanım first.",
+            "I remember Nakamura-san saying so, and Fatma Hanım too.",
+        ];
+        let found = repeated_names(&scope, &texts, |_| false);
+        assert_eq!(
+            found,
+            [Found::Other("Fatma".into(), "[NAME]"), Found::Other("Nakamura".into(), "[NAME]")]
+        );
+    }
 
     #[test]
     fn words_of_country_names_are_not_names() {

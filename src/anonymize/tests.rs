@@ -649,3 +649,25 @@ fn the_trade_words_of_a_professional_firms_name_stay() {
         assert_eq!(a.redact(&text), format!("At [ACCOUNT] we did it. {trade}"), "{account}");
     }
 }
+
+/// An honorific after a name stays outside the placeholder, as a title before one does:
+/// "Nakamura-san" is "[COLLEAGUE n]-san", "Fatma Hanım" is "[COLLEAGUE n] Hanım".
+#[test]
+fn honorifics_after_a_name_stay_outside_the_placeholder() {
+    // As the tagger finds them: the span holds the honorific.
+    for (name, text, kept) in [
+        ("Nakamura-san", "We ran it past Nakamura-san, who has been here longer.", "-san,"),
+        ("Kim-ssi", "Then Kim-ssi signed it.", "-ssi signed"),
+        ("Fatma Hanım", "We ran it past Fatma Hanım, who has been here longer.", " Hanım,"),
+        ("Mehmet Bey", "Mehmet Bey was not impressed.", " Bey was"),
+    ] {
+        let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+        a.remember(vec![Found::Person(name.to_string())]);
+        let out = a.redact(text);
+        assert!(out.contains(&format!("[COLLEAGUE 1]{kept}")), "{text} -> {out}");
+    }
+    assert_eq!(people::person_forms("Nakamura-san"), ["Nakamura"]);
+    assert_eq!(people::person_forms("Fatma Hanım")[0], "Fatma");
+    // A surname that is an honorific elsewhere stays part of the name.
+    assert_eq!(people::person_forms("Wei Pan")[0], "Wei Pan");
+}
