@@ -306,10 +306,10 @@ impl Anonymizer {
 }
 
 /// A person finding as a recognizer read it; `None` when it is only honorifics ("Dr", "Mr.":
-/// the tagger sometimes splits "Dr. Brenner" in two) or a greeting of another language; a
-/// place when the name is
-/// a listed city or town and in no name list ("Frankfurt", "Dublin" are `[CITY]`, not a
-/// colleague; "Salinas" and "Mr. Lennox" stay people).
+/// the tagger sometimes splits "Dr. Brenner" in two) or a greeting of another language
+/// ("Obrigado"); a place when the name is a listed city or town and in no name list
+/// ("Frankfurt", "Dublin" are `[CITY]`, not a colleague; "Salinas" and "Mr. Lennox" stay
+/// people).
 fn person_name(name: &str) -> Option<Found> {
     let words: Vec<&str> = name.split_whitespace().collect();
     let honorific =
