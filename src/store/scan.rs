@@ -410,22 +410,9 @@ pub fn top_k<S>(rows: &[u32], k: usize, score: S) -> Vec<(f32, u32)>
 where
     S: Fn(u32) -> f32 + Sync,
 {
-    let threads = scan_threads();
-    if threads <= 1 || rows.len() < PARALLEL_MIN_ROWS {
-        return best_of(rows.iter().map(|&row| (score(row), row)), k);
-    }
-    let per = rows.len().div_ceil(threads);
-    let parts: Vec<Vec<(f32, u32)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
-            .chunks(per)
-            .map(|part| {
-                let score = &score;
-                scope.spawn(move || best_of(part.iter().map(|&row| (score(row), row)), k))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-    });
-    best(parts.into_iter().flatten().collect(), k)
+    split_rows(rows.len(), k, |start, end| {
+        best_of(rows[start..end].iter().map(|&row| (score(row), row)), k)
+    })
 }
 
 /// Highest score first; ties by row, so results do not depend on how a scan was split.
