@@ -8,9 +8,11 @@ use regex::Regex;
 
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b").unwrap());
-/// "priya dot r at northwind dot com", "k underscore nowak at serrano salud dot com dot mx".
+/// "priya dot r at northwind dot com", "k underscore nowak at serrano salud dot com dot mx",
+/// and in French, Spanish, Portuguese and German ("marie-eve point gagnon arobas beaulieu
+/// point ca", "joao ponto silva arroba valeverde ponto com ponto br").
 static SPOKEN_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[\p{L}0-9]+(?:\s+(?:dot|underscore|dash|hyphen|point)\s+[\p{L}0-9]+)*\s+(?:at|@)\s+[\p{L}0-9-]+(?:\s+[\p{L}0-9-]+){0,2}?(?:\s+(?:dot|point)\s+[\p{L}0-9-]+)*\s+(?:dot|point)\s+(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr)\b").unwrap()
+    Regex::new(r"(?i)\b[\p{L}0-9-]+(?:\s+(?:dot|underscore|dash|hyphen|point|punto|ponto|punkt|tiret|guion|guión|trait)\s+[\p{L}0-9-]+)*\s+(?:at|@|arobas|arobase|arroba|klammeraffe)\s+[\p{L}0-9-]+(?:\s+[\p{L}0-9-]+){0,2}?(?:\s+(?:dot|point|punto|ponto|punkt)\s+[\p{L}0-9-]+)*\s+(?:dot|point|punto|ponto|punkt)\s+(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr)\b").unwrap()
 });
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
@@ -109,6 +111,14 @@ mod tests {
             "mail [EMAIL] or call [PHONE]"
         );
         assert_eq!(redact_contacts("it's priya dot r at northwind dot com"), "it's [EMAIL]");
+        assert_eq!(
+            redact_contacts("or marie-eve point gagnon arobas constructionsbeaulieu point ca."),
+            "or [EMAIL]."
+        );
+        assert_eq!(
+            redact_contacts("joao ponto silva arroba valeverde ponto com ponto br"),
+            "[EMAIL]"
+        );
         assert_eq!(
             redact_contacts("gemma dot t at copperleaf bistro dot com. Nobody"),
             "[EMAIL]. Nobody"

@@ -11,7 +11,7 @@ use regex::Regex;
 use super::lexicon::{
     CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, in_nickname_table,
     is_acronym, is_calendar_or_place, is_english_word, is_frequent_word, is_known_name, is_vendor,
-    without_name_suffix,
+    is_vendor_at, without_name_suffix,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
@@ -71,7 +71,15 @@ fn person_talked_about(text: &str, start: usize, end: usize) -> bool {
     };
     PERSON_PRONOUN.is_match(&text[sentence_start..start])
         || PERSON_PRONOUN.is_match(&text[end..window_end])
+        || PERSON_VERB.is_match(&text[end..sentence_end])
 }
+
+/// Verbs right after a name that only people do ("Thaís pushed really hard", "Yaw said", "Efua
+/// chased us every week").
+static PERSON_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:['’]s)?\s+(?:(?:really|just|also|then|even|never|always|still|basically|actually)\s+)?(?:said|says|told|tells|asked|asks|mentioned|insisted|explained|thought|felt|knew|listened|chased|emailed|texted|rang|phoned|flew|drove|promised|pushed|pushes|begged|laughed|smiled|agreed|disagreed|complained|apologi[sz]ed|resigned|retired)\b")
+        .expect("static regex")
+});
 
 /// "Young-ho", "Seung-woo", "Min-ah": a listed name, then a syllable of at most three letters
 /// that is no particle ("Mark-up" is a word).
@@ -145,6 +153,13 @@ fn is_vietnamese(word: &str) -> bool {
     word.chars().flat_map(char::to_lowercase).any(|c| VIETNAMESE_ONLY.contains(c))
 }
 
+/// Articles, possessives, demonstratives and "in": a word right after one names a thing or a
+/// place ("her Totvs", "close in Totvs"), not a person.
+const THING_BEFORE: [&str; 17] = [
+    "the", "a", "an", "her", "his", "our", "their", "my", "your", "its", "this", "that", "these",
+    "in", "into", "inside", "via",
+];
+
 /// Names nobody listed, found by the gazetteers: a capitalised word that is a census given
 /// name, a world given name or surname said mid-sentence or next to another name ("Sharma
 /// Frank"), or a hyphenated given name ("Yu-na", "Min-jun"), unless the batch uses it in lower
@@ -205,7 +220,14 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
         // that is a rare word, "Nacho"), where a person is talked about.
         let listed = is_known_name(base) || in_nickname_table(base);
         let unlisted_word = !is_english_word(&lower) || is_name_and_syllable(base);
+        // "her Totvs", "the Totvs connector", "close in Totvs": a word in no list after an
+        // article, a possessive or "in" is a thing; people are named without one.
+        let determined = before
+            .rsplit(|c: char| !c.is_alphabetic())
+            .next()
+            .is_some_and(|previous| THING_BEFORE.contains(&previous.to_lowercase().as_str()));
         let talked_about = (unlisted_word || (listed && !is_frequent_word(&lower)))
+            && (!determined || listed)
             && !is_acronym(base)
             && !is_camel_case(base)
             && person_talked_about(text, word_match.start(), word_match.end());
@@ -224,6 +246,7 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
             && !CITIES.contains(&base)
             && !COUNTRIES.contains(lower.as_str())
             && !is_vendor(base)
+            && !is_vendor_at(text, word_match.start(), word_match.end())
             && !protected
             && !COMMON_WORDS.contains(lower.as_str());
         if is_name {
@@ -269,6 +292,8 @@ mod tests {
             "I liked {}. He never pushed us, he just made sure we had what we needed.",
             "Everyone calls him {}, by the way, nobody uses his full name.",
             "So when things got political, {} didn't panic, she just kept things moving.",
+            "How was the sales experience?\n{} pushed really hard for a signature before June.",
+            "Honestly {} said the price was fixed, and that was that.",
         ];
         for name in ["Vy", "Thaís", "Venky", "Aoi", "Bongani", "Zuzka", "Oyelaran", "Tuğçe"] {
             for frame in frames {

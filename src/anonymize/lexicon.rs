@@ -71,6 +71,10 @@ pub static CITIES: LazyLock<Vec<&'static str>> =
 /// regions (see TOWNS-SOURCE.md).
 pub static TOWNS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| word_list(include_str!("towns.txt")));
+/// Towns whose name is also an English word ("Reading", "Hope", "Centurion"), as written: places
+/// only after a location cue or a place preposition (see `word_towns.txt`).
+pub static WORD_TOWNS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("word_towns.txt")).into_iter().collect());
 
 /// Titles that the tagger takes for names ("The Princess Royal").
 pub const TITLE_WORDS: [&str; 16] = [
@@ -107,7 +111,7 @@ pub const ROLE_WORDS: [&str; 24] = [
 ];
 
 /// Countries and nationalities the tagger sometimes takes for names.
-pub const PLACE_WORDS: [&str; 93] = [
+pub const PLACE_WORDS: &[&str] = &[
     "america",
     "american",
     "britain",
@@ -201,10 +205,99 @@ pub const PLACE_WORDS: [&str; 93] = [
     "cantonese",
     "malay",
     "swiss-german",
+    "filipina",
+    "pinoy",
+    "pinay",
+    "kiwi",
+    "kiwis",
+    "aussie",
+    "aussies",
+    "māori",
+    "maori",
+    "pākehā",
+    "pakeha",
+    "ghanaian",
+    "ugandan",
+    "tanzanian",
+    "afrikaans",
+    "afrikaner",
+    "zulu",
+    "xhosa",
+    "swahili",
+    "yoruba",
+    "igbo",
+    "hausa",
+    "tagalog",
+    "bisaya",
+    "cebuano",
+    "ilocano",
+    "québécois",
+    "quebecois",
+    "québec",
+    "quebec",
+    "flemish",
+    "catalan",
+    "basque",
+    "galician",
+    "tamil",
+    "telugu",
+    "kannada",
+    "malayalam",
+    "marathi",
+    "gujarati",
+    "punjabi",
+    "bengali",
+    "urdu",
+    "sinhala",
+    "nepali",
+    "malaysian",
+    "singaporean",
+    "qatari",
+    "omani",
+    "kuwaiti",
+    "bahraini",
+    "jordanian",
+    "lebanese",
+    "syrian",
+    "algerian",
+    "tunisian",
+    "ethiopian",
+    "rwandan",
+    "zambian",
+    "zimbabwean",
+    "namibian",
+    "mozambican",
+    "angolan",
+    "senegalese",
+    "ivorian",
+    "cameroonian",
+    "congolese",
+    "bolivian",
+    "paraguayan",
+    "uruguayan",
+    "ecuadorian",
+    "guatemalan",
+    "panamanian",
+    "jamaican",
+    "haitian",
+    "slovenian",
+    "bulgarian",
+    "estonian",
+    "latvian",
+    "lithuanian",
+    "georgian",
+    "armenian",
+    "kazakh",
+    "uzbek",
+    "mongolian",
+    "taiwanese",
+    "francophone",
+    "anglophone",
 ];
 
-/// Calendar words the tagger sometimes takes for given names.
-const CALENDAR_WORDS: [&str; 19] = [
+/// Calendar words and holidays the tagger sometimes takes for given names ("May", "Ramadan",
+/// "Tết", "Carnaval").
+const CALENDAR_WORDS: &[&str] = &[
     "january",
     "february",
     "march",
@@ -224,6 +317,53 @@ const CALENDAR_WORDS: [&str; 19] = [
     "friday",
     "saturday",
     "sunday",
+    "ramadan",
+    "ramazan",
+    "ramzan",
+    "eid",
+    "easter",
+    "christmas",
+    "xmas",
+    "christmastime",
+    "diwali",
+    "deepavali",
+    "holi",
+    "navratri",
+    "dussehra",
+    "onam",
+    "pongal",
+    "vesak",
+    "songkran",
+    "tết",
+    "tet",
+    "bayram",
+    "kurban",
+    "sallah",
+    "carnaval",
+    "carnival",
+    "hanukkah",
+    "chanukah",
+    "passover",
+    "pesach",
+    "lent",
+    "pentecost",
+    "whitsun",
+    "thanksgiving",
+    "halloween",
+    "matariki",
+    "waitangi",
+    "anzac",
+    "muharram",
+    "nowruz",
+    "lebaran",
+    "chuseok",
+    "seollal",
+    "obon",
+    "wigilia",
+    "fasching",
+    "oktoberfest",
+    "hogmanay",
+    "midsummer",
 ];
 
 /// Words that open a sentence before a name ("So Healthbridge is a telehealth company").
@@ -408,6 +548,15 @@ const GREETINGS: [&str; 64] = [
     "salamat",
 ];
 
+/// Greetings of two words whose first word is also a name or a name's particle ("Kia ora",
+/// "Ngā mihi", "De nada", "Salam alaikum"): the name inside one names nobody.
+pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum))\b",
+    )
+    .expect("static regex")
+});
+
 /// True for a greeting, thanks or farewell of another language (see [`GREETINGS`]).
 pub fn is_greeting(word: &str) -> bool {
     GREETINGS.contains(&word.to_lowercase().as_str())
@@ -428,14 +577,27 @@ pub fn is_vendor(word: &str) -> bool {
     VENDORS.contains(&word.to_lowercase())
 }
 
+/// True when `text[start..end]` is a vendor's name or part of one joined by hyphens ("Pesa"
+/// of "M-Pesa").
+pub fn is_vendor_at(text: &str, start: usize, end: usize) -> bool {
+    let joined = |c: char| c.is_alphanumeric() || c == '-';
+    let from = text[..start]
+        .rfind(|c: char| !joined(c))
+        .map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+    let to = text[end..].find(|c: char| !joined(c)).map_or(text.len(), |i| end + i);
+    is_vendor(&text[start..end]) || is_vendor(text[from..to].trim_matches('-'))
+}
+
 /// Honorifics that open a name ("Señora Vargas", "Herr Meyer"), lower case: never a name
 /// themselves.
-pub const HONORIFICS: [&str; 45] = [
+pub const HONORIFICS: &[&str] = &[
     "mr", "mrs", "ms", "mx", "dr", "prof", "miss", "herr", "frau", "señor", "senor", "señora",
     "senora", "sra", "srta", "doña", "dona", "don", "senhor", "senhora", "seu", "monsieur",
     "madame", "mme", "signor", "signora", "sig", "sir", "dame", "pan", "pani", "bey", "hanım",
     "hanim", "sayın", "san", "sama", "kun", "meneer", "mevrouw", "mevr", "dhr", "engr", "ssi",
-    "nim",
+    "nim", "ing", "mag", "dipl", "eng", "atty", "arch", "alhaji", "alhaja", "alhaja", "hajia",
+    "hajiya", "mallam", "malam", "chief", "kuya", "tita", "tito", "oom", "tannie", "sheikh",
+    "sheikha",
 ];
 
 /// Japanese and Korean honorific suffixes ("Sasaki-san", "Kim-ssi"): not part of the name.
@@ -457,15 +619,109 @@ pub fn without_name_suffix(word: &str) -> &str {
 
 /// Titles that only ever stand before a name, accents folded, lower case: unlike some
 /// [`HONORIFICS`] ("don", "pan", "san") never a name or a word themselves.
-pub const TITLES: [&str; 20] = [
+pub const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "mx", "dr", "prof", "miss", "herr", "frau", "senor", "senora", "sra",
-    "srta", "monsieur", "madame", "mme", "signor", "signora", "meneer", "mevrouw",
+    "srta", "monsieur", "madame", "mme", "signor", "signora", "meneer", "mevrouw", "ing", "mag",
+    "dipl", "engr", "atty", "alhaji", "alhaja", "hajia", "hajiya", "mallam", "malam", "chief",
+    "kuya", "tita", "oom", "tannie",
 ];
 
 /// True for a title before a name ("Mrs.", "Señora", "DR").
 pub fn is_title(word: &str) -> bool {
     TITLES.contains(&fold_accents(word.trim_end_matches('.')).to_lowercase().as_str())
 }
+
+/// Departments, functions and workplace words, lower case: a capitalised run of them names a
+/// part of a company ("Customer Success", "Head Office", "Supply Chain"), not a company or a
+/// person.
+pub const WORKPLACE_WORDS: &[&str] = &[
+    "finance",
+    "legal",
+    "security",
+    "operations",
+    "ops",
+    "sales",
+    "marketing",
+    "support",
+    "procurement",
+    "purchasing",
+    "engineering",
+    "compliance",
+    "payroll",
+    "accounts",
+    "admin",
+    "quality",
+    "logistics",
+    "treasury",
+    "tax",
+    "facilities",
+    "product",
+    "design",
+    "research",
+    "management",
+    "leadership",
+    "board",
+    "infosec",
+    "audit",
+    "risk",
+    "help",
+    "service",
+    "services",
+    "maintenance",
+    "production",
+    "planning",
+    "dispatch",
+    "accounting",
+    "safety",
+    "customer",
+    "customers",
+    "success",
+    "supply",
+    "chain",
+    "head",
+    "office",
+    "offices",
+    "team",
+    "teams",
+    "executive",
+    "committee",
+    "steering",
+    "project",
+    "projects",
+    "program",
+    "programme",
+    "budget",
+    "business",
+    "people",
+    "desk",
+    "center",
+    "centre",
+    "human",
+    "resources",
+    "information",
+    "technology",
+    "data",
+    "digital",
+    "commercial",
+    "strategy",
+    "growth",
+    "revenue",
+    "partnerships",
+    "enablement",
+    "training",
+    "learning",
+    "development",
+    "the",
+    "and",
+    "of",
+    "our",
+    "we",
+    "i",
+    "it",
+    "so",
+    "but",
+    "well",
+];
 
 /// Role, team and system acronyms: never a person or an organisation.
 pub const ROLE_ACRONYMS: [&str; 40] = [

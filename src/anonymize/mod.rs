@@ -281,10 +281,12 @@ impl Anonymizer {
         let mut found = self.tagged(text);
         found.extend(people::find(&self.scope, text));
         found.extend(gazetteer::gazetteer_names(&self.scope, text));
-        // A name read only inside a town ("Trent" of "Stoke-on-Trent") is the town's.
+        // A name read only inside a town ("Trent" of "Stoke-on-Trent") is the town's, and one
+        // read only inside a greeting ("Kia" of "Kia ora") names nobody.
         let places = places::compound_places(text, &self.scope.protected);
-        if !places.is_empty() {
-            let mut rest = text.to_string();
+        let greets = lexicon::GREETING_PHRASES.is_match(text);
+        if !places.is_empty() || greets {
+            let mut rest = lexicon::GREETING_PHRASES.replace_all(text, " ").into_owned();
             for place in &places {
                 rest = rest.replace(place.as_str(), " ");
             }
@@ -319,7 +321,13 @@ fn person_name(name: &str) -> Option<Found> {
     if words.iter().all(|w| greeting(w)) {
         return None;
     }
-    let start = words.iter().position(|w| !honorific(w))?;
+    // "Bonjour Marie-Ève": a greeting before the name is no more part of it than a title.
+    let start = match words.iter().position(|w| !honorific(w) && !greeting(w)) {
+        Some(start) => start,
+        // "Anh", "Chief": a title that is also a listed given name is a person said alone.
+        None if words.len() == 1 && !greeting(words[0]) && lexicon::is_known_name(words[0]) => 0,
+        None => return None,
+    };
     let rest = words[start..].join(" ");
     // After an honorific it is a person ("Mr. Salinas"); alone, a town that no name list
     // holds is the town.
@@ -331,7 +339,8 @@ fn person_name(name: &str) -> Option<Found> {
     {
         return Some(Found::Other(rest, "[CITY]"));
     }
-    Some(Found::Person(name.to_string()))
+    let greetings = words.iter().take_while(|w| greeting(w)).count();
+    Some(Found::Person(words[greetings..].join(" ")))
 }
 
 impl Anonymizer {

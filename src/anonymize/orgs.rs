@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::lexicon::{
     CITIES, COUNTRIES, DISCOURSE_OPENERS, FIRST_NAMES, GENERIC_ORG_WORDS, HONORIFICS, LEGAL_FORMS,
-    ROLE_ACRONYMS, is_calendar_or_place, is_english_word, is_vendor,
+    ROLE_ACRONYMS, WORKPLACE_WORDS, is_calendar_or_place, is_english_word, is_vendor,
 };
 use super::{Found, Scope};
 use crate::corpus::aliases::normalize_name;
@@ -71,6 +71,15 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         format!(
             r"(?:^|[.!?] )(?P<n>{NAME}) (?:is an?|was founded|is basically an?|is essentially an?|is kind of an?|is mostly an?)\b"
+        ),
+        // "Rift Valley Grain, we are aggregators."
+        format!(r"(?:^|[.!?] )(?P<n>{NAME}), (?:we(?:'re|’re| are)|that's us|that’s us)\b"),
+        // "Our company is Sông Hồng, in English it is Red River Construction."
+        format!(
+            r"(?i:\b(?:our|the|my) (?:company|business|cooperative|co-op|firm|organi[sz]ation|group|farm|estate|trust)(?:'s| is| was) (?:called |named )?)(?P<n>{NAME})"
+        ),
+        format!(
+            r"(?i:\bin english,? (?:it is|it's|it’s|that's|that’s|we say|we call it|it means|that means|means)) (?P<n>{NAME})"
         ),
         format!(
             r"(?:^|[.!?] )(?P<n>{NAME})['’]s (?:an?|basically an?|essentially an?|kind of an?|mostly an?|one of|the|about|around|roughly)\b"
@@ -191,12 +200,28 @@ pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
     // "Parcel & Pine": ordinary words joined by "&" make a company name; otherwise at least
     // one word must be more than an ordinary or generic word.
     let joined = name.contains(" & ") && words.len() >= 2;
+    // "Rift Valley Grain", "Red River Construction": two or more capitalised ordinary words
+    // in an organisation's frame are its name, unless they name a department or a function
+    // ("Customer Success", "Head Office").
+    let titled = is_titled(&words)
+        && !words.iter().any(|w| WORKPLACE_WORDS.contains(&w.to_lowercase().as_str()));
     let lower_case = !name.chars().any(char::is_uppercase);
     let distinctive = words.iter().any(|w| {
         let lower = w.to_lowercase();
         !is_english_word(&lower) && !GENERIC_ORG_WORDS.contains(lower.as_str())
     });
-    (joined || distinctive || particled) && (!lower_case || words.len() == 1)
+    (joined || distinctive || particled || titled) && (!lower_case || words.len() == 1)
+}
+
+/// Two or more words in title case ("Rift Valley Grain"), not acronyms ("SDKs") and not
+/// opening with a gerund ("Maintaining Pipelines").
+fn is_titled(words: &[&str]) -> bool {
+    words.len() >= 2
+        && words.iter().all(|w| {
+            let mut chars = w.chars();
+            chars.next().is_some_and(char::is_uppercase) && !chars.any(char::is_uppercase)
+        })
+        && !words[0].to_lowercase().ends_with("ing")
 }
 
 /// The forms to learn for an organisation name: the name and, for a multi-word name, its
@@ -236,6 +261,13 @@ pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
                         || LEGAL_FORMS.contains(normalize_name(word).as_str())
                 })
                 && !scope.protected.looks_protected(name);
+            // "Rift Valley Grain": words the batch also writes in lower case are the name's
+            // when two or more are capitalised together in the frame.
+            let words: Vec<&str> = name
+                .split_whitespace()
+                .filter(|w| !matches!(*w, "&" | "and" | "y") && !PARTICLES.contains(w))
+                .collect();
+            let titled = is_titled(&words);
             let words_ok = |word: &str| {
                 let lower = word.to_lowercase();
                 let protected = if built_as_org {
@@ -244,7 +276,7 @@ pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
                     scope.protected.looks_protected(word)
                 };
                 !scope.corpus_terms.common.contains(&lower)
-                    && (lower_case || !scope.vocabulary.contains(&lower))
+                    && (lower_case || titled || !scope.vocabulary.contains(&lower))
                     && !protected
                     && !is_vendor(word)
             };

@@ -9,80 +9,119 @@ use regex::Regex;
 /// A name of one to three capitalised words, for the frames below.
 const NAME: &str = r"(?:(?:de|van|von|da|dos|del|al|el|bin|le|la|di|du|ter|ten)\s+)?\p{Lu}[\p{L}'’-]*\p{L}(?:\s+(?:(?:de|da|do|dos|del|van|von|der|den|al|bin|el|la|le)\s+)?\p{Lu}[\p{L}'’-]*\p{L}){0,2}";
 
+/// How much a person frame proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evidence {
+    /// A name only when its words look like one.
+    Weak,
+    /// Whatever the words mean: what people call someone.
+    Strong,
+    /// Set apart and picked up as a person ("Mercy, the clerk at the co-op, she had to"):
+    /// strong once sentence connectors ("But", "And") are dropped, unless what is left is an
+    /// interjection or a department ("Look", "Finance").
+    Apposed,
+    /// Like `Apposed`; opening a sentence, only for names in a name list whatever else they
+    /// mean ("Rose from HSE"), not other words ("Help from IT").
+    Listed,
+}
+
 /// Frames that show a person by role or team: "Chase Lý in accounts payable", "Will Çelik runs
 /// our warehouse systems", "Hope McAllister, our finance lead", "our controller, Felix",
 /// "Hüso, as he goes by", "I mean Temi, that's what we all call her".
-static PERSON_FRAMES: LazyLock<Vec<(Regex, bool)>> = LazyLock::new(|| {
-    let teams = r"(?:accounts payable|accounts receivable|AP|AR|procurement|purchasing|finance|legal|IT|security|infosec|operations|ops|HR|people ops|facilities|the plant|the warehouse|the factory|the site|treasury|tax|payroll|compliance|engineering|marketing|sales|logistics|supply chain|customer service|support|the board|our board|the office|head office|the team|our team|my team|IT security)";
-    let roles = r"(?:lead|manager|director|head|controller|cfo|ceo|cto|coo|cio|ciso|cmo|vp|svp|analyst|engineer|specialist|officer|accountant|buyer|champion|sponsor|boss|admin|administrator|coordinator|supervisor|owner|partner|founder|co-founder|president|chair|chairman|chairwoman|architect|consultant|counsel|clerk|bookkeeper|planner|lawyer|colleague|deputy|assistant|intern|rep|account manager|csm)";
+static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
+    let teams = r"(?:accounts payable|accounts receivable|AP|AR|procurement|purchasing|finance|legal|IT|security|infosec|operations|ops|HR|people ops|facilities|the plant|the warehouse|the factory|the site|treasury|tax|payroll|compliance|engineering|marketing|sales|logistics|supply chain|customer service|support|the board|our board|the office|head office|the team|our team|my team|IT security|HSE|QHSE|QA|QC|quality|accounts|admin|the co-op|the cooperative|the farm|the estate|the mill|the depot|the yard|the lab)";
+    let roles = r"(?:lead|manager|director|head|controller|cfo|ceo|cto|coo|cio|ciso|cmo|vp|svp|analyst|engineer|specialist|officer|accountant|buyer|champion|sponsor|boss|admin|administrator|coordinator|supervisor|owner|partner|founder|co-founder|president|chair|chairman|chairwoman|architect|consultant|counsel|clerk|bookkeeper|planner|lawyer|colleague|deputy|assistant|intern|rep|account manager|csm|foreman|agronomist|treasurer|secretary|surveyor|estimator|superintendent|inspector|technician|auditor|dispatcher|scheduler|daughter|son|wife|husband|brother|sister|cousin|uncle|aunt)";
     let praise = r"(?:great|responsive|helpful|patient|fantastic|amazing|brilliant|excellent|awesome|lovely|nice|kind|sharp|pushy|aggressive|slow|rude|unresponsive|honest|transparent|knowledgeable|professional|the best|the worst|good|terrible|useless|on it|all over it)";
     // `true`: strong frames that name someone by what people call them (the name may be an
     // ordinary word: "Nacho").
     let frames = [
-        (format!(r"(?P<n>{NAME}) (?:(?:in|from|at|over in|on|with|of) {teams})\b"), false),
+        (format!(r"(?P<n>{NAME}) (?:(?:in|from|at|over in|on|with|of) {teams})\b"), Evidence::Weak),
         (
             format!(
                 r"(?P<n>{NAME}) (?:runs|ran|heads|headed|leads|led|manages|managed|handles|handled|oversees|oversaw|owns|owned|looks after|looked after) (?:(?:our|the|all|all of|most of|his|her) |(?i:{teams})\b)"
             ),
-            false,
+            Evidence::Weak,
         ),
         (
             format!(
                 r"(?P<n>{NAME}), who (?:runs|ran|heads|headed|leads|led|manages|managed|handles|handled|owns|owned|looks after|looked after|is our|was our|is in charge|was in charge|sits in|works in)\b"
             ),
-            false,
+            Evidence::Weak,
         ),
         (
             format!(
                 r"(?P<n>{NAME}), (?:our|my|the|their|his|her) (?:[\p{{L}}-]+ ){{0,3}}(?i:{roles})\b"
             ),
-            false,
+            Evidence::Weak,
         ),
         (
             format!(r"(?i:\b(?:our|my|the|their) (?:[\p{{L}}-]+ ){{0,2}}{roles}),? (?P<n>{NAME})"),
-            false,
+            Evidence::Weak,
         ),
         (
             format!(
                 r"(?P<n>{NAME}) (?:was|is|has been) (?:really |very |super |so |always |pretty |quite |incredibly |genuinely |actually |just )?{praise}\b"
             ),
-            false,
+            Evidence::Weak,
         ),
         (
             format!(
                 r"(?P<n>{NAME}) (?:was|is|were) (?:also |there |)(?:on|in) (?:the|that|those|every|all the|our|each) (?:call|calls|meeting|meetings|demo|demos|thread|email|evaluation|committee)\b"
             ),
-            false,
+            Evidence::Weak,
         ),
         (
             format!(
                 r"(?P<n>{NAME}) (?:joined|sat in on|dialled in|dialed in|attended|chaired|signed off|pushed back|asked|emailed|called|wrote)\b"
             ),
-            false,
+            Evidence::Weak,
         ),
-        (format!(r"(?P<n>{NAME}),? as (?:he|she|they) (?:goes|go|went) by"), true),
+        // "Mercy, the clerk at the co-op, she had to": a name set apart by commas, said with
+        // a role and picked up by a pronoun, whatever else the word means.
+        (
+            format!(
+                r"(?P<n>{NAME}), (?:the|our|my|their|his|her|a) (?:[\p{{L}}-]+ ){{0,3}}(?i:{roles})\b[^.!?,]{{0,60}}, (?:she|he)\b"
+            ),
+            Evidence::Apposed,
+        ),
+        // "June, she is our document controller", "Dawn Street, she's our financial
+        // controller".
+        (
+            format!(
+                r"(?P<n>{NAME}), (?:she|he)(?:'s|’s| is| was) (?:our|my|the|their|his|her) (?:[\p{{L}}-]+ ){{0,3}}(?i:{roles})\b"
+            ),
+            Evidence::Apposed,
+        ),
+        // "Honey, our bookkeeper,": a name with our role between commas.
+        (
+            format!(r"(?P<n>{NAME}), (?:our|my) (?:[\p{{L}}-]+ ){{0,2}}(?i:{roles}),"),
+            Evidence::Apposed,
+        ),
+        // "Rose from HSE": a name-list word from a team.
+        (format!(r"(?P<n>{NAME}) (?:from|in|at|over in) {teams}\b"), Evidence::Listed),
+        (format!(r"(?P<n>{NAME}),? as (?:he|she|they) (?:goes|go|went) by"), Evidence::Strong),
         (
             format!(
                 r"(?P<n>{NAME}),? (?:sorry, )?(?:that's|that is|which is) what (?:we|everyone|everybody|they|people) (?:all )?call(?:s)? (?:him|her|them)"
             ),
-            true,
+            Evidence::Strong,
         ),
         (
             format!(
                 r"(?i:\b(?:we|everyone|everybody|they|people) (?:all )?call(?:s|ed)? (?:him|her|them)) (?P<n>{NAME})"
             ),
-            true,
+            Evidence::Strong,
         ),
     ];
     frames
         .iter()
-        .map(|(frame, strong)| (Regex::new(frame).expect("static person frame"), *strong))
+        .map(|(frame, evidence)| (Regex::new(frame).expect("static person frame"), *evidence))
         .collect()
 });
 
 use super::lexicon::{
-    COMMON_WORDS, HONORIFICS, is_acronym, is_calendar_or_place, is_english_word, is_given_name,
-    is_known_name, is_vendor,
+    COMMON_WORDS, HONORIFICS, is_acronym, is_calendar_or_place, is_calendar_word, is_english_word,
+    is_given_name, is_known_name, is_vendor,
 };
 use super::{Found, Scope};
 
@@ -96,9 +135,11 @@ pub static NAME_CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:(?:my|her|his|their)\s+(?:(?:maiden|last|first|full|middle|real)\s+)?name(?:\s+is|'s)|call\s+(?:me|him|her)|calls\s+(?:me|him|her)|called\s+(?:me|him|her)|goes\s+by|known\s+as)\s+([\p{L}][\p{L}'-]*(?:\s+[\p{L}][\p{L}'-]*)?)").unwrap()
 });
-/// "Dr. Wells", "Ms Okafor", "Frau Becker", "Señora Ruiz": an honorific and a capitalised name.
+/// "Dr. Wells", "Ms Okafor", "Frau Becker", "Señora Ruiz", "Frau Mag. Huber", "Alhaji Musa":
+/// honorifics and a capitalised name.
 static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr)\.?\s+(\p{Lu}[\p{L}-]*(?:['’]\p{Lu}[\p{L}-]*)?(?:\s+\p{Lu}[\p{L}-]*(?:['’]\p{Lu}[\p{L}-]*)?)?)")
+    let titles = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha)";
+    Regex::new(&format!(r"\b{titles}\.?\s+(?:{titles}\.?\s+)*(\p{{Lu}}[\p{{L}}-]*(?:['’]\p{{Lu}}[\p{{L}}-]*)?(?:\s+\p{{Lu}}[\p{{L}}-]*(?:['’]\p{{Lu}}[\p{{L}}-]*)?)?)"))
         .unwrap()
 });
 /// "our founders: Eklund, Michael and Hodge": a list of people right after "founders" (not
@@ -207,12 +248,29 @@ pub fn context_names(text: &str) -> Vec<(String, bool)> {
     if let Some(name) = signature_name(text) {
         names.push((name, false));
     }
-    for (frame, strong) in PERSON_FRAMES.iter() {
+    for (frame, evidence) in PERSON_FRAMES.iter() {
         for caps in frame.captures_iter(text) {
             let name = caps.name("n").expect("named group").as_str();
-            if *strong {
-                names.push((name.to_string(), true));
-                continue;
+            match evidence {
+                Evidence::Strong => {
+                    names.push((name.to_string(), true));
+                    continue;
+                }
+                Evidence::Apposed | Evidence::Listed => {
+                    // "Help from IT" opening a sentence is help; "And Mercy from HSE" is Mercy.
+                    let n = caps.name("n").expect("named group");
+                    let before = text[..n.start()].trim_end();
+                    let first = name.split_whitespace().next().unwrap_or_default();
+                    let opens = (before.is_empty()
+                        || before.ends_with(['.', '!', '?', ':', '\n', '"']))
+                        && !CONNECTORS.contains(&first.to_lowercase().as_str());
+                    let listed = *evidence == Evidence::Listed && opens;
+                    if let Some(name) = apposed_name(name, listed) {
+                        names.push((name, true));
+                    }
+                    continue;
+                }
+                Evidence::Weak => {}
             }
             // "our finance lead, Hope McAllister": the frame names one person; words of an
             // ordinary sentence start ("Honestly Hope") are not part of it.
@@ -249,9 +307,86 @@ pub fn context_names(text: &str) -> Vec<(String, bool)> {
             }
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    names.retain(|(name, _)| seen.insert(name.clone()));
-    names
+    // One entry per name, strong when any frame was.
+    let mut unique: Vec<(String, bool)> = vec![];
+    for (name, strong) in names {
+        match unique.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, known_strong)) => *known_strong |= strong,
+            None => unique.push((name, strong)),
+        }
+    }
+    unique
+}
+
+/// Sentence connectors and interjections said before a comma ("Look, our CEO", "But
+/// Honey, our bookkeeper"): never the name of an apposed frame.
+const CONNECTORS: &[&str] = &[
+    "and",
+    "but",
+    "so",
+    "or",
+    "then",
+    "now",
+    "well",
+    "look",
+    "listen",
+    "see",
+    "yes",
+    "yeah",
+    "no",
+    "okay",
+    "ok",
+    "oh",
+    "ah",
+    "um",
+    "uh",
+    "also",
+    "because",
+    "anyway",
+    "actually",
+    "basically",
+    "honestly",
+    "frankly",
+    "again",
+    "right",
+    "sure",
+    "like",
+    "i",
+    "plus",
+    "still",
+    "sorry",
+    "even",
+    "only",
+    "just",
+    "first",
+    "second",
+    "finally",
+    "later",
+    "afterwards",
+];
+
+/// The person an apposed frame names: its words after any leading connector ("But Honey" ->
+/// "Honey"), unless a word is a department, a business word or an interjection, or (when
+/// `listed`) a word is ordinary English in no name list.
+fn apposed_name(name: &str, listed: bool) -> Option<String> {
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .skip_while(|word| CONNECTORS.contains(&word.to_lowercase().as_str()))
+        .collect();
+    let plain = |word: &&str| {
+        let lower = word.to_lowercase();
+        CONNECTORS.contains(&lower.as_str())
+            || is_acronym(word)
+            || super::lexicon::WORKPLACE_WORDS.contains(&lower.as_str())
+            || super::lexicon::GENERIC_ORG_WORDS.contains(lower.as_str())
+            || is_calendar_or_place(&lower) && !super::lexicon::is_calendar_word(&lower)
+            || (listed
+                && is_english_word(word)
+                && !is_known_name(word)
+                && !is_given_name(word)
+                && !COMMON_WORDS.contains(lower.as_str()))
+    };
+    (!words.is_empty() && !words.iter().any(plain)).then(|| words.join(" "))
 }
 
 /// A contact block or signature ("Priya Raman / Head of AP / +1 555 ...") opens with the
@@ -358,9 +493,19 @@ pub fn find(scope: &Scope, text: &str) -> Vec<Found> {
                     || !name
                         .split_whitespace()
                         .all(|word| is_english_word(word) && !is_known_name(word)))
-                && !is_calendar_or_place(&lower)
+                // "June, she is our controller": a strong frame outweighs the calendar.
+                && !(is_calendar_or_place(&lower) && !(*strong && is_calendar_word(&lower)))
         })
-        .map(|(name, _)| Found::Person(name))
+        .flat_map(|(name, strong)| {
+            // "Dawn Street, she's our controller": her given name alone is her too, however
+            // ordinary a word it is (matched as written, so "at dawn" stays).
+            let first = name.split_whitespace().next().unwrap_or_default().to_string();
+            let given = strong
+                && name.split_whitespace().count() >= 2
+                && COMMON_WORDS.contains(first.to_lowercase().as_str())
+                && is_known_name(&first);
+            std::iter::once(Found::Person(name)).chain(given.then_some(Found::Person(first)))
+        })
         .collect()
 }
 

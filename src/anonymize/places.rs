@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COUNTRIES, TOWNS, is_calendar_or_place, is_calendar_word, is_english_word, is_vendor,
+    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, is_calendar_or_place, is_calendar_word, is_english_word,
+    is_given_name, is_vendor,
 };
 use super::protect::Protected;
 use super::text::is_camel_case;
@@ -18,7 +19,20 @@ use super::text::is_camel_case;
 /// Looked up by the capitalised word n-grams of a text: a hash probe per n-gram instead of a
 /// regex of some 40,000 alternatives.
 static PLACE_NAMES: LazyLock<(HashSet<&'static str>, usize)> = LazyLock::new(|| {
-    let names: HashSet<&'static str> = CITIES.iter().chain(TOWNS.iter()).copied().collect();
+    let mut names: HashSet<&'static str> = CITIES.iter().chain(TOWNS.iter()).copied().collect();
+    // "Cabanatuan" of "Cabanatuan City", "Cebu" of "Cebu City": the short form people say,
+    // unless it is a word, a given name or a country ("Mexico City", "Carson City").
+    let short: Vec<&'static str> = names
+        .iter()
+        .filter_map(|name| name.strip_suffix(" City"))
+        .filter(|short| {
+            !short.contains(' ')
+                && !is_english_word(short)
+                && !is_given_name(short)
+                && !COUNTRIES.contains(short.to_lowercase().as_str())
+        })
+        .collect();
+    names.extend(short);
     let most_words = names.iter().map(|name| word_spans(name).len()).max().unwrap_or(1);
     (names, most_words)
 });
@@ -115,7 +129,7 @@ pub static HOSTING_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// ("we moved to NetSuite") do not qualify.
 static LOCATION_CUE: LazyLock<Regex> = LazyLock::new(|| {
     let place = r"\p{Lu}[\p{L}'’.-]+(?:\s+(?:(?:de|del|da|do|dos|la|el|am|an|der|sur|upon|on)\s+)?\p{Lu}[\p{L}'’.-]+){0,3}";
-    let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew|home|homes|ward|wards|unit|units|practice|practices|surgery|surgeries)";
+    let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew|home|homes|ward|wards|unit|units|practice|practices|surgery|surgeries|farm|farms|estate|estates|orchard|orchards|vineyard|vineyards|ranch|ranches|dairy|dairies|packhouse|packhouses|mine|mines|quarry|quarries|terminal|terminals|workshop|workshops|job\s*site|job\s*sites|co-?op|cooperative|location|locations)";
     let at = r"(?:in|near|at|outside(?:\s+of)?|just\s+outside(?:\s+of)?|out\s+of|based\s+in)";
     Regex::new(&format!(
         r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of))\s+(?P<place>{place})"
@@ -193,14 +207,37 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
             || protected.looks_protected(&name)
             || kept.iter().any(|word| is_vendor(word) || is_camel_case(word))
             || kept.iter().any(|word| protected.contains(word))
-            || (kept.iter().all(|word| is_english_word(word)) && !CITIES.contains(&name.as_str()))
+            || (kept.iter().all(|word| is_english_word(word))
+                && !CITIES.contains(&name.as_str())
+                && !WORD_TOWNS.contains(name.as_str()))
         {
             continue;
         }
         found.push(name);
     }
+    // "a gentleman in Centurion", "just out of Gore", "around Hope": a town whose name is an
+    // English word, capitalised after a place preposition inside a sentence, is the town.
+    for caps in PREPOSITION_PLACE.captures_iter(text) {
+        let place = caps.name("place").expect("named group");
+        let name = place.as_str();
+        if WORD_TOWNS.contains(name)
+            && !HOSTING_CONTEXT.is_match(&text[..place.start()])
+            && !protected.looks_protected(name)
+            && !protected.contains(name)
+            && !is_vendor(name)
+            && !found.iter().any(|known| known == name)
+        {
+            found.push(name.to_string());
+        }
+    }
     found
 }
+
+/// A capitalised word after a lower-case place preposition ("in Centurion", "out of Gore").
+static PREPOSITION_PLACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:in|near|from|outside|around|via|out\s+of|towards?|past|beyond)\s+(?P<place>\p{Lu}\p{Ll}+)\b")
+        .expect("static regex")
+});
 
 /// Replaces listed cities and towns by `[CITY]`, except protected names and hosting locations.
 pub fn redact_cities(text: &str, protected: &Protected) -> String {

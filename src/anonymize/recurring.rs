@@ -18,6 +18,12 @@ use super::{Found, Scope};
 static CAPITALISED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\p{Lu}[\p{L}-]*\p{L}\b").expect("static regex"));
 
+/// A capitalised word after an article or a possessive, closing its phrase ("her Totvs.").
+static THING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?i:the|her|his|its|their|our|my|your|this|that)\s+(?P<w>\p{Lu}[\p{L}-]*\p{L})(?:[.,;:!?…]|$)")
+        .expect("static regex")
+});
+
 /// Times a name must be said (mid-sentence) before it is redacted on this evidence alone.
 const MIN_MENTIONS: usize = 2;
 
@@ -25,7 +31,13 @@ const MIN_MENTIONS: usize = 2;
 /// explanation covers; `known` tells which forms the deal already redacts.
 pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> bool) -> Vec<Found> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    // "touching her Totvs...", "It was the Totvs.": a word owned or pointed at, with nothing
+    // after it, is a thing.
+    let mut things: Vec<String> = vec![];
     for text in texts {
+        for caps in THING.captures_iter(text) {
+            things.push(caps["w"].to_string());
+        }
         for found in CAPITALISED.find_iter(text) {
             let before = text[..found.start()].trim_end();
             let sentence_start = before.is_empty()
@@ -58,7 +70,9 @@ pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> boo
     }
     counts
         .into_iter()
-        .filter(|(word, count)| *count >= MIN_MENTIONS && unexplained(scope, word, &known))
+        .filter(|(word, count)| {
+            *count >= MIN_MENTIONS && !things.contains(word) && unexplained(scope, word, &known)
+        })
         .map(|(word, _)| Found::Other(word, "[NAME]"))
         .collect()
 }
@@ -101,6 +115,18 @@ mod tests {
             found,
             [Found::Other("Fatma".into(), "[NAME]"), Found::Other("Nakamura".into(), "[NAME]")]
         );
+    }
+
+    /// "her Totvs.", "It was the Totvs.": a word owned or pointed at is a thing.
+    #[test]
+    fn a_word_owned_or_pointed_at_is_a_thing() {
+        let scope = Scope::default();
+        let texts = [
+            "Everything is in Totvs, and Oyelaran said so twice.",
+            "She was touching her Totvs... It was the Totvs. Ask Oyelaran.",
+        ];
+        let found = repeated_names(&scope, &texts, |_| false);
+        assert_eq!(found, [Found::Other("Oyelaran".into(), "[NAME]")]);
     }
 
     #[test]

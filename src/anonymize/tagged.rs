@@ -7,6 +7,7 @@
 use super::lexicon::{
     CITIES, COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, HONORIFICS, PLACE_WORDS, TITLE_WORDS,
     is_acronym, is_calendar_word, is_english_word, is_given_name, is_known_name, is_vendor,
+    is_vendor_at,
 };
 use std::sync::LazyLock;
 
@@ -239,7 +240,7 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
     }
     let start = text[span_start..].find(name).map_or(span_start, |o| span_start + o);
     let lower = name.to_lowercase();
-    let not_a_name = is_calendar_word(&lower)
+    let not_a_name = lower.split_whitespace().all(is_calendar_word)
         || PLACE_WORDS.contains(&lower.as_str())
         || (COUNTRIES.contains(lower.as_str()) && !is_given_name(name))
         || TITLE_WORDS.contains(&lower.as_str())
@@ -318,6 +319,10 @@ pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found>
             let number_end = start + surface.len();
             start = unit.start();
             surface = &text[start..number_end];
+        }
+        // "payroll link to Xero", "through M-Pesa": a tool is nobody and nowhere.
+        if is_vendor_at(text, start, start + surface.len()) {
+            continue;
         }
         if entity.kind == EntityKind::Person {
             for name in names_in_span(surface) {

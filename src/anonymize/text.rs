@@ -2,6 +2,7 @@
 //! placeholder, compiled into one whole-word matcher.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -118,16 +119,52 @@ pub fn is_camel_case(surface: &str) -> bool {
 
 /// Regex source matching a form as a whole word, with either apostrophe; case-sensitive
 /// forms keep their own capitalisation.
-fn term_pattern(form: &str, case_sensitive: bool) -> String {
-    let escaped = regex::escape(form).replace('\'', "['’]");
+/// The accented Latin letters of each ASCII letter ('a' -> "àáâãäåāăą..."), from
+/// [`fold_char`].
+static ACCENTED: LazyLock<HashMap<char, String>> = LazyLock::new(|| {
+    let mut variants: HashMap<char, String> = HashMap::new();
+    for c in ('\u{00C0}'..='\u{024F}').chain('\u{1E00}'..='\u{1EFF}') {
+        let base = fold_char(c);
+        if base != c && base.is_ascii_alphabetic() {
+            variants.entry(base).or_default().push(c);
+        }
+    }
+    variants
+});
+
+/// A regex for `folded` (accents already stripped) that matches it with any accents: each
+/// letter becomes a class of itself and its accented forms.
+fn any_accents(folded: &str) -> String {
+    let mut pattern = String::with_capacity(folded.len() * 4);
+    for c in folded.chars() {
+        match ACCENTED.get(&c) {
+            Some(variants) => {
+                pattern.push('[');
+                pattern.push(c);
+                pattern.push_str(variants);
+                pattern.push(']');
+            }
+            None if c == '\'' => pattern.push_str("['’]"),
+            None => pattern.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    pattern
+}
+
+/// A word-bounded regex for `form`, already written as the regex `pattern`.
+fn bounded(form: &str, pattern: &str, case_sensitive: bool) -> String {
     let starts_word = form.chars().next().is_some_and(char::is_alphanumeric);
     let ends_word = form.chars().last().is_some_and(char::is_alphanumeric);
     let pattern = format!(
-        "{}{escaped}{}",
+        "{}{pattern}{}",
         if starts_word { r"\b" } else { "" },
         if ends_word { r"\b" } else { "" }
     );
     if case_sensitive { format!("(?-i:{pattern})") } else { pattern }
+}
+
+fn term_pattern(form: &str, case_sensitive: bool) -> String {
+    bounded(form, &regex::escape(form).replace('\'', "['’]"), case_sensitive)
 }
 
 /// Words right before a person's name ("asked fang", "my boss, will", "thanks mark").
@@ -198,12 +235,14 @@ impl Terms {
         order.sort_by(|a, b| b.form.len().cmp(&a.form.len()).then_with(|| a.form.cmp(&b.form)));
         let mut patterns: Vec<String> = vec![];
         for term in order {
-            patterns.push(term_pattern(&term.form, term.case_sensitive));
-            // "Cần" (of "Cần Thơ") is also written "Can", but "can" is a word: a fold that
-            // makes an English word is not matched.
+            // A form matches however it is accented ("Kahu Ridge" learned, "Kāhu Ridge"
+            // said). "Cần" (of "Cần Thơ") is also written "Can", but "can" is a word: a fold
+            // that makes an English word is matched only as written.
             let folded = fold_accents(&term.form);
-            if folded != term.form && (folded.contains(' ') || !is_english_word(&folded)) {
-                patterns.push(term_pattern(&folded, term.case_sensitive));
+            if folded.contains(' ') || !is_english_word(&folded) {
+                patterns.push(bounded(&folded, &any_accents(&folded), term.case_sensitive));
+            } else {
+                patterns.push(term_pattern(&term.form, term.case_sensitive));
             }
         }
         self.matcher = (!patterns.is_empty()).then(|| {
