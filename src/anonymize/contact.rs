@@ -37,6 +37,17 @@ static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b").unwrap()
 });
 
+/// A phone number said digit by digit, as automatic captions write it ("nine eight one one zero
+/// four two two seven three", "oh eight one double one"): seven or more digit words in a row.
+static SPOKEN_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)[\s,-]+){6,}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b").unwrap()
+});
+/// A code that names a supplier, an employee or a customer ("vendor code VC-20931",
+/// "employee ID 48213"): the code, after its cue.
+static CODED_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:vendor|supplier|employee|customer|member|staff|badge|client|payee)\s+(?:code|id|number|no\.?|num|#)(?:\s+is)?\s*[:#]?\s*)(?P<id>[A-Z]{0,4}-?\d[0-9A-Z-]{3,})\b").unwrap()
+});
+
 /// Decides whether a digit run found by [`PHONE`] is a phone number. `cue` is true when a word
 /// like "phone", "call" or "mobile" comes just before it.
 fn is_phone(candidate: &str, cue: bool) -> bool {
@@ -70,6 +81,12 @@ pub fn redact_contacts(text: &str) -> String {
 pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = EMAIL.replace_all(text, "[EMAIL]");
     let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
+    let text = SPOKEN_PHONE.replace_all(&text, "[PHONE]");
+    let text = CODED_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = &caps[0];
+        let id = caps.name("id").expect("named group");
+        format!("{}[ID]", &whole[..id.start() - caps.get(0).map_or(0, |m| m.start())])
+    });
     let text = URL.replace_all(&text, |caps: &regex::Captures<'_>| {
         let found = &caps[0];
         if keep(found) { found.to_string() } else { "[URL]".to_string() }
@@ -118,6 +135,19 @@ mod tests {
         assert_eq!(
             redact_contacts("joao ponto silva arroba valeverde ponto com ponto br"),
             "[EMAIL]"
+        );
+        assert_eq!(
+            redact_contacts("my number is nine eight one one zero four two two seven three ok"),
+            "my number is [PHONE] ok"
+        );
+        assert_eq!(
+            redact_contacts("oh eight one one nine oh four five two two six one and"),
+            "[PHONE] and"
+        );
+        assert_eq!(redact_contacts("one two three, easy as that"), "one two three, easy as that");
+        assert_eq!(
+            redact_contacts("vendor code VC-20931 in our system, employee ID 48213."),
+            "vendor code [ID] in our system, employee ID [ID]."
         );
         assert_eq!(
             redact_contacts("gemma dot t at copperleaf bistro dot com. Nobody"),

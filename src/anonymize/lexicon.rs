@@ -221,7 +221,6 @@ pub const PLACE_WORDS: &[&str] = &[
     "tanzanian",
     "afrikaans",
     "afrikaner",
-    "zulu",
     "xhosa",
     "swahili",
     "yoruba",
@@ -293,6 +292,13 @@ pub const PLACE_WORDS: &[&str] = &[
     "taiwanese",
     "francophone",
     "anglophone",
+    "hebrew",
+    "bahasa",
+    "javanese",
+    "sundanese",
+    "balinese",
+    "korean-american",
+    "yiddish",
 ];
 
 /// Calendar words and holidays the tagger sometimes takes for given names ("May", "Ramadan",
@@ -317,10 +323,8 @@ const CALENDAR_WORDS: &[&str] = &[
     "friday",
     "saturday",
     "sunday",
-    "ramadan",
     "ramazan",
     "ramzan",
-    "eid",
     "easter",
     "christmas",
     "xmas",
@@ -335,10 +339,6 @@ const CALENDAR_WORDS: &[&str] = &[
     "vesak",
     "songkran",
     "tết",
-    "tet",
-    "bayram",
-    "kurban",
-    "sallah",
     "carnaval",
     "carnival",
     "hanukkah",
@@ -364,6 +364,14 @@ const CALENDAR_WORDS: &[&str] = &[
     "oktoberfest",
     "hogmanay",
     "midsummer",
+    "shabbat",
+    "sabbath",
+    "purim",
+    "sukkot",
+    "iftar",
+    "lohri",
+    "baisakhi",
+    "vaisakhi",
 ];
 
 /// Words that open a sentence before a name ("So Healthbridge is a telehealth company").
@@ -481,7 +489,7 @@ pub fn is_calendar_word(lower: &str) -> bool {
 
 /// Greetings, thanks and farewells of other languages, lower case, as buyers say them in an
 /// English interview ("Obrigado!", "Tschüss", "bonne journée"): never a name.
-const GREETINGS: [&str; 64] = [
+const GREETINGS: &[&str] = &[
     "hola",
     "gracias",
     "adiós",
@@ -546,13 +554,19 @@ const GREETINGS: [&str; 64] = [
     "konnichiwa",
     "annyeong",
     "salamat",
+    "selamat",
+    "terima",
+    "bye",
+    "bye-bye",
 ];
 
-/// Greetings of two words whose first word is also a name or a name's particle ("Kia ora",
-/// "Ngā mihi", "De nada", "Salam alaikum"): the name inside one names nobody.
+/// Greetings and holidays of two or more words whose first word is also a name or a name's
+/// particle ("Kia ora", "Ngā mihi", "De nada", "Salam alaikum", "Semana Santa", "Hari Raya"),
+/// and holidays that are names too after a word of time ("after Ramadan", "before Kurban
+/// Bayram", "during Eid"): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum))\b",
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at)\s+(?:the\s+)?(?:ramadan|kurban\s+bayram|bayram|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum))\b",
     )
     .expect("static regex")
 });
@@ -605,7 +619,8 @@ const NAME_SUFFIXES: [&str; 7] = ["-san", "-sama", "-kun", "-chan", "-sensei", "
 
 /// Honorifics said after a name ("Fatma Hanım", "Mehmet Bey"), lower case. Not "Pan" or
 /// "Don", which are surnames too at a name's end.
-const TRAILING_HONORIFICS: [&str; 6] = ["bey", "hanım", "hanim", "efendi", "sahib", "saheb"];
+const TRAILING_HONORIFICS: &[&str] =
+    &["bey", "hanım", "hanim", "efendi", "sahib", "saheb", "sahab", "saab", "garu", "ji"];
 
 /// True for an honorific said after a name ([`TRAILING_HONORIFICS`]).
 pub fn is_trailing_honorific(word: &str) -> bool {

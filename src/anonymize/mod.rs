@@ -148,6 +148,9 @@ pub struct Anonymizer {
     counts: Mutex<BTreeMap<String, usize>>,
     ner: Option<Arc<ner::NerModel>>,
     learned: Mutex<Learned>,
+    /// The interview is written without capitals (raw automatic captions): names and towns
+    /// from the lists get their capitals back before any recognizer reads a text.
+    caseless: std::sync::atomic::AtomicBool,
 }
 
 impl Anonymizer {
@@ -208,6 +211,7 @@ impl Anonymizer {
             counts: Mutex::new(BTreeMap::new()),
             ner: parties.ner.clone(),
             learned: Mutex::new(Learned::default()),
+            caseless: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -249,18 +253,23 @@ impl Anonymizer {
     /// ("X places nurses into hospitals"), and a name the buyer repeats is looked at once the
     /// whole interview is read.
     pub fn learn_interview<'t>(&self, turns: impl IntoIterator<Item = (bool, Vec<&'t str>)>) {
+        let turns: Vec<(bool, Vec<&str>)> = turns.into_iter().collect();
+        if text::is_caseless(turns.iter().flat_map(|(_, texts)| texts.iter().copied())) {
+            self.caseless.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut buyer_turns = 0;
-        let mut buyer_texts: Vec<&str> = vec![];
+        let mut buyer_texts: Vec<String> = vec![];
         for (interviewer, texts) in turns {
             let opening = !interviewer && buyer_turns < 3;
             if !interviewer {
                 buyer_turns += 1;
-                buyer_texts.extend(texts.iter().copied());
+                buyer_texts.extend(texts.iter().map(|text| self.cased(text).into_owned()));
             }
             for text in texts {
                 self.learn(text, opening);
             }
         }
+        let buyer_texts: Vec<&str> = buyer_texts.iter().map(String::as_str).collect();
         let found = recurring::repeated_names(&self.scope, &buyer_texts, |name| {
             self.known.contains(name) || self.is_learned(name)
         });
@@ -271,7 +280,18 @@ impl Anonymizer {
         self.learned.lock().is_ok_and(|learned| learned.terms.contains(form))
     }
 
+    /// `text` as the recognizers read it: with the capitals of listed names and towns back in
+    /// a caseless interview.
+    fn cased<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if self.caseless.load(std::sync::atomic::Ordering::Relaxed) {
+            std::borrow::Cow::Owned(text::restore_capitals(text))
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        }
+    }
+
     fn learn(&self, text: &str, opening: bool) {
+        let text = &*self.cased(text);
         {
             let Ok(mut learned) = self.learned.lock() else { return };
             if !learned.read.insert(text.to_string()) {
@@ -401,6 +421,7 @@ impl Anonymizer {
     /// Replaces every identifying string of `text` by its placeholder with what the deal's
     /// recognizers learned so far (for text cut from what was read: quotes of a read turn).
     pub fn redact_learned(&self, text: &str) -> String {
+        let text = &*self.cased(text);
         let redacted = self.redact_known(text);
         let before = count_placeholders(text);
         if let Ok(mut counts) = self.counts.lock() {

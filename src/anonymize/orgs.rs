@@ -70,10 +70,13 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"(?:^|[.!?] )(?P<n>{NAME}) (?:is|are|was|were) (?:about |around |roughly |over |nearly |some |just |almost )?(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundreds|a thousand|thousands|a dozen|dozens)(?: [\p{{L}}-]+){{0,4}} (?i:homes|stores|shops|sites|clinics|hospitals|branches|locations|facilities|schools|colleges|restaurants|practices|surgeries|pharmacies|hotels|venues|properties|centres|centers|warehouses|plants|factories|offices|depots|wards|people|staff|employees|beds|brands)\b"
         ),
         format!(
-            r"(?:^|[.!?] )(?P<n>{NAME}) (?:is an?|was founded|is basically an?|is essentially an?|is kind of an?|is mostly an?)\b"
+            r"(?:^|[.!?] |\b(?:so|well|yeah|yes|okay|ok|um|uh) )(?P<n>{NAME}) (?:is an?|was founded|is basically an?|is essentially an?|is kind of an?|is mostly an?)\b"
         ),
-        // "Rift Valley Grain, we are aggregators."
-        format!(r"(?:^|[.!?] )(?P<n>{NAME}), (?:we(?:'re|’re| are)|that's us|that’s us)\b"),
+        // "Rift Valley Grain, we are aggregators.", "Straits Harbour Logistics, SHL, we do
+        // third-party logistics."
+        format!(
+            r"(?:^|[.!?] )(?P<n>{NAME}),(?: \p{{Lu}}{{2,5}},)? (?:we(?:'re|’re| are)|we (?:do|make|run|sell|build|have|move|ship|distribute|manufacture|operate|grow|buy)|that's us|that’s us)\b"
+        ),
         // "Our company is Sông Hồng, in English it is Red River Construction."
         format!(
             r"(?i:\b(?:our|the|my) (?:company|business|cooperative|co-op|firm|organi[sz]ation|group|farm|estate|trust)(?:'s| is| was) (?:called |named )?)(?P<n>{NAME})"
@@ -201,10 +204,10 @@ pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
     // one word must be more than an ordinary or generic word.
     let joined = name.contains(" & ") && words.len() >= 2;
     // "Rift Valley Grain", "Red River Construction": two or more capitalised ordinary words
-    // in an organisation's frame are its name, unless they name a department or a function
-    // ("Customer Success", "Head Office").
+    // in an organisation's frame are its name, unless all of them name a department or a
+    // function ("Customer Success", "Head Office"; "Straits Harbour Logistics" is a name).
     let titled = is_titled(&words)
-        && !words.iter().any(|w| WORKPLACE_WORDS.contains(&w.to_lowercase().as_str()));
+        && !words.iter().all(|w| WORKPLACE_WORDS.contains(&w.to_lowercase().as_str()));
     let lower_case = !name.chars().any(char::is_uppercase);
     let distinctive = words.iter().any(|w| {
         let lower = w.to_lowercase();
@@ -224,11 +227,33 @@ fn is_titled(words: &[&str]) -> bool {
         && !words[0].to_lowercase().ends_with("ing")
 }
 
-/// The forms to learn for an organisation name: the name and, for a multi-word name, its
-/// distinctive first word ("Parcel & Pine" -> "Parcel & Pine"; "Serrano Salud" -> "Serrano").
+/// The forms to learn for an organisation name: the name, its initials when it has three or
+/// more capitalised words ("SHL"), and, for a multi-word name, its distinctive words ("Parcel &
+/// Pine" -> "Parcel & Pine"; "Serrano Salud" -> "Serrano").
 pub fn forms(name: &str) -> Vec<String> {
     let mut forms = vec![name.to_string()];
     let words: Vec<&str> = name.split_whitespace().collect();
+    // "SHL" of "Straits Harbour Logistics": the initials people paint on the trucks.
+    let initials: String = words
+        .iter()
+        .filter(|w| !PARTICLES.contains(w) && !matches!(**w, "&" | "and" | "y"))
+        .filter_map(|w| w.chars().next().filter(|c| c.is_uppercase()))
+        .collect();
+    if initials.chars().count() >= 3 && !ROLE_ACRONYMS.contains(&initials.to_lowercase().as_str()) {
+        forms.push(initials);
+    }
+    // "Straits Harbour" of "Straits Harbour Logistics": the name without its generic words
+    // at the end, when two or more words are left.
+    let mut core = words.clone();
+    while core.last().is_some_and(|w| {
+        GENERIC_ORG_WORDS.contains(w.to_lowercase().as_str())
+            || LEGAL_FORMS.contains(normalize_name(w).as_str())
+    }) {
+        core.pop();
+    }
+    if core.len() >= 2 && core.len() < words.len() {
+        forms.push(core.join(" "));
+    }
     if words.len() > 1 {
         for word in &words {
             let lower = word.to_lowercase();

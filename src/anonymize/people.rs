@@ -92,13 +92,30 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
             ),
             Evidence::Apposed,
         ),
-        // "Honey, our bookkeeper,": a name with our role between commas.
+        // "Honey, our bookkeeper,", "Lucky, our store manager at the mall": a name with our
+        // role.
         (
-            format!(r"(?P<n>{NAME}), (?:our|my) (?:[\p{{L}}-]+ ){{0,2}}(?i:{roles}),"),
+            format!(
+                r"(?P<n>{NAME}), (?:our|my) (?:[\p{{L}}-]+ ){{0,2}}(?i:{roles})(?:,|\s+(?:at|in|for|from|on)\b)"
+            ),
             Evidence::Apposed,
         ),
+        // "Joy, one of his AP clerks,".
+        (
+            format!(
+                r"(?P<n>{NAME}), one of (?:our|my|his|her|their|the) (?:[\p{{L}}-]+ ){{0,2}}(?i:{roles})s?\b"
+            ),
+            Evidence::Apposed,
+        ),
+        // "Sky, from IT."
+        (format!(r"(?P<n>{NAME}), (?:from|in|at) {teams}\b"), Evidence::Apposed),
         // "Rose from HSE": a name-list word from a team.
         (format!(r"(?P<n>{NAME}) (?:from|in|at|over in) {teams}\b"), Evidence::Listed),
+        // "Srinivas Reddy garu", "Sharma ji", "Ramesh sir": an honorific said after a name.
+        (
+            format!(r"(?P<n>{NAME})\s+(?i:garu|ji|sahab|saab|saheb|sir|ma'am|madam)\b"),
+            Evidence::Apposed,
+        ),
         (format!(r"(?P<n>{NAME}),? as (?:he|she|they) (?:goes|go|went) by"), Evidence::Strong),
         (
             format!(
@@ -363,6 +380,25 @@ const CONNECTORS: &[&str] = &[
     "finally",
     "later",
     "afterwards",
+    "morning",
+    "evening",
+    "afternoon",
+    "night",
+    "thanks",
+    "thank",
+    "hello",
+    "hi",
+    "hey",
+    "dear",
+    "bye",
+    "good",
+    "great",
+    "exactly",
+    "correct",
+    "true",
+    "absolutely",
+    "definitely",
+    "please",
 ];
 
 /// The person an apposed frame names: its words after any leading connector ("But Honey" ->

@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::lexicon::{
     CITIES, COUNTRIES, TOWNS, WORD_TOWNS, is_calendar_or_place, is_calendar_word, is_english_word,
-    is_given_name, is_vendor,
+    is_given_name, is_greeting, is_vendor,
 };
 use super::protect::Protected;
 use super::text::is_camel_case;
@@ -108,7 +108,9 @@ fn listed_places(text: &str) -> Vec<(usize, usize)> {
                     .next_back()
                     .is_none_or(|c| ".!?:".contains(c))
         };
-        match longest.filter(|&end| !word_opening_sentence(end)) {
+        // "Hola" is a town in Kenya, and what a Spanish speaker says first.
+        let greeting = |end: usize| end == next && is_greeting(&text[start..words[end].1]);
+        match longest.filter(|&end| !word_opening_sentence(end) && !greeting(end)) {
             Some(end) => {
                 found.push((start, words[end].1));
                 next = end + 1;
@@ -162,6 +164,17 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
     let mut spans: Vec<(usize, usize)> = vec![];
     for caps in LOCATION_CUE.captures_iter(text) {
         let place = caps.name("place").expect("named group");
+        // "it came down to Billora and Kite" is a choice, not a trip.
+        let whole = caps.get(0).expect("whole match");
+        let subject = text[..whole.start()].trim_end().rsplit(char::is_whitespace).next();
+        if whole.as_str().to_lowercase().starts_with("came")
+            && subject.is_some_and(|word| {
+                ["it", "that", "this", "everything", "all", "decision", "choice", "one", "really"]
+                    .contains(&word.to_lowercase().as_str())
+            })
+        {
+            continue;
+        }
         spans.push((place.start(), place.end()));
         // "offices in Elche, Sabadell and Ourense": the places listed after the first.
         let mut end = place.end();

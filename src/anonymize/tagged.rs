@@ -241,7 +241,7 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
     let start = text[span_start..].find(name).map_or(span_start, |o| span_start + o);
     let lower = name.to_lowercase();
     let not_a_name = lower.split_whitespace().all(is_calendar_word)
-        || PLACE_WORDS.contains(&lower.as_str())
+        || lower.split(['-', ' ']).all(|part| PLACE_WORDS.contains(&part))
         || (COUNTRIES.contains(lower.as_str()) && !is_given_name(name))
         || TITLE_WORDS.contains(&lower.as_str())
         || is_camel_case(name)

@@ -328,6 +328,70 @@ impl Terms {
     }
 }
 
+/// True when an interview is written without capitals, as raw automatic captions are: at least
+/// 150 words, and fewer than 1 in 100 start with a capital ("I" and placeholders aside).
+pub fn is_caseless<'t>(texts: impl IntoIterator<Item = &'t str>) -> bool {
+    let (mut words, mut capitalised) = (0usize, 0usize);
+    for text in texts {
+        for word in text.split_whitespace() {
+            let word = word.trim_matches(|c: char| !c.is_alphabetic());
+            if word.is_empty() || word == "I" || word.starts_with("I'") || word.starts_with("I’")
+            {
+                continue;
+            }
+            words += 1;
+            if word.starts_with(char::is_uppercase) {
+                capitalised += 1;
+            }
+        }
+    }
+    words >= 150 && capitalised * 100 < words
+}
+
+static LOWER_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\p{Ll}[\p{Ll}'’-]*\b").expect("static regex"));
+
+/// Spoken fillers that no dictionary lists: never capitalised.
+const FILLERS: [&str; 16] = [
+    "gonna", "wanna", "gotta", "kinda", "sorta", "yeah", "yep", "yup", "nope", "hmm", "mhm",
+    "uh-huh", "okay", "alright", "dunno", "lemme",
+];
+
+/// Gives the words a caption writer would capitalise their capital back: listed given names,
+/// surnames and towns, and words no dictionary holds ("vikram from billora" -> "Vikram from
+/// Billora", "in hosur" -> "in Hosur"); never an English word, a common word, a tool, a
+/// greeting or a filler; and "i" -> "I". The recognizers then need the same evidence as in any
+/// transcript (a pronoun, a role, a list) before a word is a name.
+pub fn restore_capitals(text: &str) -> String {
+    LOWER_WORD
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let word = &caps[0];
+            if word == "i" {
+                return "I".to_string();
+            }
+            let mut chars = word.chars();
+            let capital: String =
+                chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+            // "that's", "don't": a contraction of an English word is English.
+            let head = word.split(['\'', '’']).next().unwrap_or(word);
+            if word.chars().count() >= 3
+                && !is_english_word(word)
+                && !(head != word && (is_english_word(head) || head == "i"))
+                && !super::lexicon::COMMON_WORDS.contains(word)
+                && !super::lexicon::is_vendor(word)
+                && !super::lexicon::is_greeting(word)
+                && !FILLERS.contains(&word)
+                && !super::lexicon::HONORIFICS.contains(&word)
+                && !super::lexicon::is_trailing_honorific(word)
+            {
+                capital
+            } else {
+                word.to_string()
+            }
+        })
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,13 +43,20 @@ fn for_each_word<'a>(transcript: &'a Transcript, mut visit: impl FnMut(&'a str, 
 /// Words a set of transcripts uses mostly in lower case ("will", "onboarding"); recognizers
 /// never take them for names. A name typed in lower case now and then ("at serrano") stays a
 /// name: it is written capitalised more often. For English words only mid-sentence capitals
-/// count ("Maverick spend" opens many sentences and is still an ordinary word).
+/// count ("Maverick spend" opens many sentences and is still an ordinary word). Transcripts
+/// without capitals (raw captions) are left out.
 pub fn lowercase_vocabulary<'a>(
     transcripts: impl IntoIterator<Item = &'a Transcript>,
 ) -> HashSet<String> {
     let mut lower: HashMap<String, usize> = HashMap::new();
     let mut capitalised: HashMap<String, usize> = HashMap::new();
     for transcript in transcripts {
+        // Raw captions write every name in lower case: they say nothing about which words are
+        // ordinary.
+        let texts = transcript.turns.iter().flat_map(|turn| turn.segments.iter());
+        if crate::anonymize::text::is_caseless(texts.map(|segment| segment.text.as_str())) {
+            continue;
+        }
         for_each_word(transcript, |word, sentence_start| {
             let Some(first) = word.chars().next() else { return };
             if first.is_lowercase() {
