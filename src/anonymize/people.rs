@@ -32,8 +32,8 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
     let teams = r"(?:accounts payable|accounts receivable|AP|AR|procurement|purchasing|finance|legal|IT|security|infosec|operations|ops|HR|people ops|facilities|the plant|the warehouse|the factory|the site|treasury|tax|payroll|compliance|engineering|marketing|sales|logistics|supply chain|customer service|support|the board|our board|the office|head office|the team|our team|my team|IT security|HSE|QHSE|QA|QC|quality|accounts|admin|the co-op|the cooperative|the farm|the estate|the mill|the depot|the yard|the lab)";
     let roles = r"(?:lead|manager|director|head|controller|cfo|ceo|cto|coo|cio|ciso|cmo|vp|svp|analyst|engineer|specialist|officer|accountant|buyer|champion|sponsor|boss|admin|administrator|coordinator|supervisor|owner|partner|founder|co-founder|president|chair|chairman|chairwoman|architect|consultant|counsel|clerk|bookkeeper|planner|lawyer|colleague|deputy|assistant|intern|rep|account manager|csm|foreman|agronomist|treasurer|secretary|surveyor|estimator|superintendent|inspector|technician|auditor|dispatcher|scheduler|daughter|son|wife|husband|brother|sister|cousin|uncle|aunt)";
     let praise = r"(?:great|responsive|helpful|patient|fantastic|amazing|brilliant|excellent|awesome|lovely|nice|kind|sharp|pushy|aggressive|slow|rude|unresponsive|honest|transparent|knowledgeable|professional|the best|the worst|good|terrible|useless|on it|all over it)";
-    // `true`: strong frames that name someone by what people call them (the name may be an
-    // ordinary word: "Nacho").
+    // Each frame with how much it proves (see `Evidence`): strong frames name someone by what
+    // people call them (the name may be an ordinary word: "Nacho").
     let frames = [
         (format!(r"(?P<n>{NAME}) (?:(?:in|from|at|over in|on|with|of) {teams})\b"), Evidence::Weak),
         (

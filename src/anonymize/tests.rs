@@ -927,3 +927,14 @@ fn an_accounts_initials_are_the_account() {
     assert!(!out.contains("SHL") && !out.contains("Straits"), "{out}");
     assert_eq!(a.redact("Tell me about Straits Harbour?"), "Tell me about [ACCOUNT]?");
 }
+/// A town that is an English word, once learned for a deal, is redacted with its capital only:
+/// the word stays a word ("reading the contract", "little hope").
+#[test]
+fn a_learned_word_town_leaves_the_word_alone() {
+    let a = anonymizer();
+    a.learn_from(["Our depot in Reading closed. We're based in Hope, up the valley."]);
+    assert_eq!(
+        a.redact("I was reading the contract, with little hope. Reading is small."),
+        "I was reading the contract, with little hope. [CITY] is small."
+    );
+}
