@@ -9,9 +9,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COMMON_WORDS, COUNTRIES, FIRST_NAMES, HONORIFICS, WORLD_NAMES, in_nickname_table,
-    is_acronym, is_calendar_or_place, is_english_word, is_frequent_word, is_known_name, is_vendor,
-    is_vendor_at, without_name_suffix,
+    CITIES, COMMON_WORDS, COUNTRIES, DETERMINERS, FIRST_NAMES, HONORIFICS, WORLD_NAMES,
+    in_nickname_table, is_acronym, is_calendar_or_place, is_english_word, is_frequent_word,
+    is_known_name, is_vendor, is_vendor_at, without_name_suffix,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
@@ -153,12 +153,9 @@ fn is_vietnamese(word: &str) -> bool {
     word.chars().flat_map(char::to_lowercase).any(|c| VIETNAMESE_ONLY.contains(c))
 }
 
-/// Articles, possessives, demonstratives and "in": a word right after one names a thing or a
-/// place ("her Totvs", "close in Totvs"), not a person.
-const THING_BEFORE: [&str; 17] = [
-    "the", "a", "an", "her", "his", "our", "their", "my", "your", "its", "this", "that", "these",
-    "in", "into", "inside", "via",
-];
+/// Besides [`DETERMINERS`], words after which a word names a thing or a place ("close in
+/// Totvs"), not a person.
+const THING_BEFORE: [&str; 4] = ["in", "into", "inside", "via"];
 
 /// Names nobody listed, found by the gazetteers: a capitalised word that is a census given
 /// name, a world given name or surname said mid-sentence or next to another name ("Sharma
@@ -222,10 +219,13 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
         let unlisted_word = !is_english_word(&lower) || is_name_and_syllable(base);
         // "her Totvs", "the Totvs connector", "close in Totvs": a word in no list after an
         // article, a possessive or "in" is a thing; people are named without one.
-        let determined = before
-            .rsplit(|c: char| !c.is_alphabetic())
-            .next()
-            .is_some_and(|previous| THING_BEFORE.contains(&previous.to_lowercase().as_str()));
+        let determined =
+            before.rsplit(|c: char| !c.is_alphabetic()).next().map(str::to_lowercase).is_some_and(
+                |previous| {
+                    DETERMINERS.contains(&previous.as_str())
+                        || THING_BEFORE.contains(&previous.as_str())
+                },
+            );
         let talked_about = (unlisted_word || (listed && !is_frequent_word(&lower)))
             && (!determined || listed)
             && !is_acronym(base)

@@ -646,6 +646,11 @@ pub fn is_title(word: &str) -> bool {
     TITLES.contains(&fold_accents(word.trim_end_matches('.')).to_lowercase().as_str())
 }
 
+/// Articles, possessives and demonstratives, lower case: a capitalised word right after one
+/// names a thing ("her Totvs", "the Totvs connector"), not a person.
+pub const DETERMINERS: &[&str] =
+    &["the", "a", "an", "her", "his", "our", "their", "my", "your", "its", "this", "that", "these"];
+
 /// Departments, functions and workplace words, lower case: a capitalised run of them names a
 /// part of a company ("Customer Success", "Head Office", "Supply Chain"), not a company or a
 /// person.

@@ -20,7 +20,8 @@ static CAPITALISED: LazyLock<Regex> =
 
 /// A capitalised word after an article or a possessive, closing its phrase ("her Totvs.").
 static THING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?i:the|her|his|its|their|our|my|your|this|that)\s+(?P<w>\p{Lu}[\p{L}-]*\p{L})(?:[.,;:!?…]|$)")
+    let determiners = super::lexicon::DETERMINERS.join("|");
+    Regex::new(&format!(r"\b(?i:{determiners})\s+(?P<w>\p{{Lu}}[\p{{L}}-]*\p{{L}})(?:[.,;:!?…]|$)"))
         .expect("static regex")
 });
 
