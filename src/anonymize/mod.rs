@@ -303,7 +303,8 @@ impl Anonymizer {
         found.extend(gazetteer::gazetteer_names(&self.scope, text));
         // A name read only inside a town ("Trent" of "Stoke-on-Trent") is the town's, and one
         // read only inside a greeting ("Kia" of "Kia ora") names nobody.
-        let places = places::compound_places(text, &self.scope.protected);
+        let mut places = places::compound_places(text, &self.scope.protected);
+        places.extend(places::dated_towns(text));
         let greets = lexicon::GREETING_PHRASES.is_match(text);
         if !places.is_empty() || greets {
             let mut rest = lexicon::GREETING_PHRASES.replace_all(text, " ").into_owned();

@@ -94,6 +94,22 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     frames.iter().map(|frame| Regex::new(frame).expect("static org frame")).collect()
 });
 
+/// A name followed by its initials in apposition ("Transportes Cordillera Sur, TCS, that's
+/// what's painted on the trucks", "Kaveri Agro Traders (KAT)").
+static APPOSED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?P<n>{NAME})(?:,\s+|\s*\(\s*|\s+or\s+)(?P<a>\p{{Lu}}{{3,6}})\b\)?"))
+        .expect("static regex")
+});
+
+/// The initials of a name's capitalised words, particles and "&" left out ("TCS").
+fn initials(words: &[&str]) -> String {
+    words
+        .iter()
+        .filter(|w| !PARTICLES.contains(w) && !matches!(**w, "&" | "and" | "y"))
+        .filter_map(|w| w.chars().next().filter(|c| c.is_uppercase()))
+        .collect()
+}
+
 /// A negation right before or inside a frame.
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:not|never|don't|don’t|doesn't|doesn’t|didn't|didn’t|no longer)\b")
@@ -175,6 +191,24 @@ pub fn candidates(text: &str, opening: bool) -> Vec<String> {
             }
         }
     }
+    // A name that spells its own initials is an organisation's, when a word of it is more
+    // than an English one ("Request For Proposal (RFP)" is not).
+    for caps in APPOSED_INITIALS.captures_iter(text) {
+        let (Some(name), Some(acronym)) = (caps.name("n"), caps.name("a")) else { continue };
+        let Some(name) = clean(name.as_str()) else { continue };
+        let words: Vec<&str> = name.split_whitespace().collect();
+        let distinctive = words.iter().any(|w| {
+            let lower = w.to_lowercase();
+            !is_english_word(&lower) && !GENERIC_ORG_WORDS.contains(lower.as_str())
+        });
+        if words.len() >= 3
+            && initials(&words) == acronym.as_str()
+            && distinctive
+            && !found.contains(&name)
+        {
+            found.push(name);
+        }
+    }
     found
 }
 
@@ -234,11 +268,7 @@ pub fn forms(name: &str) -> Vec<String> {
     let mut forms = vec![name.to_string()];
     let words: Vec<&str> = name.split_whitespace().collect();
     // "SHL" of "Straits Harbour Logistics": the initials people paint on the trucks.
-    let initials: String = words
-        .iter()
-        .filter(|w| !PARTICLES.contains(w) && !matches!(**w, "&" | "and" | "y"))
-        .filter_map(|w| w.chars().next().filter(|c| c.is_uppercase()))
-        .collect();
+    let initials = initials(&words);
     if initials.chars().count() >= 3 && !ROLE_ACRONYMS.contains(&initials.to_lowercase().as_str()) {
         forms.push(initials);
     }
@@ -361,6 +391,13 @@ mod tests {
         assert!(!has("Felix owns Copperleaf, he approves", "Felix"), "owns is not an intro verb");
         assert!(!has("I'm independent, I don't work for Quayline.", "Quayline"));
         assert!(has("What do you do at Wisłomar?", "Wisłomar"));
+        assert!(has(
+            "Transportes Cordillera Sur, TCS, that's what's painted on the trucks.",
+            "Transportes Cordillera Sur"
+        ));
+        assert!(has("We buy from Kaveri Agro Traders (KAT) mostly.", "Kaveri Agro Traders"));
+        assert!(!has("We sent a Request For Proposal (RFP) out.", "Request For Proposal"));
+        assert!(!has("Transportes Cordillera Sur, TS, and", "Transportes Cordillera Sur"));
     }
 
     #[test]

@@ -228,6 +228,7 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
         }
         found.push(name);
     }
+    found.extend(dated_towns(text));
     // "a gentleman in Centurion", "just out of Gore", "around Hope": a town whose name is an
     // English word, capitalised after a place preposition inside a sentence, is the town.
     for caps in PREPOSITION_PLACE.captures_iter(text) {
@@ -244,6 +245,23 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
         }
     }
     found
+}
+
+/// A town named after a date, as Egypt's new towns are ("Sixth of October City", "10th of
+/// Ramadan City", "15th of May City").
+static NUMBERED_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    let ordinal = r"(?:\d{1,2}(?:st|nd|rd|th)|(?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[- ]first))";
+    Regex::new(&format!(r"\b{ordinal}\s+of\s+\p{{Lu}}\p{{L}}+\s+City\b")).expect("static regex")
+});
+
+/// Towns named after a date ("Sixth of October City", "10th of Ramadan City"), except hosting
+/// locations.
+pub fn dated_towns(text: &str) -> Vec<String> {
+    NUMBERED_CITY
+        .find_iter(text)
+        .filter(|place| !HOSTING_CONTEXT.is_match(&text[..place.start()]))
+        .map(|place| place.as_str().to_string())
+        .collect()
 }
 
 /// A capitalised word after a lower-case place preposition ("in Centurion", "out of Gore").
@@ -335,6 +353,12 @@ mod tests {
         assert!(places("our office in Mexico and the team in Europe").is_empty());
         assert!(places("we're in Finance").is_empty(), "an ordinary word is not a town");
         assert!(places("based in EMEA").is_empty());
+        assert_eq!(
+            places("the warehouse is in Sixth of October City, and"),
+            ["Sixth of October City"]
+        );
+        assert_eq!(places("our plant in 10th of Ramadan City"), ["10th of Ramadan City"]);
+        assert!(places("on the sixth of October we signed").is_empty());
     }
 
     #[test]

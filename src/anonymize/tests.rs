@@ -900,6 +900,7 @@ fn caseless_captions_get_the_capitals_of_listed_names_back() {
         "and for the hosur plant srinivas garu the plant head he signed off",
         "also vikram from the other side he was very good he always called back",
         "the it guy manjunath he just asked where is the data stored",
+        "thanks for joining um as i mentioned i'm robin i'm doing these interviews",
     ]
     .iter()
     .map(|turn| format!("{filler}{turn}"))
@@ -908,10 +909,11 @@ fn caseless_captions_get_the_capitals_of_listed_names_back() {
     a.learn_interview(turns.iter().map(|turn| (false, vec![turn.as_str()])));
     let out: Vec<String> = turns.iter().map(|turn| a.redact(turn)).collect();
     let all = out.join(" ").to_lowercase();
-    for name in ["hosur", "srinivas", "vikram", "manjunath"] {
+    for name in ["hosur", "srinivas", "vikram", "manjunath", "robin"] {
         assert!(!all.contains(name), "{name}: {all}");
     }
     assert!(out[0].contains("the approval flow and the ocr"), "{}", out[0]);
+    assert!(out[0].contains("I am the finance controller"), "{}", out[0]);
     // A transcript with capitals is read as written.
     assert!(!text::is_caseless(["We met Vikram in Hosur. He was great, and the plant is big."]));
 }
@@ -926,6 +928,22 @@ fn an_accounts_initials_are_the_account() {
     let out = a.redact(text);
     assert!(!out.contains("SHL") && !out.contains("Straits"), "{out}");
     assert_eq!(a.redact("Tell me about Straits Harbour?"), "Tell me about [ACCOUNT]?");
+    // Initials in apposition make the name before them an organisation, in any frame.
+    let text = "Transportes Cordillera Sur, TCS, that's what's painted on the trucks.";
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    a.learn_interview([(false, vec![text])]);
+    let out = a.redact(text);
+    assert!(!out.contains("TCS") && !out.contains("Cordillera"), "{out}");
+}
+
+/// Towns named after a date ("Sixth of October City") are towns, whole.
+#[test]
+fn towns_named_after_a_date() {
+    let a = anonymizer();
+    let text = "The factory is in 10th of Ramadan City, the warehouse is in Sixth of October City.";
+    a.learn_from([text]);
+    assert_eq!(a.redact(text), "The factory is in [CITY], the warehouse is in [CITY].");
+    assert_eq!(a.redact("We close during Ramadan."), "We close during Ramadan.");
 }
 /// A town that is an English word, once learned for a deal, is redacted with its capital only:
 /// the word stays a word ("reading the contract", "little hope").

@@ -351,6 +351,11 @@ pub fn is_caseless<'t>(texts: impl IntoIterator<Item = &'t str>) -> bool {
 static LOWER_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\p{Ll}[\p{Ll}'’-]*\b").expect("static regex"));
 
+/// A speaker introducing themselves, right before their name ("hi i'm ", "i am "). A given
+/// name that is also an adjective ("i'm frank") costs a word; an interview rarely says it.
+static SELF_INTRODUCTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\p{L}'’])(?:i'm|i’m|i\s+am)\s+$").expect("static regex"));
+
 /// Spoken fillers that no dictionary lists: never capitalised.
 const FILLERS: [&str; 16] = [
     "gonna", "wanna", "gotta", "kinda", "sorta", "yeah", "yep", "yup", "nope", "hmm", "mhm",
@@ -372,6 +377,12 @@ pub fn restore_capitals(text: &str) -> String {
             let mut chars = word.chars();
             let capital: String =
                 chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+            // "hi i'm robin i'm doing these interviews": a given name introducing its speaker
+            // gets its capital, even when it is an English word too.
+            let start = caps.get(0).map_or(0, |word| word.start());
+            if super::lexicon::is_given_name(word) && SELF_INTRODUCTION.is_match(&text[..start]) {
+                return capital;
+            }
             // "that's", "don't": a contraction of an English word is English.
             let head = word.split(['\'', '’']).next().unwrap_or(word);
             if word.chars().count() >= 3
