@@ -234,7 +234,16 @@ impl Access {
             .ok_or_else(|| Error::KeyNotFound(id.to_string()))
     }
 
-    /// How many keys work now. With none, a server answers only on loopback, as `local`.
+    /// How many keys were ever made, revoked ones included. Before the first, a loopback
+    /// server answers as `local`; after it, never again (revoking every key does not reopen a
+    /// server).
+    pub fn keys_ever_made(&self) -> Result<usize> {
+        let conn = self.reader()?;
+        let count: i64 = conn.query_row("SELECT COUNT(*) FROM api_keys", [], |row| row.get(0))?;
+        Ok(count as usize)
+    }
+
+    /// How many keys work now.
     pub fn active_keys(&self) -> Result<usize> {
         let conn = self.reader()?;
         let count: i64 =

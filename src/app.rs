@@ -495,6 +495,11 @@ impl Storybank {
         self.read().ok()?.guard.scrub_body(body)
     }
 
+    /// Like [`Storybank::scrub_body`] for a JSON body: string values only, never keys.
+    pub fn scrub_json(&self, body: &str) -> Option<(String, usize)> {
+        self.read().ok()?.guard.scrub_json(body)
+    }
+
     /// Searches quotes.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();

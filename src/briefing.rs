@@ -338,6 +338,9 @@ pub(crate) fn emerging(
     rows
 }
 
+/// The fewest known amounts a deal-value sum is shown for.
+pub const MIN_DEALS_IN_A_SUM: usize = 3;
+
 /// Builds the briefing of `span` against `previous`. `amounts` holds the CRM amounts of deals.
 pub fn build(
     catalog: &Catalog,
@@ -367,8 +370,13 @@ pub fn build(
                     .filter(|id| catalog.deals.get(**id).and_then(|d| d.info.outcome) == Some(o))
                     .count()
             };
-            let known: Vec<f64> =
+            let mut known: Vec<f64> =
                 ids_of_deals.iter().filter_map(|id| amounts.get(*id).copied()).collect();
+            // A sum of one or two amounts would tell a deal's own amount: only larger sums
+            // leave.
+            if known.len() < MIN_DEALS_IN_A_SUM {
+                known.clear();
+            }
             rank_quotes(&mut found, "criticism");
             Gap {
                 theme: theme.to_string(),

@@ -118,16 +118,16 @@ pub enum Error {
     #[error("{0}")]
     InvalidRequest(String),
     /// The deal id is unknown.
-    #[error("deal {0} not found")]
+    #[error("deal `{0}` not found")]
     DealNotFound(String),
     /// The quote id is unknown.
-    #[error("quote {0} not found")]
+    #[error("quote `{0}` not found")]
     QuoteNotFound(String),
     /// The pack or story id is unknown.
     #[error("{0} not found")]
     PackNotFound(String),
     /// The insight id is unknown.
-    #[error("insight {0} not found")]
+    #[error("insight `{0}` not found")]
     InsightNotFound(String),
     /// The alert rule id is unknown.
     #[error("alert rule `{0}` not found")]

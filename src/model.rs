@@ -53,7 +53,9 @@ impl Day {
         let year: i32 = parts.next()?.parse().ok()?;
         let month: u32 = parts.next()?.parse().ok()?;
         let day: u32 = parts.next()?.parse().ok()?;
+        // Years 1000-8999: a period or a comparison a few years either side stays a date.
         if text.len() != 10
+            || !(1000..=8999).contains(&year)
             || !(1..=12).contains(&month)
             || day == 0
             || day > days_in_month(year, month)

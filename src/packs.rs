@@ -303,7 +303,7 @@ impl PackStore {
         self.load()?
             .packs
             .remove(pack_id)
-            .ok_or_else(|| Error::PackNotFound(format!("pack {pack_id}")))
+            .ok_or_else(|| Error::PackNotFound(format!("pack `{pack_id}`")))
     }
 
     /// Every story record, by id.
@@ -316,7 +316,7 @@ impl PackStore {
         self.load()?
             .stories
             .remove(story_id)
-            .ok_or_else(|| Error::PackNotFound(format!("story {story_id}")))
+            .ok_or_else(|| Error::PackNotFound(format!("story `{story_id}`")))
     }
 
     /// Creates a pack.
@@ -363,7 +363,7 @@ impl PackStore {
         let pack = file
             .packs
             .get_mut(pack_id)
-            .ok_or_else(|| Error::PackNotFound(format!("pack {pack_id}")))?;
+            .ok_or_else(|| Error::PackNotFound(format!("pack `{pack_id}`")))?;
         if let Some(name) = patch.name {
             let name = crate::model::trim_blank(&name);
             if name.is_empty() {
@@ -397,7 +397,9 @@ impl PackStore {
     pub fn delete_pack(&self, pack_id: &str) -> Result<()> {
         let _guard = self.guard()?;
         let mut file = self.load()?;
-        file.packs.remove(pack_id).ok_or_else(|| Error::PackNotFound(format!("pack {pack_id}")))?;
+        file.packs
+            .remove(pack_id)
+            .ok_or_else(|| Error::PackNotFound(format!("pack `{pack_id}`")))?;
         self.save(&file)
     }
 
@@ -441,7 +443,7 @@ impl PackStore {
         let story = file
             .stories
             .get_mut(story_id)
-            .ok_or_else(|| Error::PackNotFound(format!("story {story_id}")))?;
+            .ok_or_else(|| Error::PackNotFound(format!("story `{story_id}`")))?;
         if patch.title.is_some() {
             story.title = clean(patch.title);
         }
@@ -463,7 +465,7 @@ impl PackStore {
         let mut file = self.load()?;
         file.stories
             .remove(story_id)
-            .ok_or_else(|| Error::PackNotFound(format!("story {story_id}")))?;
+            .ok_or_else(|| Error::PackNotFound(format!("story `{story_id}`")))?;
         for pack in file.packs.values_mut() {
             pack.story_ids.retain(|id| id != story_id);
         }
@@ -476,13 +478,13 @@ impl PackStore {
         let mut file = self.load()?;
         for story_id in story_ids {
             if !file.stories.contains_key(story_id) {
-                return Err(Error::PackNotFound(format!("story {story_id}")));
+                return Err(Error::PackNotFound(format!("story `{story_id}`")));
             }
         }
         let pack = file
             .packs
             .get_mut(pack_id)
-            .ok_or_else(|| Error::PackNotFound(format!("pack {pack_id}")))?;
+            .ok_or_else(|| Error::PackNotFound(format!("pack `{pack_id}`")))?;
         for story_id in story_ids {
             if !pack.story_ids.contains(story_id) {
                 pack.story_ids.push(story_id.clone());
@@ -502,7 +504,7 @@ impl PackStore {
         let pack = file
             .packs
             .get_mut(pack_id)
-            .ok_or_else(|| Error::PackNotFound(format!("pack {pack_id}")))?;
+            .ok_or_else(|| Error::PackNotFound(format!("pack `{pack_id}`")))?;
         let before = pack.story_ids.len();
         pack.story_ids.retain(|id| id != story_id);
         if pack.story_ids.len() == before {
@@ -522,7 +524,7 @@ impl PackStore {
         let pack = file
             .packs
             .get_mut(pack_id)
-            .ok_or_else(|| Error::PackNotFound(format!("pack {pack_id}")))?;
+            .ok_or_else(|| Error::PackNotFound(format!("pack `{pack_id}`")))?;
         pack.last_exported_at = Some(now_rfc3339());
         pack.exported_story_ids = pack.story_ids.clone();
         self.save(&file)

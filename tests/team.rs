@@ -388,10 +388,55 @@ async fn a_trusted_sso_proxy_signs_people_in_with_mapped_roles() {
     );
     // A wrong secret (a client that reached storybank directly) and an unmapped user.
     assert_eq!(status_of(ask("ana@example.com", "guess")).await, StatusCode::UNAUTHORIZED);
+    // Without the user header nobody is `local`, even before any key exists and even when the
+    // server would be open without a proxy.
+    let dir = tempfile::tempdir().unwrap();
+    let roles: RoleMap = toml::from_str("default = \"reader\"\n").unwrap();
+    let proxy = TrustedProxy {
+        header: axum::http::HeaderName::from_static("x-forwarded-user"),
+        secret: Some("s3cret-from-the-proxy".into()),
+        roles,
+    };
+    let config = AccessConfig { proxy: Some(proxy), ..keyed(true) };
+    let router = storybank::api::router_with(bank_without_keys(dir.path()), config);
+    let (status, _, answer) = send(&router, "GET", "/v1/admin/keys", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
     assert_eq!(
         status_of(ask("eve@example.com", "s3cret-from-the-proxy")).await,
         StatusCode::FORBIDDEN
     );
+}
+
+/// A loopback server is open (as `local`) only until its first key is made: revoking every key
+/// later, while rotating them, does not hand it to anyone. The Bearer scheme is read in any
+/// case and with any whitespace after it.
+#[tokio::test]
+async fn revoking_every_key_does_not_reopen_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank_without_keys(dir.path());
+    let router = storybank::api::router_with(bank.clone(), keyed(true));
+    let (status, _, me) = send(&router, "GET", "/v1/me", None, None).await;
+    assert_eq!((status, me["name"].as_str()), (StatusCode::OK, Some("local")), "{me}");
+    let key = bank.access().create_key("Sam", Role::Admin).unwrap();
+    for auth in [format!("BEARER {}", key.key), format!("Bearer\t{}", key.key)] {
+        let (status, _, me) = send(&router, "GET", "/v1/me", Some(&auth), None).await;
+        assert_eq!((status, me["name"].as_str()), (StatusCode::OK, Some("Sam")), "{me}");
+    }
+    bank.access().revoke_key(&key.info.id).unwrap();
+    assert_eq!(bank.access().active_keys().unwrap(), 0);
+    for (method, uri) in [("GET", "/v1/me"), ("GET", "/v1/admin/keys"), ("GET", "/v1/facets")] {
+        let (status, _, answer) = send(&router, method, uri, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}: {answer}");
+    }
+    let (status, _, _) = send(
+        &router,
+        "POST",
+        "/v1/admin/keys",
+        None,
+        Some(json!({"name": "attacker", "role": "admin"}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 /// A multipart/form-data body of `file` fields.
@@ -570,4 +615,85 @@ async fn a_crm_webhook_sends_closed_deals_in_with_an_intake_key() {
     assert!(entries.iter().any(|e| e.route == "/v1/intake/deals"
         && e.actor == "HubSpot workflow"
         && e.ids == ["hs-9137458812"]));
+}
+
+/// What the security review found, each held shut: a webhook's CRM names cannot rename the
+/// fields of every answer or erase a phrase from every quote; errors do not tell a reader which
+/// names the bank holds; out-of-range dates and non-UTF-8 paths are JSON 400s; refusals count
+/// against the rate limit before they reach the audit log.
+#[tokio::test]
+async fn callers_cannot_poison_probe_or_flood_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = bank(dir.path());
+    let intake =
+        format!("Bearer {}", bank.access().create_key("Webhook", Role::Intake).unwrap().key);
+    let reader = format!("Bearer {}", bank.access().create_key("Rae", Role::Reader).unwrap().key);
+    let router = storybank::api::router_with(bank.clone(), keyed(true));
+    let search = json!({"query": "price was too high", "limit": 10}).to_string();
+    let (_, _, before) =
+        send(&router, "POST", "/v1/search", Some(&reader), Some(search.clone())).await;
+    let poison = json!({"deal": {
+        "deal_id": "Z-7003", "outcome": "lost",
+        "contact_names": ["Quote_id Took_ms"], "rep_name": "Price Was"
+    }});
+    let (status, _, report) =
+        send(&router, "POST", "/v1/intake/deals", Some(&intake), Some(poison.to_string())).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (status, _, after) =
+        send(&router, "POST", "/v1/search", Some(&reader), Some(search.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert!(after["results"][0]["quote_id"].is_string(), "field names intact: {after}");
+    assert!(after["took_ms"].is_u64(), "{after}");
+    let texts = |answer: &Value| -> Vec<String> {
+        answer["results"].as_array().unwrap().iter().map(|r| r["text"].to_string()).collect()
+    };
+    assert_eq!(texts(&before), texts(&after), "quotes unchanged by the webhook's names");
+
+    // An unknown competitor: the same answer whether the name is a CRM contact or not.
+    let message = |name: &str| {
+        let router = router.clone();
+        let reader = reader.clone();
+        let uri = format!("/v1/competitors/{}/evidence", name.replace(' ', "%20"));
+        async move {
+            let (status, _, answer) = send(&router, "GET", &uri, Some(&reader), None).await;
+            (status, answer["error"]["message"].as_str().unwrap_or_default().to_string())
+        }
+    };
+    let (crm, stranger) = (message("Gemma Thornbury").await, message("John Smith").await);
+    assert_eq!(crm.0, StatusCode::NOT_FOUND);
+    assert_eq!(crm, stranger);
+    assert!(!crm.1.contains("REDACTED") && !crm.1.contains("Gemma"), "{}", crm.1);
+    let bad_mode = |name: &str| json!({"query": "price", "mode": name}).to_string();
+    let (_, _, one) =
+        send(&router, "POST", "/v1/search", Some(&reader), Some(bad_mode("Gemma Thornbury"))).await;
+    let (_, _, two) =
+        send(&router, "POST", "/v1/search", Some(&reader), Some(bad_mode("Jonah Bramwells"))).await;
+    assert_eq!(one, two);
+
+    // Out-of-range dates and a path that is not UTF-8.
+    let (status, _, answer) =
+        send(&router, "GET", "/v1/dashboard?as_of=9999-12-31", Some(&reader), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_request");
+    let (status, headers, answer) =
+        send(&router, "GET", "/v1/deals/%FF", Some(&reader), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(answer["error"]["code"].is_string(), "{answer}");
+
+    // Refused erasures past the rate limit are 429s, not audit lines.
+    let config = AccessConfig { per_minute: std::num::NonZeroU32::new(5), ..keyed(true) };
+    let router = storybank::api::router_with(bank.clone(), config);
+    let audited = || bank.access().audit(0, 1000).unwrap().len();
+    let lines = audited();
+    let forget = json!({"deal_id": "S-2001"}).to_string();
+    let mut statuses = vec![];
+    for _ in 0..20 {
+        let (status, _, _) =
+            send(&router, "POST", "/v1/admin/forget", Some(&reader), Some(forget.clone())).await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::FORBIDDEN).count(), 5);
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 15);
+    assert_eq!(audited() - lines, 5, "only refusals within the limit are audited");
 }

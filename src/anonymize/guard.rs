@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+use super::lexicon::is_english_word;
 use super::protect::Protected;
 use super::text::{Term, Terms, fold_char};
 
@@ -18,8 +19,9 @@ const MIN_BODY_TERM: usize = 3;
 #[derive(Debug, Default)]
 pub struct PiiGuard {
     by_deal: HashMap<String, Terms>,
-    /// Per deal, the normalised terms the body check looks for.
-    body_terms: HashMap<String, Vec<String>>,
+    /// Per deal, the terms the body check looks for: normalised, or as written (`true`: a
+    /// name made only of English words, "Platform Fee", "Fish Fry", matched with its capitals).
+    body_terms: HashMap<String, Vec<(String, bool)>>,
     /// Union matcher over every deal's case-insensitive terms, built on first use.
     body: Mutex<Option<Arc<BodyMatcher>>>,
     /// The bank's competitor names: a term inside one ("Dex" of "Pay-Dex") is no hit.
@@ -28,7 +30,10 @@ pub struct PiiGuard {
 
 #[derive(Debug)]
 struct BodyMatcher {
+    /// Over the normalised text (case and accents folded).
     automaton: Option<AhoCorasick>,
+    /// Over the text as written.
+    exact: Option<AhoCorasick>,
 }
 
 /// Lower-cases and folds accents char by char, decoding the HTML escapes of `'` and `&`, and
@@ -67,40 +72,63 @@ fn is_word_char(c: Option<char>) -> bool {
     c.is_some_and(char::is_alphanumeric)
 }
 
+fn automaton(terms: impl Iterator<Item = String>) -> Option<AhoCorasick> {
+    let mut patterns: Vec<String> = terms.collect();
+    patterns.sort();
+    patterns.dedup();
+    (!patterns.is_empty()).then(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .expect("literal patterns")
+    })
+}
+
+/// Byte ranges of `automaton`'s whole-word matches in `text`.
+fn whole_words(automaton: &AhoCorasick, text: &str) -> Vec<(usize, usize)> {
+    automaton
+        .find_iter(text)
+        .filter(|found| {
+            let before = text[..found.start()].chars().next_back();
+            let after = text[found.end()..].chars().next();
+            let first = text[found.start()..].chars().next();
+            let last = text[..found.end()].chars().next_back();
+            !((is_word_char(first) && is_word_char(before))
+                || (is_word_char(last) && is_word_char(after)))
+        })
+        .map(|found| (found.start(), found.end()))
+        .collect()
+}
+
 impl BodyMatcher {
-    fn build(terms: impl Iterator<Item = String>) -> BodyMatcher {
-        let mut patterns: Vec<String> = terms.collect();
-        patterns.sort();
-        patterns.dedup();
-        let automaton = (!patterns.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&patterns)
-                .expect("literal patterns")
-        });
-        BodyMatcher { automaton }
+    fn build<'t>(terms: impl Iterator<Item = &'t (String, bool)> + Clone) -> BodyMatcher {
+        BodyMatcher {
+            automaton: automaton(terms.clone().filter(|(_, exact)| !exact).map(|(t, _)| t.clone())),
+            exact: automaton(terms.filter(|(_, exact)| *exact).map(|(t, _)| t.clone())),
+        }
     }
 
-    /// Original byte ranges of whole-word matches.
+    /// Original byte ranges of whole-word matches, in order, without overlaps.
     fn find(&self, text: &str) -> Vec<(usize, usize)> {
-        let Some(automaton) = &self.automaton else { return vec![] };
-        let (normalised, origin) = normalise(text);
         let mut ranges = vec![];
-        for found in automaton.find_iter(&normalised) {
-            let before = normalised[..found.start()].chars().next_back();
-            let after = normalised[found.end()..].chars().next();
-            let first = normalised[found.start()..].chars().next();
-            let last = normalised[..found.end()].chars().next_back();
-            if (is_word_char(first) && is_word_char(before))
-                || (is_word_char(last) && is_word_char(after))
-            {
-                continue;
+        if let Some(automaton) = &self.automaton {
+            let (normalised, origin) = normalise(text);
+            for (start, end) in whole_words(automaton, &normalised) {
+                ranges.push((origin[start], origin.get(end).copied().unwrap_or(text.len())));
             }
-            let start = origin[found.start()];
-            let end = origin.get(found.end()).copied().unwrap_or(text.len());
-            ranges.push((start, end));
         }
-        ranges
+        if let Some(exact) = &self.exact {
+            ranges.extend(whole_words(exact, text));
+        }
+        ranges.sort_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
+        let mut kept: Vec<(usize, usize)> = vec![];
+        for range in ranges {
+            match kept.last_mut() {
+                Some(last) if range.0 < last.1 => last.1 = last.1.max(range.1),
+                _ => kept.push(range),
+            }
+        }
+        kept
     }
 }
 
@@ -111,6 +139,31 @@ fn body_term(term: &Term, protected: &Protected) -> bool {
         && term.form.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_BODY_TERM
         && !term.form.chars().any(|c| matches!(c, '"' | '\\' | '<' | '>' | '\n' | '\r' | '\t'))
         && !protected.looks_protected(&term.form)
+}
+
+/// Byte spans of the object keys of a JSON text (the string literals followed by `:`).
+fn json_key_spans(json: &str) -> Vec<(usize, usize)> {
+    let bytes = json.as_bytes();
+    let mut spans = vec![];
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'"' {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        at += 1;
+        while at < bytes.len() && bytes[at] != b'"' {
+            at += if bytes[at] == b'\\' { 2 } else { 1 };
+        }
+        let end = (at + 1).min(bytes.len());
+        at = end;
+        let next = bytes[end..].iter().find(|b| !b.is_ascii_whitespace());
+        if next == Some(&b':') {
+            spans.push((start, end));
+        }
+    }
+    spans
 }
 
 impl PiiGuard {
@@ -127,7 +180,18 @@ impl PiiGuard {
             }
             set.add(&term.form, &term.placeholder, term.case_sensitive);
             if body_term(term, protected) {
-                body.push(normalise_term(&term.form));
+                // "Platform Fee", "Fish Fry": a name of English words only is matched in other
+                // deals' text with its capitals, so the phrase stays a phrase there.
+                let ordinary = term.form.split_whitespace().count() > 1
+                    && term.form.split_whitespace().all(|word| {
+                        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+                        bare.is_empty() || is_english_word(bare)
+                    });
+                if ordinary {
+                    body.push((term.form.clone(), true));
+                } else {
+                    body.push((normalise_term(&term.form), false));
+                }
             }
         }
         set.rebuild();
@@ -158,7 +222,7 @@ impl PiiGuard {
         if let Some(matcher) = slot.as_ref() {
             return matcher.clone();
         }
-        let matcher = Arc::new(BodyMatcher::build(self.body_terms.values().flatten().cloned()));
+        let matcher = Arc::new(BodyMatcher::build(self.body_terms.values().flatten()));
         *slot = Some(matcher.clone());
         matcher
     }
@@ -187,8 +251,18 @@ impl PiiGuard {
     /// Checks a whole response body against every deal's distinctive terms; returns the
     /// scrubbed body and the number of hits, or `None` when nothing was found.
     pub fn scrub_body(&self, body: &str) -> Option<(String, usize)> {
+        self.scrub_ranges(body, |_, _| true)
+    }
+
+    fn scrub_ranges(
+        &self,
+        body: &str,
+        keep: impl Fn(usize, usize) -> bool,
+    ) -> Option<(String, usize)> {
         let mut ranges = self.body_matcher().find(body);
-        ranges.retain(|&(start, end)| !self.protected.inside_protected_word(body, start, end));
+        ranges.retain(|&(start, end)| {
+            keep(start, end) && !self.protected.inside_protected_word(body, start, end)
+        });
         if ranges.is_empty() {
             return None;
         }
@@ -201,6 +275,16 @@ impl PiiGuard {
         }
         out.push_str(&body[last..]);
         Some((out, ranges.len()))
+    }
+
+    /// Like [`PiiGuard::scrub_body`] for a JSON body: names inside object keys are left
+    /// alone (a name sent as "quote_id" must not rename a field of every answer); string
+    /// values are checked as before.
+    pub fn scrub_json(&self, body: &str) -> Option<(String, usize)> {
+        let keys = json_key_spans(body);
+        self.scrub_ranges(body, |start, end| {
+            !keys.iter().any(|&(from, to)| start < to && from < end)
+        })
     }
 
     /// True when a term of the deal occurs in `text`.
@@ -265,6 +349,23 @@ mod tests {
             guard.scrub_body(r#"{"t":"Pay-Priya won; priya signed"}"#).expect("a hit");
         assert_eq!((body.as_str(), hits), (r#"{"t":"Pay-Priya won; [REDACTED] signed"}"#, 1));
         assert!(guard.names_deal("D-2", "Tomas Reyes said") && !guard.names_deal("D-1", "Tomas"));
+        // A JSON body: string values only, never keys; a name of English words only keeps its
+        // capitals ("Platform Fee", not "the platform fee").
+        guard.set_deal(
+            "D-3",
+            &[term("Quote_id Took_ms", false), term("Platform Fee", false)],
+            &Protected::default(),
+        );
+        let json = r#"{"quote_id":"q1","took_ms":3,"text":"the platform fee, said Platform Fee"}"#;
+        assert_eq!(json_key_spans(r#"{"a\"b": "c", "d":[{"e" :1}]}"#).len(), 3);
+        let (body, hits) = guard.scrub_json(json).expect("a hit");
+        assert_eq!(hits, 1);
+        assert_eq!(
+            body,
+            r#"{"quote_id":"q1","took_ms":3,"text":"the platform fee, said [REDACTED]"}"#
+        );
+        assert!(guard.scrub_json(r#"{"Quote_id Took_ms":1}"#).is_none());
+        assert!(guard.scrub_json(r#"{"t":"quote_id took_ms"}"#).is_some(), "values are checked");
         guard.remove_deal("D-2");
         assert!(guard.scrub_body("tomas reyes").is_none());
     }

@@ -164,7 +164,8 @@ pub const PROXY_SECRET_HEADER: &str = "x-storybank-proxy-secret";
 /// How the server decides who a caller is, and how much each caller may ask.
 #[derive(Debug, Clone)]
 pub struct AccessConfig {
-    /// Without any key, answer as `local` (admin). Only ever true on a loopback bind.
+    /// Before any key was made, answer as `local` (admin). Only ever true on a loopback bind
+    /// that no reverse proxy (`--allow-host`) or SSO proxy puts on the network.
     pub open_without_keys: bool,
     /// A trusted SSO proxy, if one is configured.
     pub proxy: Option<TrustedProxy>,
@@ -273,11 +274,14 @@ pub struct AuditIds(pub Vec<String>);
 fn identify(bank: &Storybank, gate: &Gate, headers: &HeaderMap) -> Result<Identity, ApiError> {
     let _span = tracing::debug_span!("api.identify").entered();
     if let Some(value) = headers.get(header::AUTHORIZATION) {
+        // The scheme is case-insensitive and any whitespace may follow it (RFC 9110 11.1).
         let key = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
+            .and_then(|v| v.split_once(char::is_whitespace))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
             .ok_or_else(|| {
                 unauthorized("malformed Authorization header: expected `Bearer <key>`")
             })?;
@@ -308,8 +312,12 @@ fn identify(bank: &Storybank, gate: &Gate, headers: &HeaderMap) -> Result<Identi
         })?;
         return Ok(Identity { name: user.to_string(), role, key_id: None });
     }
-    let keys = bank.access().active_keys().map_err(ApiError::from)?;
-    if keys == 0 && gate.config.open_without_keys {
+    // Open only until the first key is made: revoking every key later (while rotating them)
+    // must not hand the server to anyone.
+    if gate.config.open_without_keys
+        && gate.config.proxy.is_none()
+        && bank.access().keys_ever_made().map_err(ApiError::from)? == 0
+    {
         return Ok(Identity::local("local"));
     }
     Err(unauthorized("this server needs an API key: send `Authorization: Bearer <key>`"))
@@ -379,6 +387,16 @@ pub async fn authorize(
         Ok(who) => who,
         Err(err) => return err.into_response(),
     };
+    // The rate limit comes first: refusals are audited, and a key must not fill the log with
+    // them faster than it may make requests.
+    if let Some(limiter) = &gate.limiter
+        && (who.key_id.is_some() || gate.config.proxy.is_some())
+        && let Err(not_until) = limiter.check_key(&caller_key(&who))
+    {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return too_many(wait, "too many requests from this caller; retry after the time given")
+            .into_response();
+    }
     let allowed = match rule.need {
         Need::Intake => matches!(who.role, Role::Intake | Role::Admin),
         _ => who.role >= needed,
@@ -405,14 +423,6 @@ pub async fn authorize(
             },
         )
         .into_response();
-    }
-    if let Some(limiter) = &gate.limiter
-        && (who.key_id.is_some() || gate.config.proxy.is_some())
-        && let Err(not_until) = limiter.check_key(&caller_key(&who))
-    {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        return too_many(wait, "too many requests from this caller; retry after the time given")
-            .into_response();
     }
     request.extensions_mut().insert(who.clone());
     let response = next.run(request).await;

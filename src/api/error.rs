@@ -110,14 +110,74 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
     }
 }
 
+/// A span of a client error's message that echoes what the request sent: between backticks
+/// or double quotes.
+static ECHO: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"`([^`]*)`|"([^"]*)""#).expect("static regex"));
+
+/// A client error's message with every echoed value masked unless it reads as an id or a
+/// field path ("S-2001", "filters.outcome", "quote_id"): the response guard would redact an
+/// echoed CRM name and leave any other name as sent, telling a caller which names the bank
+/// holds.
+pub fn mask_echoes(message: &str) -> String {
+    ECHO.replace_all(message, |caps: &regex::Captures<'_>| {
+        let (quote, inner) = match (caps.get(1), caps.get(2)) {
+            (Some(inner), _) => ('`', inner.as_str()),
+            (_, Some(inner)) => ('"', inner.as_str()),
+            _ => return caps[0].to_string(),
+        };
+        // Field names and enum values: lower case, and either an English word ("limit") or
+        // marked as code ("quote_id", "filters.outcome"); a lower-case name ("gemma") is
+        // neither. Ids carry a digit ("S-2001").
+        let short = inner.len() <= 60;
+        let field = inner
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-./:{}<>[]".contains(c))
+            && (inner.chars().any(|c| c.is_ascii_digit() || "_./:{}<>[]".contains(c))
+                || (crate::anonymize::lexicon::is_english_word(inner)
+                    && !crate::anonymize::lexicon::is_known_name(inner)));
+        let id = inner.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            && inner.chars().any(|c| c.is_ascii_digit());
+        let id_like = short && (field || id);
+        if id_like || inner.is_empty() { caps[0].to_string() } else { format!("{quote}…{quote}") }
+    })
+    .into_owned()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
-            ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
+        let message =
+            if self.status.is_client_error() { mask_echoes(&self.message) } else { self.message };
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message } };
         let mut response = (self.status, Json(body)).into_response();
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_echoes;
+
+    #[test]
+    fn client_errors_echo_ids_and_fields_but_no_free_text() {
+        assert_eq!(
+            mask_echoes("competitor `Gemma Thornbury` not found"),
+            "competitor `…` not found"
+        );
+        assert_eq!(mask_echoes("competitor `gemma` not found"), "competitor `…` not found");
+        assert_eq!(mask_echoes("deal `S-2001` not found"), "deal `S-2001` not found");
+        assert_eq!(mask_echoes("pack `p_7f3a` not found"), "pack `p_7f3a` not found");
+        assert_eq!(
+            mask_echoes(r#"invalid type: string "John Smith", expected u32 at `limit`"#),
+            r#"invalid type: string "…", expected u32 at `limit`"#
+        );
+        assert_eq!(mask_echoes("unknown field `quote_id`"), "unknown field `quote_id`");
+        assert_eq!(
+            mask_echoes("Invalid UTF-8 in `deal_id`, see `filters.outcome`"),
+            "Invalid UTF-8 in `deal_id`, see `filters.outcome`"
+        );
     }
 }

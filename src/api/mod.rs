@@ -227,12 +227,19 @@ async fn guard_bodies(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let path = request.uri().path().to_string();
+    // Logged instead of the path, which may carry a name ("/v1/competitors/{name}/evidence").
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |matched| matched.as_str().to_string());
     let response = next.run(request).await;
-    let textual = response
+    let content_type = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json") || value.starts_with("text/"));
+        .unwrap_or_default();
+    let json = content_type.starts_with("application/json");
+    let textual = json || content_type.starts_with("text/");
     if unguarded_route(&path) || !textual {
         return response;
     }
@@ -248,7 +255,8 @@ async fn guard_bodies(
     let checked = bytes.clone();
     let scrubbed = tokio::task::spawn_blocking(move || {
         let _span = tracing::debug_span!("guard.scrub").entered();
-        bank.scrub_body(std::str::from_utf8(&checked).unwrap_or_default())
+        let body = std::str::from_utf8(&checked).unwrap_or_default();
+        if json { bank.scrub_json(body) } else { bank.scrub_body(body) }
     })
     .await;
     let Ok(scrubbed) = scrubbed else {
@@ -257,12 +265,54 @@ async fn guard_bodies(
     };
     match scrubbed {
         Some((scrubbed, hits)) => {
-            tracing::warn!(path = %path, hits, "pii guard redacted a response body");
+            tracing::warn!(route = %route, hits, "pii guard redacted a response body");
             parts.headers.remove(axum::http::header::CONTENT_LENGTH);
             axum::response::Response::from_parts(parts, axum::body::Body::from(scrubbed))
         }
         None => axum::response::Response::from_parts(parts, axum::body::Body::from(bytes)),
     }
+}
+
+/// Turns an error that an extractor answered in plain text ("Invalid URL: Invalid UTF-8 in
+/// `deal_id`") into the contract's JSON error.
+async fn json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, 64 << 10).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        status if status.is_server_error() => "internal",
+        _ => crate::error::Code::InvalidRequest.name(),
+    };
+    let message = if text.is_empty() || status.is_server_error() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        text
+    };
+    let mut converted = ApiError::new(status, code, message).into_response();
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            converted.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    converted
 }
 
 /// How long one request may take before it is answered `503 timeout`.
@@ -273,8 +323,9 @@ async fn time_limit(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    // An uploaded batch is embedded while the admin waits: it may take minutes.
-    if request.uri().path() == "/v1/admin/ingest" {
+    // An uploaded batch (or a webhook's transcript) is embedded while the caller waits: it
+    // may take minutes, and an answer of 503 for a change that is then saved would be wrong.
+    if matches!(request.uri().path(), "/v1/admin/ingest" | "/v1/intake/deals") {
         return next.run(request).await;
     }
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
@@ -478,6 +529,7 @@ pub fn router_with(bank: Arc<Storybank>, access: auth::AccessConfig) -> Router {
         .route("/openapi.json", get(openapi))
         .merge(web::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn_with_state(bank.clone(), guard_bodies))
         .layer(axum::middleware::from_fn_with_state((bank.clone(), gate.clone()), auth::authorize))
         .layer(Extension(gate))

@@ -1321,8 +1321,16 @@ fn serve(
                  Set STORYBANK_PROXY_SECRET (or --proxy-secret) and have the proxy send it in X-Storybank-Proxy-Secret"
             );
         }
-        // Without keys, only a loopback server answers (as `local`).
-        let access = api::auth::AccessConfig { open_without_keys: loopback, ..access };
+        // Without keys, only a loopback server answers (as `local`), and only when no proxy
+        // puts it on the network: behind `--allow-host` or an SSO proxy a key is needed.
+        let open = loopback && allow_hosts.is_empty() && access.proxy.is_none();
+        if loopback && !open && bank.access().keys_ever_made()? == 0 && access.proxy.is_none() {
+            eprintln!(
+                "storybank: no API key yet; behind --allow-host every request needs one. \
+                 Create one with `storybank keys create --name \"Your Name\" --role admin`"
+            );
+        }
+        let access = api::auth::AccessConfig { open_without_keys: open, ..access };
         tracing::info!(addr = %local, keys, "storybank listening");
         eprintln!("storybank serving on http://{local}  (web page at /, POST /v1/search, GET /openapi.json; Ctrl-C stops)");
         // An `ingest`, `reindex`, `forget` or `tag` run by another process shows up within a
