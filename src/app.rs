@@ -240,7 +240,12 @@ impl Storybank {
         let db = Arc::new(Db::open(index_dir)?);
         let storybank = Storybank {
             settings: settings.clone(),
-            embeddings: EmbeddingTable::open(&settings.embed_cache_path(), embedder.dimension())?,
+            // Only a cache file of its own can be in the old format; the store is SQLite's.
+            embeddings: EmbeddingTable::open(
+                &settings.embed_cache_path(),
+                embedder.dimension(),
+                settings.embed_cache.as_ref().is_some_and(|path| path != db.path()),
+            )?,
             catalog: RwLock::new(Catalog {
                 deals: BTreeMap::new(),
                 quotes: HashMap::new(),
@@ -284,6 +289,15 @@ impl Storybank {
         // Readers never wait for a writer: without the lock, the indexes on disk are served
         // as they are (health says degraded) and caught up at the next reload.
         storybank.reload()?;
+        // A restore that stopped (or was stopped) after swapping the store in: the erasures it
+        // carried over are applied before anything is served.
+        if let Some(erased) = crate::store::backup::read_pending_erasures(index_dir)? {
+            let (deals, people) = storybank.reapply_erasures(&erased)?;
+            let pending = index_dir.join(crate::store::backup::PENDING_ERASURES);
+            std::fs::remove_file(&pending)
+                .map_err(|err| Error::io(format!("removing {}", pending.display()), err))?;
+            tracing::info!(deals, people, "erasures made since the restored backup applied again");
+        }
         let catalog = storybank.read()?;
         tracing::info!(
             deals = catalog.deals.len(),

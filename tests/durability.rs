@@ -171,6 +171,26 @@ fn killed_at_every_write_point_nothing_is_lost_half_written_or_undone() {
     ok(base.path(), &args(&["pack", "create", "Objections"]));
     check(base.path(), "base");
 
+    // A backup taken before an erasure, for the restore scenario: the erasure must survive a
+    // restore killed at any point, and one that fails after the swap.
+    let erased_since_backup = tempfile::tempdir().unwrap();
+    copy_dir(base.path(), erased_since_backup.path());
+    let backups = tempfile::tempdir().unwrap();
+    let backup_arg = backups.path().join("before").display().to_string();
+    ok(erased_since_backup.path(), &args(&["backup", &backup_arg]));
+    ok(erased_since_backup.path(), &args(&["forget", "--deal", "S-2003"]));
+    let failed = tempfile::tempdir().unwrap();
+    copy_dir(erased_since_backup.path(), failed.path());
+    // Without its model the restore fails after the swap, when it opens the bank.
+    let output = storybank(failed.path())
+        .env_remove("STORYBANK_TEST_HASHED_EMBEDDER")
+        .args(["--models-dir", "/nonexistent", "restore", &backup_arg, "--force"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "a restore without its model fails");
+    let report = check(failed.path(), "restore that failed after the swap");
+    assert!(report["deals"].get("S-2003").is_none(), "the erasure came back: {report}");
+
     let ingest_again = vec![args(&["ingest", &corpus_arg])];
     let scenarios = [
         Scenario {
@@ -219,6 +239,14 @@ fn killed_at_every_write_point_nothing_is_lost_half_written_or_undone() {
             command: args(&["ingest", &corpus_arg]),
             after: vec![],
             erased_deal: None,
+            erased_quote_prefix: None,
+        },
+        Scenario {
+            name: "restore after an erasure",
+            base: erased_since_backup.path(),
+            command: args(&["restore", &backup_arg, "--force"]),
+            after: ingest_again.clone(),
+            erased_deal: Some("S-2003"),
             erased_quote_prefix: None,
         },
         Scenario {

@@ -734,8 +734,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 crate::store::db::Tombstones::default()
             };
             let change = crate::store::backup::restore(&dir, &settings.index_dir, force)?;
+            // The restore wrote them down; opening the bank applies them before anything else.
+            let restored = crate::store::db::Db::open_read_only(&store)?.tombstones()?;
+            let deals = erased.deals.difference(&restored.deals).count();
+            let people = erased.people.difference(&restored.people).count();
             let bank = Storybank::open_existing(&settings)?;
-            let (deals, people) = bank.reapply_erasures(&erased)?;
             let stats = bank.stats()?;
             println!(
                 "restored change {change}: {} deals, {} quotes; indexes rebuilt; \

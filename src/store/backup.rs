@@ -60,6 +60,21 @@ pub fn backup(index_dir: &Path, db: &Db, target: &Path) -> Result<BackupReport> 
     Ok(BackupReport { dir: target.to_path_buf(), bytes, change })
 }
 
+/// The erasures a restore carries over, until the next open has applied them.
+pub const PENDING_ERASURES: &str = "erasures-pending.json";
+
+/// The erasures a restore wrote down and no open has applied yet.
+pub fn read_pending_erasures(index_dir: &Path) -> Result<Option<crate::store::db::Tombstones>> {
+    let path = index_dir.join(PENDING_ERASURES);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|err| Error::Internal(format!("{} is damaged: {err}", path.display()))),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(Error::io(format!("reading {}", path.display()), err)),
+    }
+}
+
 /// Restores a backup folder into `index_dir`. An index that already has a store is replaced
 /// only with `force` (its store is first copied to `<index>/backups/`). Stop a server on the
 /// folder first: it keeps the old store open.
@@ -88,8 +103,25 @@ pub fn restore(backup_dir: &Path, index_dir: &Path, force: bool) -> Result<i64> 
         }
         let backups = index_dir.join("backups");
         create_dir(&backups)?;
-        Db::open(index_dir)?
-            .backup_to(&backups.join(format!("store-replaced-{}.sqlite", stamp())))?;
+        let replaced = Db::open(index_dir)?;
+        // Erasures made since the backup was taken must survive it, even when this restore
+        // stops half-way: they are written down before the store is swapped, and the next
+        // open of the index applies them (and removes the file) before anything is served.
+        let mut erased = read_pending_erasures(index_dir)?.unwrap_or_default();
+        let now = replaced.tombstones()?;
+        erased.deals.extend(now.deals);
+        erased.people.extend(now.people);
+        let json = serde_json::to_vec(&erased)
+            .map_err(|err| Error::Internal(format!("pending erasures: {err}")))?;
+        write_durable(&index_dir.join(PENDING_ERASURES), &json)?;
+        let mut aside = backups.join(format!("store-replaced-{}.sqlite", stamp()));
+        let mut n = 1;
+        while aside.exists() {
+            n += 1;
+            aside = backups.join(format!("store-replaced-{}-{n}.sqlite", stamp()));
+        }
+        replaced.backup_to(&aside)?;
+        drop(replaced);
     }
     for suffix in ["", "-wal", "-shm"] {
         let path = PathBuf::from(format!("{}{suffix}", current.display()));

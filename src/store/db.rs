@@ -368,7 +368,7 @@ pub struct ChangesSince {
 }
 
 /// Erased deals and people.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tombstones {
     /// Erased deal ids.
     pub deals: BTreeSet<String>,
@@ -554,10 +554,13 @@ pub struct EmbeddingTable {
 }
 
 impl EmbeddingTable {
-    /// Opens the table in the SQLite file at `path` (creating it). A file in the old
-    /// append-only format (`SBEMBC01`) is imported and replaced.
-    pub fn open(path: &Path, dimension: usize) -> Result<EmbeddingTable> {
-        let legacy = read_legacy_cache(path, dimension)?;
+    /// Opens the table in the SQLite file at `path` (creating it). With `import_legacy`, a
+    /// file in the old append-only format (`SBEMBC01`) is imported and replaced. Never ask it
+    /// of a store this process has open: any `open`/`close` of the file outside SQLite drops
+    /// the process's POSIX locks on it, and another process could then checkpoint and delete
+    /// the WAL under the open connections.
+    pub fn open(path: &Path, dimension: usize, import_legacy: bool) -> Result<EmbeddingTable> {
+        let legacy = if import_legacy { read_legacy_cache(path, dimension)? } else { None };
         let conn = connect(path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS embeddings (
@@ -745,6 +748,27 @@ mod tests {
         assert!(backup.is_file());
     }
 
+    /// The store's SQLite lock stays held while the embedding table opens on the same file: a
+    /// plain `open`/`close` of it would drop the process's POSIX locks, and a reader in another
+    /// process could then checkpoint and unlink the WAL the server still writes to.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn opening_the_embedding_table_keeps_the_stores_lock() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let _table = EmbeddingTable::open(db.path(), 2, false).unwrap();
+        let inode = std::fs::metadata(db.path()).unwrap().ino();
+        let pid = std::process::id().to_string();
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        let held = locks.lines().any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(owner), Some(file)) = (fields.get(4), fields.get(5)) else { return false };
+            *owner == pid && file.rsplit(':').next() == Some(inode.to_string().as_str())
+        });
+        assert!(held, "no lock on the store (inode {inode}) held by {pid}:\n{locks}");
+    }
+
     #[test]
     fn embeddings_round_trip_and_import_the_old_cache() {
         let dir = tempfile::tempdir().unwrap();
@@ -755,7 +779,7 @@ mod tests {
         old.extend_from_slice(&vector_bytes(&[0.5, -1.0]));
         old.extend_from_slice(&[9u8; 20]); // a torn record
         std::fs::write(&path, old).unwrap();
-        let table = EmbeddingTable::open(&path, 2).unwrap();
+        let table = EmbeddingTable::open(&path, 2, true).unwrap();
         assert_eq!(table.count().unwrap(), 1);
         table.insert(&[([1u8; 32], vec![1.0, 2.0])]).unwrap();
         let found = table.get_many(&[[7u8; 32], [1u8; 32], [2u8; 32]]).unwrap();

@@ -97,10 +97,10 @@ pub fn import(index_dir: &Path, db: &Db, dimension: usize) -> Result<usize> {
     let cache = index_dir.join("embed-cache.bin");
     if cache.is_file() {
         // Converted in place to a table, then copied into the store's own table.
-        let old = EmbeddingTable::open(&cache, dimension)?;
+        let old = EmbeddingTable::open(&cache, dimension, true)?;
         let rows = old.all()?;
         drop(old);
-        EmbeddingTable::open(db.path(), dimension)?.insert(&rows)?;
+        EmbeddingTable::open(db.path(), dimension, false)?.insert(&rows)?;
     }
     let aside = index_dir.join("backups").join(format!("json-{}", crate::store::db::stamp()));
     create_dir(&aside)?;
