@@ -116,6 +116,17 @@ impl Storybank {
         catalog.keyword.remove_deal(deal_id)?;
         catalog.vectors.remove_deal(deal_id)?;
         self.commit_indexes(&_session, &mut catalog)?;
+        // The cached vectors of its quotes go too, and the log's old pages with them.
+        let model_id = self.embedder.model_id().to_string();
+        let keys: Vec<[u8; 32]> = record
+            .quotes
+            .iter()
+            .map(|quote| {
+                crate::store::cache::text_key(&model_id, &crate::app::embedding_input(quote))
+            })
+            .collect();
+        self.embeddings.remove(&keys)?;
+        self.db.purge_log();
         tracing::info!(
             deal_id,
             quotes = record.quotes.len(),
@@ -209,6 +220,7 @@ impl Storybank {
             catalog.put_deal(record);
         }
         self.commit_indexes(&session, &mut catalog)?;
+        self.db.purge_log();
         tracing::info!(
             quotes = report.quotes.len(),
             deals = report.raw_transcripts.len(),

@@ -445,3 +445,35 @@ fn readers_never_wait_for_a_writer() {
     eprintln!("search beside a writer: {:?}", started.elapsed());
     drop(lock);
 }
+
+/// An erased deal leaves no text behind in the index folder: not in the store's free pages
+/// (secure delete), not in its write-ahead log (truncated after an erasure), not in the
+/// embedding cache (its quotes' vectors are removed with it).
+#[test]
+fn an_erased_deal_leaves_no_text_in_the_index_folder() {
+    let corpus = tempfile::tempdir().unwrap();
+    copy_sample(corpus.path());
+    let index = tempfile::tempdir().unwrap();
+    ok(index.path(), &args(&["ingest", &corpus.path().display().to_string()]));
+    let secrets = ["Lorraine Achebe", "Wesley Kettering", "Granitebay is three hospitals"];
+    let folder_holds = |needle: &str| {
+        fn walk(dir: &Path, needle: &[u8]) -> bool {
+            std::fs::read_dir(dir).unwrap().any(|entry| {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    return walk(&path, needle);
+                }
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                bytes.windows(needle.len()).any(|window| window == needle)
+            })
+        }
+        walk(index.path(), needle.as_bytes())
+    };
+    assert!(folder_holds(secrets[0]), "the raw transcript is stored before the erasure");
+    let before = check(index.path(), "before")["deals"]["S-2003"].as_array().unwrap().len();
+    assert!(before > 0);
+    ok(index.path(), &args(&["forget", "--deal", "S-2003"]));
+    for secret in secrets {
+        assert!(!folder_holds(secret), "`{secret}` is still in the index folder");
+    }
+}

@@ -157,6 +157,8 @@ pub(crate) fn connect(path: &Path) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Deleted rows are overwritten, not left in free pages: an erasure leaves no text behind.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 
@@ -344,6 +346,16 @@ impl Db {
     pub fn backup_to(&self, target: &Path) -> Result<()> {
         let conn = self.conn()?;
         vacuum_into(&conn, target)
+    }
+
+    /// Copies the write-ahead log into the database and truncates it, so the log keeps no
+    /// older copy of pages an erasure rewrote. Best effort: a reader holding an old snapshot
+    /// keeps part of it until the next erasure or checkpoint.
+    pub fn purge_log(&self) {
+        let Ok(conn) = self.conn() else { return };
+        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            tracing::warn!(error = %err, "could not truncate the store's log after an erasure");
+        }
     }
 
     /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
@@ -599,6 +611,20 @@ impl EmbeddingTable {
             }
         }
         Ok(found)
+    }
+
+    /// Removes the vectors of `keys` (the quotes of an erased deal).
+    pub fn remove(&self, keys: &[[u8; 32]]) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut statement = tx.prepare_cached("DELETE FROM embeddings WHERE key = ?1")?;
+            for key in keys {
+                statement.execute(params![&key[..]])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Stores vectors in one transaction.
