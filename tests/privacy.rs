@@ -215,20 +215,32 @@ async fn generated_interviews_leak_nothing() {
     );
 }
 
-/// Three corpora from markets nobody tuned on when they were written (farm software in Brazil,
-/// Argentina, Kenya, Nigeria, the Philippines, New Zealand and South Africa; construction
-/// software in the Gulf, Poland, Austria, Turkey, Vietnam, West Africa and Québec; AP software
-/// in India, Indonesia, Japan, Korea, Latin America, Israel and Egypt, three interviews of it
-/// raw lower-case captions), with ordinary-word names and towns, titles of many languages and
-/// accounts named with ordinary words. The first two leak nothing, with the CRM seed or
-/// without it; the third at most what it leaked when this test was written (nicknames that
-/// are English words in lower-case captions, "happy", "pinky", "pipe"). No competitor is redacted, and over-redaction stays at its
+/// Six corpora from markets nobody tuned on when they were written, each by a helper blind to
+/// the anonymizer: farm software in Brazil, Argentina, Kenya, Nigeria, the Philippines, New
+/// Zealand and South Africa (`agri`); construction software in the Gulf, Poland, Austria,
+/// Turkey, Vietnam, West Africa and Québec (`build`); AP software in India, Indonesia, Japan,
+/// Korea, Latin America, Israel and Egypt, three interviews of it raw lower-case captions
+/// (`fin`); school software in the Low Countries, Switzerland, Italy, Greece, Portugal and the
+/// Nordics (`edu`); restaurant and hotel software in the US South, the Caribbean, Ireland,
+/// Scotland and Australia (`hosp`); and field-inspection software for utilities in Eastern
+/// Europe, Central Asia, China and the Maghreb (`energy`). They hold ordinary-word names and
+/// towns, titles of many languages, nicknames, accounts named with ordinary words, handles,
+/// registration numbers and names in other scripts. The first two leak nothing, with the CRM
+/// seed or without it; the others at most what they leaked when their fixes were made (see the
+/// README for what is left). No competitor is redacted, and over-redaction stays at its
 /// measured level.
 #[test]
 fn other_market_corpora_leak_nothing() {
     let tagger = tagger();
-    // (corpus, most strings surviving with the CRM seed on, and off)
-    for (corpus, most_on, most_off) in [("agri", 0, 0), ("build", 0, 0), ("fin", 3, 3)] {
+    // (corpus, most strings surviving with the CRM seed on, and off; most over-redaction)
+    for (corpus, most_on, most_off, most_over) in [
+        ("agri", 0, 0, 0.006),
+        ("build", 0, 0, 0.006),
+        ("fin", 3, 3, 0.006),
+        ("edu", 9, 13, 0.008),
+        ("hosp", 9, 17, 0.006),
+        ("energy", 7, 10, 0.006),
+    ] {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy").join(corpus);
         for crm in [false, true] {
@@ -238,7 +250,7 @@ fn other_market_corpora_leak_nothing() {
             assert!(report.surviving.len() <= most, "{corpus}, crm {crm}: {:?}", report.surviving);
             assert_eq!(report.competitor_redactions, 0, "{corpus}");
             assert!(
-                report.over_redaction_rate <= 0.006,
+                report.over_redaction_rate <= most_over,
                 "{corpus}: {}",
                 report.over_redaction_rate
             );

@@ -70,8 +70,23 @@ fn is_phone(candidate: &str, cue: bool) -> bool {
         || (10..=12).contains(&digits)
 }
 
-/// Replaces emails, URLs, identifiers and phone numbers by `[EMAIL]`, `[URL]`, `[ID]` and
-/// `[PHONE]`.
+/// A social or messaging handle ("@sanya_hr", "@saltandvine.bn").
+static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s(,:;])(?P<handle>@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)").unwrap()
+});
+/// A messenger id after its app's name ("my WeChat ID is wangwei_pc88", "LINE tigerlin0520"):
+/// only a token with a digit, an underscore or a dot, so "Telegram is great" stays.
+static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:wechat|weixin|telegram|line|skype|signal|whatsapp|viber|kakao(?:talk)?|zalo|instagram|insta|twitter|tiktok|facebook|slack|discord|snapchat)(?:\s+(?:id|handle|name|account|username|user))?(?:\s+is|\s*:|['’]s)?\s+)(?P<id>[A-Za-z][A-Za-z0-9_.-]*[0-9_.][A-Za-z0-9_.-]*[A-Za-z0-9])\b").unwrap()
+});
+/// A registration or tax number after its cue ("the organisation number is 938 123 456",
+/// "VAT's GB 319 7720 41", "EDRPOU 41234567").
+static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?\s*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d)").unwrap()
+});
+
+/// Replaces emails, URLs, identifiers, handles and phone numbers by `[EMAIL]`, `[URL]`,
+/// `[ID]`, `[HANDLE]` and `[PHONE]`.
 pub fn redact_contacts(text: &str) -> String {
     redact_contacts_keeping(text, |_| false)
 }
@@ -86,6 +101,27 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         let whole = &caps[0];
         let id = caps.name("id").expect("named group");
         format!("{}[ID]", &whole[..id.start() - caps.get(0).map_or(0, |m| m.start())])
+    });
+    let text = CUED_NUMBER.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("whole match");
+        let id = caps.name("id").expect("named group");
+        format!("{}[ID]", &whole.as_str()[..id.start() - whole.start()])
+    });
+    let text = MESSENGER_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("whole match");
+        let id = caps.name("id").expect("named group");
+        if keep(id.as_str()) {
+            return whole.as_str().to_string();
+        }
+        format!("{}[HANDLE]", &whole.as_str()[..id.start() - whole.start()])
+    });
+    let text = HANDLE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("whole match");
+        let handle = caps.name("handle").expect("named group");
+        if keep(handle.as_str().trim_start_matches('@')) {
+            return whole.as_str().to_string();
+        }
+        format!("{}[HANDLE]", &whole.as_str()[..handle.start() - whole.start()])
     });
     let text = URL.replace_all(&text, |caps: &regex::Captures<'_>| {
         let found = &caps[0];
@@ -171,6 +207,27 @@ mod tests {
             "call me on [PHONE]? SSN [ID], ip [ID]"
         );
         assert_eq!(redact_contacts("see https://example.org/x."), "see [URL].");
+        assert_eq!(
+            redact_contacts("Telegram is @sanya_hr, or DM us, we're @bigearlsbbq."),
+            "Telegram is [HANDLE], or DM us, we're [HANDLE]."
+        );
+        assert_eq!(
+            redact_contacts("My WeChat ID is wangwei_pc88. Telegram is great though."),
+            "My WeChat ID is [HANDLE]. Telegram is great though."
+        );
+        assert_eq!(
+            redact_contacts("The organisation number, if they need it, is 938 123 456."),
+            "The organisation number, if they need it, is [ID]."
+        );
+        assert_eq!(
+            redact_contacts("The organisation number is 938 123 456. And VAT's GB 319 7720 41."),
+            "The organisation number is [ID]. And VAT's [ID]."
+        );
+        assert_eq!(redact_contacts("our EDRPOU 41234567, fine"), "our EDRPOU [ID], fine");
+        assert_eq!(
+            redact_contacts("we paid 20% VAT on 12 000 units"),
+            "we paid 20% VAT on 12 000 units"
+        );
         assert_eq!(
             redact_contacts("we paid 18500 in 2025-11-07, 16 to 26 weeks"),
             "we paid 18500 in 2025-11-07, 16 to 26 weeks"

@@ -10,7 +10,7 @@ use super::lexicon::{
     COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, LEGAL_FORMS, is_calendar_or_place, is_english_word,
     is_frequent_word, is_given_name_or_word, nicknames_of,
 };
-use super::text::Term;
+use super::text::{Term, fold_accents};
 
 /// Words that join the parts of a name ("Pelham & Rowe", "Banco de Chile", "Jan van der Berg").
 const CONNECTORS: [&str; 26] = [
@@ -257,14 +257,47 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
     // Initials of a long name ("Granitebay Health System" -> "GHS"), and "P&R" for "Pelham &
     // Rowe"; matched case-sensitively.
     let words: Vec<&str> = tokens.iter().copied().filter(|t| !is_connector(t)).collect();
-    if words.len() >= 3 || (words.len() == 2 && tokens.len() == 2) {
+    // The ways people spell them: every word's capital; with each part of a hyphenated word
+    // ("Noord-Veluwe" -> "NV", "Hsin-Tai" -> "HT") and after an elided article ("d'Entretien"
+    // -> "E"); without legal forms ("S.C.", "TOO"); and accent-free ("Údržba" -> "U").
+    let parts: Vec<&str> = words
+        .iter()
+        .flat_map(|w| w.split('-'))
+        .map(|w| w.rsplit(['\'', '’']).next().unwrap_or(w))
+        .filter(|w| !w.is_empty() && !is_connector(w))
+        .collect();
+    let no_legal = |list: &[&'_ str]| -> Vec<String> {
+        list.iter()
+            .filter(|w| {
+                !LEGAL_FORMS.contains(bare(w).as_str())
+                    && !LEADING_LEGAL.contains(&bare(w).as_str())
+            })
+            .map(|w| w.to_string())
+            .collect()
+    };
+    let variants: Vec<Vec<String>> = vec![
+        words.iter().map(|w| w.to_string()).collect(),
+        parts.iter().map(|w| w.to_string()).collect(),
+        no_legal(&words),
+        no_legal(&parts),
+    ];
+    let mut seen: Vec<String> = vec![];
+    for (n, list) in variants.iter().enumerate() {
+        // The plain form needs three words, or exactly two (P&R-like); variants need three.
+        if !(list.len() >= 3 || (n == 0 && list.len() == 2 && tokens.len() == 2)) {
+            continue;
+        }
         let initials: String =
-            words.iter().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect();
+            list.iter().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect();
+        let initials = fold_accents(&initials);
         if initials.chars().count() >= 3
-            && initials.chars().count() == words.len()
+            && initials.chars().count() == list.len()
+            && initials.chars().all(|c| c.is_ascii_uppercase())
             && !COMMON_ACRONYMS.contains(&initials.to_lowercase().as_str())
             && !is_english_word(&initials.to_lowercase())
+            && !seen.contains(&initials)
         {
+            seen.push(initials.clone());
             out.terms.push(Term {
                 form: initials,
                 placeholder: placeholder.to_string(),

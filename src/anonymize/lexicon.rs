@@ -304,6 +304,35 @@ pub const PLACE_WORDS: &[&str] = &[
 /// Calendar words and holidays the tagger sometimes takes for given names ("May", "Ramadan",
 /// "Tết", "Carnaval").
 const CALENDAR_WORDS: &[&str] = &[
+    "sinterklaas",
+    "toussaint",
+    "ferragosto",
+    "juhannus",
+    "fasnacht",
+    "mărțișor",
+    "martisor",
+    "vidovdan",
+    "giorgoba",
+    "nauryz",
+    "navruz",
+    "nowruz",
+    "norouz",
+    "yennayer",
+    "junkanoo",
+    "kadooment",
+    "divali",
+    "sumfest",
+    "hogmanay",
+    "koningsdag",
+    "vappu",
+    "midsommar",
+    "chuseok",
+    "songkran",
+    "pesach",
+    "purim",
+    "hanukkah",
+    "shavuot",
+    "sukkot",
     "january",
     "february",
     "march",
@@ -337,14 +366,11 @@ const CALENDAR_WORDS: &[&str] = &[
     "onam",
     "pongal",
     "vesak",
-    "songkran",
     "tết",
     "carnaval",
     "carnival",
-    "hanukkah",
     "chanukah",
     "passover",
-    "pesach",
     "lent",
     "pentecost",
     "whitsun",
@@ -354,20 +380,15 @@ const CALENDAR_WORDS: &[&str] = &[
     "waitangi",
     "anzac",
     "muharram",
-    "nowruz",
     "lebaran",
-    "chuseok",
     "seollal",
     "obon",
     "wigilia",
     "fasching",
     "oktoberfest",
-    "hogmanay",
     "midsummer",
     "shabbat",
     "sabbath",
-    "purim",
-    "sukkot",
     "iftar",
     "lohri",
     "baisakhi",
@@ -558,6 +579,29 @@ const GREETINGS: &[&str] = &[
     "terima",
     "bye",
     "bye-bye",
+    "hei",
+    "kalimera",
+    "kalispera",
+    "efcharisto",
+    "gamarjoba",
+    "madloba",
+    "rahmat",
+    "multumesc",
+    "mulțumesc",
+    "hvala",
+    "zdravo",
+    "privet",
+    "dyakuyu",
+    "assalomu",
+    "alaykum",
+    "giornata",
+];
+
+/// Words for family members ("Mummy", "Da", "Granny"): said alone they name nobody outside the
+/// family, and a placeholder for them would only cost the sentence.
+pub const KINSHIP: &[&str] = &[
+    "mummy", "mommy", "mom", "mum", "mam", "mammy", "daddy", "dad", "da", "granny", "gran",
+    "grandma", "grandpa", "grandad", "granddad", "nana", "nanna", "nan", "auntie", "aunty",
 ];
 
 /// Greetings and holidays of two or more words whose first word is also a name or a name's
@@ -566,7 +610,16 @@ const GREETINGS: &[&str] = &[
 /// Bayram", "during Eid"): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at)\s+(?:the\s+)?(?:ramadan|kurban\s+bayram|bayram|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum))\b",
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at)\s+(?:the\s+)?(?:ramadan|kurban\s+bayram|bayram|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum))\b",
+    )
+    .expect("static regex")
+});
+
+/// A surname that names a technique or a device ("Buchholz relay", "Francis turbine", "Pareto
+/// chart", "Weibull analysis", "Petersen coil"): no person is talked about.
+pub static EPONYM: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b\p{Lu}\p{Ll}+\s+(?:relays?|turbines?|coils?|charts?|analysis|analyses|tests?|testers?|distributions?|curves?|diagrams?|indexes|indices|principle|effect|equations?|transforms?|plots?|valves?|cycles?|constants?|filters?|coefficients?|criteria|criterion)\b",
     )
     .expect("static regex")
 });

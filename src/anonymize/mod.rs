@@ -67,7 +67,7 @@ pub fn is_role_label(label: &str) -> bool {
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[(BUYER|COLLEAGUE|REP|INTERVIEWER|ACCOUNT|CITY|ADDRESS|EMAIL|PHONE|URL|ID|NAME)(?: \d+)?\]")
+    Regex::new(r"\[(BUYER|COLLEAGUE|REP|INTERVIEWER|ACCOUNT|CITY|ADDRESS|EMAIL|PHONE|URL|ID|NAME|HANDLE)(?: \d+)?\]")
         .unwrap()
 });
 
@@ -305,9 +305,10 @@ impl Anonymizer {
         // read only inside a greeting ("Kia" of "Kia ora") names nobody.
         let mut places = places::compound_places(text, &self.scope.protected);
         places.extend(places::dated_towns(text));
-        let greets = lexicon::GREETING_PHRASES.is_match(text);
+        let greets = lexicon::GREETING_PHRASES.is_match(text) || lexicon::EPONYM.is_match(text);
         if !places.is_empty() || greets {
-            let mut rest = lexicon::GREETING_PHRASES.replace_all(text, " ").into_owned();
+            let rest = lexicon::GREETING_PHRASES.replace_all(text, " ");
+            let mut rest = lexicon::EPONYM.replace_all(&rest, " ").into_owned();
             for place in &places {
                 rest = rest.replace(place.as_str(), " ");
             }
@@ -325,6 +326,24 @@ impl Anonymizer {
             .map(|place| Found::Other(place, "[CITY]"))
             .collect();
         self.remember(places);
+        // The other items of a list that holds a town this deal has learned.
+        let cities: HashSet<String> = match self.learned.lock() {
+            Ok(learned) => learned
+                .terms
+                .iter()
+                .filter(|term| term.placeholder == "[CITY]")
+                .map(|term| term.form.to_lowercase())
+                .collect(),
+            Err(_) => HashSet::new(),
+        };
+        let neighbours = places::list_neighbours(text, &self.scope.protected, |item| {
+            cities.contains(&item.to_lowercase())
+        })
+        .into_iter()
+        .filter(|place| !self.known.contains(place))
+        .map(|place| Found::Other(place, "[CITY]"))
+        .collect();
+        self.remember(neighbours);
     }
 }
 
@@ -340,6 +359,10 @@ fn person_name(name: &str) -> Option<Found> {
     // "Obrigado", "bonne journée": a greeting of another language names nobody.
     let greeting = |w: &str| lexicon::is_greeting(w.trim_matches(|c: char| !c.is_alphabetic()));
     if words.iter().all(|w| greeting(w)) {
+        return None;
+    }
+    // "Mummy", "Da": a family word said alone names nobody.
+    if words.len() == 1 && lexicon::KINSHIP.contains(&words[0].to_lowercase().as_str()) {
         return None;
     }
     // "Bonjour Marie-Ève": a greeting before the name is no more part of it than a title.
@@ -468,6 +491,7 @@ impl Anonymizer {
             Err(_) => text,
         };
         let text = places::redact_cities(&text, &self.scope.protected);
+        let text = text::redact_other_scripts(&text, |run| self.scope.protected.contains(run));
         gazetteer::absorb_adjacent_parts(&self.scope, &text)
     }
 }

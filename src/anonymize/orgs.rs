@@ -101,6 +101,41 @@ static APPOSED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// The short form people use for their organisation, after a name or in a "we say" frame
+/// ("Stichting Katholiek Onderwijs Noord-Veluwe, or SKONV", "Sint-Jozefcollege or just SJC",
+/// "in the region everybody says just PKU", "people say ..., or ShET"): two to six capitals,
+/// perhaps with one lower-case letter after the first.
+static SHORT_FORM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:(?P<before>\p{Lu}[\p{L}.'’-]*),?\s+or\s+(?:just\s+|simply\s+)?|(?i:\b(?:we|everybody|everyone|people|they|locals|staff)\s+(?:just\s+|all\s+|usually\s+|mostly\s+)?(?:say|says|call\s+(?:it|us)|calls\s+(?:it|us)|write)\s+(?:it\s+)?(?:just\s+|simply\s+)?))(?P<a>\p{Lu}\p{Ll}?\p{Lu}{1,5})\b")
+        .expect("static regex")
+});
+
+/// Short forms named in [`SHORT_FORM`]'s frames: not a role, a tool, a competitor or a
+/// generic acronym ("SAP or ERP").
+pub fn short_forms(scope: &Scope, text: &str) -> Vec<String> {
+    SHORT_FORM
+        .captures_iter(text)
+        .filter(|caps| {
+            // After a name, that name must be more than an English word or a tool.
+            caps.name("before").is_none_or(|before| {
+                let word = before.as_str().trim_end_matches([',', '.']);
+                !is_english_word(&word.to_lowercase())
+                    && !is_vendor(word)
+                    && !scope.protected.looks_protected(word)
+            })
+        })
+        .map(|caps| caps["a"].to_string())
+        .filter(|short| {
+            short.chars().filter(|c| c.is_uppercase()).count() >= 3
+                && !ROLE_ACRONYMS.contains(&short.to_lowercase().as_str())
+                && !is_vendor(short)
+                && !scope.protected.looks_protected(short)
+                && !COUNTRIES.contains(short.to_lowercase().as_str())
+                && !is_calendar_or_place(&short.to_lowercase())
+        })
+        .collect()
+}
+
 /// The initials of a name's capitalised words, particles and "&" left out ("TCS").
 fn initials(words: &[&str]) -> String {
     words
@@ -302,6 +337,7 @@ pub fn forms(name: &str) -> Vec<String> {
 /// for?"), kept when they could name one deal's organisation and nothing else: not shared
 /// with other interviews, not protected, no person, no ordinary word.
 pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
+    let short = short_forms(scope, text).into_iter().map(|short| Found::Other(short, "[ACCOUNT]"));
     candidates(text, opening)
         .into_iter()
         .filter(|name| {
@@ -356,6 +392,7 @@ pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
                 && !CITIES.contains(&name.as_str())
         })
         .map(Found::Account)
+        .chain(short)
         .collect()
 }
 

@@ -116,6 +116,21 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
             format!(r"(?P<n>{NAME})\s+(?i:garu|ji|sahab|saab|saheb|sir|ma'am|madam)\b"),
             Evidence::Apposed,
         ),
+        // "Duke is Marcus Thibodeaux, he owns it", "Peaches, that's Tanisha Boudreaux, she's
+        // our head bartender": a nickname said to be a full name, picked up by a pronoun.
+        (
+            format!(
+                r"(?P<n>{NAME})(?:,? (?:that's|that’s|that is)| is) \p{{Lu}}\p{{Ll}}+(?: \p{{Lu}}[\p{{L}}'’-]+){{1,2}}, (?:he|she)\b"
+            ),
+            Evidence::Apposed,
+        ),
+        // "Cookie's our fry cook, Darnell Fontenot": a nickname with a role and a full name.
+        (
+            format!(
+                r"(?P<n>{NAME})(?:['’]s| is) (?:our|my) (?:[\p{{L}}-]+ ){{0,3}}[\p{{L}}-]+, \p{{Lu}}\p{{Ll}}+ \p{{Lu}}[\p{{L}}'’-]+\b"
+            ),
+            Evidence::Apposed,
+        ),
         (format!(r"(?P<n>{NAME}),? as (?:he|she|they) (?:goes|go|went) by"), Evidence::Strong),
         (
             format!(
@@ -166,6 +181,8 @@ static PEOPLE_LIST: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Words that end an introduced name ("my name is Borna but...").
 const NAME_STOP: &[&str] = &[
+    "except",
+    "since",
     "but",
     "and",
     "or",
@@ -282,6 +299,11 @@ pub fn context_names(text: &str) -> Vec<(String, bool)> {
                         || before.ends_with(['.', '!', '?', ':', '\n', '"']))
                         && !CONNECTORS.contains(&first.to_lowercase().as_str());
                     let listed = *evidence == Evidence::Listed && opens;
+                    // "He is John Smith, he ...", "This is our CFO, Dana Whitfield": a pronoun
+                    // is nobody's nickname.
+                    if PRONOUNS.contains(&first.to_lowercase().as_str()) {
+                        continue;
+                    }
                     if let Some(name) = apposed_name(name, listed) {
                         names.push((name, true));
                     }
@@ -337,6 +359,40 @@ pub fn context_names(text: &str) -> Vec<(String, bool)> {
 
 /// Sentence connectors and interjections said before a comma ("Look, our CEO", "But
 /// Honey, our bookkeeper"): never the name of an apposed frame.
+/// Words that stand for a person or a thing without naming it.
+const PRONOUNS: &[&str] = &[
+    "he",
+    "she",
+    "it",
+    "they",
+    "we",
+    "you",
+    "i",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "who",
+    "what",
+    "which",
+    "everyone",
+    "everybody",
+    "someone",
+    "somebody",
+    "nobody",
+    "anyone",
+    "anybody",
+    "one",
+    "mine",
+    "yours",
+    "ours",
+    "theirs",
+    "his",
+    "hers",
+];
+
 const CONNECTORS: &[&str] = &[
     "and",
     "but",

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, is_calendar_or_place, is_calendar_word, is_english_word,
-    is_given_name, is_greeting, is_vendor,
+    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, WORKPLACE_WORDS, is_calendar_or_place, is_calendar_word,
+    is_english_word, is_given_name, is_greeting, is_vendor,
 };
 use super::protect::Protected;
 use super::text::is_camel_case;
@@ -141,7 +141,7 @@ static LOCATION_CUE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The next item of a list of places: ", Sabadell", " and Ourense", " or Vigo".
 static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)(?P<place>\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+)?)")
+    Regex::new(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)(?:in\s+)?(?P<place>\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+)?)")
         .expect("static regex")
 });
 
@@ -161,7 +161,8 @@ const REGIONS: [&str; 22] = [
 /// Places named after a location cue.
 pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
     let mut found = vec![];
-    let mut spans: Vec<(usize, usize)> = vec![];
+    // Each span, and whether it is a later item of a list ("in Tulchyn, Ladyzhyn and in Bar").
+    let mut spans: Vec<(usize, usize, bool)> = vec![];
     for caps in LOCATION_CUE.captures_iter(text) {
         let place = caps.name("place").expect("named group");
         // "it came down to Billora and Kite" is a choice, not a trip.
@@ -175,16 +176,16 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
         {
             continue;
         }
-        spans.push((place.start(), place.end()));
+        spans.push((place.start(), place.end(), false));
         // "offices in Elche, Sabadell and Ourense": the places listed after the first.
         let mut end = place.end();
         while let Some(next) = LIST_NEXT.captures(&text[end..]) {
             let item = next.name("place").expect("named group");
-            spans.push((end + item.start(), end + item.end()));
+            spans.push((end + item.start(), end + item.end(), true));
             end += item.end();
         }
     }
-    for (start, end) in spans {
+    for (start, end, later_item) in spans {
         let place = &text[start..end];
         if HOSTING_CONTEXT.is_match(&text[..start]) {
             continue;
@@ -222,13 +223,29 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
             || kept.iter().any(|word| protected.contains(word))
             || (kept.iter().all(|word| is_english_word(word))
                 && !CITIES.contains(&name.as_str())
-                && !WORD_TOWNS.contains(name.as_str()))
+                && !WORD_TOWNS.contains(name.as_str())
+                // A capitalised word listed after towns is a town ("and in Bar"), unless it
+                // names a department or a function.
+                && !listed_town_word(later_item, &kept, &lower, &name))
         {
             continue;
         }
         found.push(name);
     }
     found.extend(dated_towns(text));
+    // "the Tatan substation", "the Oistins store", "near Tkibuli": a name before a site noun,
+    // or after "near", that is no English word, name, tool or competitor.
+    for caps in NAMED_SITE.captures_iter(text) {
+        let Some(place) = caps.name("place").or_else(|| caps.name("place2")) else { continue };
+        if unknown_place_word(place.as_str(), protected)
+            && !HOSTING_CONTEXT.is_match(&text[..place.start()])
+            && !found.iter().any(|known| known == place.as_str())
+        {
+            found.push(place.as_str().to_string());
+        }
+    }
+    let more = list_neighbours(text, protected, |item| found.iter().any(|place| place == item));
+    found.extend(more);
     // "a gentleman in Centurion", "just out of Gore", "around Hope": a town whose name is an
     // English word, capitalised after a place preposition inside a sentence, is the town.
     for caps in PREPOSITION_PLACE.captures_iter(text) {
@@ -246,6 +263,86 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
     }
     found
 }
+
+/// A capitalised English word listed after towns ("and in Bar"): a town too, unless it names a
+/// department or is a given name.
+fn listed_town_word(later_item: bool, kept: &[&str], lower: &str, name: &str) -> bool {
+    later_item && kept.len() == 1 && !WORKPLACE_WORDS.contains(&lower) && !is_given_name(name)
+}
+
+/// A word that may be a town: no English word (unless a town that is one), given name, tool,
+/// calendar word, country, region or competitor.
+fn unknown_place_word(name: &str, protected: &Protected) -> bool {
+    // "I've", "Kite's": a contraction or a possessive is no town.
+    !name.contains(['\'', '’'])
+        && (!is_english_word(name) || WORD_TOWNS.contains(name))
+        && !is_given_name(name)
+        && !is_vendor(name)
+        && !is_calendar_or_place(&name.to_lowercase())
+        && !COUNTRIES.contains(name.to_lowercase().as_str())
+        && !REGIONS.contains(&name.to_lowercase().as_str())
+        && !protected.looks_protected(name)
+        && !protected.contains(name)
+        && !is_camel_case(name)
+}
+
+/// "Seven sites, Mendrisio, Ligornetto and others", "in Moss, on Jeløy, in Høyden, Kambo":
+/// the other items of a list that holds a known place (a listed town, or one `is_place`
+/// knows) are places too.
+pub fn list_neighbours(
+    text: &str,
+    protected: &Protected,
+    is_place: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let listed: Vec<(usize, usize)> = listed_places(text);
+    let mut found: Vec<String> = vec![];
+    for list in PLACE_LIST.find_iter(text) {
+        if HOSTING_CONTEXT.is_match(&text[..list.start()]) {
+            continue;
+        }
+        let items: Vec<regex::Match<'_>> = LIST_ITEM.find_iter(list.as_str()).collect();
+        let is_known = |item: &regex::Match<'_>| {
+            let (start, end) = (list.start() + item.start(), list.start() + item.end());
+            listed.iter().any(|&(from, to)| from <= start && end <= to) || is_place(item.as_str())
+        };
+        // A list that names a competitor is a list of vendors ("Orderbright, Spendwise and
+        // Beaumont"), even when one of them is also a town.
+        let vendors = items.iter().any(|item| {
+            protected.looks_protected(item.as_str())
+                || protected.contains(item.as_str())
+                || is_vendor(item.as_str())
+        });
+        if items.len() < 2 || vendors || !items.iter().any(is_known) {
+            continue;
+        }
+        for item in items.iter().filter(|item| !is_known(item)) {
+            let item = item.as_str().to_string();
+            if item.split_whitespace().all(|word| unknown_place_word(word, protected))
+                && !found.contains(&item)
+            {
+                found.push(item);
+            }
+        }
+    }
+    found
+}
+
+/// A name before a site noun ("the Tatan substation", "our Oistins store") or after "near".
+static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:(?:the|our|their|its)\s+(?P<place>\p{Lu}\p{Ll}[\p{L}'’-]+)\s+(?:substations?|plants?|mines?|depots?|warehouses?|stores?|branch|branches|campus|sites?|factory|factories|mills?|yards?|terminals?|clinics?|hospitals?|schools?|offices?|farms?|power\s+station|dam|quarry|pit|line\s+depot)\b|\bnear\s+(?P<place2>\p{Lu}\p{Ll}[\p{L}'’-]+))")
+        .expect("static regex")
+});
+
+/// A list of capitalised items: "Mendrisio, Ligornetto and others", "in Kjellerup, Gjern, Ry
+/// and Them", "[CITY], Agria, Portaria".
+static PLACE_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    let item = r"\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?";
+    Regex::new(&format!(r"{item}(?:\s*,\s*(?:and\s+|or\s+)?(?:(?:in|on|at)\s+)?{item}|\s+(?:and|or)\s+(?:(?:in|on|at)\s+)?{item})+"))
+        .expect("static regex")
+});
+static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?").expect("static regex")
+});
 
 /// A town named after a date, as Egypt's new towns are ("Sixth of October City", "10th of
 /// Ramadan City", "15th of May City").
@@ -354,11 +451,32 @@ mod tests {
         assert!(places("we're in Finance").is_empty(), "an ordinary word is not a town");
         assert!(places("based in EMEA").is_empty());
         assert_eq!(
+            places("we have district units in Tulchyn, Ladyzhyn and in Bar. I am"),
+            ["Tulchyn", "Ladyzhyn", "Bar"]
+        );
+        assert_eq!(places("our offices in Leeds and Sales"), ["Leeds"]);
+        assert_eq!(
             places("the warehouse is in Sixth of October City, and"),
             ["Sixth of October City"]
         );
         assert_eq!(places("our plant in 10th of Ramadan City"), ["10th of Ramadan City"]);
         assert!(places("on the sixth of October we signed").is_empty());
+        assert_eq!(places("real data from the Tatan substation history"), ["Tatan"]);
+        assert_eq!(places("or the Oistins store, which"), ["Oistins"]);
+        assert_eq!(places("a mine near Tkibuli and above"), ["Tkibuli"]);
+        assert!(places("the Salesforce plant and near Christmas").is_empty());
+        assert!(places("the Maria site").is_empty(), "a given name is a person's");
+        assert_eq!(
+            places("Seven sites, Lugano, Ligornetto and others"),
+            ["Ligornetto"],
+            "a list that holds a listed town"
+        );
+        assert_eq!(
+            places("Seven sites: Silkeborg, Kjellerup, Gjern and Ry."),
+            ["Kjellerup", "Gjern", "Ry"]
+        );
+        assert!(places("we use Xero, Tally and Lugano").len() <= 1);
+        assert!(places("So I run finance at Otavalo, I've been there").is_empty());
     }
 
     #[test]

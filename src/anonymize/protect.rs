@@ -62,7 +62,17 @@ impl Protected {
         let to = end + after.find(char::is_whitespace).unwrap_or(after.len());
         let word = text[from..to].trim_matches(|c: char| !c.is_alphanumeric());
         let word = ["'s", "’s"].iter().find_map(|s| word.strip_suffix(s)).unwrap_or(word);
-        word.len() > end - start && self.looks_protected(word)
+        if word.len() > end - start && self.looks_protected(word) {
+            return true;
+        }
+        // "Lu" of "Tian Lu": a word of a protected name written in two.
+        let clean = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+        let previous = text[..from].split_whitespace().next_back().map(clean);
+        let next = text[to..].split_whitespace().next().map(clean);
+        let current = clean(&text[from..to]);
+        let joined = |a: &str, b: &str| format!("{a} {b}");
+        previous.as_deref().is_some_and(|p| !p.is_empty() && self.contains(&joined(p, &current)))
+            || next.as_deref().is_some_and(|n| !n.is_empty() && self.contains(&joined(&current, n)))
     }
 
     /// True for a protected name or a misspelling of one ("Amplify" for "Amplifly"): buyers

@@ -750,6 +750,9 @@ fn ordinary_word_names_set_apart_with_a_role_are_people() {
         "It works. And {}, one of his AP clerks, tested it.",
         "Anyone else?\n{}, from IT. He did the testing.",
         "For the main plant {} garu, the plant head, decided.",
+        "Who signs? {} is Marcus Thibodeaux, he owns it.",
+        "And {}, that's Tanisha Boudreaux, she's our head bartender.",
+        "Then {}'s our fry cook, Darnell Fontenot. Great guy.",
     ];
     for name in ["Mercy", "Honey", "Dawn", "Rose", "June", "Blessing", "Precious", "Memory"] {
         for frame in frames {
@@ -774,6 +777,12 @@ fn ordinary_word_names_set_apart_with_a_role_are_people() {
         a.learn_from([text]);
         assert_eq!(a.redact(text), text);
     }
+    // A pronoun before a full name is nobody's nickname.
+    let text = "He is Marcus Thibodeaux, he owns it. This is Dana Whitfield, she signs.";
+    let a = anonymizer();
+    a.learn_from([text]);
+    let out = a.redact(text);
+    assert!(out.starts_with("He is [") && out.contains(". This is ["), "{out}");
 }
 
 /// Holidays and festivals are never people; titles of many languages stay outside the
@@ -955,4 +964,56 @@ fn a_learned_word_town_leaves_the_word_alone() {
         a.redact("I was reading the contract, with little hope. Reading is small."),
         "I was reading the contract, with little hope. [CITY] is small."
     );
+}
+
+/// Holidays of other markets, techniques named after people, family words and greetings are
+/// nobody: "On Joe Cain Day", "the Buchholz relay", "Mummy said", "Gamarjoba, Giorgi".
+#[test]
+fn holidays_eponyms_and_family_words_name_nobody() {
+    for text in [
+        "On Joe Cain Day the whole street closes. She told me so.",
+        "We stop for Sinterklaas and Ferragosto. He agreed.",
+        "The Buchholz relay tripped, and the Pareto chart showed it. She knew.",
+        "Mummy ran the till before me. She was strict.",
+        "Right before Mardi Gras we switched. She was happy.",
+    ] {
+        let a = anonymizer();
+        a.learn_from([text]);
+        assert_eq!(a.redact(text), text);
+    }
+    let text = "Giorgi Beridze runs it. Gamarjoba, Giorgi said, every morning.";
+    let a = anonymizer();
+    a.learn_from([text]);
+    let out = a.redact(text);
+    assert!(out.contains("Gamarjoba") && !out.contains("Giorgi"), "{out}");
+}
+
+/// A list that names a competitor is a list of vendors, even when a competitor is also a town
+/// ("Beaumont"): the seller's own name beside it stays.
+#[test]
+fn a_list_of_vendors_is_no_list_of_towns() {
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Beaumont");
+    aliases.add_canonical("Spendwise");
+    let a = Anonymizer::new(&KnownParties::default(), &aliases);
+    let text = "Three, in the end. Orderbright, Spendwise and Beaumont. I run finance at Otavalo, I've been there.";
+    a.learn_from([text]);
+    let out = a.redact(text);
+    assert!(out.contains("Orderbright, Spendwise and Beaumont"), "{out}");
+    assert!(out.contains("I've been there"), "{out}");
+}
+
+/// A competitor written in two words ("Tian Lu" for "Tianlu") keeps both, though "Lu" is a
+/// surname: a word of a protected name written in two is protected.
+#[test]
+fn a_competitor_written_in_two_words_stays_whole() {
+    let mut aliases = Aliases::default();
+    aliases.add_canonical("Tianlu");
+    aliases.add_alias("Tianlu", "Tian Lu");
+    let a = Anonymizer::new(&KnownParties::default(), &aliases);
+    let text = "But Tian Lu, sorry, Tianlu, was cheaper. Lu Wei, our engineer, said so.";
+    a.learn_from([text]);
+    let out = a.redact(text);
+    assert!(out.starts_with("But Tian Lu, sorry, Tianlu"), "{out}");
+    assert!(!out.contains("Lu Wei"), "{out}");
 }

@@ -351,6 +351,34 @@ pub fn is_caseless<'t>(texts: impl IntoIterator<Item = &'t str>) -> bool {
 static LOWER_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\p{Ll}[\p{Ll}'’-]*\b").expect("static regex"));
 
+/// A run of words written in a script other than the Latin one ("Бане", "გიორგი ბერიძე",
+/// "鹏城电力").
+static OTHER_SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
+    let word = r"[\p{L}&&[^\p{Latin}]][\p{L}\p{M}&&[^\p{Latin}]]*";
+    Regex::new(&format!(r"{word}(?:[\s·・-]+{word})*")).expect("static regex")
+});
+
+/// Replaces words of another script inside a Latin-script text by `[NAME]`: in an interview
+/// held in English, what a buyer writes out in Cyrillic, Georgian, Chinese or Arabic letters
+/// is a name (their own, a colleague's, the company's on its business card). A text mostly in
+/// another script is left to the other recognizers. `keep` spares competitor names.
+pub fn redact_other_scripts(text: &str, keep: impl Fn(&str) -> bool) -> String {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let latin = LATIN_LETTER.find_iter(text).count();
+    if latin * 2 < letters || latin == letters {
+        return text.to_string();
+    }
+    OTHER_SCRIPT
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let run = &caps[0];
+            if keep(run) { run.to_string() } else { "[NAME]".to_string() }
+        })
+        .into_owned()
+}
+
+static LATIN_LETTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\p{Latin}").expect("static regex"));
+
 /// A speaker introducing themselves, right before their name ("hi i'm ", "i am "). A given
 /// name that is also an adjective ("i'm frank") costs a word; an interview rarely says it.
 static SELF_INTRODUCTION: LazyLock<Regex> =
@@ -406,6 +434,21 @@ pub fn restore_capitals(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_of_another_script_in_an_english_interview_are_names() {
+        let keep = |run: &str| run == "Тиха";
+        assert_eq!(
+            redact_other_scripts("my name is in Georgian letters, გიორგი ბერიძე, ok", keep),
+            "my name is in Georgian letters, [NAME], ok"
+        );
+        assert_eq!(
+            redact_other_scripts("On our business card it is 鹏城电力. We liked Тиха.", keep),
+            "On our business card it is [NAME]. We liked Тиха."
+        );
+        let russian = "Мы выбрали их, потому что цена была ниже.";
+        assert_eq!(redact_other_scripts(russian, keep), russian);
+    }
 
     #[test]
     fn terms_match_whole_words_longest_first_and_respect_case_when_asked() {

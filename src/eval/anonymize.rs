@@ -313,10 +313,15 @@ pub fn corpus(
                                 .rev()
                                 .nth(50)
                                 .map_or(0, |(i, _)| i);
+                            // 30 characters on, not bytes: a byte count can end inside "í".
+                            let to = original[replacement.end..]
+                                .char_indices()
+                                .nth(30)
+                                .map_or(original.len(), |(i, _)| replacement.end + i);
                             eprintln!(
                                 "OVER {token:?} ({:?}) in {:?}",
                                 replacement.kinds,
-                                &original[from..(replacement.end + 30).min(original.len())]
+                                &original[from..to]
                             );
                         }
                     }
