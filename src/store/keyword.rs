@@ -127,6 +127,12 @@ impl KeywordIndex {
                 ),
                 other => other.into(),
             })?;
+            // Files a commit killed half-way left behind (a deal's `.del` file written before
+            // its meta.json) would collide with the retry's at the same operation number:
+            // everything meta.json does not reference goes first.
+            if let Err(err) = writer.garbage_collect_files().wait() {
+                tracing::warn!(error = %err, "could not clear the keyword index's stale files");
+            }
             self.writer = Some(writer);
         }
         Ok(self.writer.as_mut().expect("writer was just set"))
