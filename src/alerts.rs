@@ -74,7 +74,7 @@ pub struct Span {
 }
 
 fn first_of(year: i32, month: u32) -> Day {
-    Day::parse(&format!("{year:04}-{month:02}-01")).expect("a valid first of month")
+    Day::from_ymd(year, month, 1)
 }
 
 impl Period {

@@ -53,9 +53,7 @@ impl Day {
         let year: i32 = parts.next()?.parse().ok()?;
         let month: u32 = parts.next()?.parse().ok()?;
         let day: u32 = parts.next()?.parse().ok()?;
-        // Years 1000-8999: a period or a comparison a few years either side stays a date.
         if text.len() != 10
-            || !(1000..=8999).contains(&year)
             || !(1..=12).contains(&month)
             || day == 0
             || day > days_in_month(year, month)
@@ -63,6 +61,11 @@ impl Day {
             return None;
         }
         Some(Day(days_from_civil(year, month, day)))
+    }
+
+    /// The day of a year, month and day (any year: periods next to 9999-12-31 need 10000).
+    pub fn from_ymd(year: i32, month: u32, day: u32) -> Day {
+        Day(days_from_civil(year, month, day))
     }
 
     /// Returns `(year, month, day)`.

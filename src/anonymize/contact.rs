@@ -77,7 +77,7 @@ static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 /// A messenger id after its app's name ("my WeChat ID is wangwei_pc88", "LINE tigerlin0520"):
 /// only a token with a digit, an underscore or a dot, so "Telegram is great" stays.
 static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:wechat|weixin|telegram|line|skype|signal|whatsapp|viber|kakao(?:talk)?|zalo|instagram|insta|twitter|tiktok|facebook|slack|discord|snapchat)(?:\s+(?:id|handle|name|account|username|user))?(?:\s+is|\s*:|['’]s)?\s+)(?P<id>[A-Za-z][A-Za-z0-9_.-]*[0-9_.][A-Za-z0-9_.-]*[A-Za-z0-9])\b").unwrap()
+    Regex::new(r"(?i:\b(?:wechat|weixin|telegram|line|skype|signal|whatsapp|viber|kakao(?:talk)?|zalo|instagram|insta|twitter|tiktok|facebook|slack|discord|snapchat)(?:\s+(?:id|handle|name|account|username|user)(?:\s+is|\s*:)?|\s+is|\s*:|['’]s)\s+)(?P<id>[A-Za-z][A-Za-z0-9_.-]*[0-9_.][A-Za-z0-9_.-]*[A-Za-z0-9])\b").unwrap()
 });
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
@@ -224,6 +224,10 @@ mod tests {
             "The organisation number is [ID]. And VAT's [ID]."
         );
         assert_eq!(redact_contacts("our EDRPOU 41234567, fine"), "our EDRPOU [ID], fine");
+        assert_eq!(
+            redact_contacts("the product line v2.5 and Slack 4.1 work"),
+            "the product line v2.5 and Slack 4.1 work"
+        );
         assert_eq!(
             redact_contacts("we paid 20% VAT on 12 000 units"),
             "we paid 20% VAT on 12 000 units"

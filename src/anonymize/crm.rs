@@ -22,7 +22,7 @@ const NAME_PARTICLES: [&str; 9] = ["de", "van", "von", "da", "del", "di", "le", 
 /// Legal forms that open a name ("PT Maju Jaya", "OOO Romashka").
 const LEADING_LEGAL: [&str; 9] = ["pt", "cv", "ooo", "oao", "zao", "pao", "jsc", "pjsc", "ojsc"];
 /// Acronyms an account's initials must not be mistaken for.
-const COMMON_ACRONYMS: [&str; 40] = [
+pub(crate) const COMMON_ACRONYMS: [&str; 40] = [
     "ceo", "cfo", "cto", "coo", "cio", "crm", "erp", "api", "sso", "sla", "roi", "kpi", "usa",
     "emea", "apac", "soc", "gdpr", "aws", "gcp", "ocr", "pdf", "csv", "sql", "faq", "rfp", "rfi",
     "poc", "mvp", "ipo", "llc", "plc", "ltd", "inc", "hr", "it", "ap", "ar", "po", "qa", "vp",

@@ -110,6 +110,12 @@ static SHORT_FORM: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// Standards, agencies and terms said as acronyms that no account's short form is.
+const GENERIC_ACRONYMS: [&str; 24] = [
+    "ISO", "IEC", "GOST", "SOC", "SAML", "HIPAA", "PCI", "GDPR", "VAT", "GST", "SKU", "SMB", "SME",
+    "USD", "EUR", "GBP", "EBITDA", "OPEX", "CAPEX", "TCO", "SAAS", "MES", "WMS", "TMS",
+];
+
 /// Short forms named in [`SHORT_FORM`]'s frames: not a role, a tool, a competitor or a
 /// generic acronym ("SAP or ERP").
 pub fn short_forms(scope: &Scope, text: &str) -> Vec<String> {
@@ -119,7 +125,9 @@ pub fn short_forms(scope: &Scope, text: &str) -> Vec<String> {
             // After a name, that name must be more than an English word or a tool.
             caps.name("before").is_none_or(|before| {
                 let word = before.as_str().trim_end_matches([',', '.']);
-                !is_english_word(&word.to_lowercase())
+                // "GDPR or ISO", "AWS or GCP": an acronym before "or" is a standard or a tool.
+                !word.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+                    && !is_english_word(&word.to_lowercase())
                     && !is_vendor(word)
                     && !scope.protected.looks_protected(word)
             })
@@ -128,6 +136,8 @@ pub fn short_forms(scope: &Scope, text: &str) -> Vec<String> {
         .filter(|short| {
             short.chars().filter(|c| c.is_uppercase()).count() >= 3
                 && !ROLE_ACRONYMS.contains(&short.to_lowercase().as_str())
+                && !super::crm::COMMON_ACRONYMS.contains(&short.to_lowercase().as_str())
+                && !GENERIC_ACRONYMS.contains(&short.as_str())
                 && !is_vendor(short)
                 && !scope.protected.looks_protected(short)
                 && !COUNTRIES.contains(short.to_lowercase().as_str())
@@ -435,6 +445,14 @@ mod tests {
         assert!(has("We buy from Kaveri Agro Traders (KAT) mostly.", "Kaveri Agro Traders"));
         assert!(!has("We sent a Request For Proposal (RFP) out.", "Request For Proposal"));
         assert!(!has("Transportes Cordillera Sur, TS, and", "Transportes Cordillera Sur"));
+        let scope = Scope::default();
+        let short = |text: &str| short_forms(&scope, text);
+        assert_eq!(
+            short("Stichting Katholiek Onderwijs Noord-Veluwe, or SKONV in mails"),
+            ["SKONV"]
+        );
+        assert_eq!(short("in the region everybody says just PKU."), ["PKU"]);
+        assert!(short("we need GDPR or ISO, and AWS or GCP").is_empty());
     }
 
     #[test]

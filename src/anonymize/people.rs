@@ -30,7 +30,7 @@ enum Evidence {
 /// "Hüso, as he goes by", "I mean Temi, that's what we all call her".
 static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
     let teams = r"(?:accounts payable|accounts receivable|AP|AR|procurement|purchasing|finance|legal|IT|security|infosec|operations|ops|HR|people ops|facilities|the plant|the warehouse|the factory|the site|treasury|tax|payroll|compliance|engineering|marketing|sales|logistics|supply chain|customer service|support|the board|our board|the office|head office|the team|our team|my team|IT security|HSE|QHSE|QA|QC|quality|accounts|admin|the co-op|the cooperative|the farm|the estate|the mill|the depot|the yard|the lab)";
-    let roles = r"(?:lead|manager|director|head|controller|cfo|ceo|cto|coo|cio|ciso|cmo|vp|svp|analyst|engineer|specialist|officer|accountant|buyer|champion|sponsor|boss|admin|administrator|coordinator|supervisor|owner|partner|founder|co-founder|president|chair|chairman|chairwoman|architect|consultant|counsel|clerk|bookkeeper|planner|lawyer|colleague|deputy|assistant|intern|rep|account manager|csm|foreman|agronomist|treasurer|secretary|surveyor|estimator|superintendent|inspector|technician|auditor|dispatcher|scheduler|daughter|son|wife|husband|brother|sister|cousin|uncle|aunt)";
+    let roles = r"(?:lead|manager|director|head|controller|cfo|ceo|cto|coo|cio|ciso|cmo|vp|svp|analyst|engineer|specialist|officer|accountant|buyer|champion|sponsor|boss|admin|administrator|coordinator|supervisor|owner|partner|founder|co-founder|president|chair|chairman|chairwoman|architect|consultant|counsel|clerk|bookkeeper|planner|lawyer|colleague|deputy|assistant|intern|rep|account manager|csm|foreman|agronomist|treasurer|secretary|surveyor|estimator|superintendent|inspector|technician|auditor|dispatcher|scheduler|daughter|son|wife|husband|brother|sister|cousin|uncle|aunt|cook|chef|bartender|server|waiter|waitress|host|hostess|barista|cashier|dishwasher|driver|nurse|teacher|principal)";
     let praise = r"(?:great|responsive|helpful|patient|fantastic|amazing|brilliant|excellent|awesome|lovely|nice|kind|sharp|pushy|aggressive|slow|rude|unresponsive|honest|transparent|knowledgeable|professional|the best|the worst|good|terrible|useless|on it|all over it)";
     // Each frame with how much it proves (see `Evidence`): strong frames name someone by what
     // people call them (the name may be an ordinary word: "Nacho").
@@ -127,7 +127,7 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
         // "Cookie's our fry cook, Darnell Fontenot": a nickname with a role and a full name.
         (
             format!(
-                r"(?P<n>{NAME})(?:['’]s| is) (?:our|my) (?:[\p{{L}}-]+ ){{0,3}}[\p{{L}}-]+, \p{{Lu}}\p{{Ll}}+ \p{{Lu}}[\p{{L}}'’-]+\b"
+                r"(?P<n>{NAME})(?:['’]s| is) (?:our|my) (?:[\p{{L}}-]+ ){{0,2}}(?i:{roles})s?, \p{{Lu}}\p{{Ll}}+ \p{{Lu}}[\p{{L}}'’-]+\b"
             ),
             Evidence::Apposed,
         ),
