@@ -85,6 +85,93 @@ static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?\s*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d)").unwrap()
 });
 
+/// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
+/// "417M", "61C", "3-A" is two groups).
+const PLATE_GROUP: &str = r"(?:[A-Z]{1,4}|\d{1,6}[A-Z]{0,2}|[A-Z]{1,3}\d{1,5}[A-Z]?)";
+/// A vehicle registration plate after its vehicle ("truck KAN 482 XA", "one of our trucks, APP
+/// 318 GD", "pilot van 61C-248.19", "the driver on truck JU-4471"): two to five groups joined by
+/// spaces, hyphens or dots, holding a digit and a capital letter.
+static CUED_PLATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i:\b(?:trucks?|lorry|lorries|vans?|vehicles?|trailers?|tankers?|buses|bus|reefers?|prime\s+movers?|motorbikes?|bikes?|bodas?|tuk-?tuks?|rigs?|pick-?ups?|cars?|jeepneys?|rickshaws?|number\s+plates?|licen[cs]e\s+plates?|plates?|registration|rego|reg\.?)\b)(?:[\s,:#]+(?i:our|a|the|one|number|no\.?|reg\.?|plate|is|was|with))*[\s,:#]+(?P<plate>{PLATE_GROUP}(?:[ .-]{PLATE_GROUP}){{0,4}})\b"
+    ))
+    .unwrap()
+});
+/// Plate shapes that need no vehicle before them: letters, digits, letters (and digits)
+/// ("GJ 12 AZ 5083", "B 9412 UXK", "KAN 482 XA"), letters then digits with a letter ("KCK
+/// 417M"), and a district's metro series ("Chatta Metro-Ta 11-4471").
+static PLATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<plate>[A-Z]{1,3} \d{2,4} [A-Z]{1,3}(?: \d{3,4})?|[A-Z]{2,3} \d{3}[A-Z]|\p{Lu}\p{Ll}+ Metro-\p{Lu}\p{Ll}{0,3} \d{2}-\d{4})\b")
+        .unwrap()
+});
+/// Currencies, units and standards a plate-shaped run may hold ("USD 40 K", "A 40 FT", "ISO
+/// 9001 ISO"): no plate.
+const NOT_PLATE_WORDS: &[&str] = &[
+    "USD", "EUR", "GBP", "INR", "NGN", "KES", "GHS", "ZAR", "PKR", "BDT", "LKR", "IDR", "PHP",
+    "VND", "KB", "MB", "GB", "TB", "KG", "KM", "FT", "AM", "PM", "HZ", "ISO", "SOC", "PCI", "IEC",
+    "NIST", "API", "FY", "SKU", "SLA", "ERP", "TMS", "WMS", "POS", "GST", "VAT", "NO", "ID", "AND",
+    "OR", "THE",
+];
+/// Whether a run found by [`CUED_PLATE`] or [`PLATE`] is a plate: a digit and a capital letter,
+/// four characters or more, no currency or unit, and (alone) a single letter opens only before
+/// three digits or more.
+fn is_plate(run: &str) -> bool {
+    let groups: Vec<&str> = run.split([' ', '-', '.']).filter(|g| !g.is_empty()).collect();
+    let alnum = run.chars().filter(char::is_ascii_alphanumeric).count();
+    if alnum < 4
+        || !run.chars().any(|c| c.is_ascii_digit())
+        || !run.chars().any(|c| c.is_ascii_uppercase())
+        || groups.iter().any(|g| NOT_PLATE_WORDS.contains(g))
+    {
+        return false;
+    }
+    match groups.as_slice() {
+        [first, digits, ..]
+            if first.len() == 1 && first.chars().all(|c| c.is_ascii_uppercase()) =>
+        {
+            digits.chars().filter(char::is_ascii_digit).count() >= 3
+        }
+        _ => true,
+    }
+}
+
+/// A tax or registration id spelled out in lower-case captions ("gstin 33 a k l p m 4821 q 1 z
+/// v"): six or more short groups after the cue, single letters or digit groups.
+static SPELLED_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:gstin|gst\s+number|tin|pan|ntn|npwp|bin|kra\s+pin|vat\s+number|tax\s+(?:id|number)|registration\s+number)\b)(?:\s+(?:number|no|is|was))?\s+(?P<id>(?:(?:[a-z]|\d{1,5}|[a-z]\d{1,4}|\d{1,4}[a-z])\s+){5,}(?:[a-z]|\d{1,5}|[a-z]\d{1,4}|\d{1,4}[a-z]))\b").unwrap()
+});
+
+/// Replaces the plates of [`CUED_PLATE`] and [`PLATE`], and the ids of [`SPELLED_ID`], by `[ID]`.
+fn redact_plates(text: &str) -> String {
+    let mut text = text.to_string();
+    for regex in [&*CUED_PLATE, &*PLATE, &*SPELLED_ID] {
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for caps in regex.captures_iter(&text) {
+            let found = caps.name("plate").or_else(|| caps.name("id")).expect("named group");
+            let mut run = found.as_str();
+            // A trailing lone capital after a space is a word ("truck 42 I think").
+            while let Some((head, tail)) = run.rsplit_once(' ') {
+                if tail.len() == 1 && tail.chars().all(|c| c.is_ascii_uppercase()) {
+                    run = head;
+                } else {
+                    break;
+                }
+            }
+            let spelled = caps.name("id").is_some();
+            let digits = run.chars().filter(char::is_ascii_digit).count();
+            if (spelled && digits >= 2) || (!spelled && is_plate(run)) {
+                out.push_str(&text[last..found.start()]);
+                out.push_str("[ID]");
+                last = found.start() + run.len();
+            }
+        }
+        out.push_str(&text[last..]);
+        text = out;
+    }
+    text
+}
+
 /// Replaces emails, URLs, identifiers, handles and phone numbers by `[EMAIL]`, `[URL]`,
 /// `[ID]`, `[HANDLE]` and `[PHONE]`.
 pub fn redact_contacts(text: &str) -> String {
@@ -102,6 +189,7 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         let id = caps.name("id").expect("named group");
         format!("{}[ID]", &whole[..id.start() - caps.get(0).map_or(0, |m| m.start())])
     });
+    let text = redact_plates(&text);
     let text = CUED_NUMBER.replace_all(&text, |caps: &regex::Captures<'_>| {
         let whole = caps.get(0).expect("whole match");
         let id = caps.name("id").expect("named group");
@@ -156,6 +244,43 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vehicle_plates_and_spelled_ids() {
+        for (text, want) in [
+            ("tested it with truck KAN 482 XA on the run", "tested it with truck [ID] on the run"),
+            ("One of our trucks, APP 318 GD, stood there", "One of our trucks, [ID], stood there"),
+            ("KCK 417M was one of them", "[ID] was one of them"),
+            ("our truck 3-A 48213 AA, the driver", "our truck [ID], the driver"),
+            ("a truck, ND 482-117, had a reefer alarm", "a truck, [ID], had a reefer alarm"),
+            ("Truck PB 10 GK 7731 waited", "Truck [ID] waited"),
+            ("fitted a test device on GJ 12 AZ 5083.", "fitted a test device on [ID]."),
+            ("on our truck WP LG-4471, and", "on our truck [ID], and"),
+            ("The driver on truck JU-4471 had", "The driver on truck [ID] had"),
+            ("one truck, B 9412 UXK, driver", "one truck, [ID], driver"),
+            ("'s van NBC 4821 had the sensor", "'s van [ID] had the sensor"),
+            ("pilot van 61C-248.19 also", "pilot van [ID] also"),
+            ("our van Chatta Metro-Ta 11-4471 got held", "our van [ID] got held"),
+            ("with our gstin 33 a k l p m 4821 q 1 z v it was", "with our gstin [ID] it was"),
+        ] {
+            assert_eq!(redact_contacts(text), want, "{text}");
+        }
+        // Not plates: fleet numbers, standards, money, units, a lone capital after them.
+        for text in [
+            "truck 42 broke down",
+            "truck 42 I think",
+            "we run 40 trucks and 12 vans",
+            "ISO 9001 ISO audits",
+            "SOC 2 Type II and GDPR",
+            "a USD 40 K deposit",
+            "A 40 FT reefer",
+            "the van was 3 hours late",
+            "the Q3 FY review",
+            "the pan was hot and a b c d e f",
+        ] {
+            assert_eq!(redact_contacts(text), text, "{text}");
+        }
+    }
 
     #[test]
     fn contact_details() {

@@ -18,7 +18,10 @@ const CONNECTORS: [&str; 26] = [
     "das", "du", "von", "van", "der", "den", "la", "le", "el", "bin", "al",
 ];
 /// Particles that open a surname and so an account name made of one ("de Wit Groep").
-const NAME_PARTICLES: [&str; 9] = ["de", "van", "von", "da", "del", "di", "le", "la", "ter"];
+const NAME_PARTICLES: [&str; 15] = [
+    "de", "van", "von", "da", "del", "di", "le", "la", "ter", "der", "den", "ten", "du", "dos",
+    "das",
+];
 /// Legal forms that open a name ("PT Maju Jaya", "OOO Romashka").
 const LEADING_LEGAL: [&str; 9] = ["pt", "cv", "ooo", "oao", "zao", "pao", "jsc", "pjsc", "ojsc"];
 /// Acronyms an account's initials must not be mistaken for.
@@ -236,6 +239,10 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
             if !slice.iter().any(|t| distinctive(t)) {
                 continue;
             }
+            // A surname's particles alone ("Van", "van der") name nobody: "Van Reenen's Pass".
+            if slice.iter().all(|t| NAME_PARTICLES.contains(&t.to_lowercase().as_str())) {
+                continue;
+            }
             if slice.len() == 1 {
                 let word = slice[0].trim_matches(|c: char| !c.is_alphanumeric());
                 let lower = word.to_lowercase();
@@ -275,8 +282,16 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
             .map(|w| w.to_string())
             .collect()
     };
+    // With the legal forms the name ends on ("Philippine Lamig Express Inc." -> "PLEI").
+    let full: Vec<String> = name
+        .split_whitespace()
+        .filter(|t| !is_connector(t))
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
     let variants: Vec<Vec<String>> = vec![
         words.iter().map(|w| w.to_string()).collect(),
+        full,
         parts.iter().map(|w| w.to_string()).collect(),
         no_legal(&words),
         no_legal(&parts),

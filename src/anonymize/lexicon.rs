@@ -298,6 +298,42 @@ pub const PLACE_WORDS: &[&str] = &[
     "sundanese",
     "balinese",
     "korean-american",
+    "amharic",
+    "tigrinya",
+    "oromo",
+    "somali",
+    "bangla",
+    "lankan",
+    "sinhalese",
+    "assamese",
+    "odia",
+    "oriya",
+    "konkani",
+    "tulu",
+    "sindhi",
+    "pashto",
+    "balochi",
+    "kikuyu",
+    "luganda",
+    "twi",
+    "zulu",
+    "sesotho",
+    "setswana",
+    "visayan",
+    "waray",
+    "hiligaynon",
+    "kapampangan",
+    "bikolano",
+    "khmer",
+    "lao",
+    "burmese",
+    "nepalese",
+    "bhutanese",
+    "maldivian",
+    "afghan",
+    "tajik",
+    "kyrgyz",
+    "turkmen",
     "yiddish",
 ];
 
@@ -393,6 +429,45 @@ const CALENDAR_WORDS: &[&str] = &[
     "lohri",
     "baisakhi",
     "vaisakhi",
+    "sallah",
+    "timket",
+    "timkat",
+    "genna",
+    "meskel",
+    "meskal",
+    "fasika",
+    "enkutatash",
+    "uttarayan",
+    "sankranti",
+    "pujo",
+    "boishakh",
+    "sinulog",
+    "ashura",
+    "mawlid",
+    "tabaski",
+    "kwanzaa",
+    "ugadi",
+    "bihu",
+    "janmashtami",
+    "rakhi",
+    "bakrid",
+    "nyepi",
+    "galungan",
+    "imlek",
+    "waisak",
+    "thingyan",
+    "losar",
+    "dashain",
+    "tihar",
+    "teej",
+    "avurudu",
+    "poson",
+    "perahera",
+    "durbar",
+    "homowo",
+    "mashujaa",
+    "madaraka",
+    "jamhuri",
 ];
 
 /// Words that open a sentence before a name ("So Healthbridge is a telehealth company").
@@ -595,6 +670,41 @@ const GREETINGS: &[&str] = &[
     "assalomu",
     "alaykum",
     "giornata",
+    "selam",
+    "karibu",
+    "ameseginalehu",
+    "habari",
+    "mambo",
+    "akwaaba",
+    "medaase",
+    "ekaabo",
+    "nagode",
+    "daalu",
+    "vanakkam",
+    "nandri",
+    "ayubowan",
+    "mabuhay",
+    "kumusta",
+    "kamusta",
+    "sawasdee",
+    "arre",
+    "arey",
+    "yaar",
+    "haan",
+    "accha",
+    "achha",
+    "acha",
+    "chalo",
+    "ayyo",
+    "aiyo",
+    "aiyoh",
+    "abeg",
+    "oya",
+    "wallahi",
+    "walahi",
+    "inshallah",
+    "mashallah",
+    "alhamdulillah",
 ];
 
 /// Words for family members ("Mummy", "Da", "Granny"): said alone they name nobody outside the
@@ -610,7 +720,7 @@ pub const KINSHIP: &[&str] = &[
 /// Bayram", "during Eid"): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at)\s+(?:the\s+)?(?:ramadan|kurban\s+bayram|bayram|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum))\b",
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at)\s+(?:the\s+)?(?:ramadan|kurban\s+bayram|bayram|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai)\b",
     )
     .expect("static regex")
 });
@@ -627,6 +737,33 @@ pub static EPONYM: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// True for a greeting, thanks or farewell of another language (see [`GREETINGS`]).
 pub fn is_greeting(word: &str) -> bool {
     GREETINGS.contains(&word.to_lowercase().as_str())
+}
+
+/// True when the word at `text[start..end]` is part of a country's name of two or three words
+/// with its neighbours ("Sri Lanka", "Costa Rica", "Sierra Leone", "Papua New Guinea"): its
+/// words may be names elsewhere, never here.
+pub fn in_country_name(text: &str, start: usize, end: usize) -> bool {
+    let word = |s: &str| s.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let before: Vec<String> = text[..start].split_whitespace().rev().take(2).map(word).collect();
+    let after: Vec<String> = text[end..].split_whitespace().take(2).map(word).collect();
+    let this = word(&text[start..end]);
+    let mut candidates = vec![];
+    if let Some(b) = before.first() {
+        candidates.push(format!("{b} {this}"));
+        if let Some(b2) = before.get(1) {
+            candidates.push(format!("{b2} {b} {this}"));
+        }
+        if let Some(a) = after.first() {
+            candidates.push(format!("{b} {this} {a}"));
+        }
+    }
+    if let Some(a) = after.first() {
+        candidates.push(format!("{this} {a}"));
+        if let Some(a2) = after.get(1) {
+            candidates.push(format!("{this} {a} {a2}"));
+        }
+    }
+    candidates.iter().any(|c| COUNTRIES.contains(c.as_str()))
 }
 
 /// True for calendar words and nationalities (lower case): never a person.
@@ -664,7 +801,8 @@ pub const HONORIFICS: &[&str] = &[
     "hanim", "sayın", "san", "sama", "kun", "meneer", "mevrouw", "mevr", "dhr", "engr", "ssi",
     "nim", "ing", "mag", "dipl", "eng", "atty", "arch", "alhaji", "alhaja", "alhaja", "hajia",
     "hajiya", "mallam", "malam", "chief", "kuya", "tita", "tito", "oom", "tannie", "sheikh",
-    "sheikha",
+    "sheikha", "weyzero", "woizero", "weyzerit", "ustaz", "ustadh", "bapak", "ibu", "mbak", "didi",
+    "bhaiya", "chettan", "chechi", "akka", "thambi", "begum", "sahib",
 ];
 
 /// Japanese and Korean honorific suffixes ("Sasaki-san", "Kim-ssi"): not part of the name.

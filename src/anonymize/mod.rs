@@ -259,7 +259,7 @@ impl Anonymizer {
         }
         let mut buyer_turns = 0;
         let mut buyer_texts: Vec<String> = vec![];
-        for (interviewer, texts) in turns {
+        for (interviewer, texts) in &turns {
             let opening = !interviewer && buyer_turns < 3;
             if !interviewer {
                 buyer_turns += 1;
@@ -268,6 +268,11 @@ impl Anonymizer {
             for text in texts {
                 self.learn(text, opening);
             }
+        }
+        // A list read before one of its towns was learned ("Rancate, Genestrerio, Ligornetto",
+        // Rancate named again later after "in"): read the lists again with every town known.
+        for text in turns.iter().flat_map(|(_, texts)| texts) {
+            self.learn_list_neighbours(&self.cased(text));
         }
         let buyer_texts: Vec<&str> = buyer_texts.iter().map(String::as_str).collect();
         let found = recurring::repeated_names(&self.scope, &buyer_texts, |name| {
@@ -326,7 +331,11 @@ impl Anonymizer {
             .map(|place| Found::Other(place, "[CITY]"))
             .collect();
         self.remember(places);
-        // The other items of a list that holds a town this deal has learned.
+        self.learn_list_neighbours(text);
+    }
+
+    /// The other items of a list in `text` that holds a town this deal has learned.
+    fn learn_list_neighbours(&self, text: &str) {
         let cities: HashSet<String> = match self.learned.lock() {
             Ok(learned) => learned
                 .terms
@@ -414,7 +423,13 @@ impl Anonymizer {
         // A form already learned keeps its first placeholder (a name the tagger took for a
         // person stays a person).
         for (forms, placeholder, account) in additions {
-            for form in forms {
+            // A country is nobody's name and no account's ("outside Ghana" beside "Ghana
+            // Frozen Link"), except a given name that is one ("Jordan").
+            let person = placeholder != "[ACCOUNT]" && placeholder != "[CITY]";
+            for form in forms.into_iter().filter(|form| {
+                !lexicon::COUNTRIES.contains(form.to_lowercase().as_str())
+                    || (person && lexicon::is_given_name(form))
+            }) {
                 let case_sensitive = crm::case_sensitive(&form, account);
                 learned.terms.add(&form, &placeholder, case_sensitive);
             }
@@ -482,8 +497,10 @@ impl Anonymizer {
             !self.holds_longer_form(place)
         });
         // A name inside a joined competitor name stays ("Pay-Dex" with a colleague "Dex").
+        // A name inside a country's name of several words stays ("Sri" of "Sri Lanka").
         let protected = |text: &str, start: usize, end: usize| {
             self.scope.protected.inside_protected_word(text, start, end)
+                || lexicon::in_country_name(text, start, end)
         };
         let text = self.known.redact_except(&text, protected);
         let text = match self.learned.lock() {

@@ -58,6 +58,9 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"(?i:\bour (?:parent|parent company|holding|holding company|group|mother company|owner|owners|sister company|subsidiary)),? (?P<n>{NAME})"
         ),
         format!(
+            r"(?i:\b(?:the|their|its|a|my) (?:parent company|holding company|mother company|sister (?:company|firm|concern|business)|subsidiary|affiliate)),? (?P<n>{NAME})"
+        ),
+        format!(
             r"(?i:\b(?:we(?:'re|’re| are)|we were|i'm|i am) (?:now |still |actually |technically |really )?(?:part|a part|a subsidiary|a division|a unit|a brand|one) of)(?: the)? (?P<n>{NAME})"
         ),
         format!(

@@ -58,6 +58,14 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
             format!(r"(?i:\b(?:our|my|the|their) (?:[\p{{L}}-]+ ){{0,2}}{roles}),? (?P<n>{NAME})"),
             Evidence::Weak,
         ),
+        // "the driver Abebe took it", "our mechanic Kiprono": field roles before a name (not
+        // in `roles`, whose other frames would read "the printer driver" as a person's role).
+        (
+            format!(
+                r"(?i:\b(?:our|my|the|their|his|her) (?:[\p{{L}}-]+ )?(?:driver|mechanic|storekeeper|loader|fitter|conductor|turn-?boy|watchman|guard|porter|picker|packer|forklift operator)),? (?P<n>{NAME})"
+            ),
+            Evidence::Weak,
+        ),
         (
             format!(
                 r"(?P<n>{NAME}) (?:was|is|has been) (?:really |very |super |so |always |pretty |quite |incredibly |genuinely |actually |just )?{praise}\b"
@@ -170,7 +178,7 @@ static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
 /// "Dr. Wells", "Ms Okafor", "Frau Becker", "Señora Ruiz", "Frau Mag. Huber", "Alhaji Musa":
 /// honorifics and a capitalised name.
 static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
-    let titles = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha)";
+    let titles = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha|Weyzero|Woizero|Weyzerit|Ustaz)";
     Regex::new(&format!(r"\b{titles}\.?\s+(?:{titles}\.?\s+)*(\p{{Lu}}[\p{{L}}-]*(?:['’]\p{{Lu}}[\p{{L}}-]*)?(?:\s+\p{{Lu}}[\p{{L}}-]*(?:['’]\p{{Lu}}[\p{{L}}-]*)?)?)"))
         .unwrap()
 });
@@ -327,10 +335,10 @@ pub fn context_names(text: &str) -> Vec<(String, bool)> {
             // "I'm Head of IT": one surname that is also an English word ("Head", "Look") is no
             // evidence on its own; a given name, a word that is no English word, or two known
             // names together ("Will Lee") are.
-            let has_name = words
-                .iter()
-                .any(|word| (!is_english_word(word) && !is_acronym(word)) || is_given_name(word))
-                || (words.len() >= 2 && words.iter().all(|word| is_known_name(word)));
+            let has_name = words.iter().any(|word| {
+                (!is_english_word(word) && !is_acronym(word) && !super::text::is_camel_case(word))
+                    || is_given_name(word)
+            }) || (words.len() >= 2 && words.iter().all(|word| is_known_name(word)));
             // "our CISO signed off": roles are not people.
             let words: Vec<&str> =
                 words.into_iter().filter(|word| !is_acronym(word) || is_given_name(word)).collect();

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, WORKPLACE_WORDS, is_calendar_or_place, is_calendar_word,
-    is_english_word, is_given_name, is_greeting, is_vendor,
+    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, WORKPLACE_WORDS, in_country_name, is_calendar_or_place,
+    is_calendar_word, is_english_word, is_given_name, is_greeting, is_vendor,
 };
 use super::protect::Protected;
 use super::text::is_camel_case;
@@ -134,7 +134,7 @@ static LOCATION_CUE: LazyLock<Regex> = LazyLock::new(|| {
     let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew|home|homes|ward|wards|unit|units|practice|practices|surgery|surgeries|farm|farms|estate|estates|orchard|orchards|vineyard|vineyards|ranch|ranches|dairy|dairies|packhouse|packhouses|mine|mines|quarry|quarries|terminal|terminals|workshop|workshops|job\s*site|job\s*sites|co-?op|cooperative|location|locations)";
     let at = r"(?:in|near|at|outside(?:\s+of)?|just\s+outside(?:\s+of)?|out\s+of|based\s+in)";
     Regex::new(&format!(
-        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of))\s+(?P<place>{place})"
+        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of))\s+(?P<place>{place})|(?i:\bfrom)\s+{place}(?:\s+(?i:town|city|centre|center|port))?\s+(?i:(?:out\s+|up\s+|down\s+|over\s+|across\s+)?to)\s+(?P<place2>{place})"
     ))
     .expect("static regex")
 });
@@ -164,7 +164,7 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
     // Each span, and whether it is a later item of a list ("in Tulchyn, Ladyzhyn and in Bar").
     let mut spans: Vec<(usize, usize, bool)> = vec![];
     for caps in LOCATION_CUE.captures_iter(text) {
-        let place = caps.name("place").expect("named group");
+        let Some(place) = caps.name("place").or_else(|| caps.name("place2")) else { continue };
         // "it came down to Billora and Kite" is a choice, not a trip.
         let whole = caps.get(0).expect("whole match");
         let subject = text[..whole.start()].trim_end().rsplit(char::is_whitespace).next();
@@ -329,7 +329,7 @@ pub fn list_neighbours(
 
 /// A name before a site noun ("the Tatan substation", "our Oistins store") or after "near".
 static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:(?:the|our|their|its)\s+(?P<place>\p{Lu}\p{Ll}[\p{L}'’-]+)\s+(?:substations?|plants?|mines?|depots?|warehouses?|stores?|branch|branches|campus|sites?|factory|factories|mills?|yards?|terminals?|clinics?|hospitals?|schools?|offices?|farms?|power\s+station|dam|quarry|pit|line\s+depot)\b|\bnear\s+(?P<place2>\p{Lu}\p{Ll}[\p{L}'’-]+))")
+    Regex::new(r"\b(?:(?:the|our|their|its)\s+(?P<place>\p{Lu}\p{Ll}[\p{L}'’-]+)\s+(?:substations?|plants?|mines?|depots?|warehouses?|stores?|branch|branches|campus|sites?|factory|factories|mills?|yards?|terminals?|clinics?|hospitals?|schools?|offices?|farms?|power\s+station|dam|quarry|pit|line\s+depot|stage|junction|roundabout|(?:motor|lorry|bus|truck)\s+park|truck\s+stop|checkpoint|weighbridge|toll\s+plaza|bazaar|mandi|godown)\b|\bnear\s+(?P<place2>\p{Lu}\p{Ll}[\p{L}'’-]+))")
         .expect("static regex")
 });
 
@@ -400,7 +400,10 @@ fn is_compound(place: &str) -> bool {
 
 /// A protected name, or a place after hosting words ("EU hosting in Frankfurt").
 fn is_kept(text: &str, start: usize, end: usize, protected: &Protected) -> bool {
-    protected.contains(&text[start..end]) || HOSTING_CONTEXT.is_match(&text[..start])
+    protected.contains(&text[start..end])
+        || HOSTING_CONTEXT.is_match(&text[..start])
+        // "Lanka" of "Sri Lanka" is the country's.
+        || in_country_name(text, start, end)
 }
 
 fn redact_listed(text: &str, protected: &Protected, redact: impl Fn(&str) -> bool) -> String {

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COUNTRIES, FIRST_NAMES, HONORIFICS, is_acronym, is_calendar_or_place, is_english_word,
-    is_trailing_honorific, is_vendor, without_name_suffix,
+    CITIES, COUNTRIES, FIRST_NAMES, GREETING_PHRASES, HONORIFICS, in_country_name, is_acronym,
+    is_calendar_or_place, is_english_word, is_trailing_honorific, is_vendor, without_name_suffix,
 };
 use super::text::is_camel_case;
 use super::{Found, Scope};
@@ -47,15 +47,12 @@ pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> boo
             if sentence_start || before.ends_with('[') {
                 continue;
             }
-            // "South Korea", "Costa Rica": a word of a country's name is no one's name.
-            let previous = before.rsplit(char::is_whitespace).next().unwrap_or("");
-            let next = text[found.end()..].split_whitespace().next().unwrap_or("");
-            let next = next.trim_end_matches(|c: char| !c.is_alphanumeric());
-            let in_country =
-                [format!("{previous} {}", found.as_str()), format!("{} {next}", found.as_str())]
-                    .iter()
-                    .any(|pair| COUNTRIES.contains(pair.to_lowercase().as_str()));
-            if in_country {
+            // "South Korea", "Costa Rica": a word of a country's name is no one's name, nor
+            // one of a greeting's or a holiday's ("during Durga Puja").
+            let in_phrase = GREETING_PHRASES
+                .find_iter(text)
+                .any(|phrase| phrase.start() <= found.start() && found.end() <= phrase.end());
+            if in_phrase || in_country_name(text, found.start(), found.end()) {
                 continue;
             }
             let word = found.as_str();

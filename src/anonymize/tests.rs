@@ -1017,3 +1017,85 @@ fn a_competitor_written_in_two_words_stays_whole() {
     assert!(out.starts_with("But Tian Lu, sorry, Tianlu"), "{out}");
     assert!(!out.contains("Lu Wei"), "{out}");
 }
+
+#[test]
+fn logistics_markets_plates_sister_companies_and_field_roles() {
+    let parties = KnownParties {
+        accounts: vec![
+            "Philippine Lamig Express Inc.",
+            "Van der Merwe Dlamini Cold Freight (Pty) Ltd",
+        ],
+        ..KnownParties::default()
+    };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    for (text, want) in [
+        // An account's initials with its legal form.
+        ("[REP] made the difference for PLEI.", "[REP] made the difference for [ACCOUNT]."),
+        // A surname's particle from an account's name alone is nobody.
+        ("a reefer alarm going up Van Reenen's Pass", "a reefer alarm going up Van Reenen's Pass"),
+        (
+            "the sister company, Dala Agro Haulage, shares the same yard.",
+            "the sister company, [ACCOUNT], shares the same yard.",
+        ),
+        (
+            "We tested on our truck 3-A 48213 AA, the driver Abebe took it all the way.",
+            "We tested on our truck [ID], the driver [COLLEAGUE 1] took it all the way.",
+        ),
+        ("depot near the Ngara stage, and", "depot near the [CITY] stage, and"),
+        // Countries of two words, products in CamelCase, interjections: nobody.
+        (
+            "If you want Kerala, you must do Sri Lanka and the Maldives.",
+            "If you want Kerala, you must do Sri Lanka and the Maldives.",
+        ),
+        ("ColdWatch is excellent. The alarms work.", "ColdWatch is excellent. The alarms work."),
+        (
+            "Arre, call me Bhavesh-bhai, everybody does.",
+            "Arre, call me [COLLEAGUE 2], everybody does.",
+        ),
+    ] {
+        assert_eq!(a.redact(text), want, "{text}");
+    }
+}
+
+#[test]
+fn a_country_of_two_words_keeps_its_words_from_listed_names() {
+    let contacts = vec!["Sri Devi Rao".to_string(), "Costa Mavros".to_string()];
+    let parties = KnownParties {
+        contacts: &contacts,
+        accounts: vec!["Ghana Frozen Link Ltd"],
+        ..KnownParties::default()
+    };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    assert_eq!(
+        a.redact("Sri said no Sri Lanka Customs formats; Costa liked Costa Rica. Ghana Frozen Link invoices from outside Ghana."),
+        "[BUYER] said no Sri Lanka Customs formats; [COLLEAGUE 1] liked Costa Rica. [ACCOUNT] invoices from outside Ghana."
+    );
+}
+
+#[test]
+fn a_list_read_before_its_town_was_learned_is_read_again() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let list = "Seven sites, Rancate, Genestrerio, Ligornetto and others.";
+    a.learn_interview([
+        (false, vec![list]),
+        (false, vec!["The head office moved to Rancate last year."]),
+    ]);
+    assert_eq!(a.redact_learned(list), "Seven sites, [CITY], [CITY], [CITY] and others.");
+}
+
+#[test]
+fn towns_from_one_place_to_others() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    assert_eq!(
+        a.redact("about eleven thousand pupils, from Silkeborg town out to Kjellerup, Gjern, Ry and Them."),
+        "about eleven thousand pupils, from [CITY] town out to [CITY], [CITY], [CITY] and [CITY]."
+    );
+    // Tools, competitors' names and days are no towns.
+    for text in [
+        "we moved from Excel to Quickbooks last year",
+        "open from Monday to Friday",
+        "we went from Pilot to Production in a month",
+    ] {
+        assert_eq!(a.redact(text), text);
+    }
+}
