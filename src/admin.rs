@@ -176,9 +176,11 @@ impl Storybank {
         }
         let name = crate::model::trim_blank(name);
         let (session, mut catalog) = self.begin_write()?;
+        let model_id = self.embedder.model_id().to_string();
         let (changed, _) = self.db.write(|tx| {
             let mut report = ForgetReport::default();
             let mut changed = vec![];
+            let mut keys: Vec<[u8; 32]> = vec![];
             for deal_id in tx.deal_ids()? {
                 let (Some(mut record), Some(mut private)) =
                     (tx.deal(&deal_id)?, tx.private(&deal_id)?)
@@ -186,10 +188,15 @@ impl Storybank {
                     continue;
                 };
                 let had_raw = private.raw_transcript.is_some();
+                let quotes = record.quotes.clone();
                 let removed = remove_person(&mut record, &mut private, name);
                 if removed.is_empty() && (private.raw_transcript.is_some() || !had_raw) {
                     continue;
                 }
+                // The cached vectors of the erased quotes go with them.
+                keys.extend(quotes.iter().filter(|q| removed.contains(&q.quote_id)).map(|quote| {
+                    crate::store::cache::text_key(&model_id, &crate::app::embedding_input(quote))
+                }));
                 if had_raw && private.raw_transcript.is_none() {
                     report.raw_transcripts.push(deal_id.clone());
                 }
@@ -204,10 +211,10 @@ impl Storybank {
                 &|story| removed.contains(&story.quote_id),
                 "quote erased with forget --person",
             )?;
-            Ok((report, changed))
+            Ok((report, changed, keys))
         })?;
         crate::store::crash_point("forget.stored");
-        let (report, records) = changed;
+        let (report, records, keys) = changed;
         for record in records {
             let kept: HashSet<&str> = record.quotes.iter().map(|q| q.quote_id.as_str()).collect();
             let rows: Vec<(String, Vec<f32>)> = catalog
@@ -220,6 +227,7 @@ impl Storybank {
             catalog.put_deal(record);
         }
         self.commit_indexes(&session, &mut catalog)?;
+        self.embeddings.remove(&keys)?;
         self.db.purge_log();
         tracing::info!(
             quotes = report.quotes.len(),

@@ -38,8 +38,19 @@ async fn forgetting_a_deal_and_a_person_survives_reindex_and_reingest() {
     let row = csv.lines().find(|l| l.starts_with("S-2001,")).unwrap().to_string();
     let buyer = row.split(',').nth(15).unwrap().split(';').next().unwrap().to_string();
     let before = bank.deal("S-2001").unwrap().quotes.len();
+    let cached = || -> i64 {
+        let store = rusqlite::Connection::open_with_flags(
+            index.path().join("store.sqlite"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        store.query_row("SELECT COUNT(*) FROM embeddings", [], |row| row.get(0)).unwrap()
+    };
+    let cached_before = cached();
     let report = bank.forget_person(&buyer).unwrap();
     assert!(!report.quotes.is_empty(), "{buyer}: {report:?}");
+    // The erased quotes' cached vectors go with them.
+    assert_eq!(cached_before - cached(), report.quotes.len() as i64);
     assert!(report.quotes.iter().all(|id| id.starts_with("S-2001-")), "{report:?}");
     let after = bank.deal("S-2001").unwrap().quotes.len();
     assert_eq!(before - after, report.quotes.len());

@@ -292,7 +292,7 @@ fn killed_at_every_write_point_nothing_is_lost_half_written_or_undone() {
 }
 
 #[test]
-fn a_torn_vector_log_and_a_lost_keyword_index_are_repaired_on_open() {
+fn a_torn_vector_log_and_a_lost_or_damaged_keyword_index_are_repaired_on_open() {
     let corpus = tempfile::tempdir().unwrap();
     copy_sample(corpus.path());
     let index = tempfile::tempdir().unwrap();
@@ -309,6 +309,12 @@ fn a_torn_vector_log_and_a_lost_keyword_index_are_repaired_on_open() {
     // Garbage instead of a log is rebuilt too.
     std::fs::write(&log, b"not a vector log").unwrap();
     assert_eq!(check(index.path(), "garbage")["deals"], expected);
+    // A keyword index whose meta.json a disk fault cut short is rebuilt (check compares its
+    // documents with the store's quotes).
+    let meta = index.path().join("keyword/meta.json");
+    let bytes = std::fs::read(&meta).unwrap();
+    std::fs::write(&meta, &bytes[..bytes.len() / 2]).unwrap();
+    assert_eq!(check(index.path(), "damaged keyword index")["deals"], expected);
 }
 
 #[test]

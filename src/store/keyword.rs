@@ -104,18 +104,71 @@ impl std::fmt::Debug for KeywordIndex {
     }
 }
 
+/// Why the keyword index did not open.
+enum Opening {
+    /// Its files cannot be read as an index.
+    Damaged(tantivy::TantivyError),
+    /// Anything else (the folder cannot be opened, another process's lock).
+    Failed(Error),
+}
+
+impl Opening {
+    fn into_error(self) -> Error {
+        match self {
+            Opening::Damaged(err) => err.into(),
+            Opening::Failed(err) => err,
+        }
+    }
+}
+
+/// Opens or creates the index in `dir`, with its analyzer and a reader.
+fn open_in(dir: &Path, schema: &Schema) -> std::result::Result<(Index, IndexReader), Opening> {
+    let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|err| {
+        Opening::Failed(Error::Internal(format!("opening keyword index {}: {err}", dir.display())))
+    })?;
+    let damaged = |err: tantivy::TantivyError| match err {
+        tantivy::TantivyError::LockFailure(..) => Opening::Failed(err.into()),
+        other => Opening::Damaged(other),
+    };
+    let index = Index::open_or_create(directory, schema.clone()).map_err(damaged)?;
+    index.tokenizers().register(ANALYZER, analyzer());
+    let reader =
+        index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(damaged)?;
+    // A segment whose files are cut short fails only when read: read every one once.
+    for segment in reader.searcher().segment_readers() {
+        for field in segment.schema().fields().map(|(field, _)| field) {
+            if segment.schema().get_field_entry(field).is_indexed() {
+                segment.inverted_index(field).map_err(damaged)?;
+            }
+        }
+    }
+    Ok((index, reader))
+}
+
 impl KeywordIndex {
-    /// Opens (or creates) the index under `<index>/keyword`.
+    /// Opens (or creates) the index under `<index>/keyword`. A damaged one (a truncated
+    /// `meta.json` or segment file after a disk fault) is derived data: it is removed and
+    /// created empty, and opening the bank rebuilds it from the store.
     pub fn open(index_dir: &Path) -> Result<KeywordIndex> {
         let dir = index_dir.join("keyword");
         create_dir(&dir)?;
         let (schema, fields) = schema();
-        let directory = tantivy::directory::MmapDirectory::open(&dir).map_err(|err| {
-            Error::Internal(format!("opening keyword index {}: {err}", dir.display()))
-        })?;
-        let index = Index::open_or_create(directory, schema)?;
-        index.tokenizers().register(ANALYZER, analyzer());
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let (index, reader) = match open_in(&dir, &schema) {
+            Ok(opened) => opened,
+            Err(Opening::Damaged(err)) => {
+                tracing::warn!(
+                    error = %err,
+                    dir = %dir.display(),
+                    "the keyword index is damaged; rebuilding it from the store"
+                );
+                // Removed, not set aside: a copy would keep the text of later erasures.
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| Error::io(format!("removing {}", dir.display()), e))?;
+                create_dir(&dir)?;
+                open_in(&dir, &schema).map_err(Opening::into_error)?
+            }
+            Err(other) => return Err(other.into_error()),
+        };
         Ok(KeywordIndex { index, reader, fields, writer: None })
     }
 
@@ -337,5 +390,31 @@ mod tests {
         index.commit(1).unwrap();
         assert_eq!(index.num_docs(), 2);
         assert!(index.search("the and of", 10, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_index_opens_empty_for_the_rebuild() {
+        let build = |dir: &Path| {
+            let mut index = KeywordIndex::open(dir).unwrap();
+            let docs = [KeywordDoc { quote_id: "D-1-q1", text: "pricing was fine", context: None }];
+            index.replace_deal("D-1", &docs).unwrap();
+            index.commit(7).unwrap();
+            assert_eq!(index.num_docs(), 1);
+        };
+        // A cut meta.json, then a segment's term dictionary cut short.
+        for damage in ["meta.json", ".term"] {
+            let dir = tempfile::tempdir().unwrap();
+            build(dir.path());
+            let folder = dir.path().join("keyword");
+            let file = std::fs::read_dir(&folder)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.to_string_lossy().ends_with(damage))
+                .unwrap();
+            let bytes = std::fs::read(&file).unwrap();
+            std::fs::write(&file, &bytes[..bytes.len() / 3]).unwrap();
+            let index = KeywordIndex::open(dir.path()).unwrap();
+            assert_eq!((index.num_docs(), index.applied_change()), (0, 0), "{damage}");
+        }
     }
 }
