@@ -39,6 +39,8 @@ pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> boo
         for caps in THING.captures_iter(text) {
             things.push(caps["w"].to_string());
         }
+        let phrases: Vec<(usize, usize)> =
+            GREETING_PHRASES.find_iter(text).map(|m| (m.start(), m.end())).collect();
         for found in CAPITALISED.find_iter(text) {
             let before = text[..found.start()].trim_end();
             let sentence_start = before.is_empty()
@@ -49,9 +51,8 @@ pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> boo
             }
             // "South Korea", "Costa Rica": a word of a country's name is no one's name, nor
             // one of a greeting's or a holiday's ("during Durga Puja").
-            let in_phrase = GREETING_PHRASES
-                .find_iter(text)
-                .any(|phrase| phrase.start() <= found.start() && found.end() <= phrase.end());
+            let in_phrase =
+                phrases.iter().any(|&(start, end)| start <= found.start() && found.end() <= end);
             if in_phrase || in_country_name(text, found.start(), found.end()) {
                 continue;
             }
