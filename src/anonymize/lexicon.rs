@@ -717,7 +717,8 @@ pub const KINSHIP: &[&str] = &[
 /// Greetings and holidays of two or more words whose first word is also a name or a name's
 /// particle ("Kia ora", "Ngā mihi", "De nada", "Salam alaikum", "Semana Santa", "Hari Raya"),
 /// and holidays that are names too after a word of time ("after Ramadan", "before Kurban
-/// Bayram", "during Eid"): the name inside one names nobody.
+/// Bayram", "during Eid"), and one agency that opens on a given name ("Bea Cukai", Indonesia's
+/// customs): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
         r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at)\s+(?:the\s+)?(?:ramadan|kurban\s+bayram|bayram|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai)\b",
