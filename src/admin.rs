@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::anonymize::{contains_word, same_person};
 use crate::app::Storybank;
 use crate::error::{Error, Result};
+use crate::model::QuoteRecord;
 use crate::store::db::{Tombstones, tombstone};
 use crate::store::{DealRecord, PrivateRecord};
 
@@ -30,12 +31,12 @@ pub struct ForgetReport {
 }
 
 /// Removes from a deal every quote spoken by, or naming, a person; drops the raw transcript when
-/// the person appears in it. Returns the removed quote ids.
+/// the person appears in it. Returns the removed quotes.
 pub fn remove_person(
     record: &mut DealRecord,
     private: &mut PrivateRecord,
     name: &str,
-) -> Vec<String> {
+) -> Vec<QuoteRecord> {
     let placeholders: HashSet<String> = private
         .people
         .iter()
@@ -60,7 +61,7 @@ pub fn remove_person(
                 || quote.context.as_deref().is_some_and(|c| c.contains(p.as_str()))
         });
         if spoken || named {
-            removed.push(quote.quote_id.clone());
+            removed.push(quote.clone());
         }
         !(spoken || named)
     });
@@ -188,20 +189,19 @@ impl Storybank {
                     continue;
                 };
                 let had_raw = private.raw_transcript.is_some();
-                let quotes = record.quotes.clone();
                 let removed = remove_person(&mut record, &mut private, name);
                 if removed.is_empty() && (private.raw_transcript.is_some() || !had_raw) {
                     continue;
                 }
                 // The cached vectors of the erased quotes go with them.
-                keys.extend(quotes.iter().filter(|q| removed.contains(&q.quote_id)).map(|quote| {
+                keys.extend(removed.iter().map(|quote| {
                     crate::store::cache::text_key(&model_id, &crate::app::embedding_input(quote))
                 }));
                 if had_raw && private.raw_transcript.is_none() {
                     report.raw_transcripts.push(deal_id.clone());
                 }
                 tx.put_deal(&record, Some(&private))?;
-                report.quotes.extend(removed);
+                report.quotes.extend(removed.into_iter().map(|quote| quote.quote_id));
                 changed.push(record);
             }
             tx.add_tombstone(tombstone::PERSON, name)?;

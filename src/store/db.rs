@@ -613,7 +613,7 @@ impl EmbeddingTable {
         Ok(found)
     }
 
-    /// Removes the vectors of `keys` (the quotes of an erased deal).
+    /// Removes the vectors of `keys` (the quotes of an erased deal or person).
     pub fn remove(&self, keys: &[[u8; 32]]) -> Result<()> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
