@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::anonymize::{contains_word, same_person};
+use crate::anonymize::erased::{Erased, ErasedPerson};
 use crate::app::Storybank;
 use crate::error::{Error, Result};
 use crate::model::QuoteRecord;
@@ -30,28 +30,43 @@ pub struct ForgetReport {
     pub stories: Vec<String>,
 }
 
-/// Removes from a deal every quote spoken by, or naming, a person; drops the raw transcript when
-/// the person appears in it. Returns the removed quotes.
+/// Removes from a deal everything of the erased people: every quote spoken by them, naming them
+/// by placeholder, or naming them in plain words (a full name in any deal; a given name or
+/// surname that is no English word in a deal they are part of); the raw transcript when it holds
+/// any form of their names or they are part of the deal; and their names from the deal's people,
+/// CRM row and guard terms (forms that are also another person's of the deal stay). Returns the
+/// removed quotes.
 pub fn remove_person(
     record: &mut DealRecord,
     private: &mut PrivateRecord,
-    name: &str,
+    erased: &Erased,
 ) -> Vec<QuoteRecord> {
-    let placeholders: HashSet<String> = private
-        .people
-        .iter()
-        .filter(|(_, person)| same_person(person, name))
-        .map(|(p, _)| p.clone())
-        .collect();
-    let raw_mentions = private.raw_transcript.as_deref().is_some_and(|raw| {
-        let lower = raw.to_lowercase();
-        crate::anonymize::name_forms(name)
-            .iter()
-            .any(|form| contains_word(&lower, &form.to_lowercase()))
-    });
-    if placeholders.is_empty() && !raw_mentions {
+    if erased.is_empty() {
         return vec![];
     }
+    let erased_name = |name: &str| erased.people.iter().any(|person| person.is(name));
+    let mut placeholders: HashSet<String> = HashSet::new();
+    let mut in_deal: HashSet<usize> = HashSet::new();
+    let row_names = private.row.iter().flat_map(|row| {
+        row.contact_names.iter().chain([&row.rep_name, &row.interviewer]).map(|name| ("", name))
+    });
+    let people = private.people.iter().map(|(placeholder, name)| (placeholder.as_str(), name));
+    for (placeholder, name) in people.chain(row_names) {
+        for (index, person) in erased.people.iter().enumerate() {
+            if person.is(name) {
+                in_deal.insert(index);
+                if !placeholder.is_empty() {
+                    placeholders.insert(placeholder.to_string());
+                }
+            }
+        }
+    }
+    let plain = |text: &str| {
+        erased
+            .mentions(text)
+            .iter()
+            .any(|(person, mention)| mention.full || (mention.single && in_deal.contains(person)))
+    };
     let mut removed = vec![];
     record.quotes.retain(|quote| {
         let spoken =
@@ -60,13 +75,44 @@ pub fn remove_person(
             quote.text.contains(p.as_str())
                 || quote.context.as_deref().is_some_and(|c| c.contains(p.as_str()))
         });
-        if spoken || named {
+        let erase =
+            spoken || named || plain(&quote.text) || quote.context.as_deref().is_some_and(plain);
+        if erase {
             removed.push(quote.clone());
         }
-        !(spoken || named)
+        !erase
     });
-    private.raw_transcript = None;
-    private.people.retain(|(_, person)| !same_person(person, name));
+    let raw_mentions =
+        private.raw_transcript.as_deref().is_some_and(|raw| !erased.mentions(raw).is_empty());
+    if raw_mentions || !in_deal.is_empty() {
+        private.raw_transcript = None;
+    }
+    if in_deal.is_empty() {
+        return removed;
+    }
+    // Their names go from what the deal keeps; another person's forms stay.
+    private.people.retain(|(_, person)| !erased_name(person));
+    if let Some(row) = &mut private.row {
+        row.contact_names.retain(|name| !erased_name(name));
+        for name in [&mut row.rep_name, &mut row.interviewer] {
+            if erased_name(name) {
+                name.clear();
+            }
+        }
+    }
+    let key = |form: &str| crate::anonymize::erased::words(form).join(" ");
+    let mut kept: HashSet<String> = private
+        .people
+        .iter()
+        .flat_map(|(_, person)| crate::anonymize::name_forms(person))
+        .map(|form| key(&form))
+        .collect();
+    private.crm_terms.retain(|term| {
+        !(placeholders.contains(&term.placeholder) && erased.is_form(&term.form))
+            || kept.contains(&key(&term.form))
+    });
+    kept.extend(private.crm_terms.iter().map(|term| key(&term.form)));
+    private.pii_terms.retain(|form| !erased.is_form(form) || kept.contains(&key(form)));
     removed
 }
 
@@ -161,11 +207,31 @@ impl Storybank {
             }
             counts.0 += 1;
         }
-        for person in erased.people.difference(&have.people) {
-            self.forget_person(person)?;
-            counts.1 += 1;
+        for value in erased.people.difference(&have.people) {
+            let person = ErasedPerson::from_tombstone(value);
+            if !have.people.contains(&person.tombstone()) {
+                self.forget_erased(person)?;
+                counts.1 += 1;
+            }
         }
         Ok(counts)
+    }
+
+    /// Rewrites person tombstones written before names were hashed into hashes, so the store
+    /// keeps no erased name; returns how many it rewrote. Run by every open that finds one.
+    pub(crate) fn hash_person_tombstones(&self) -> Result<usize> {
+        let _session = self.write_session()?;
+        let (rewritten, _) = self.db.write(|tx| {
+            let plain = tx.plain_person_tombstones()?;
+            for name in &plain {
+                tx.delete_tombstone(tombstone::PERSON, name)?;
+                let hashed = ErasedPerson::from_name(name).tombstone();
+                tx.add_tombstone(tombstone::PERSON_HASHED, &hashed)?;
+            }
+            Ok(plain.len())
+        })?;
+        self.db.purge_log();
+        Ok(rewritten)
     }
 
     /// Erases every quote spoken by or naming a person, in every deal, and remembers the erasure.
@@ -175,7 +241,13 @@ impl Storybank {
                 "give the person's full name (first and last), e.g. \"Priya Raman\"".into(),
             ));
         }
-        let name = crate::model::trim_blank(name);
+        self.forget_erased(ErasedPerson::from_name(crate::model::trim_blank(name)))
+    }
+
+    /// Erases a person the store knows by their hashed name (a tombstone).
+    fn forget_erased(&self, person: ErasedPerson) -> Result<ForgetReport> {
+        let tombstone = person.tombstone();
+        let erased = Erased::of([person]);
         let (session, mut catalog) = self.begin_write()?;
         let model_id = self.embedder.model_id().to_string();
         let (changed, _) = self.db.write(|tx| {
@@ -188,23 +260,23 @@ impl Storybank {
                 else {
                     continue;
                 };
-                let had_raw = private.raw_transcript.is_some();
-                let removed = remove_person(&mut record, &mut private, name);
-                if removed.is_empty() && (private.raw_transcript.is_some() || !had_raw) {
+                let before = private.clone();
+                let removed = remove_person(&mut record, &mut private, &erased);
+                if removed.is_empty() && private == before {
                     continue;
                 }
                 // The cached vectors of the erased quotes go with them.
                 keys.extend(removed.iter().map(|quote| {
                     crate::store::cache::text_key(&model_id, &crate::app::embedding_input(quote))
                 }));
-                if had_raw && private.raw_transcript.is_none() {
+                if before.raw_transcript.is_some() && private.raw_transcript.is_none() {
                     report.raw_transcripts.push(deal_id.clone());
                 }
                 tx.put_deal(&record, Some(&private))?;
                 report.quotes.extend(removed.into_iter().map(|quote| quote.quote_id));
                 changed.push(record);
             }
-            tx.add_tombstone(tombstone::PERSON, name)?;
+            tx.add_tombstone(tombstone::PERSON_HASHED, &tombstone)?;
             let removed = report.quotes.clone();
             report.stories = crate::packs::drop_stories_in_tx(
                 tx,

@@ -286,6 +286,15 @@ impl Storybank {
             }
             .write(index_dir)?;
         }
+        if storybank.db.tombstones()?.people.iter().any(|value| !value.starts_with('{')) {
+            // Not fatal: the plain tombstones keep working, and the next open tries again.
+            match storybank.hash_person_tombstones() {
+                Ok(rewritten) => {
+                    tracing::info!(rewritten, "person erasures now kept as hashes, not names")
+                }
+                Err(err) => tracing::warn!(error = %err, "person erasures not hashed yet"),
+            }
+        }
         // Readers never wait for a writer: without the lock, the indexes on disk are served
         // as they are (health says degraded) and caught up at the next reload.
         storybank.reload()?;
@@ -631,6 +640,7 @@ impl Storybank {
         let limits =
             ChunkLimits { target_words: self.settings.chunk_words, ..ChunkLimits::default() };
         let forgotten = self.db.tombstones()?;
+        let erased = crate::anonymize::erased::Erased::new(&forgotten.people);
         let vocabulary = ingest::lowercase_vocabulary(transcripts.values().map(|(t, _)| t));
         let corpus_terms = ingest::corpus_terms(transcripts.values().map(|(t, _)| t));
         let options = ingest::BuildOptions {
@@ -661,9 +671,7 @@ impl Storybank {
                 transcript.map(|(_, raw)| raw.clone()),
                 &options,
             );
-            for person in &forgotten.people {
-                crate::admin::remove_person(&mut record, &mut private, person);
-            }
+            crate::admin::remove_person(&mut record, &mut private, &erased);
             if transcript.is_none()
                 && let Some(existing) = self.read()?.deals.get(&row.deal_id)
             {
@@ -925,9 +933,8 @@ impl Commit<'_> {
             }
             let mut record = record.clone();
             let mut private = private.clone();
-            for person in &tombstones.people {
-                crate::admin::remove_person(&mut record, &mut private, person);
-            }
+            let erased = crate::anonymize::erased::Erased::new(&tombstones.people);
+            crate::admin::remove_person(&mut record, &mut private, &erased);
             tx.put_deal(&record, Some(&private))?;
             Ok(Some((record, private)))
         });

@@ -86,13 +86,12 @@ impl Storybank {
             corpus_terms: &corpus_terms,
         };
         let forgotten = self.db.tombstones()?;
+        let erased = crate::anonymize::erased::Erased::new(&forgotten.people);
         let mut built: Vec<(DealRecord, PrivateRecord)> = vec![];
         for (row, transcript, raw, old) in &inputs {
             let (mut record, mut private) =
                 ingest::build_deal(row, Some(transcript), Some(raw.clone()), &options);
-            for person in &forgotten.people {
-                crate::admin::remove_person(&mut record, &mut private, person);
-            }
+            crate::admin::remove_person(&mut record, &mut private, &erased);
             let before: HashMap<&str, (&str, Option<&str>)> = old
                 .quotes
                 .iter()

@@ -55,6 +55,20 @@ async fn forgetting_a_deal_and_a_person_survives_reindex_and_reingest() {
     let after = bank.deal("S-2001").unwrap().quotes.len();
     assert_eq!(before - after, report.quotes.len());
     assert!(bank.raw_transcript("S-2001").is_err(), "the raw transcript naming them is dropped");
+    // The store keeps no form of their name: not in the tombstone, the CRM row, the guard's
+    // terms or the people of the deal (its other people stay), nor in the log's old pages.
+    let surname = buyer.split_whitespace().last().unwrap().to_string();
+    let store_holds = |needle: &str| -> bool {
+        let needle = needle.to_lowercase();
+        ["store.sqlite", "store.sqlite-wal"].iter().any(|file| {
+            let bytes = std::fs::read(index.path().join(file)).unwrap_or_default();
+            String::from_utf8_lossy(&bytes).to_lowercase().contains(&needle)
+        })
+    };
+    assert!(store_holds("Felix Ordway"), "the deal's other contact is still known");
+    for form in [buyer.as_str(), surname.as_str()] {
+        assert!(!store_holds(form), "the store still holds {form:?}");
+    }
 
     // Neither a reindex nor a re-ingest of the same files brings anything back.
     bank.reindex(&|_, _| {}).unwrap();
@@ -68,10 +82,57 @@ async fn forgetting_a_deal_and_a_person_survives_reindex_and_reingest() {
         after,
         "re-ingest must not restore the person's quotes"
     );
+    for form in [buyer.as_str(), surname.as_str()] {
+        assert!(!store_holds(form), "a re-ingest wrote {form:?} back");
+    }
     let forgotten_ids: std::collections::HashSet<String> =
         bank.deal("S-2001").unwrap().quotes.iter().map(|q| q.quote_id.clone()).collect();
     assert_eq!(forgotten_ids.len(), after);
     assert!(bank.forget_person("Cher").is_err(), "a single name is too ambiguous to erase");
+}
+
+/// A person erased before names were hashed (a plain-name tombstone) is rewritten as hashes by
+/// the next open, and still keeps a re-ingest from bringing their quotes back.
+#[tokio::test]
+async fn a_plain_name_tombstone_is_hashed_on_open_and_still_erases() {
+    let index = tempfile::tempdir().unwrap();
+    let mut quick = settings(index.path());
+    quick.pii_tagger = false;
+    let name = {
+        let bank = Storybank::open(&quick).unwrap();
+        bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
+        let name = "Gemma Thornbury";
+        let spoken = bank.raw_transcript("S-2001").unwrap();
+        assert!(spoken.contains(name));
+        name
+    };
+    let store = index.path().join("store.sqlite");
+    {
+        let db = rusqlite::Connection::open(&store).unwrap();
+        db.execute(
+            "INSERT INTO tombstones(kind, value, change, at) VALUES('person', ?1, 0, '2025-01-01')",
+            [name],
+        )
+        .unwrap();
+    }
+    let bank = Storybank::open(&quick).unwrap();
+    let values: Vec<(String, String)> = {
+        let db = rusqlite::Connection::open(&store).unwrap();
+        let mut statement = db.prepare("SELECT kind, value FROM tombstones").unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert_eq!(values[0].0, "person-hashed");
+    assert!(!values[0].1.contains("Thornbury") && !values[0].1.contains("Gemma"));
+    // Re-ingesting the transcript applies the hashed erasure.
+    let before = bank.deal("S-2001").unwrap().quotes.len();
+    bank.ingest_dir(&sample_dir(), &|_| {}).unwrap();
+    assert!(bank.deal("S-2001").unwrap().quotes.len() < before, "her quotes are erased");
+    assert!(bank.raw_transcript("S-2001").is_err());
 }
 
 /// A serving instance sees what another process (here: another instance on the same folder, as

@@ -24,6 +24,7 @@
 
 pub mod contact;
 pub mod crm;
+pub mod erased;
 pub mod gazetteer;
 pub mod guard;
 pub mod lexicon;

@@ -57,8 +57,12 @@ pub mod doc {
 pub mod tombstone {
     /// An erased deal id.
     pub const DEAL: &str = "deal";
-    /// An erased person (the full name given to `forget --person`).
+    /// An erased person by plain name: written before names were hashed, and turned into
+    /// [`PERSON_HASHED`] by the next open.
     pub const PERSON: &str = "person";
+    /// An erased person as hashes of their name
+    /// ([`crate::anonymize::erased::ErasedPerson::tombstone`]): the store keeps no name.
+    pub const PERSON_HASHED: &str = "person-hashed";
 }
 
 const SCHEMA_V1: &str = "
@@ -384,7 +388,7 @@ pub struct ChangesSince {
 pub struct Tombstones {
     /// Erased deal ids.
     pub deals: BTreeSet<String>,
-    /// Erased people (full names).
+    /// Erased people: hashed tombstones (plain full names in stores written before).
     pub people: BTreeSet<String>,
 }
 
@@ -520,6 +524,22 @@ impl Tx<'_> {
             params![kind, value, seq, now()],
         )?;
         Ok(())
+    }
+
+    /// Deletes a tombstone (only to rewrite it in another form).
+    pub fn delete_tombstone(&mut self, kind: &str, value: &str) -> Result<()> {
+        self.tx.execute(
+            "DELETE FROM tombstones WHERE kind = ?1 AND value = ?2",
+            params![kind, value],
+        )?;
+        Ok(())
+    }
+
+    /// The plain names of person tombstones written before names were hashed.
+    pub fn plain_person_tombstones(&self) -> Result<Vec<String>> {
+        let mut statement = self.tx.prepare("SELECT value FROM tombstones WHERE kind = ?1")?;
+        let rows = statement.query_map(params![tombstone::PERSON], |row| row.get(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     /// A bank-wide document (its default when never written).

@@ -81,7 +81,8 @@ pub fn import(index_dir: &Path, db: &Db, dimension: usize) -> Result<usize> {
             tx.add_tombstone(tombstone::DEAL, deal)?;
         }
         for person in &forgotten.people {
-            tx.add_tombstone(tombstone::PERSON, person)?;
+            let erased = crate::anonymize::erased::ErasedPerson::from_name(person);
+            tx.add_tombstone(tombstone::PERSON_HASHED, &erased.tombstone())?;
         }
         if let Some(packs) = &packs {
             tx.put_document(doc::PACKS, packs)?;
@@ -162,7 +163,9 @@ mod tests {
         let deals = db.deals().unwrap();
         assert_eq!(deals.keys().collect::<Vec<_>>(), ["D-1"], "an erased deal is not imported");
         let tombstones = db.tombstones().unwrap();
-        assert!(tombstones.deals.contains("D-2") && tombstones.people.contains("Ann Bee"));
+        let ann = crate::anonymize::erased::ErasedPerson::from_name("Ann Bee").tombstone();
+        assert!(tombstones.deals.contains("D-2") && tombstones.people.contains(&ann));
+        assert!(!tombstones.people.iter().any(|value| value.contains("Ann")), "no plain name");
         let packs: serde_json::Value = db.document(doc::PACKS).unwrap();
         assert_eq!(packs["next_pack"], 1);
         assert!(!present(index), "the old files moved to backups/");
