@@ -136,8 +136,10 @@ impl Manifest {
         if self.model_id != model_id || self.dimension != dimension {
             return Err(incompatible(format!(
                 "built with model {} ({}-d) but the configured model is {model_id} ({dimension}-d); \
-                 use the same model or run `storybank reindex` to re-embed",
-                self.model_id, self.dimension
+                 use the same model (--model {}), or ingest into a new index folder to use this one",
+                self.model_id,
+                self.dimension,
+                self.model_id.split('#').next().unwrap_or(&self.model_id)
             )));
         }
         Ok(())
