@@ -32,9 +32,9 @@ static PHONE_CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\W{0,3}(?:office|fax|mobile|cell|desk|home|work|direct)\b").unwrap()
 });
 /// Government and network identifiers: social security numbers, IPv4 addresses, long card or
-/// account digit runs, IBANs.
+/// account digit runs, IBANs, VAT numbers ("ATU68142937", "DE123456789", "CHE-123.456.789").
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b").unwrap()
+    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b").unwrap()
 });
 
 /// A phone number said digit by digit, as automatic captions write it ("nine eight one one zero
@@ -82,7 +82,7 @@ static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?\s*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",

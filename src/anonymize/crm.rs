@@ -76,6 +76,14 @@ impl Collector<'_> {
             case_sensitive: case_sensitive(form, self.account),
         });
     }
+
+    /// Adds a form matched only as written.
+    fn add_exact(&mut self, form: &str) {
+        self.add(form);
+        if let Some(term) = self.terms.iter_mut().find(|term| term.form == form) {
+            term.case_sensitive = true;
+        }
+    }
 }
 
 /// The people and account a CRM row lists, with their placeholders.
@@ -157,6 +165,24 @@ pub fn person_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
                 out.add(part);
             }
             out.add(&surname.replace('-', " "));
+        }
+    }
+    // A hyphenated given name said by its initials: "Jean-François" -> "J-F", "JF".
+    let parts: Vec<&str> = given.split('-').collect();
+    if parts.len() == 2 && parts.iter().all(|p| p.chars().count() >= 2) {
+        let initials: Vec<String> = parts
+            .iter()
+            .map(|p| fold_accents(p))
+            .filter_map(|p| p.chars().next())
+            .flat_map(char::to_uppercase)
+            .map(String::from)
+            .collect();
+        if initials.len() == 2 && initials.iter().all(|i| i.chars().all(char::is_alphabetic)) {
+            let (a, b) = (&initials[0], &initials[1]);
+            // Only in capitals: "M-E" or "ME" of "Marie-Ève" is never "me" (a hyphen between
+            // two letters matches no hyphen too).
+            out.add_exact(&format!("{a}-{b}"));
+            out.add_exact(&format!("{a}{b}"));
         }
     }
     let last = tokens[tokens.len() - 1];

@@ -10,8 +10,9 @@ use regex::Regex;
 
 use super::lexicon::{
     CITIES, COMMON_WORDS, COUNTRIES, DETERMINERS, FIRST_NAMES, HONORIFICS, WORLD_NAMES,
-    in_country_name, in_nickname_table, is_acronym, is_calendar_or_place, is_english_word,
-    is_frequent_word, is_known_name, is_vendor, is_vendor_at, without_name_suffix,
+    in_country_or_region, in_nickname_table, is_acronym, is_calendar_or_place, is_english_word,
+    is_frequent_word, is_greeting, is_known_name, is_region, is_vendor, is_vendor_at,
+    without_name_suffix,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
@@ -116,8 +117,10 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
                         || COMMON_WORDS.contains(lower.as_str())
                         || (after && surname_may_be_a_word && is_known_name(word)))
                     && !HONORIFICS.contains(&lower.as_str())
+                    && !is_greeting(word)
                     && !is_calendar_or_place(&lower)
                     && !COUNTRIES.contains(lower.as_str())
+                    && !is_region(&lower)
                     && !CITIES.contains(&word)
                     && !is_vendor(word)
                     && !scope.protected.looks_protected(word)
@@ -245,7 +248,7 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
             && !is_calendar_or_place(&lower)
             && !CITIES.contains(&base)
             && !COUNTRIES.contains(lower.as_str())
-            && !in_country_name(text, word_match.start(), word_match.end())
+            && !in_country_or_region(text, word_match.start(), word_match.end())
             && !is_vendor(base)
             && !is_vendor_at(text, word_match.start(), word_match.end())
             && !protected

@@ -63,6 +63,39 @@ pub static FREQUENT_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 /// Country names, lower case.
 pub static COUNTRIES: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("countries.txt")).into_iter().collect());
+/// First-level regions (states, provinces, Länder, cantons) and well-known historical regions,
+/// lower case, hyphens as spaces, as written and without accents; never a given name.
+pub static REGIONS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let mut regions = HashSet::new();
+    for region in word_list(include_str!("regions.txt")) {
+        if !region.contains([' ', '-']) && is_given_name(region) {
+            continue;
+        }
+        let lower = region.to_lowercase().replace('-', " ");
+        regions.insert(fold_accents(&lower));
+        regions.insert(lower);
+    }
+    regions
+});
+
+/// True when `lower` (a lower-case span, words apart by spaces or hyphens) is a region, or a
+/// part of a region or country named by its direction ("south-east queensland", "northern
+/// bavaria", "western kenya").
+pub fn is_region(lower: &str) -> bool {
+    const DIRECTIONS: [&str; 16] = [
+        "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+        "upper", "lower", "greater", "inner", "outer", "rural", "coastal",
+    ];
+    let spaced = lower.replace('-', " ");
+    let words: Vec<&str> = spaced.split_whitespace().collect();
+    let bare = words.iter().position(|w| !DIRECTIONS.contains(w)).unwrap_or(0);
+    REGIONS.contains(&spaced)
+        || (bare > 0 && {
+            let rest = words[bare..].join(" ");
+            REGIONS.contains(&rest) || COUNTRIES.contains(rest.as_str())
+        })
+}
+
 /// Major cities, as written.
 pub static CITIES: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| word_list(include_str!("cities.txt")));
@@ -341,6 +374,14 @@ pub const PLACE_WORDS: &[&str] = &[
 /// "Tết", "Carnaval").
 const CALENDAR_WORDS: &[&str] = &[
     "sinterklaas",
+    "karneval",
+    "þorrablót",
+    "thorrablot",
+    "nyepi",
+    "valborg",
+    "walpurgis",
+    "walpurgisnacht",
+    "jól",
     "toussaint",
     "ferragosto",
     "juhannus",
@@ -655,6 +696,14 @@ const GREETINGS: &[&str] = &[
     "bye",
     "bye-bye",
     "hei",
+    "terve",
+    "gerne",
+    "bitte",
+    "yalla",
+    "sababa",
+    "todah",
+    "góðan",
+    "daginn",
     "kalimera",
     "kalispera",
     "efcharisto",
@@ -721,7 +770,7 @@ pub const KINSHIP: &[&str] = &[
 /// customs): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at)\s+(?:the\s+)?(?:ramadan|kurban\s+bayram|bayram|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai)\b",
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at|(?:end|start|beginning|middle|rest)\s+of)\s+(?:the\s+)?(?:ramadan|(?:kurban|kurbán|şeker|seker|ramazan)\s+bayram[ıi]?|bayram[ıi]?|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai|corpus\s+christi|saint-jean(?:-baptiste)?|st-jean(?:-baptiste)?|f[êe]te\s+nationale|bo[żz]e\s+cia[łl]o|rica\s+ederim|g[óo]ðan\s+daginn)\b",
     )
     .expect("static regex")
 });
@@ -741,13 +790,17 @@ pub fn is_greeting(word: &str) -> bool {
 }
 
 /// True when the word at `text[start..end]` is part of a country's name of two or three words
-/// with its neighbours ("Sri Lanka", "Costa Rica", "Sierra Leone", "Papua New Guinea"): its
-/// words may be names elsewhere, never here.
-pub fn in_country_name(text: &str, start: usize, end: usize) -> bool {
+/// with its neighbours ("Sri Lanka", "Costa Rica", "Sierra Leone", "Papua New Guinea"), or is
+/// or is part of a region's ("Kerala", "Tamil Nadu", "Baden-Württemberg"): its words may be
+/// names elsewhere, never here.
+pub fn in_country_or_region(text: &str, start: usize, end: usize) -> bool {
     let word = |s: &str| s.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     let before: Vec<String> = text[..start].split_whitespace().rev().take(2).map(word).collect();
     let after: Vec<String> = text[end..].split_whitespace().take(2).map(word).collect();
     let this = word(&text[start..end]);
+    if is_region(&this) {
+        return true;
+    }
     let mut candidates = vec![];
     if let Some(b) = before.first() {
         candidates.push(format!("{b} {this}"));
@@ -764,7 +817,7 @@ pub fn in_country_name(text: &str, start: usize, end: usize) -> bool {
             candidates.push(format!("{this} {a} {a2}"));
         }
     }
-    candidates.iter().any(|c| COUNTRIES.contains(c.as_str()))
+    candidates.iter().any(|c| COUNTRIES.contains(c.as_str()) || is_region(c))
 }
 
 /// True for calendar words and nationalities (lower case): never a person.

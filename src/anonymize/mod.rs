@@ -501,7 +501,7 @@ impl Anonymizer {
         // A name inside a country's name of several words stays ("Sri" of "Sri Lanka").
         let protected = |text: &str, start: usize, end: usize| {
             self.scope.protected.inside_protected_word(text, start, end)
-                || lexicon::in_country_name(text, start, end)
+                || lexicon::in_country_or_region(text, start, end)
         };
         let text = self.known.redact_except(&text, protected);
         let text = match self.learned.lock() {

@@ -149,6 +149,56 @@ pub fn short_forms(scope: &Scope, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A run of capitalised words ("Ho-Ping Smile Orthodontics"), for [`spelled_by`].
+static CAPITALISED_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\p{Lu}[\p{L}'’]*(?:-\p{L}[\p{L}'’]*)*(?:\s+(?:&\s+|and\s+)?\p{Lu}[\p{L}'’]*(?:-\p{L}[\p{L}'’]*)*)*")
+        .expect("static regex")
+});
+
+/// The name in `text` that a short form spells ("Ho-Ping Smile Orthodontics, internally we just
+/// say HPS"): capitalised words whose initials, or whose hyphenated parts' initials, are the
+/// short form, with the generic company words after them, when a word of it is more than an
+/// English or a generic one.
+pub fn spelled_by(text: &str, short: &str) -> Vec<String> {
+    let mut found = vec![];
+    for run in CAPITALISED_RUN.find_iter(text) {
+        let words: Vec<&str> =
+            run.as_str().split_whitespace().filter(|w| !matches!(*w, "&" | "and")).collect();
+        for start in 0..words.len() {
+            for by_parts in [false, true] {
+                let mut spelled = String::new();
+                let mut end = start;
+                while end < words.len() && spelled.len() < short.len() {
+                    let parts: Vec<&str> =
+                        if by_parts { words[end].split('-').collect() } else { vec![words[end]] };
+                    spelled.extend(
+                        parts.iter().filter_map(|p| p.chars().next()).flat_map(char::to_uppercase),
+                    );
+                    end += 1;
+                }
+                if spelled != short || end - start < 2 && !by_parts {
+                    continue;
+                }
+                while end < words.len()
+                    && GENERIC_ORG_WORDS.contains(words[end].to_lowercase().as_str())
+                {
+                    end += 1;
+                }
+                let name = &words[start..end];
+                let distinctive = name.iter().any(|w| {
+                    let lower = w.to_lowercase();
+                    !is_english_word(&lower) && !GENERIC_ORG_WORDS.contains(lower.as_str())
+                });
+                let joined = name.join(" ");
+                if distinctive && name.len() >= 2 && !found.contains(&joined) {
+                    found.push(joined);
+                }
+            }
+        }
+    }
+    found
+}
+
 /// The initials of a name's capitalised words, particles and "&" left out ("TCS").
 fn initials(words: &[&str]) -> String {
     words
@@ -350,7 +400,14 @@ pub fn forms(name: &str) -> Vec<String> {
 /// for?"), kept when they could name one deal's organisation and nothing else: not shared
 /// with other interviews, not protected, no person, no ordinary word.
 pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
-    let short = short_forms(scope, text).into_iter().map(|short| Found::Other(short, "[ACCOUNT]"));
+    let shorts = short_forms(scope, text);
+    let spelled: Vec<Found> = shorts
+        .iter()
+        .flat_map(|short| spelled_by(text, short))
+        .filter(|name| !scope.protected.looks_protected(name))
+        .map(Found::Account)
+        .collect();
+    let short = shorts.into_iter().map(|short| Found::Other(short, "[ACCOUNT]")).chain(spelled);
     candidates(text, opening)
         .into_iter()
         .filter(|name| {

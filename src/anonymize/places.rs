@@ -9,8 +9,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, WORKPLACE_WORDS, in_country_name, is_calendar_or_place,
-    is_calendar_word, is_english_word, is_given_name, is_greeting, is_vendor,
+    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, WORKPLACE_WORDS, in_country_or_region,
+    is_calendar_or_place, is_calendar_word, is_english_word, is_given_name, is_greeting, is_region,
+    is_vendor,
 };
 use super::protect::Protected;
 use super::text::is_camel_case;
@@ -134,7 +135,7 @@ static LOCATION_CUE: LazyLock<Regex> = LazyLock::new(|| {
     let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew|home|homes|ward|wards|unit|units|practice|practices|surgery|surgeries|farm|farms|estate|estates|orchard|orchards|vineyard|vineyards|ranch|ranches|dairy|dairies|packhouse|packhouses|mine|mines|quarry|quarries|terminal|terminals|workshop|workshops|job\s*site|job\s*sites|co-?op|cooperative|location|locations)";
     let at = r"(?:in|near|at|outside(?:\s+of)?|just\s+outside(?:\s+of)?|out\s+of|based\s+in)";
     Regex::new(&format!(
-        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of))\s+(?P<place>{place})|(?i:\bfrom)\s+{place}(?:\s+(?i:town|city|centre|center|port))?\s+(?i:(?:out\s+|up\s+|down\s+|over\s+|across\s+)?to)\s+(?P<place2>{place})"
+        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of)|\b(?:one|another|other\s+one|main\s+one|newest\s+one|biggest\s+one|new\s+one|second\s+one|third\s+one)\s+(?:(?:is|was)\s+)?(?:also\s+|now\s+)?(?:in|at|near)|\b(?:branch|branches|clinic|clinics|office|offices|practice|practices|depot|depots|site|sites|store|stores|shop|warehouse|plant|farm|location)\s+(?:(?:is|are|was|were)\s+)?(?:also\s+|now\s+)?on)\s+(?P<place>{place})|(?i:\bfrom)\s+{place}(?:\s+(?i:town|city|centre|center|port))?\s+(?i:(?:out\s+|up\s+|down\s+|over\s+|across\s+)?to)\s+(?P<place2>{place})"
     ))
     .expect("static regex")
 });
@@ -218,6 +219,7 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
             || REGIONS.contains(&first.as_str())
             || is_calendar_or_place(&lower)
             || COUNTRIES.contains(lower.as_str())
+            || is_region(&lower)
             || protected.looks_protected(&name)
             || kept.iter().any(|word| is_vendor(word) || is_camel_case(word))
             || kept.iter().any(|word| protected.contains(word))
@@ -233,6 +235,15 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
         found.push(name);
     }
     found.extend(dated_towns(text));
+    // "Sinsa-dong", "Garosu-gil", "Setagaya-ku": a name with a Korean or Japanese district,
+    // street or ward suffix is a place, whatever the name is.
+    for place in ADMIN_SUFFIX_PLACE.find_iter(text) {
+        if !protected.looks_protected(place.as_str())
+            && !found.iter().any(|known| known == place.as_str())
+        {
+            found.push(place.as_str().to_string());
+        }
+    }
     // "the Tatan substation", "the Oistins store", "near Tkibuli": a name before a site noun,
     // or after "near", that is no English word, name, tool or competitor.
     for caps in NAMED_SITE.captures_iter(text) {
@@ -280,6 +291,7 @@ fn unknown_place_word(name: &str, protected: &Protected) -> bool {
         && !is_vendor(name)
         && !is_calendar_or_place(&name.to_lowercase())
         && !COUNTRIES.contains(name.to_lowercase().as_str())
+        && !is_region(&name.to_lowercase())
         && !REGIONS.contains(&name.to_lowercase().as_str())
         && !protected.looks_protected(name)
         && !protected.contains(name)
@@ -326,6 +338,14 @@ pub fn list_neighbours(
     }
     found
 }
+
+/// A name with a Korean district or street suffix (-dong, -gu, -gil, -ro, -daero, -eup, -myeon)
+/// or a Japanese one (-ku, -machi, -chome), as romanised in English. Province suffixes (-do,
+/// -ken) name regions, which stay.
+static ADMIN_SUFFIX_PLACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\p{Lu}\p{Ll}+(?:-\p{Ll}+)?-(?:dong|gu|gil|ro|daero|eup|myeon|ku|machi|chome)\b")
+        .expect("static regex")
+});
 
 /// A name before a site noun ("the Tatan substation", "our Oistins store") or after "near".
 static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
@@ -403,7 +423,7 @@ fn is_kept(text: &str, start: usize, end: usize, protected: &Protected) -> bool 
     protected.contains(&text[start..end])
         || HOSTING_CONTEXT.is_match(&text[..start])
         // "Lanka" of "Sri Lanka" is the country's.
-        || in_country_name(text, start, end)
+        || in_country_or_region(text, start, end)
 }
 
 fn redact_listed(text: &str, protected: &Protected, redact: impl Fn(&str) -> bool) -> String {

@@ -6,8 +6,8 @@
 
 use super::lexicon::{
     CITIES, COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, HONORIFICS, PLACE_WORDS, TITLE_WORDS,
-    is_acronym, is_calendar_word, is_english_word, is_given_name, is_known_name, is_vendor,
-    is_vendor_at,
+    in_country_or_region, is_acronym, is_calendar_word, is_english_word, is_given_name,
+    is_known_name, is_region, is_vendor, is_vendor_at,
 };
 use std::sync::LazyLock;
 
@@ -176,6 +176,7 @@ fn name_part(scope: &Scope, word: &str) -> bool {
         && !is_calendar_word(&lower)
         && !HONORIFICS.contains(&lower.as_str())
         && !COUNTRIES.contains(lower.as_str())
+        && !is_region(&lower)
         && !CITIES.contains(&word)
         && !is_vendor(word)
         && !scope.protected.looks_protected(word)
@@ -230,6 +231,26 @@ fn merge_addresses(text: &str, entities: Vec<Entity>) -> Vec<Entity> {
     merged
 }
 
+/// Words that make a street of ordinary words ("main road", "church street").
+const STREET_WORDS: [&str; 16] = [
+    "road",
+    "rd",
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "lane",
+    "drive",
+    "way",
+    "highway",
+    "boulevard",
+    "blvd",
+    "close",
+    "crescent",
+    "square",
+    "place",
+];
+
 /// A person hit checked: `None` when it is not a name, an account when an organisation
 /// frame surrounds it.
 fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Found> {
@@ -243,6 +264,7 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
     let not_a_name = lower.split_whitespace().all(is_calendar_word)
         || lower.split(['-', ' ']).all(|part| PLACE_WORDS.contains(&part))
         || (COUNTRIES.contains(lower.as_str()) && !is_given_name(name))
+        || in_country_or_region(text, start, start + name.len())
         || TITLE_WORDS.contains(&lower.as_str())
         || is_camel_case(name)
         || scope.corpus_terms.common.contains(&lower)
@@ -347,15 +369,24 @@ pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found>
                 "[CITY]",
                 !HOSTING_CONTEXT.is_match(&text[..start])
                     && !ordinary
-                    && !COUNTRIES.contains(lower.as_str()),
+                    && !COUNTRIES.contains(lower.as_str())
+                    && !is_region(&lower)
+                    && !in_country_or_region(text, start, start + surface.len()),
             ),
             EntityKind::Address => (
                 "[ADDRESS]",
                 !HOSTING_CONTEXT.is_match(&text[..start])
                     && !ordinary
                     && !COUNTRIES.contains(lower.as_str())
+                    && !is_region(&lower)
                     && (letters >= 3 || digits >= 5)
-                    && !is_english_word(&lower),
+                    && !is_english_word(&lower)
+                    // "near the high speed rail station": lower-case English words, no number
+                    // and no street word ("western main road" of a caption is a street).
+                    && (digits > 0
+                        || surface.chars().any(char::is_uppercase)
+                        || !lower.split_whitespace().all(is_english_word)
+                        || lower.split_whitespace().any(|w| STREET_WORDS.contains(&w))),
             ),
             EntityKind::Email => (
                 "[EMAIL]",

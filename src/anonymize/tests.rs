@@ -1099,3 +1099,82 @@ fn towns_from_one_place_to_others() {
         assert_eq!(a.redact(text), text);
     }
 }
+
+#[test]
+fn clinic_markets_districts_vat_numbers_initials_regions_and_holidays() {
+    let contacts = vec!["Jean-François Côté".to_string(), "Marie-Ève Tremblay".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    for (text, want) in [
+        // Hyphenated given names said by their initials.
+        (
+            "J-F, he's our coordinator, and M-E signed.",
+            "[BUYER], he's our coordinator, and [COLLEAGUE 1] signed.",
+        ),
+        // Initials are matched in capitals only, even after a cue.
+        ("Tell me about it; ME said so.", "Tell me about it; [COLLEAGUE 1] said so."),
+        // Korean and Japanese districts, streets and wards by their suffix.
+        (
+            "the main one near Hwagok-dong, close to Yeoksam-ro, and one in Nerima-ku.",
+            "the main one near [CITY], close to [CITY], and one in [CITY].",
+        ),
+        // A VAT number with and without its cue.
+        (
+            "the contract needed our UID number, ATU12345678, twice",
+            "the contract needed our UID number, [ID], twice",
+        ),
+        ("invoices to DE987654321 only", "invoices to [ID] only"),
+        // A branch on an island, one clinic in a district nobody listed.
+        (
+            "and a small branch on Tjøme. Five dentists.",
+            "and a small branch on [CITY]. Five dentists.",
+        ),
+        (
+            "two clinics, and one in Sangdaewon, in the east.",
+            "two clinics, and one in [CITY], in the east.",
+        ),
+    ] {
+        assert_eq!(a.redact(text), want, "{text}");
+    }
+    // Regions, countries said short, holidays and greetings of these markets: nobody.
+    for text in [
+        "in Quebec physio, and maybe a reference in Ontario or Saxony-Anhalt.",
+        "We are in Styria. Our peers in Tamil Nadu and Gyeonggi-do agree.",
+        "nine aged care homes in south-east Queensland and one in northern Bavaria.",
+        "Molarity has clinics in Korea and Taiwan.",
+        "Right before Kurban Bayramı, and before the end of Ramadan.",
+        "it didn't know Boże Ciało, Corpus Christi, or Saint-Jean-Baptiste.",
+        "Gerne. Yalla, bye. Rica ederim.",
+        "claims to the kupot, Clalit and Maccabi, and to e-Nabız, and the kennitala field.",
+    ] {
+        assert_eq!(a.redact(text), text);
+    }
+}
+
+#[test]
+fn a_short_form_spells_its_name_and_a_greeting_is_no_part_of_one() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let turns = [
+        "Okay. Tae-Yang Bright Dental, internally we just say TYBD, we are four clinics.",
+        "Hej Sigrun, thanks for joining.",
+        "Grace, the sales person, she sent a test message while we talked.",
+    ];
+    a.learn_interview([
+        (true, vec!["Could you describe the clinic?"]),
+        (false, vec![turns[0]]),
+        (true, vec![turns[1]]),
+        (false, vec![turns[2]]),
+    ]);
+    assert_eq!(
+        a.redact_learned(turns[0]),
+        "Okay. [ACCOUNT], internally we just say [ACCOUNT], we are four clinics."
+    );
+    assert!(
+        a.redact_learned(turns[1]).starts_with("Hej [COLLEAGUE"),
+        "{}",
+        a.redact_learned(turns[1])
+    );
+    assert!(a.redact_learned(turns[2]).starts_with("[COLLEAGUE"), "{}", a.redact_learned(turns[2]));
+    // Initials of ordinary words spell no company.
+    assert!(orgs::spelled_by("The Human Resources team, we just say HR.", "HR").is_empty());
+}

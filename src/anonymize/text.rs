@@ -252,7 +252,12 @@ impl Terms {
         let people: Vec<String> = self
             .terms
             .iter()
-            .filter(|term| term.case_sensitive && term.placeholder != "[ACCOUNT]")
+            // Initials ("ME", "J-F") are matched in capitals only, even after a cue ("tell me").
+            .filter(|term| {
+                term.case_sensitive
+                    && term.placeholder != "[ACCOUNT]"
+                    && !term.form.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+            })
             .map(|term| regex::escape(&fold_key(&term.form)))
             .collect();
         self.cued = (!people.is_empty()).then(|| {
