@@ -33,6 +33,24 @@ static PHONE_CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Government and network identifiers: social security numbers, IPv4 addresses, long card or
 /// account digit runs, IBANs, VAT numbers ("ATU68142937", "DE123456789", "CHE-123.456.789").
+/// A court, case or file number: letters, then groups joined by "/" or "-" holding seven digits
+/// or more ("HCF/127/2025", "CIV-2025-416-000218"); a date has no letters, a standard
+/// ("ISO-27001") too few groups.
+static CASE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z]{2,6}(?:[/-][A-Z0-9]{1,8}){2,5}\b").unwrap());
+
+/// A post box or a numbered plot, villa or flat ("P.O. Box 1947", "08 BP 1947", "Private Bag
+/// 12", "Villa 9127", "Plot 44", "Lot 12B").
+static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?)\s+[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
+});
+
+/// A street named after its French, Spanish, Portuguese, Italian, Catalan, Greek or Maltese
+/// street word ("Rue Njo-Njo", "Calle de Alcalá", "Carrer Gran", "Triq il-Kbira").
+static STREET_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:Rue|Avenue|Av\.|Boulevard|Bd|Chemin|Allée|Impasse|Quai|Calle|C/|Carrer|Carrera|Avinguda|Passeig|Viale|Piazza|Largo|Corso|Rua|Avenida|Travessa|Odos|Odós|Leoforos|Triq)\s+(?:(?:de|du|des|de\s+la|la|le|les|del|della|delle|dei|di|da|do|dos|das|d['’]|il-|ir-|is-|it-|tal-)\s*)*\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?").unwrap()
+});
+
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b").unwrap()
 });
@@ -82,7 +100,7 @@ static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:[A-Z][A-Z0-9]{0,2}\b)?)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -178,6 +196,23 @@ pub fn redact_contacts(text: &str) -> String {
     redact_contacts_keeping(text, |_| false)
 }
 
+/// Post boxes, numbered plots and streets named after their street word, as `[ADDRESS]`, except
+/// a street whose every word `keep` holds (a competitor's name). Run after the addresses the
+/// tagger found were replaced whole: these are often one part of such an address.
+pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
+    let text = POST_BOX.replace_all(text, "[ADDRESS]");
+    STREET_BEFORE
+        .replace_all(&text, |caps: &regex::Captures<'_>| {
+            let found = &caps[0];
+            if found.split_whitespace().skip(1).all(&keep) {
+                found.to_string()
+            } else {
+                "[ADDRESS]".to_string()
+            }
+        })
+        .into_owned()
+}
+
 /// [`redact_contacts`], keeping the web addresses for which `keep` holds (a competitor's own
 /// name written as a domain: "Monday.com").
 pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> String {
@@ -215,6 +250,11 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         let found = &caps[0];
         if keep(found) { found.to_string() } else { "[URL]".to_string() }
     });
+    let text = CASE_NUMBER.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let found = &caps[0];
+        let digits = found.chars().filter(char::is_ascii_digit).count();
+        if digits >= 7 { "[ID]".to_string() } else { found.to_string() }
+    });
     let text = IDENTIFIER.replace_all(&text, |caps: &regex::Captures<'_>| {
         let found = caps.get(0).expect("whole match");
         // "03.93.92.16.85" is a phone, not an IP address followed by ".85".
@@ -244,6 +284,35 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_numbers_post_boxes_plots_and_streets_named_first() {
+        for (text, want) in [
+            ("the suit, HCF/127/2025, was", "the suit, [ID], was"),
+            ("file CIV-2025-416-000218 in the High Court", "file [ID] in the High Court"),
+            ("She put our NINEA, 004821753 2G2, on it", "She put our NINEA, [ID], on it"),
+            ("with our partita iva 03481270136 already in", "with our partita iva [ID] already in"),
+            ("The postal address is 08 BP 1947 Abidjan 08.", "The postal address is [ADDRESS]."),
+            ("write to P.O. Box 5521, or", "write to [ADDRESS], or"),
+            ("we are in Sacré-Cœur, Villa 9127, near", "we are in Sacré-Cœur, [ADDRESS], near"),
+            ("in Bonapriso, on Rue Njo-Njo, next to", "in Bonapriso, on [ADDRESS], next to"),
+            ("the office on Calle de Ercilla since", "the office on [ADDRESS] since"),
+            ("Triq il-Kbira, in the old town", "[ADDRESS], in the old town"),
+        ] {
+            let redacted = redact_addresses(&redact_contacts(text), |_| false);
+            assert_eq!(redacted, want, "{text}");
+        }
+        // Dates, standards, percentages and products stay.
+        for text in [
+            "on 2025-03-14 we signed",
+            "ISO-27001 and SOC-2 first",
+            "Flat 20 percent, a lot 12 of them",
+            "via Slack and via email",
+            "the ISO/IEC 27001 audit",
+        ] {
+            assert_eq!(redact_addresses(&redact_contacts(text), |_| false), text);
+        }
+    }
 
     #[test]
     fn vehicle_plates_and_spelled_ids() {

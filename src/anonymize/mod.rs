@@ -375,6 +375,13 @@ fn person_name(name: &str) -> Option<Found> {
     if words.len() == 1 && lexicon::KINSHIP.contains(&words[0].to_lowercase().as_str()) {
         return None;
     }
+    // "la Dottoressa": an article and a title name nobody.
+    let article = |w: &str| {
+        ["la", "le", "il", "el", "the", "lo", "o", "a"].contains(&w.to_lowercase().as_str())
+    };
+    if words.len() > 1 && words.iter().all(|w| article(w) || honorific(w)) {
+        return None;
+    }
     // "Bonjour Marie-Ève": a greeting before the name is no more part of it than a title.
     let start = match words.iter().position(|w| !honorific(w) && !greeting(w)) {
         Some(start) => start,
@@ -398,6 +405,24 @@ fn person_name(name: &str) -> Option<Found> {
 }
 
 impl Anonymizer {
+    /// A person's name without the words at its ends that are the seller's, a product's or a
+    /// competitor's ("brieflane giacomo" of raw captions is "giacomo"): the tagger sometimes
+    /// runs a name into the word beside it, and that word must not become a form of theirs.
+    fn without_common_ends(&self, name: &str) -> String {
+        let common = |w: &str| {
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric());
+            self.scope.corpus_terms.common.contains(&bare.to_lowercase())
+                || self.scope.protected.contains(bare)
+        };
+        let words: Vec<&str> = name.split_whitespace().collect();
+        let start = words.iter().position(|w| !common(w)).unwrap_or(words.len());
+        let end = words.iter().rposition(|w| !common(w)).map_or(start, |i| i + 1);
+        if start >= end || (start == 0 && end == words.len()) {
+            return name.to_string();
+        }
+        words[start..end].join(" ")
+    }
+
     /// Turns findings into learned forms of the deal.
     fn remember(&self, found: Vec<Found>) {
         if found.is_empty() {
@@ -407,7 +432,7 @@ impl Anonymizer {
         let additions: Vec<(Vec<String>, String, bool)> = found
             .into_iter()
             .filter_map(|finding| match finding {
-                Found::Person(name) => person_name(&name),
+                Found::Person(name) => person_name(&self.without_common_ends(&name)),
                 other => Some(other),
             })
             .map(|finding| match finding {
@@ -508,6 +533,7 @@ impl Anonymizer {
             Ok(learned) => learned.terms.redact_except(&text, protected),
             Err(_) => text,
         };
+        let text = contact::redact_addresses(&text, |word| self.scope.protected.contains(word));
         let text = places::redact_cities(&text, &self.scope.protected);
         let text = text::redact_other_scripts(&text, |run| self.scope.protected.contains(run));
         gazetteer::absorb_adjacent_parts(&self.scope, &text)

@@ -109,7 +109,14 @@ static APPOSED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
 /// "in the region everybody says just PKU", "people say ..., or ShET"): two to six capitals,
 /// perhaps with one lower-case letter after the first.
 static SHORT_FORM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:(?P<before>\p{Lu}[\p{L}.'’-]*),?\s+or\s+(?:just\s+|simply\s+)?|(?i:\b(?:we|everybody|everyone|people|they|locals|staff)\s+(?:just\s+|all\s+|usually\s+|mostly\s+)?(?:say|says|call\s+(?:it|us)|calls\s+(?:it|us)|write)\s+(?:it\s+)?(?:just\s+|simply\s+)?))(?P<a>\p{Lu}\p{Ll}?\p{Lu}{1,5})\b")
+    Regex::new(r"(?:(?P<before>\p{Lu}[\p{L}.'’-]*),?\s+or\s+(?:just\s+|simply\s+)?|(?i:\b(?:we|everybody|everyone|people|they|locals|staff|clients)\s+(?:just\s+|all\s+|usually\s+|mostly\s+)?(?:say|says|call\s+(?:it|us)|calls\s+(?:it|us)|write)\s+(?:it\s+)?(?:just\s+|simply\s+)?))(?P<a>\p{Lu}\p{Ll}?\p{Lu}{1,5})\b")
+        .expect("static regex")
+});
+
+/// A short form said before its frame ("So we're [ACCOUNT]. PW Law, most people say."): capitals
+/// with perhaps one generic company word.
+static SHORT_FORM_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<a>\p{Lu}{2,5}(?:\s+\p{Lu}\p{Ll}+)?),\s+(?i:(?:most|all|the)\s+)?(?i:people|everybody|everyone|clients|locals)\s+(?i:say|says|call\s+us|know\s+us\s+as)\b")
         .expect("static regex")
 });
 
@@ -122,8 +129,16 @@ const GENERIC_ACRONYMS: [&str; 24] = [
 /// Short forms named in [`SHORT_FORM`]'s frames: not a role, a tool, a competitor or a
 /// generic acronym ("SAP or ERP").
 pub fn short_forms(scope: &Scope, text: &str) -> Vec<String> {
+    let before = SHORT_FORM_BEFORE.captures_iter(text).filter(|caps| {
+        // "PW Law": the word after the capitals must be a generic company word.
+        caps["a"]
+            .split_whitespace()
+            .nth(1)
+            .is_none_or(|word| GENERIC_ORG_WORDS.contains(word.to_lowercase().as_str()))
+    });
     SHORT_FORM
         .captures_iter(text)
+        .chain(before)
         .filter(|caps| {
             // After a name, that name must be more than an English word or a tool.
             caps.name("before").is_none_or(|before| {

@@ -265,6 +265,11 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
         || lower.split(['-', ' ']).all(|part| PLACE_WORDS.contains(&part))
         || (COUNTRIES.contains(lower.as_str()) && !is_given_name(name))
         || in_country_or_region(text, start, start + name.len())
+        // "Notaris de Catalunya": a body of a region, not a person ("Ana Navarra" still is).
+        || name.split_whitespace().collect::<Vec<_>>().windows(2).any(|pair| {
+            ["de", "of", "di", "del", "du", "della"].contains(&pair[0].to_lowercase().as_str())
+                && is_region(&pair[1].to_lowercase())
+        })
         || TITLE_WORDS.contains(&lower.as_str())
         || is_camel_case(name)
         || scope.corpus_terms.common.contains(&lower)

@@ -1178,3 +1178,25 @@ fn a_short_form_spells_its_name_and_a_greeting_is_no_part_of_one() {
     // Initials of ordinary words spell no company.
     assert!(orgs::spelled_by("The Human Resources team, we just say HR.", "HR").is_empty());
 }
+
+#[test]
+fn law_markets_titles_short_forms_and_the_sellers_word_beside_a_name() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let turns = [
+        "So we're Tautua Legal Chambers. TL Law, most people say.",
+        "Rose, our graduate, she did the matter intake.",
+        "We call her la Dottoressa, even if we are all dottori.",
+        "Jërëjëf. Mahalo. We speak Wolof and Catalan, and the notaries' college asked.",
+    ];
+    a.learn_interview([
+        (true, vec!["Tell me about the firm."]),
+        (false, vec![turns[0]]),
+        (false, vec![turns[1]]),
+        (false, vec![turns[2]]),
+        (false, vec![turns[3]]),
+    ]);
+    assert_eq!(a.redact_learned(turns[0]), "So we're [ACCOUNT]. [ACCOUNT], most people say.");
+    assert!(a.redact_learned(turns[1]).starts_with("[COLLEAGUE"), "{}", a.redact_learned(turns[1]));
+    assert_eq!(a.redact_learned(turns[2]), turns[2]);
+    assert_eq!(a.redact_learned(turns[3]), turns[3]);
+}
