@@ -218,9 +218,13 @@ impl Storybank {
     }
 
     /// Rewrites person tombstones written before names were hashed into hashes, so the store
-    /// keeps no erased name; returns how many it rewrote. Run by every open that finds one.
+    /// keeps no erased name; returns how many it rewrote. Run by every open that finds one;
+    /// never waits: while another process writes, the next open does it.
     pub(crate) fn hash_person_tombstones(&self) -> Result<usize> {
-        let _session = self.write_session()?;
+        let Some(_lock) = crate::store::lock::WriteLock::try_acquire(&self.settings.index_dir)?
+        else {
+            return Ok(0);
+        };
         let (rewritten, _) = self.db.write(|tx| {
             let plain = tx.plain_person_tombstones()?;
             for name in &plain {

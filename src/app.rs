@@ -289,6 +289,7 @@ impl Storybank {
         if storybank.db.tombstones()?.people.iter().any(|value| !value.starts_with('{')) {
             // Not fatal: the plain tombstones keep working, and the next open tries again.
             match storybank.hash_person_tombstones() {
+                Ok(0) => tracing::info!("another process is writing: person erasures hashed later"),
                 Ok(rewritten) => {
                     tracing::info!(rewritten, "person erasures now kept as hashes, not names")
                 }
