@@ -152,8 +152,9 @@ const FUNCTION_WORDS: [&str; 16] = [
     "there", "then", "which",
 ];
 
-/// Regions that are not places of a buyer ("EU", "LATAM").
-const REGIONS: [&str; 22] = [
+/// Trade regions and compass words that are not places of a buyer ("EU", "LATAM"); a
+/// country's own regions are [`super::lexicon::REGIONS`].
+const MACRO_REGIONS: [&str; 22] = [
     "eu", "europe", "emea", "apac", "latam", "amer", "americas", "asia", "africa", "nordics",
     "benelux", "dach", "uk", "us", "usa", "north", "south", "east", "west", "central", "middle",
     "gulf",
@@ -216,7 +217,7 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
         let first = kept.first().map(|w| w.to_lowercase()).unwrap_or_default();
         if name.chars().filter(|c| c.is_alphabetic()).count() < 2
             || kept.iter().any(|word| word.contains(['\'', '’']))
-            || REGIONS.contains(&first.as_str())
+            || MACRO_REGIONS.contains(&first.as_str())
             || is_calendar_or_place(&lower)
             || COUNTRIES.contains(lower.as_str())
             || is_region(&lower)
@@ -292,7 +293,7 @@ fn unknown_place_word(name: &str, protected: &Protected) -> bool {
         && !is_calendar_or_place(&name.to_lowercase())
         && !COUNTRIES.contains(name.to_lowercase().as_str())
         && !is_region(&name.to_lowercase())
-        && !REGIONS.contains(&name.to_lowercase().as_str())
+        && !MACRO_REGIONS.contains(&name.to_lowercase().as_str())
         && !protected.looks_protected(name)
         && !protected.contains(name)
         && !is_camel_case(name)

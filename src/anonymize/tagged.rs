@@ -375,7 +375,6 @@ pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found>
                 !HOSTING_CONTEXT.is_match(&text[..start])
                     && !ordinary
                     && !COUNTRIES.contains(lower.as_str())
-                    && !is_region(&lower)
                     && !in_country_or_region(text, start, start + surface.len()),
             ),
             EntityKind::Address => (
