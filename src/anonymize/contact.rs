@@ -42,7 +42,7 @@ static CASE_NUMBER: LazyLock<Regex> =
 /// A post box or a numbered plot, villa or flat ("P.O. Box 1947", "08 BP 1947", "Private Bag
 /// 12", "Villa 9127", "Plot 44", "Lot 12B").
 static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?)\s+[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
+    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop)\s+[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
 });
 
 /// A street named after its French, Spanish, Portuguese, Italian, Catalan, Greek or Maltese
@@ -52,7 +52,7 @@ static STREET_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b").unwrap()
+    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b|\b\d{2,4}-\d{3,6}-[A-Z]{1,3}\b|\b[A-Z]{4}\d{4}\b").unwrap()
 });
 
 /// A phone number said digit by digit, as automatic captions write it ("nine eight one one zero
@@ -60,6 +60,70 @@ static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
 static SPOKEN_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)[\s,-]+){6,}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b").unwrap()
 });
+/// A code said digit by digit, five or six digit words ("Texas seven five four six zero"): a
+/// postcode, an account or a licence number.
+static SPOKEN_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s,-]+){4,5}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b").unwrap()
+});
+
+/// A postcode written with its country's letters ("N-4471 Sola", "D-80331, [CITY]"), before a
+/// town.
+static PREFIXED_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:A|B|CH|CZ|D|DK|E|EST|F|FI|FIN|GR|H|HR|I|IS|L|LT|LV|N|NL|P|PL|RO|S|SK|SLO|SI)-\d{4,5}(?P<town>,? (?:\p{Lu}|\[CITY\]))").unwrap()
+});
+
+/// A run of number words ("zero five eight six hundred two fourteen"): a phone number read the
+/// way people read one, in groups, when six or more words hold three or more digit words.
+static SPOKEN_NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    let word = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|double|triple)";
+    Regex::new(&format!(r"(?i)\b{word}(?:[\s,-]+{word}){{5,}}\b")).unwrap()
+});
+
+/// True when a [`SPOKEN_NUMBER_RUN`] reads like a phone number, not an amount: three or more
+/// single digits among its words.
+fn reads_like_phone(run: &str) -> bool {
+    const DIGITS: [&str; 11] =
+        ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+    run.split(|c: char| !c.is_alphabetic())
+        .filter(|w| DIGITS.iter().any(|d| d.eq_ignore_ascii_case(w)))
+        .count()
+        >= 3
+}
+
+/// A block given by its letter ("Block H", "Block C-2"), an address part where blocks are
+/// lettered.
+static LETTERED_BLOCK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bBlock\s+\p{Lu}(?:-\d{1,3})?\b").unwrap());
+
+/// A ticket, work-order or case number: capitals, a hyphen and five digits or more
+/// ("WO-118734"); standards ("ISO-27001", "IEC-62443") are not.
+static TICKET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?P<prefix>[A-Z]{1,4})-\d{5,}\b").unwrap());
+
+/// Prefixes of standards and public catalogues, whose numbers name no one.
+const STANDARD_PREFIXES: &[&str] = &[
+    "ISO", "IEC", "EN", "DIN", "NFPA", "ASTM", "BS", "CVE", "RFC", "SOC", "PCI", "NEN", "UNE",
+    "SASO",
+];
+
+/// An IBAN as automatic captions write it, in any case ("bh67 Bmag 0000 1299 1234 56"): a
+/// country code, two check digits and groups of four holding ten digits or more.
+static LOWER_IBAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z]{2}\d{2}(?: [a-z0-9]{4}){3,7}(?: [a-z0-9]{1,4})?\b").unwrap()
+});
+
+/// True when digit words count up one by one ("one two three four five"): counting, not a code.
+fn counts_up(words: &str) -> bool {
+    const DIGITS: [&str; 10] =
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+    let digits: Vec<usize> = words
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| DIGITS.iter().position(|d| d.eq_ignore_ascii_case(w)))
+        .collect();
+    digits.windows(2).all(|pair| pair[1] == pair[0] + 1)
+}
+
 /// A code that names a supplier, an employee or a customer ("vendor code VC-20931",
 /// "employee ID 48213"): the code, after its cue.
 static CODED_ID: LazyLock<Regex> = LazyLock::new(|| {
@@ -100,7 +164,7 @@ static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:[A-Z][A-Z0-9]{0,2}\b)?)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -201,6 +265,8 @@ pub fn redact_contacts(text: &str) -> String {
 /// tagger found were replaced whole: these are often one part of such an address.
 pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = POST_BOX.replace_all(text, "[ADDRESS]");
+    let text = LETTERED_BLOCK.replace_all(&text, "[ADDRESS]");
+    let text = PREFIXED_POSTCODE.replace_all(&text, "[ADDRESS]$town");
     STREET_BEFORE
         .replace_all(&text, |caps: &regex::Captures<'_>| {
             let found = &caps[0];
@@ -219,6 +285,16 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     let text = EMAIL.replace_all(text, "[EMAIL]");
     let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
     let text = SPOKEN_PHONE.replace_all(&text, "[PHONE]");
+    let text = SPOKEN_NUMBER_RUN.replace_all(&text, |caps: &regex::Captures<'_>| {
+        if reads_like_phone(&caps[0]) && !counts_up(&caps[0]) {
+            "[PHONE]".to_string()
+        } else {
+            caps[0].to_string()
+        }
+    });
+    let text = SPOKEN_CODE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        if counts_up(&caps[0]) { caps[0].to_string() } else { "[ID]".to_string() }
+    });
     let text = CODED_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
         let whole = &caps[0];
         let id = caps.name("id").expect("named group");
@@ -254,6 +330,17 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         let found = &caps[0];
         let digits = found.chars().filter(char::is_ascii_digit).count();
         if digits >= 7 { "[ID]".to_string() } else { found.to_string() }
+    });
+    let text = TICKET.replace_all(&text, |caps: &regex::Captures<'_>| {
+        if STANDARD_PREFIXES.contains(&&caps["prefix"]) {
+            caps[0].to_string()
+        } else {
+            "[ID]".to_string()
+        }
+    });
+    let text = LOWER_IBAN.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let digits = caps[0].chars().filter(char::is_ascii_digit).count();
+        if digits >= 10 { "[ID]".to_string() } else { caps[0].to_string() }
     });
     let text = IDENTIFIER.replace_all(&text, |caps: &regex::Captures<'_>| {
         let found = caps.get(0).expect("whole match");

@@ -155,6 +155,12 @@ pub fn person_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
         out.add(&tokens[start..].join(" "));
     }
     let surnames: Vec<&str> = tokens[1..].iter().copied().filter(|t| !is_connector(t)).collect();
+    // "Szabóné", "Kazlauskienė": inflected forms of every part (the family name may come first).
+    for token in tokens.iter().filter(|t| !is_connector(t)) {
+        for form in super::people::inflected_forms(token) {
+            out.add(&form);
+        }
+    }
     for surname in &surnames {
         let letters = surname.chars().filter(|c| c.is_alphabetic()).count();
         if letters >= 3 || (letters == 2 && !is_english_word(surname)) {
@@ -315,9 +321,19 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
         .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
         .filter(|t| !t.is_empty())
         .collect();
+    // With a capitalised particle kept ("Al Fuhaid Hospitality Company" -> "AFHC").
+    let with_particles: Vec<String> = no_legal(
+        &name
+            .split_whitespace()
+            .filter(|t| !is_connector(t) || t.starts_with(char::is_uppercase))
+            .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>(),
+    );
     let variants: Vec<Vec<String>> = vec![
         words.iter().map(|w| w.to_string()).collect(),
         full,
+        with_particles,
         parts.iter().map(|w| w.to_string()).collect(),
         no_legal(&words),
         no_legal(&parts),

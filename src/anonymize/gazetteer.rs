@@ -9,10 +9,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COMMON_WORDS, COUNTRIES, DETERMINERS, FIRST_NAMES, HONORIFICS, WORLD_NAMES,
-    in_country_or_region, in_nickname_table, is_acronym, is_calendar_or_place, is_english_word,
-    is_frequent_word, is_greeting, is_known_name, is_region, is_vendor, is_vendor_at,
-    without_name_suffix,
+    CITIES, COMMON_WORDS, COUNTRIES, DETERMINERS, FIRST_NAMES, HONORIFICS, NATIONALITIES,
+    WORLD_NAMES, in_country_or_region, in_nickname_table, is_acronym, is_calendar_or_place,
+    is_english_word, is_frequent_word, is_greeting, is_known_name, is_region, is_vendor,
+    is_vendor_at, without_name_suffix,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
@@ -103,8 +103,9 @@ static PLACEHOLDER_NEIGHBOUR: LazyLock<Regex> = LazyLock::new(|| {
 /// Folds a capitalised word that nothing else explains into the person placeholder it
 /// touches: the tagger or a list found one part of a name and not the other.
 pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
+    let text = absorb_place_continuations(scope, text);
     PLACEHOLDER_NEIGHBOUR
-        .replace_all(text, |caps: &regex::Captures<'_>| {
+        .replace_all(&text, |caps: &regex::Captures<'_>| {
             let placeholder = &caps["placeholder"];
             // After a person, a listed surname that is also a word is the surname ("[COLLEAGUE
             // 3] Fang did the calls", "[BUYER] Young"); never after an account.
@@ -118,7 +119,9 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
                         || (after && surname_may_be_a_word && is_known_name(word)))
                     && !HONORIFICS.contains(&lower.as_str())
                     && !is_greeting(word)
+                    // "[COLLEAGUE 14] Moldovan": a nationality after a person is a surname.
                     && !is_calendar_or_place(&lower)
+                    && (!NATIONALITIES.contains(lower.as_str()) || (after && surname_may_be_a_word))
                     && !COUNTRIES.contains(lower.as_str())
                     && !is_region(&lower)
                     && !CITIES.contains(&word)
@@ -140,6 +143,138 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
                 None => {}
             }
             out
+        })
+        .into_owned()
+}
+
+/// A town placeholder and the capitalised word right after it, inside a sentence ("[CITY]
+/// Normal" of "Bloomington-Normal", "[CITY] Heights"): the tagger or a list found one part of
+/// the place.
+static PLACE_NEIGHBOUR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[CITY\] (?P<after>\p{Lu}\p{Ll}[\p{L}'’-]*\p{L})\b").expect("static regex")
+});
+
+/// Words that open a clause rather than continue a place's name, when captions run two
+/// sentences together ("in [CITY] The thing is"), event nouns and public bodies, lower case.
+const CLAUSE_WORDS: &[&str] = &[
+    "the",
+    "and",
+    "but",
+    "or",
+    "so",
+    "we",
+    "they",
+    "he",
+    "she",
+    "it",
+    "you",
+    "this",
+    "that",
+    "then",
+    "there",
+    "here",
+    "which",
+    "who",
+    "what",
+    "when",
+    "where",
+    "why",
+    "how",
+    "yes",
+    "no",
+    "okay",
+    "well",
+    "because",
+    "if",
+    "our",
+    "my",
+    "their",
+    "his",
+    "her",
+    "its",
+    "also",
+    "just",
+    "not",
+    "now",
+    "from",
+    "for",
+    "with",
+    "near",
+    "since",
+    "until",
+    "after",
+    "before",
+    "on",
+    "at",
+    "in",
+    "to",
+    "by",
+    "of",
+    "yeah",
+    "sure",
+    "right",
+    "oh",
+    "um",
+    "uh",
+    // An event named after a place ("Melbourne Cup", "Waitangi Day") is no longer place.
+    "day",
+    "days",
+    "week",
+    "weekend",
+    "cup",
+    "festival",
+    "feast",
+    "fair",
+    "show",
+    "eve",
+    "holiday",
+    "holidays",
+    "carnival",
+    "games",
+    "marathon",
+    "race",
+    "derby",
+    "open",
+    "season",
+    "night",
+    // A city's public bodies ("Dubai Municipality", "[CITY] Police") name no one's site.
+    "municipality",
+    "council",
+    "police",
+    "airport",
+    "metro",
+    "port",
+    "chamber",
+    "customs",
+    "court",
+    "government",
+    "authority",
+    "governorate",
+    "emirate",
+    "province",
+    "district",
+];
+
+/// Folds the capitalised word after a `[CITY]` into it unless the word is a calendar word, a
+/// country or region, a clause opener, or the seller's, a product's or a competitor's word.
+fn absorb_place_continuations(scope: &Scope, text: &str) -> String {
+    if !text.contains("[CITY] ") {
+        return text.to_string();
+    }
+    PLACE_NEIGHBOUR
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let word = &caps["after"];
+            let lower = word.to_lowercase();
+            let keep = CLAUSE_WORDS.contains(&lower.as_str())
+                || is_calendar_or_place(&lower)
+                || NATIONALITIES.contains(lower.as_str())
+                || COUNTRIES.contains(lower.as_str())
+                || is_region(&lower)
+                || is_greeting(word)
+                || is_vendor(word)
+                || scope.protected.looks_protected(word)
+                || scope.corpus_terms.common.contains(&lower);
+            if keep { caps[0].to_string() } else { "[CITY]".to_string() }
         })
         .into_owned()
 }
@@ -246,6 +381,7 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
             && !scope.vocabulary.contains(&lower)
             && !scope.corpus_terms.common.contains(&lower)
             && !is_calendar_or_place(&lower)
+            && !NATIONALITIES.contains(lower.as_str())
             && !CITIES.contains(&base)
             && !COUNTRIES.contains(lower.as_str())
             && !in_country_or_region(text, word_match.start(), word_match.end())

@@ -60,6 +60,26 @@ pub static FREQUENT_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .filter(|word| !word.ends_with('+'))
         .collect()
 });
+/// Nationalities, peoples, languages and scripts, lower case ("moldovan", "cyrillic").
+pub static NATIONALITIES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("nationalities.txt")).into_iter().collect());
+
+/// True for a nationality, a people, a language or a script, lower case.
+pub fn is_nationality(lower: &str) -> bool {
+    NATIONALITIES.contains(lower) || PLACE_WORDS.contains(&lower)
+}
+/// True when the word at `start` continues a name: right after a hyphen ("al-Farsi") or a
+/// given name ("Frank Farsi"), where a nationality's word is a surname.
+pub fn continues_name(text: &str, start: usize) -> bool {
+    let before = &text[..start];
+    before.ends_with('-')
+        || before.strip_suffix(' ').is_some_and(|rest| {
+            rest.rsplit(' ').next().is_some_and(|word| {
+                word.starts_with(char::is_uppercase) && (is_given_name(word) || is_known_name(word))
+            })
+        })
+}
+
 /// Country names, lower case.
 pub static COUNTRIES: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("countries.txt")).into_iter().collect());
@@ -404,6 +424,45 @@ pub const PLACE_WORDS: &[&str] = &[
 /// Calendar words and holidays the tagger sometimes takes for given names ("May", "Ramadan",
 /// "Tết", "Carnaval").
 const CALENDAR_WORDS: &[&str] = &[
+    // Calendars and their months: Hijri, Persian (solar Hijri), Hebrew.
+    "gregorian",
+    "hijri",
+    "julian",
+    "jalali",
+    "muharram",
+    "safar",
+    "rabi",
+    "jumada",
+    "rajab",
+    "shaban",
+    "sha'ban",
+    "shawwal",
+    "dhul-qadah",
+    "dhul-hijjah",
+    "farvardin",
+    "ordibehesht",
+    "khordad",
+    "mordad",
+    "shahrivar",
+    "mehr",
+    "aban",
+    "azar",
+    "bahman",
+    "esfand",
+    "tishrei",
+    "cheshvan",
+    "kislev",
+    "tevet",
+    "shevat",
+    "adar",
+    "nisan",
+    "iyar",
+    "sivan",
+    "tammuz",
+    "elul",
+    "yalda",
+    "ashura",
+    "mawlid",
     "sinterklaas",
     "karneval",
     "kanaval",
@@ -712,6 +771,7 @@ const GREETINGS: &[&str] = &[
     "sağol",
     "shukran",
     "salaam",
+    "salam",
     "shalom",
     "toda",
     "namaste",
@@ -834,6 +894,35 @@ pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+
+/// A holiday or festival nobody listed, told by how people speak of one: "during Inti Raymi",
+/// "a happy Kurban Bajram", "before Gran Poder, in May", "before Jāņi, the Latvian midsummer",
+/// "Vodici celebrations". The name is in group `e`.
+static EVENT_PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    let run = r"\p{Lu}[\p{L}'’]+(?:\s+(?:(?:de|del|los|las|la|e|i|da|do|dos|di|od|na)\s+)?\p{Lu}[\p{L}'’]+){0,3}";
+    let months =
+        "January|February|March|April|May|June|July|August|September|October|November|December";
+    regex::Regex::new(&format!(
+        r"(?:\b(?i:during|(?:a|wish(?:ed|es)?\s+(?:you|us|them|him|her|everyone|everybody)(?:\s+a)?)\s+(?:happy|merry))\s+(?P<e>{run}))|(?:\b(?i:before|after|for|until|till|since|around|over|by)\s+(?P<m>{run}),?\s+(?i:in|on|early in|late in)\s+(?:{months})\b)|(?:\b(?i:before|after|during|for|until)\s+(?P<t>{run}),\s+(?i:the|our|a)\s+(?:\p{{L}}+\s+){{0,2}}(?i:midsummer|holiday|festival|feast|new year|celebration|carnival|fair|pilgrimage|procession|saint's day|name day|patron saint))|(?:\b(?P<f>{run})\s+(?:festival|festivities|holidays?|celebrations?|feast|eve|night|processions?|pilgrimage)\b)"
+    ))
+    .expect("static regex")
+});
+
+/// The holidays and festivals `text` names in [`EVENT_PHRASE`]'s frames, as written; not a
+/// person's possessive ("during Ana's visit").
+pub fn event_names(text: &str) -> Vec<String> {
+    let mut found = vec![];
+    for caps in EVENT_PHRASE.captures_iter(text) {
+        let Some(name) = ["e", "m", "t", "f"].iter().find_map(|group| caps.name(group)) else {
+            continue;
+        };
+        if text[name.end()..].starts_with(['\'', '’']) {
+            continue;
+        }
+        found.push(name.as_str().to_string());
+    }
+    found
+}
 
 /// A surname that names a technique or a device ("Buchholz relay", "Francis turbine", "Pareto
 /// chart", "Weibull analysis", "Petersen coil"): no person is talked about.

@@ -133,6 +133,8 @@ pub struct KnownParties<'a> {
 struct Learned {
     terms: Terms,
     read: HashSet<String>,
+    /// Words of the holidays and festivals the interview names ("Gran Poder"), lower case.
+    events: HashSet<String>,
 }
 
 /// Per-deal replacement of identifying strings by placeholders.
@@ -258,6 +260,10 @@ impl Anonymizer {
         if text::is_caseless(turns.iter().flat_map(|(_, texts)| texts.iter().copied())) {
             self.caseless.store(true, std::sync::atomic::Ordering::Relaxed);
         }
+        // Festivals first: a name read before the sentence that shows it is one is not learned.
+        for text in turns.iter().flat_map(|(_, texts)| texts) {
+            self.learn_events(&self.cased(text));
+        }
         let mut buyer_turns = 0;
         let mut buyer_texts: Vec<String> = vec![];
         for (interviewer, texts) in &turns {
@@ -304,6 +310,7 @@ impl Anonymizer {
                 return;
             }
         }
+        self.learn_events(text);
         let mut found = self.tagged(text);
         found.extend(people::find(&self.scope, text));
         found.extend(gazetteer::gazetteer_names(&self.scope, text));
@@ -446,22 +453,47 @@ impl Anonymizer {
             .collect();
         let Ok(mut learned) = self.learned.lock() else { return };
         let before = learned.terms.len();
+        // "Gran Poder" of "before Gran Poder, in May" is a festival, not a colleague, even when
+        // a word of it is a given name elsewhere ("Jāņi", "Nikola" of "Sveti Nikola"); people
+        // the CRM lists are redacted by its terms whatever is learned here.
+        let events = std::mem::take(&mut learned.events);
+        let festive =
+            |form: &str| form.split_whitespace().all(|word| events.contains(&word.to_lowercase()));
         // A form already learned keeps its first placeholder (a name the tagger took for a
         // person stays a person).
         for (forms, placeholder, account) in additions {
             // A country is nobody's name and no account's ("outside Ghana" beside "Ghana
             // Frozen Link"), except a given name that is one ("Jordan").
             let person = placeholder != "[ACCOUNT]" && placeholder != "[CITY]";
+            // The seller's or a product's word is no one's town or company ("she moved to
+            // Dozaris a year ago").
+            let common = |form: &str| self.scope.corpus_terms.common.contains(&form.to_lowercase());
             for form in forms.into_iter().filter(|form| {
-                !lexicon::COUNTRIES.contains(form.to_lowercase().as_str())
-                    || (person && lexicon::is_given_name(form))
+                (!lexicon::COUNTRIES.contains(form.to_lowercase().as_str())
+                    || (person && lexicon::is_given_name(form)))
+                    && !common(form)
+                    && (person || !lexicon::is_nationality(&form.to_lowercase()))
+                    && !(placeholder != "[ACCOUNT]" && festive(form))
             }) {
                 let case_sensitive = crm::case_sensitive(&form, account);
                 learned.terms.add(&form, &placeholder, case_sensitive);
             }
         }
+        learned.events = events;
         if learned.terms.len() != before {
             learned.terms.rebuild();
+        }
+    }
+
+    /// Notes the holidays and festivals `text` names (see [`lexicon::event_names`]).
+    fn learn_events(&self, text: &str) {
+        let names = lexicon::event_names(text);
+        if names.is_empty() {
+            return;
+        }
+        let Ok(mut learned) = self.learned.lock() else { return };
+        for name in names {
+            learned.events.extend(name.split_whitespace().map(str::to_lowercase));
         }
     }
 
@@ -536,6 +568,7 @@ impl Anonymizer {
         let text = contact::redact_addresses(&text, |word| self.scope.protected.contains(word));
         let text = places::redact_cities(&text, &self.scope.protected);
         let text = text::redact_other_scripts(&text, |run| self.scope.protected.contains(run));
+        let text = people::redact_honorific_initials(&text);
         gazetteer::absorb_adjacent_parts(&self.scope, &text)
     }
 }

@@ -19,6 +19,13 @@ use crate::corpus::aliases::normalize_name;
 /// perhaps after a surname's lower-case particle ("de Wit Groep", "van Dijk Transport").
 const NAME: &str = r"(?:(?:de|van|von|der|den|ter|ten|du|di|da|le|la|del|della|dos|das) ){0,2}\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y)? \p{Lu}[\p{L}'’-]+){0,5}";
 
+/// Nouns that end a venue's name ("the Railway Hotel", "Shazza's Wine Bar"), as written.
+const VENUE_AFTER: &str = "Hotel|Motel|Inn|Tavern|Arms|Pub|Bar|Café|Cafe|Bistro|Brasserie|Lodge|Guesthouse|Resort|Brewery|Brewing|Distillery|Winery|Grill|Diner|Bakery|Deli|Pharmacy|Chemist|Chemists|Drugstore|Dispensary|Clinic|Surgery|Salon|Garage";
+
+/// Nouns that open a venue's name in other languages ("Farmacia Santa Rosa", "Apoteka Lipa"),
+/// as written; not the ones English also puts first ("Hotel Management", "Pension Fund").
+const VENUE_BEFORE: &str = "Farmacias|Farmacia|Farmácia|Boticas|Pharmacie|Apotheke|Apoteka|Apteka|Apotek|Apoteek|Apteek|Aptieka|Vaistinė|Vaistine|Gyógyszertár|Ljekarna|Lekarna|Lekáreň|Lékárna|Botica|Drogería|Drogaria|Hostal|Albergo|Ristorante|Trattoria|Osteria|Restaurante|Taverna|Brasserie|Clínica|Klinik|Klinika|Poliklinika|Kafana|Pekara";
+
 /// Lower-case particles of surnames that open a company's name ("de Wit", "van der Berg").
 const PARTICLES: [&str; 16] = [
     "de", "van", "von", "der", "den", "ter", "ten", "du", "di", "da", "le", "la", "del", "della",
@@ -73,12 +80,30 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"(?:^|[.!?] )(?P<n>{NAME}) (?:is|are|was|were) (?:about |around |roughly |over |nearly |some |just |almost )?(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundreds|a thousand|thousands|a dozen|dozens)(?: [\p{{L}}-]+){{0,4}} (?i:homes|stores|shops|sites|clinics|hospitals|branches|locations|facilities|schools|colleges|restaurants|practices|surgeries|pharmacies|hotels|venues|properties|centres|centers|warehouses|plants|factories|offices|depots|wards|people|staff|employees|beds|brands)\b"
         ),
         format!(
-            r"(?:^|[.!?] |\b(?:so|well|yeah|yes|okay|ok|um|uh) )(?P<n>{NAME}) (?:is an?|was founded|is basically an?|is essentially an?|is kind of an?|is mostly an?)\b"
+            r"(?:^|[.!?] |\b(?:so|well|yeah|yes|okay|ok|um|uh) )(?:the )?(?P<n>{NAME}) (?:is an?|was founded|is basically an?|is essentially an?|is kind of an?|is mostly an?)\b"
         ),
         // "Rift Valley Grain, we are aggregators.", "Straits Harbour Logistics, SHL, we do
         // third-party logistics."
         format!(
             r"(?:^|[.!?] )(?P<n>{NAME}),(?: \p{{Lu}}{{2,5}},)? (?:we(?:'re|’re| are)|we (?:do|make|run|sell|build|have|move|ship|distribute|manufacture|operate|grow|buy)|that's us|that’s us)\b"
+        ),
+        // "we bought the Railway Hotel", "our Cherry Picker Hotel": capitalised words before a
+        // venue's noun that ends the name ("the Cameroon Bar Council" is no bar) name a
+        // business, whatever the words mean alone.
+        format!(
+            r"(?:\b(?:[Tt]he|[Oo]ur|[Tt]heir|[Mm]y|[Hh]is|[Hh]er) )(?P<n>(?:\p{{Lu}}[\p{{L}}'’-]+ ){{1,3}}(?:{VENUE_AFTER}))(?:[^\p{{L}}\s]|\s+[^\p{{Lu}}\s]|$)"
+        ),
+        // "Farmacia Santa Rosa", "Apoteka Lipa": a venue's noun that opens its name.
+        format!(
+            r"\b(?P<n>(?:{VENUE_BEFORE}) \p{{Lu}}[\p{{L}}'’-]+(?:(?: (?:de|del|la|los|las|di|da|do|dos|na|u|a|al|zum|zur|am))? \p{{Lu}}[\p{{L}}'’-]+){{0,3}})"
+        ),
+        // The interviewer's first question: "Tell me a bit about the Copper Kettle."
+        format!(
+            r"(?i:\btell (?:me|us) (?:a (?:bit|little)(?: more)? |more |briefly )?about)(?: the)? (?P<n>{NAME})"
+        ),
+        // "we call it the Island Anchor", "everybody calls us Kedai Pak Mat".
+        format!(
+            r"(?i:\b(?:we|everyone|everybody|people|locals|customers|staff) (?:just |all |usually |always )?call(?:s|ed)? (?:it|us|the place|the shop|the site|the hotel|the pharmacy)),? (?:the )?(?P<n>{NAME})"
         ),
         // "Our company is Sông Hồng, in English it is Red River Construction."
         format!(
@@ -106,10 +131,11 @@ static APPOSED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The short form people use for their organisation, after a name or in a "we say" frame
 /// ("Stichting Katholiek Onderwijs Noord-Veluwe, or SKONV", "Sint-Jozefcollege or just SJC",
-/// "in the region everybody says just PKU", "people say ..., or ShET"): two to six capitals,
+/// "in the region everybody says just PKU", "people say ..., or ShET", "the banks write RCG"):
+/// two to six capitals,
 /// perhaps with one lower-case letter after the first.
 static SHORT_FORM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:(?P<before>\p{Lu}[\p{L}.'’-]*),?\s+or\s+(?:just\s+|simply\s+)?|(?i:\b(?:we|everybody|everyone|people|they|locals|staff|clients)\s+(?:just\s+|all\s+|usually\s+|mostly\s+)?(?:say|says|call\s+(?:it|us)|calls\s+(?:it|us)|write)\s+(?:it\s+)?(?:just\s+|simply\s+)?))(?P<a>\p{Lu}\p{Ll}?\p{Lu}{1,5})\b")
+    Regex::new(r"(?:(?P<before>\p{Lu}[\p{L}.'’-]*),?\s+or\s+(?:just\s+|simply\s+)?|(?i:\b(?:we|everybody|everyone|people|they|locals|staff|clients|customers|the\s+(?:banks?|government(?:\s+side)?|ministry|authorities|bank|tax\s+office|auditors|suppliers|vendors))\s+(?:just\s+|all\s+|usually\s+|mostly\s+|always\s+)?(?:say|says|call\s+(?:it|us)|calls\s+(?:it|us)|write|writes)\s+(?:it\s+)?(?:just\s+|simply\s+)?))(?P<a>\p{Lu}\p{Ll}?\p{Lu}{1,5})\b")
         .expect("static regex")
 });
 
@@ -279,6 +305,11 @@ fn clean(name: &str) -> Option<String> {
         })
         .unwrap_or(name);
     let name = name.trim_end_matches(|c: char| !c.is_alphanumeric());
+    // "The Bakheet Group runs SAP": the article opens the sentence, not the name.
+    let name = match name.strip_prefix("The ") {
+        Some(rest) if rest.starts_with(char::is_uppercase) => rest,
+        _ => name,
+    };
     let name = name.strip_suffix("'s").or_else(|| name.strip_suffix("’s")).unwrap_or(name);
     (!name.is_empty()).then(|| name.to_string())
 }

@@ -160,8 +160,8 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
 });
 
 use super::lexicon::{
-    COMMON_WORDS, HONORIFICS, is_acronym, is_calendar_or_place, is_calendar_word, is_english_word,
-    is_given_name, is_known_name, is_vendor,
+    COMMON_WORDS, HONORIFICS, continues_name, is_acronym, is_calendar_or_place, is_calendar_word,
+    is_english_word, is_given_name, is_known_name, is_vendor,
 };
 use super::{Found, Scope};
 
@@ -178,10 +178,22 @@ static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
 /// "Dr. Wells", "Ms Okafor", "Frau Becker", "Señora Ruiz", "Frau Mag. Huber", "Alhaji Musa":
 /// honorifics and a capitalised name.
 static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
-    let titles = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha|Weyzero|Woizero|Weyzerit|Ustaz)";
+    let titles = HONORIFIC_TITLES;
     Regex::new(&format!(r"\b{titles}\.?\s+(?:{titles}\.?\s+)*(\p{{Lu}}[\p{{L}}-]*(?:['’]\p{{Lu}}[\p{{L}}-]*)?(?:\s+\p{{Lu}}[\p{{L}}-]*(?:['’]\p{{Lu}}[\p{{L}}-]*)?)?)"))
         .unwrap()
 });
+/// The honorifics of [`HONORIFIC`], as a regex alternation.
+const HONORIFIC_TITLES: &str = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha|Weyzero|Woizero|Weyzerit|Ustaz)";
+/// "Mrs G", "Dr. K.": an honorific and one capital letter, a person known by an initial.
+static HONORIFIC_INITIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"\b(?P<title>{HONORIFIC_TITLES}\.?\s+)(?P<initial>[A-HJ-Z])(?P<end>\.?(?:[^\p{{L}}\p{{N}}'’-]|$))"))
+        .unwrap()
+});
+
+/// Replaces the initial of "Mrs G" by `[NAME]`, the honorific kept ("Mrs [NAME]").
+pub fn redact_honorific_initials(text: &str) -> String {
+    HONORIFIC_INITIAL.replace_all(text, "${title}[NAME]${end}").into_owned()
+}
 /// "our founders: Eklund, Michael and Hodge": a list of people right after "founders" (not
 /// "colleagues in Finance, Legal and IT", which names departments).
 static PEOPLE_LIST: LazyLock<Regex> = LazyLock::new(|| {
@@ -541,6 +553,12 @@ pub fn person_forms(name: &str) -> Vec<String> {
     {
         words.pop();
     }
+    // A span the tagger cut at an apostrophe ("tsvetan doesn" of "tsvetan doesn't").
+    while words.len() > 1
+        && words.last().is_some_and(|w| CONTRACTION_STEMS.contains(&w.to_lowercase().as_str()))
+    {
+        words.pop();
+    }
     if let Some(last) = words.last_mut() {
         *last = super::lexicon::without_name_suffix(last);
     }
@@ -561,7 +579,39 @@ pub fn person_forms(name: &str) -> Vec<String> {
                 && !forms.iter().any(|known| known == part)
             {
                 forms.push(part.to_string());
+                if name.contains(' ') && part == token {
+                    forms.extend(inflected_forms(token));
+                }
             }
+        }
+    }
+    forms
+}
+
+/// English contractions' first halves ("doesn" of "doesn't"), lower case.
+const CONTRACTION_STEMS: &[&str] = &[
+    "doesn", "didn", "isn", "wasn", "weren", "aren", "couldn", "wouldn", "shouldn", "hasn",
+    "haven", "hadn", "don", "won", "ain", "can", "mustn", "needn",
+];
+
+/// The forms a name part takes in the languages that inflect names where an English
+/// interview still quotes them: the Hungarian married name ("Szabó" -> "Szabóné"), and the
+/// Lithuanian wife's, daughter's and vocative forms ("Kazlauskas" -> "Kazlauskienė",
+/// "Kazlauskaitė", "Jonas" -> "Jonai"). Forms no one bears cost nothing.
+pub fn inflected_forms(token: &str) -> Vec<String> {
+    let letters = token.chars().count();
+    if letters < 3 || !token.chars().all(|c| c.is_alphabetic() || c == '-') {
+        return vec![];
+    }
+    let mut forms = vec![format!("{token}né")];
+    if letters >= 5 {
+        let stem = |suffix: &str| token.strip_suffix(suffix);
+        if let Some(stem) = stem("as") {
+            forms.extend([format!("{stem}ienė"), format!("{stem}aitė"), format!("{stem}ai")]);
+        } else if let Some(stem) = stem("is").or_else(|| stem("ys")) {
+            forms.extend([format!("{stem}ienė"), format!("{stem}ytė")]);
+        } else if let Some(stem) = stem("us") {
+            forms.extend([format!("{stem}uvienė"), format!("{stem}utė")]);
         }
     }
     forms
@@ -593,8 +643,12 @@ pub fn find(scope: &Scope, text: &str) -> Vec<Found> {
                     || !name
                         .split_whitespace()
                         .all(|word| is_english_word(word) && !is_known_name(word)))
-                // "June, she is our controller": a strong frame outweighs the calendar.
+                // "June, she is our controller": a strong frame outweighs the calendar, and
+                // a nationality ("Farsi" of "Hope al-Farsi, our finance lead").
                 && !(is_calendar_or_place(&lower) && !(*strong && is_calendar_word(&lower)))
+                && (*strong
+                    || !super::lexicon::is_nationality(&lower)
+                    || text.match_indices(name.as_str()).any(|(at, _)| continues_name(text, at)))
         })
         .flat_map(|(name, strong)| {
             // "Dawn Street, she's our controller": her given name alone is her too, however
@@ -663,18 +717,39 @@ mod tests {
 
     #[test]
     fn forms_of_found_people() {
-        assert_eq!(person_forms("Casper Lindqvist"), ["Casper Lindqvist", "Casper", "Lindqvist"]);
+        // Each word of a full name brings its inflected forms ("Casperné": see
+        // `inflected_forms`).
+        assert_eq!(
+            person_forms("Casper Lindqvist"),
+            ["Casper Lindqvist", "Casper", "Casperné", "Lindqvist", "Lindqvistné"]
+        );
         assert_eq!(
             person_forms("Ana García-López"),
-            ["Ana García-López", "Ana", "García-López", "García", "López"]
+            [
+                "Ana García-López",
+                "Ana",
+                "Anané",
+                "García-López",
+                "García-Lópezné",
+                "García",
+                "López"
+            ]
         );
         assert_eq!(person_forms("Will Grant"), ["Will Grant"]);
         assert_eq!(person_forms("Ms. Prescott"), ["Prescott"]);
         assert_eq!(person_forms("Dr Li"), ["Li"]);
-        assert_eq!(person_forms("Don Alvarez"), ["Don Alvarez", "Alvarez"]);
+        assert_eq!(person_forms("Don Alvarez"), ["Don Alvarez", "Alvarez", "Alvarezné"]);
         assert_eq!(person_forms("Señora Vargas"), ["Vargas"]);
-        assert_eq!(person_forms("Frau Dr. Anja Kohl"), ["Anja Kohl", "Anja", "Kohl"]);
-        assert_eq!(person_forms("I'm Naomi Ryan"), ["I'm Naomi Ryan", "Naomi", "Ryan"]);
+        assert_eq!(
+            person_forms("Frau Dr. Anja Kohl"),
+            ["Anja Kohl", "Anja", "Anjané", "Kohl", "Kohlné"]
+        );
+        assert_eq!(
+            person_forms("I'm Naomi Ryan"),
+            ["I'm Naomi Ryan", "Naomi", "Naominé", "Ryan", "Ryanné"]
+        );
+        assert!(inflected_forms("Kazlauskas").contains(&"Kazlauskienė".to_string()));
+        assert!(inflected_forms("Jonas").contains(&"Jonai".to_string()));
         assert!(is_contraction("I'm") && is_contraction("don't") && !is_contraction("O'Brien"));
     }
 }

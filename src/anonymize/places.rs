@@ -348,9 +348,10 @@ static ADMIN_SUFFIX_PLACE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// A name before a site noun ("the Tatan substation", "our Oistins store") or after "near".
+/// A name before a site or neighbourhood noun ("the Tatan substation", "our Oistins store",
+/// "the Favorit neighbourhood") or after "near".
 static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:(?:the|our|their|its)\s+(?P<place>\p{Lu}\p{Ll}[\p{L}'’-]+)\s+(?:substations?|plants?|mines?|depots?|warehouses?|stores?|branch|branches|campus|sites?|factory|factories|mills?|yards?|terminals?|clinics?|hospitals?|schools?|offices?|farms?|power\s+station|dam|quarry|pit|line\s+depot|stage|junction|roundabout|(?:motor|lorry|bus|truck)\s+park|truck\s+stop|checkpoint|weighbridge|toll\s+plaza|bazaar|mandi|godown)\b|\bnear\s+(?P<place2>\p{Lu}\p{Ll}[\p{L}'’-]+))")
+    Regex::new(r"\b(?:(?:the|our|their|its)\s+(?P<place>\p{Lu}\p{Ll}[\p{L}'’-]+)\s+(?:substations?|plants?|mines?|depots?|warehouses?|stores?|branch|branches|campus|sites?|factory|factories|mills?|yards?|terminals?|clinics?|hospitals?|schools?|offices?|farms?|power\s+station|dam|quarry|pit|line\s+depot|stage|junction|roundabout|(?:motor|lorry|bus|truck)\s+park|truck\s+stop|checkpoint|weighbridge|toll\s+plaza|bazaar|mandi|godown|neighbou?rhood|district|quarter|suburb|borough|barrio|colonia|mahala|settlement)\b|\bnear\s+(?P<place2>\p{Lu}\p{Ll}[\p{L}'’-]+))")
         .expect("static regex")
 });
 

@@ -93,6 +93,7 @@ fn unexplained(scope: &Scope, word: &str, known: &impl Fn(&str) -> bool) -> bool
         && !is_camel_case(word)
         && !is_vendor(word)
         && !is_calendar_or_place(&lower)
+        && !super::lexicon::is_nationality(&lower)
         && !COUNTRIES.contains(lower.as_str())
         && !is_region(&lower)
         && !CITIES.contains(&word)

@@ -5,9 +5,9 @@
 //! one-word sentences, calendar and place words, titles and product names are not people.
 
 use super::lexicon::{
-    CITIES, COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, HONORIFICS, PLACE_WORDS, TITLE_WORDS,
+    CITIES, COMMON_WORDS, COUNTRIES, GENERIC_ORG_WORDS, HONORIFICS, TITLE_WORDS, continues_name,
     in_country_or_region, is_acronym, is_calendar_word, is_english_word, is_given_name,
-    is_known_name, is_region, is_vendor, is_vendor_at,
+    is_known_name, is_nationality, is_region, is_vendor, is_vendor_at,
 };
 use std::sync::LazyLock;
 
@@ -253,6 +253,13 @@ const STREET_WORDS: [&str; 16] = [
 
 /// A person hit checked: `None` when it is not a name, an account when an organisation
 /// frame surrounds it.
+/// A word in capitals only, three letters or more: an agency's or a system's letters, never a
+/// person's name in a transcript.
+fn shouted(word: &str) -> bool {
+    word.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        && word.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase)
+}
+
 fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Found> {
     if name.chars().any(|c| c.is_ascii_digit())
         || name.chars().filter(|c| c.is_alphanumeric()).count() < 2
@@ -262,7 +269,7 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
     let start = text[span_start..].find(name).map_or(span_start, |o| span_start + o);
     let lower = name.to_lowercase();
     let not_a_name = lower.split_whitespace().all(is_calendar_word)
-        || lower.split(['-', ' ']).all(|part| PLACE_WORDS.contains(&part))
+        || (lower.split(['-', ' ']).all(is_nationality) && !continues_name(text, start))
         || (COUNTRIES.contains(lower.as_str()) && !is_given_name(name))
         || in_country_or_region(text, start, start + name.len())
         // "Notaris de Catalunya": a body of a region, not a person ("Ana Navarra" still is).
@@ -271,6 +278,11 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
                 && is_region(&pair[1].to_lowercase())
         })
         || TITLE_WORDS.contains(&lower.as_str())
+        // "DIGEMID", "Salud" of "Seguro Integral de Salud", "e-Factura": an agency's letters, a
+        // generic word of a body's name, an electronic system.
+        || (!name.contains(' ') && shouted(name))
+        || (!name.contains(' ') && GENERIC_ORG_WORDS.contains(lower.as_str()) && !is_given_name(name))
+        || lower.starts_with("e-")
         || is_camel_case(name)
         || scope.corpus_terms.common.contains(&lower)
         || scope.protected.looks_protected(name)

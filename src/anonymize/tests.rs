@@ -1200,3 +1200,202 @@ fn law_markets_titles_short_forms_and_the_sellers_word_beside_a_name() {
     assert_eq!(a.redact_learned(turns[2]), turns[2]);
     assert_eq!(a.redact_learned(turns[3]), turns[3]);
 }
+
+#[test]
+fn venues_named_by_their_noun_or_the_interviewers_question_are_accounts() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let turns = [
+        "Then we bought the Railway Hotel three years ago, and a bottle shop.",
+        "Aye. So the Copper Kettle is a wee café and bakery by the harbour.",
+        "In summer we open the little one, we call it the Island Anchor, it's seasonal.",
+        "Our first shop was Farmacia Santa Lucía de Miraflores, then two more.",
+        "The Clinic team and the Pension Fund liked the Dental Clinic module.",
+        "Just that the Cameroon Bar Council is pushing firms to go digital.",
+    ];
+    a.learn_interview([
+        (true, vec!["Tell me a bit about the Copper Kettle."]),
+        (false, vec![turns[0]]),
+        (false, vec![turns[1]]),
+        (false, vec![turns[2]]),
+        (false, vec![turns[3]]),
+        (false, vec![turns[4]]),
+        (false, vec![turns[5]]),
+    ]);
+    assert_eq!(
+        a.redact_learned(turns[0]),
+        "Then we bought the [ACCOUNT] three years ago, and a bottle shop."
+    );
+    assert_eq!(
+        a.redact_learned(turns[1]),
+        "Aye. So the [ACCOUNT] is a wee café and bakery by the harbour."
+    );
+    assert!(
+        !a.redact_learned(turns[2]).contains("Island Anchor"),
+        "{}",
+        a.redact_learned(turns[2])
+    );
+    assert!(!a.redact_learned(turns[3]).contains("Lucía"), "{}", a.redact_learned(turns[3]));
+    // A noun English also puts first, and generic words before a venue's noun, name nothing.
+    assert_eq!(a.redact_learned(turns[4]), turns[4]);
+    assert_eq!(a.redact_learned(turns[5]), turns[5]);
+}
+
+#[test]
+fn place_continuations_spoken_codes_prefixed_postcodes_and_honorific_initials() {
+    let scope = Scope::default();
+    assert_eq!(
+        gazetteer::absorb_adjacent_parts(
+            &scope,
+            "We opened in [CITY] Normal in 2016, near [CITY] The thing, [CITY] Texas, [CITY] Monday, [CITY] Cup day"
+        ),
+        "We opened in [CITY] in 2016, near [CITY] The thing, [CITY] Texas, [CITY] Monday, [CITY] Cup day"
+    );
+    // A nationality right after a person is their surname.
+    assert_eq!(
+        gazetteer::absorb_adjacent_parts(&scope, "[COLLEAGUE 14] Moldovan, the IT people said"),
+        "[COLLEAGUE 14], the IT people said"
+    );
+    assert_eq!(
+        contact::redact_contacts("[CITY] Texas seven five four six zero and the permit"),
+        "[CITY] Texas [ID] and the permit"
+    );
+    assert_eq!(
+        contact::redact_contacts("one two three four five, we counted"),
+        "one two three four five, we counted"
+    );
+    assert_eq!(
+        contact::redact_addresses("Mail goes to N-4471, [CITY]. Or D-80331 München.", |_| false),
+        "Mail goes to [ADDRESS], [CITY]. Or [ADDRESS] München."
+    );
+    assert_eq!(
+        contact::redact_addresses("The X-1000 and the D-1234 form.", |_| false),
+        "The X-1000 and the D-1234 form."
+    );
+    assert_eq!(
+        people::redact_honorific_initials(
+            "Mrs G owns the lot. Ask Dr. K. about it. Dr. I think so."
+        ),
+        "Mrs [NAME] owns the lot. Ask Dr. [NAME]. about it. Dr. I think so."
+    );
+}
+
+#[test]
+fn festivals_nationalities_and_lower_case_words_of_other_scripts_are_no_names() {
+    let contacts = vec!["Marko Ilić".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    let turns = [
+        "He says it will be ready before Gran Poder, in May. During Gran Poder nobody works.",
+        "During Inti Raymi he stayed for the festival, and she wished us a happy Kurban Bajram.",
+        "If we don't sign before Jāņi, we sign in August. Before Jāņi, the Latvian midsummer.",
+        "The Moldovan reimbursement is newer, and the Albanian team writes in Cyrillic.",
+        "During Marko's visit Marko showed the expiry module.",
+    ];
+    a.learn_interview(turns.iter().map(|turn| (false, vec![*turn])));
+    for turn in &turns[..4] {
+        assert_eq!(a.redact_learned(turn), *turn);
+    }
+    assert!(!a.redact_learned(turns[4]).contains("Marko"), "{}", a.redact_learned(turns[4]));
+    assert_eq!(
+        text::redact_other_scripts(
+            "Our pharmacist said ово није у реду to Марко Петровић, right there in the meeting.",
+            |_| false
+        ),
+        "Our pharmacist said ово није у реду to [NAME], right there in the meeting."
+    );
+    // Georgian writes names in the same letters as other words: the whole run goes.
+    assert_eq!(
+        text::redact_other_scripts(
+            "My name in Georgian letters, გიორგი ბერიძე, same number.",
+            |_| false
+        ),
+        "My name in Georgian letters, [NAME], same number."
+    );
+}
+
+#[test]
+fn inflected_names_licence_codes_spoken_phones_and_named_neighbourhoods() {
+    let contacts = vec!["Szabó Ilona".to_string(), "Rūta Kazlauskas".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    let out = a.redact("The one Szabóné used, and Kazlauskienė and Kazlauskaitė too.");
+    assert!(!out.contains("Szab") && !out.contains("Kazlausk"), "{out}");
+    assert_eq!(people::person_forms("Tsvetan doesn"), vec!["Tsvetan".to_string()]);
+    assert_eq!(
+        contact::redact_contacts("the engedély, number 19-0417-PA, has the branch on it"),
+        "the engedély, number [ID], has the branch on it"
+    );
+    assert_eq!(
+        contact::redact_contacts("Our establishment code is 0012473, if you need it."),
+        "Our establishment code is [ID], if you need it."
+    );
+    assert_eq!(
+        contact::redact_contacts(
+            "the pharmacy number is zero five eight six hundred two fourteen or"
+        ),
+        "the pharmacy number is [PHONE] or"
+    );
+    for kept in ["we paid two hundred fifty three thousand", "one two three four five six, go"] {
+        assert_eq!(contact::redact_contacts(kept), kept);
+    }
+    let b = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let turns = [
+        "So, Farmacias Kantuta, we have four pharmacies.",
+        "One is open nonstop, in the Favorit neighbourhood, it cannot close.",
+    ];
+    b.learn_interview(turns.iter().map(|turn| (false, vec![*turn])));
+    assert!(!b.redact_learned(turns[0]).contains("Kantuta"), "{}", b.redact_learned(turns[0]));
+    assert!(!b.redact_learned(turns[1]).contains("Favorit"), "{}", b.redact_learned(turns[1]));
+}
+
+#[test]
+fn gulf_addresses_tickets_registrations_calendars_and_particle_initials() {
+    let redacted =
+        |text: &str| contact::redact_addresses(&contact::redact_contacts(text), |_| false);
+    assert_eq!(
+        redacted("Building 7731, Road 2416, Block 4 and Block H, and Way 3013."),
+        "[ADDRESS], [ADDRESS], [ADDRESS] and [ADDRESS], and [ADDRESS]."
+    );
+    assert_eq!(
+        redacted("a work order, WO-118734, and ISO-27001 and IEC-62443 stay"),
+        "a work order, [ID], and ISO-27001 and IEC-62443 stay"
+    );
+    assert_eq!(
+        redacted("our Iban bh67 Bmag 0000 1299 1234 56 the transfer"),
+        "our Iban [ID] the transfer"
+    );
+    assert_eq!(
+        redacted("our cr is 118274-1 and the VAT 300518273600003 and the short code JRWA3381."),
+        "our cr is [ID] and the VAT [ID] and the short code [ID]."
+    );
+    for word in ["Gregorian", "Esfand", "Farvardin", "Muharram", "Yalda"] {
+        assert!(lexicon::is_calendar_word(&word.to_lowercase()), "{word}");
+    }
+    assert!(lexicon::is_nationality("sorani"));
+    let scope = Scope::default();
+    assert_eq!(
+        gazetteer::absorb_adjacent_parts(
+            &scope,
+            "Then [CITY] Municipality came, and [CITY] Police"
+        ),
+        "Then [CITY] Municipality came, and [CITY] Police"
+    );
+    let contacts = vec!["Khalid Al Fuhaid".to_string()];
+    let parties = KnownParties {
+        contacts: &contacts,
+        accounts: vec!["Al Fuhaid Hospitality Company"],
+        ..KnownParties::default()
+    };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    assert_eq!(
+        a.redact("In the industry you'll hear AFHC."),
+        "In the industry you'll hear [ACCOUNT]."
+    );
+    let short = "People say Tihama FM, the government side writes TIFM.";
+    a.learn_interview([(false, vec![short])]);
+    assert!(!a.redact_learned(short).contains("TIFM"), "{}", a.redact_learned(short));
+    let b = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let turn = "The Bakheet Group runs SAP for everything, we are a family group.";
+    b.learn_interview([(false, vec![turn])]);
+    assert!(b.redact_learned(turn).starts_with("The [ACCOUNT] runs"), "{}", b.redact_learned(turn));
+}

@@ -376,9 +376,51 @@ pub fn redact_other_scripts(text: &str, keep: impl Fn(&str) -> bool) -> String {
     OTHER_SCRIPT
         .replace_all(text, |caps: &regex::Captures<'_>| {
             let run = &caps[0];
-            if keep(run) { run.to_string() } else { "[NAME]".to_string() }
+            if keep(run) {
+                run.to_string()
+            } else if run.chars().any(char::is_lowercase) && run.chars().all(capitalising_script) {
+                capitalised_only(run)
+            } else {
+                "[NAME]".to_string()
+            }
         })
         .into_owned()
+}
+
+/// True for a letter of a script that writes names with a capital (Cyrillic, Greek,
+/// Armenian; not Georgian, whose names are written in the same letters as other words), or
+/// for a space or mark between words.
+fn capitalising_script(c: char) -> bool {
+    !c.is_alphabetic()
+        || matches!(c, '\u{0370}'..='\u{058F}' | '\u{1C80}'..='\u{1C8F}' | '\u{1F00}'..='\u{1FFF}' | '\u{2DE0}'..='\u{2DFF}' | '\u{A640}'..='\u{A69F}')
+}
+
+/// A run of a script with capitals (Cyrillic, Greek, Armenian) with each run of capitalised
+/// words as one `[NAME]` and the lower-case words kept: "ово није у реду" is a sentence, not a
+/// name, while "Марко Петровић" is one.
+fn capitalised_only(run: &str) -> String {
+    let separator = |c: char| c.is_whitespace() || c == '·' || c == '・';
+    let mut out = String::new();
+    let mut in_name = false;
+    let mut gap = "";
+    for piece in run.split_inclusive(separator) {
+        let word = piece.trim_end_matches(separator);
+        if word.chars().next().is_some_and(char::is_uppercase) {
+            // The words of one name share one placeholder, the gaps between them too.
+            if !in_name {
+                out.push_str(gap);
+                out.push_str("[NAME]");
+                in_name = true;
+            }
+        } else {
+            out.push_str(gap);
+            out.push_str(word);
+            in_name = false;
+        }
+        gap = &piece[word.len()..];
+    }
+    out.push_str(gap);
+    out
 }
 
 static LATIN_LETTER: LazyLock<Regex> =

@@ -364,6 +364,21 @@ fn parse_txt(path: &Path, text: &str) -> Result<Transcript> {
     Ok(transcript)
 }
 
+/// A speaker label of a VTT voice or a JSON utterance with its title in brackets, as text
+/// transcripts write it ("Priya Raman (VP Finance, Northwind)"): the name, the title and the
+/// organisation; other labels whole.
+fn split_label(label: &str) -> (String, Option<String>, Option<String>) {
+    let label = label.trim();
+    if let Some(open) = label.find(" (")
+        && label.ends_with(')')
+        && !label[..open].trim().is_empty()
+    {
+        let (title, org) = split_title(Some(&label[open + 2..label.len() - 1]));
+        return (label[..open].trim().to_string(), title, org);
+    }
+    (label.to_string(), None, None)
+}
+
 fn split_title(paren: Option<&str>) -> (Option<String>, Option<String>) {
     let Some(paren) = paren else { return (None, None) };
     let (title, org) = match paren.split_once(',') {
@@ -526,7 +541,8 @@ fn push_vtt_payload(
         if words.is_empty() {
             continue;
         }
-        transcript.push(&name, None, None, Segment { start: Some(start), text: words, line });
+        let (name, title, org) = split_label(&name);
+        transcript.push(&name, title, org, Segment { start: Some(start), text: words, line });
     }
     Ok(())
 }
@@ -589,11 +605,12 @@ fn parse_json(path: &Path, text: &str) -> Result<Transcript> {
         if words.is_empty() {
             continue;
         }
-        let title = utterance.title.filter(|t| !t.trim().is_empty());
+        let (speaker, label_title, org) = split_label(&speaker);
+        let title = utterance.title.filter(|t| !t.trim().is_empty()).or(label_title);
         transcript.push(
             &speaker,
             title,
-            None,
+            org,
             Segment { start: utterance.start, text: words, line },
         );
     }
@@ -822,6 +839,20 @@ mod tests {
             assert_eq!(turns[1].0, "Ola Nordmann", "{name}");
             assert_eq!(turns[1].1, "The security review took seven weeks.", "{name}");
         }
+    }
+
+    #[test]
+    fn vtt_voices_and_json_speakers_split_their_bracketed_title_like_text_labels() {
+        let vtt = "WEBVTT\n\n1\n00:00:02.100 --> 00:00:05.000\n<v Nadia Brennan>Tell me.</v>\n\n\
+                   2\n00:00:05.500 --> 00:00:09.000\n<v Marcelina Condori (Farmacias Kantuta)>Four pharmacies.</v>\n";
+        let parsed = parse_vtt(Path::new("x.vtt"), vtt).unwrap();
+        assert_eq!(parsed.turns[1].speaker, "Marcelina Condori");
+        assert_eq!(parsed.turns[1].title.as_deref(), Some("Farmacias Kantuta"));
+        let json = r#"{"utterances": [{"speaker": "Priya Raman (VP Finance, Northwind Freight)", "text": "Sure."}]}"#;
+        let parsed = parse_json(Path::new("D-2.json"), json).unwrap();
+        assert_eq!(parsed.turns[0].speaker, "Priya Raman");
+        assert_eq!(parsed.turns[0].title.as_deref(), Some("VP Finance"));
+        assert_eq!(parsed.turns[0].org.as_deref(), Some("Northwind Freight"));
     }
 
     #[test]
