@@ -897,13 +897,14 @@ pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
 
 /// A holiday or festival nobody listed, told by how people speak of one: "during Inti Raymi",
 /// "a happy Kurban Bajram", "before Gran Poder, in May", "before Jāņi, the Latvian midsummer",
-/// "Vodici celebrations". The name is in group `e`.
+/// "Vodici celebrations". Not after "for" or "by", which name people as often ("we waited for
+/// Carlos, in June he signed"). The name is in group `e`, `m`, `t` or `f`.
 static EVENT_PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
     let run = r"\p{Lu}[\p{L}'’]+(?:\s+(?:(?:de|del|los|las|la|e|i|da|do|dos|di|od|na)\s+)?\p{Lu}[\p{L}'’]+){0,3}";
     let months =
         "January|February|March|April|May|June|July|August|September|October|November|December";
     regex::Regex::new(&format!(
-        r"(?:\b(?i:during|(?:a|wish(?:ed|es)?\s+(?:you|us|them|him|her|everyone|everybody)(?:\s+a)?)\s+(?:happy|merry))\s+(?P<e>{run}))|(?:\b(?i:before|after|for|until|till|since|around|over|by)\s+(?P<m>{run}),?\s+(?i:in|on|early in|late in)\s+(?:{months})\b)|(?:\b(?i:before|after|during|for|until)\s+(?P<t>{run}),\s+(?i:the|our|a)\s+(?:\p{{L}}+\s+){{0,2}}(?i:midsummer|holiday|festival|feast|new year|celebration|carnival|fair|pilgrimage|procession|saint's day|name day|patron saint))|(?:\b(?P<f>{run})\s+(?:festival|festivities|holidays?|celebrations?|feast|eve|night|processions?|pilgrimage)\b)"
+        r"(?:\b(?i:during|(?:a|wish(?:ed|es)?\s+(?:you|us|them|him|her|everyone|everybody)(?:\s+a)?)\s+(?:happy|merry))\s+(?P<e>{run}))|(?:\b(?i:before|after|until|till|since|around)\s+(?P<m>{run}),?\s+(?i:in|on|early in|late in)\s+(?:{months})\b)|(?:\b(?i:before|after|during|until)\s+(?P<t>{run}),\s+(?i:the|our|a)\s+(?:\p{{L}}+\s+){{0,2}}(?i:midsummer|holiday|festival|feast|new year|celebration|carnival|fair|pilgrimage|procession|saint's day|name day|patron saint))|(?:\b(?P<f>{run})\s+(?:festival|festivities|holidays?|celebrations?|feast|eve|night|processions?|pilgrimage)\b)"
     ))
     .expect("static regex")
 });

@@ -1290,12 +1290,15 @@ fn festivals_nationalities_and_lower_case_words_of_other_scripts_are_no_names() 
         "If we don't sign before Jāņi, we sign in August. Before Jāņi, the Latvian midsummer.",
         "The Moldovan reimbursement is newer, and the Albanian team writes in Cyrillic.",
         "During Marko's visit Marko showed the expiry module.",
+        "We waited for Marko, in June he finally signed.",
     ];
     a.learn_interview(turns.iter().map(|turn| (false, vec![*turn])));
     for turn in &turns[..4] {
         assert_eq!(a.redact_learned(turn), *turn);
     }
-    assert!(!a.redact_learned(turns[4]).contains("Marko"), "{}", a.redact_learned(turns[4]));
+    for turn in &turns[4..] {
+        assert!(!a.redact_learned(turn).contains("Marko"), "{}", a.redact_learned(turn));
+    }
     assert_eq!(
         text::redact_other_scripts(
             "Our pharmacist said ово није у реду to Марко Петровић, right there in the meeting.",
