@@ -19,6 +19,10 @@ use crate::corpus::aliases::normalize_name;
 /// perhaps after a surname's lower-case particle ("de Wit Groep", "van Dijk Transport").
 const NAME: &str = r"(?:(?:de|van|von|der|den|ter|ten|du|di|da|le|la|del|della|dos|das) ){0,2}\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y)? \p{Lu}[\p{L}'’-]+){0,5}";
 
+/// [`NAME`] in title case only (no acronym opens it: "RFP", "POC").
+const TITLED_NAME: &str =
+    r"\p{Lu}\p{Ll}[\p{L}'’-]*(?:(?: &| and| de| del| y)? \p{Lu}[\p{L}'’-]+){0,5}";
+
 /// Nouns that end a venue's name ("the Railway Hotel", "Shazza's Wine Bar"), as written.
 const VENUE_AFTER: &str = "Hotel|Motel|Inn|Tavern|Arms|Pub|Bar|Café|Cafe|Bistro|Brasserie|Lodge|Guesthouse|Resort|Brewery|Brewing|Distillery|Winery|Grill|Diner|Bakery|Deli|Pharmacy|Chemist|Chemists|Drugstore|Dispensary|Clinic|Surgery|Salon|Garage";
 
@@ -97,13 +101,14 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(
             r"\b(?P<n>(?:{VENUE_BEFORE}) \p{{Lu}}[\p{{L}}'’-]+(?:(?: (?:de|del|la|los|las|di|da|do|dos|na|u|a|al|zum|zur|am))? \p{{Lu}}[\p{{L}}'’-]+){{0,3}})"
         ),
-        // The interviewer's first question: "Tell me a bit about the Copper Kettle."
+        // The interviewer's first question: "Tell me a bit about the Copper Kettle." (a name in
+        // title case that ends the question: "the RFP process" or "RFP" is no organisation).
         format!(
-            r"(?i:\btell (?:me|us) (?:a (?:bit|little)(?: more)? |more |briefly )?about)(?: the)? (?P<n>{NAME})"
+            r"(?i:\btell (?:me|us) (?:a (?:bit|little)(?: more)? |more |briefly )?about)(?: the)? (?P<n>{TITLED_NAME})[.?!]"
         ),
         // "we call it the Island Anchor", "everybody calls us Kedai Pak Mat".
         format!(
-            r"(?i:\b(?:we|everyone|everybody|people|locals|customers|staff) (?:just |all |usually |always )?call(?:s|ed)? (?:it|us|the place|the shop|the site|the hotel|the pharmacy)),? (?:the )?(?P<n>{NAME})"
+            r"(?i:\b(?:we|everyone|everybody|people|locals|customers|staff) (?:just |all |usually |always )?call(?:s|ed)? (?:it|us|the place|the shop|the site|the hotel|the pharmacy)),? (?:the )?(?P<n>{TITLED_NAME})"
         ),
         // "Our company is Sông Hồng, in English it is Red River Construction."
         format!(

@@ -588,10 +588,11 @@ pub fn person_forms(name: &str) -> Vec<String> {
     forms
 }
 
-/// English contractions' first halves ("doesn" of "doesn't"), lower case.
+/// English contractions' first halves ("doesn" of "doesn't"), lower case; not the ones that
+/// are names too ("Don", "Won", "Ain").
 const CONTRACTION_STEMS: &[&str] = &[
     "doesn", "didn", "isn", "wasn", "weren", "aren", "couldn", "wouldn", "shouldn", "hasn",
-    "haven", "hadn", "don", "won", "ain", "can", "mustn", "needn",
+    "haven", "hadn", "mustn", "needn",
 ];
 
 /// The forms a name part takes in the languages that inflect names where an English

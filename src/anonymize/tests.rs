@@ -1211,6 +1211,7 @@ fn venues_named_by_their_noun_or_the_interviewers_question_are_accounts() {
         "Our first shop was Farmacia Santa Lucía de Miraflores, then two more.",
         "The Clinic team and the Pension Fund liked the Dental Clinic module.",
         "Just that the Cameroon Bar Council is pushing firms to go digital.",
+        "Tell me about the RFP process. Tell me about RFP. And the Security Review?",
     ];
     a.learn_interview([
         (true, vec!["Tell me a bit about the Copper Kettle."]),
@@ -1220,6 +1221,7 @@ fn venues_named_by_their_noun_or_the_interviewers_question_are_accounts() {
         (false, vec![turns[3]]),
         (false, vec![turns[4]]),
         (false, vec![turns[5]]),
+        (true, vec![turns[6]]),
     ]);
     assert_eq!(
         a.redact_learned(turns[0]),
@@ -1238,6 +1240,7 @@ fn venues_named_by_their_noun_or_the_interviewers_question_are_accounts() {
     // A noun English also puts first, and generic words before a venue's noun, name nothing.
     assert_eq!(a.redact_learned(turns[4]), turns[4]);
     assert_eq!(a.redact_learned(turns[5]), turns[5]);
+    assert_eq!(a.redact_learned(turns[6]), turns[6]);
 }
 
 #[test]
