@@ -254,10 +254,12 @@ const STREET_WORDS: [&str; 16] = [
 /// A person hit checked: `None` when it is not a name, an account when an organisation
 /// frame surrounds it.
 /// A word in capitals only, three letters or more: an agency's or a system's letters, never a
-/// person's name in a transcript.
+/// person's name in a transcript written in both cases. (A transcript in capitals only, as
+/// some captions are, is itself shouted: there a word in capitals may be anyone's name.)
 fn shouted(word: &str) -> bool {
-    word.chars().filter(|c| c.is_alphabetic()).count() >= 3
-        && word.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase)
+    let upper = word.chars().filter(|c| c.is_uppercase()).count();
+    let lower = word.chars().filter(|c| c.is_lowercase()).count();
+    upper >= 3 && upper > 4 * lower
 }
 
 fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Found> {
@@ -280,7 +282,7 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
         || TITLE_WORDS.contains(&lower.as_str())
         // "DIGEMID", "Salud" of "Seguro Integral de Salud", "e-Factura": an agency's letters, a
         // generic word of a body's name, an electronic system.
-        || (!name.contains(' ') && shouted(name))
+        || (!name.contains(' ') && shouted(name) && !shouted(text))
         || (!name.contains(' ') && GENERIC_ORG_WORDS.contains(lower.as_str()) && !is_given_name(name))
         || lower.starts_with("e-")
         || is_camel_case(name)
@@ -422,6 +424,14 @@ pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn capitals_are_an_agency_only_in_a_text_with_lower_case() {
+        assert!(super::shouted("DIGEMID") && super::shouted("NZOK"));
+        assert!(!super::shouted("Digemid") && !super::shouted("Al"));
+        assert!(!super::shouted("We report prices to DIGEMID every month."));
+        assert!(super::shouted("MARIA QUISPE SAID THE PRICE WAS TOO HIGH"));
+    }
+
     use super::*;
 
     #[test]
