@@ -82,10 +82,8 @@ static SPOKEN_NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
 /// True when a [`SPOKEN_NUMBER_RUN`] reads like a phone number, not an amount: three or more
 /// single digits among its words.
 fn reads_like_phone(run: &str) -> bool {
-    const DIGITS: [&str; 11] =
-        ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
     run.split(|c: char| !c.is_alphabetic())
-        .filter(|w| DIGITS.iter().any(|d| d.eq_ignore_ascii_case(w)))
+        .filter(|w| w.eq_ignore_ascii_case("oh") || digit_value(w).is_some())
         .count()
         >= 3
 }
@@ -112,15 +110,17 @@ static LOWER_IBAN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[a-z]{2}\d{2}(?: [a-z0-9]{4}){3,7}(?: [a-z0-9]{1,4})?\b").unwrap()
 });
 
-/// True when digit words count up one by one ("one two three four five"): counting, not a code.
-fn counts_up(words: &str) -> bool {
+/// The value of a digit word ("seven" -> 7), any case.
+fn digit_value(word: &str) -> Option<usize> {
     const DIGITS: [&str; 10] =
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
-    let digits: Vec<usize> = words
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .filter_map(|w| DIGITS.iter().position(|d| d.eq_ignore_ascii_case(w)))
-        .collect();
+    DIGITS.iter().position(|digit| digit.eq_ignore_ascii_case(word))
+}
+
+/// True when digit words count up one by one ("one two three four five"): counting, not a code.
+fn counts_up(words: &str) -> bool {
+    let digits: Vec<usize> =
+        words.split(|c: char| !c.is_alphabetic()).filter_map(digit_value).collect();
     digits.windows(2).all(|pair| pair[1] == pair[0] + 1)
 }
 
