@@ -215,7 +215,7 @@ async fn generated_interviews_leak_nothing() {
     );
 }
 
-/// Eleven corpora from markets nobody tuned on when they were written, each by a helper blind to
+/// Thirteen corpora from markets nobody tuned on when they were written, each by a helper blind to
 /// the anonymizer: farm software in Brazil, Argentina, Kenya, Nigeria, the Philippines, New
 /// Zealand and South Africa (`agri`); construction software in the Gulf, Poland, Austria,
 /// Turkey, Vietnam, West Africa and Québec (`build`); AP software in India, Indonesia, Japan,
@@ -237,7 +237,14 @@ async fn generated_interviews_leak_nothing() {
 /// their name, festivals, drug names, spoken phones, raw captions); and facilities-management
 /// software in the Gulf, the Levant, Iraq, Iran and Pakistan (`fm`: Arabic particles and kunyas,
 /// Persian honorifics, lettered blocks and numbered roads, short address codes, work-order,
-/// CR and VAT numbers, lower-case IBANs in captions, Hijri and Persian months). They hold ordinary-word names and
+/// CR and VAT numbers, lower-case IBANs in captions, Hijri and Persian months); and charity and
+/// housing software in England, Wales, Scotland, Ireland, Australia and Canada (`ngo`: Welsh
+/// mutations and patronymics, postcodes and Eircodes written and spelled aloud, charity
+/// numbers, buildings named by their noun, ordinary-word names in raw captions); and insurance
+/// and payroll software in Brazil, Portugal, Lusophone Africa, Mexico, Central America and the
+/// Caribbean (`lus`: compound names with particles, diminutives, NIPC, DPI and CPF numbers,
+/// phones read in Spanish, neighbourhoods after "sector", festivals opened by their noun). They
+/// hold ordinary-word names and
 /// towns, titles of many languages, nicknames, accounts named with ordinary words, handles,
 /// registration numbers, vehicle plates and names in other scripts. The first two leak
 /// nothing, with the CRM seed or without it; the others at most what they leaked when their
@@ -259,6 +266,8 @@ fn other_market_corpora_leak_nothing() {
         ("law", 3, 3, 0.007),
         ("pharm", 0, 0, 0.008),
         ("fm", 3, 7, 0.007),
+        ("ngo", 6, 8, 0.004),
+        ("lus", 0, 0, 0.008),
     ] {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy").join(corpus);

@@ -46,9 +46,10 @@ static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A street named after its French, Spanish, Portuguese, Italian, Catalan, Greek or Maltese
-/// street word ("Rue Njo-Njo", "Calle de Alcalá", "Carrer Gran", "Triq il-Kbira").
+/// street word ("Rue Njo-Njo", "Calle de Alcalá", "Carrer Gran", "Triq il-Kbira"), which French
+/// and Spanish write in lower case too ("rue de Nimy"; not "via" or "avenue", English words).
 static STREET_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:Rue|Avenue|Av\.|Boulevard|Bd|Chemin|Allée|Impasse|Quai|Calle|C/|Carrer|Carrera|Avinguda|Passeig|Viale|Piazza|Largo|Corso|Rua|Avenida|Travessa|Odos|Odós|Leoforos|Triq)\s+(?:(?:de|du|des|de\s+la|la|le|les|del|della|delle|dei|di|da|do|dos|das|d['’]|il-|ir-|is-|it-|tal-)\s*)*\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?").unwrap()
+    Regex::new(r"\b(?:Rue|Avenue|Av\.|Boulevard|Bd|Chemin|Allée|Impasse|Quai|Calle|C/|Carrer|Carrera|Avinguda|Passeig|Viale|Piazza|Largo|Corso|Rua|Avenida|Travessa|Odos|Odós|Leoforos|Triq|rue|boulevard|chemin|allée|impasse|quai|calle|carrer|avinguda|passeig|viale|piazza|corso|rua|avenida|travessa)\s+(?:(?:de|du|des|de\s+la|la|le|les|del|della|delle|dei|di|da|do|dos|das|d['’]|il-|ir-|is-|it-|tal-)\s*)*\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?").unwrap()
 });
 
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
@@ -57,14 +58,128 @@ static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A phone number said digit by digit, as automatic captions write it ("nine eight one one zero
 /// four two two seven three", "oh eight one double one"): seven or more digit words in a row.
+/// Also in Spanish, Portuguese, French, Italian and German ("ocho cero nueve, cinco cinco
+/// cinco", "nove nove meia oito").
 static SPOKEN_PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)[\s,-]+){6,}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b").unwrap()
+    let digit = digit_alternation();
+    Regex::new(&format!(
+        r"(?i)\b(?:(?:{digit}|double|triple|doble|duplo)[\s,-]+){{6,}}(?:{digit})\b"
+    ))
+    .unwrap()
 });
 /// A code said digit by digit, five or six digit words ("Texas seven five four six zero"): a
 /// postcode, an account or a licence number.
 static SPOKEN_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s,-]+){4,5}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b").unwrap()
+    let digit = digit_alternation();
+    Regex::new(&format!(r"(?i)\b(?:(?:{digit})[\s,-]+){{4,5}}(?:{digit})\b")).unwrap()
 });
+
+/// Letters as people spell them aloud ("bee", "aitch", "zed", "double-u"): names no English
+/// word has. [`SPOKEN_ALNUM`] also reads the ones that are words ("see", "you", "why") and
+/// single letters, where they sit among digits.
+const LETTER_NAMES: &[&str] = &[
+    "ay", "bee", "cee", "dee", "ef", "eff", "gee", "aitch", "haitch", "jay", "kay", "ell", "pee",
+    "queue", "cue", "arr", "ess", "tee", "vee", "double-u", "ex", "zed", "zee",
+];
+/// Letters whose names are words too, in English or a buyer's other language ("el", "en").
+const LETTER_WORDS: &[&str] =
+    &["a", "eye", "i", "are", "see", "sea", "be", "you", "why", "tea", "el", "em", "en", "ar"];
+
+/// A code spelled aloud with letters and digits, as a postcode or a reference is read out
+/// ("bee ay five two queue ex", "see aitch seven, one ay zed", "v zero x one l zero"): five
+/// words or more, letter names, single letters and number words.
+static SPOKEN_ALNUM: LazyLock<Regex> = LazyLock::new(|| {
+    let word = format!(
+        r"(?:{}|{}|[a-z]|{}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|double|triple)",
+        LETTER_NAMES.join("|"),
+        LETTER_WORDS.join("|"),
+        digit_alternation()
+    );
+    Regex::new(&format!(r"(?i)\b{word}(?:[\s,]+{word}){{4,}}\b")).unwrap()
+});
+
+/// A Canadian rural address, written or read out ("RR 2, Site 14, Comp 7", "rr two site
+/// fourteen comp seven").
+static RURAL_ROUTE: LazyLock<Regex> = LazyLock::new(|| {
+    let number = format!(
+        r"(?:\d{{1,3}}|{}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?)",
+        digit_alternation()
+    );
+    Regex::new(&format!(r"(?i)\b(?:(?:rr|r\.r\.|rural\s+route)\s*#?\s*{number}(?:[\s,]+site\s+{number})?|site\s+{number})[\s,]+comp(?:artment)?\s+{number}\b|\b(?:rr|r\.r\.|rural\s+route)\s*#?\s*{number}\b(?:[\s,]+site\s+{number})?")).unwrap()
+});
+
+/// The part of a [`SPOKEN_ALNUM`] run that spells a code, if one does: from its first to its
+/// last letter or digit, with two digits and two letters or more, one of them a letter's name
+/// (or letters and digits taking turns, "v zero x one l zero"), and no counting up.
+fn spelled_code(run: &str) -> Option<(usize, usize)> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Kind {
+        Letter,
+        Named,
+        Digit,
+        Word,
+    }
+    let kind = |word: &str| {
+        let lower = word.to_lowercase();
+        if LETTER_NAMES.contains(&lower.as_str()) {
+            Kind::Named
+        } else if digit_value(&lower).is_some()
+            || ["oh", "double", "triple"].contains(&lower.as_str())
+        {
+            Kind::Digit
+        } else if lower.len() == 1 && lower != "a" && lower != "i" {
+            Kind::Letter
+        } else if LETTER_WORDS.contains(&lower.as_str()) {
+            Kind::Word
+        } else {
+            Kind::Digit
+        }
+    };
+    let words: Vec<(usize, &str)> = run
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.as_ptr() as usize - run.as_ptr() as usize, w))
+        .collect();
+    let kinds: Vec<Kind> = words.iter().map(|(_, w)| kind(w)).collect();
+    // Letters that are words count only between a letter or digit on each side.
+    let counts = |k: Kind| kinds.iter().filter(|&&x| x == k).count();
+    let digits = counts(Kind::Digit);
+    let named = counts(Kind::Named);
+    let letters = named + counts(Kind::Letter) + counts(Kind::Word);
+    let alternating = kinds.len() >= 6
+        && kinds.windows(2).all(|pair| (pair[0] == Kind::Digit) != (pair[1] == Kind::Digit));
+    let counting = run.split(|c: char| !c.is_alphabetic()).filter_map(digit_value).count() >= 3
+        && counts_up(run);
+    if digits < 2 || letters < 2 || (named == 0 && !alternating) || counting {
+        return None;
+    }
+    // At the ends, "a", "I", "are", "be" and "you" are more likely the sentence's words.
+    let edge = |i: usize| {
+        kinds[i] != Kind::Word
+            || !["a", "i", "are", "be", "you"].contains(&words[i].1.to_lowercase().as_str())
+    };
+    let first = (0..words.len()).find(|&i| edge(i))?;
+    let last = (0..words.len()).rfind(|&i| edge(i))?;
+    let (start, _) = words[first];
+    let (end_at, end_word) = words[last];
+    Some((start, end_at + end_word.len()))
+}
+
+/// A postcode written as the UK ("BT39 4PL", "CF10 3NQ"), Canada ("V0X 1L0") or Ireland (the
+/// Eircode "D24 X7K2") write one.
+static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[AC-FHKNPRTV-Y]\d[\dW] (?:[A-Z\d]{4}))\b").unwrap()
+});
+
+/// True when a [`POSTCODE`] match is one: an Eircode's last group mixes letters and digits.
+fn is_postcode(found: &str) -> bool {
+    match found.split_once(' ') {
+        Some((_, last)) if last.len() == 4 => {
+            last.chars().any(|c| c.is_ascii_digit()) && last.chars().any(|c| c.is_ascii_uppercase())
+        }
+        _ => true,
+    }
+}
 
 /// A postcode written with its country's letters ("N-4471 Sola", "D-80331, [CITY]"), before a
 /// town.
@@ -110,11 +225,77 @@ static LOWER_IBAN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[a-z]{2}\d{2}(?: [a-z0-9]{4}){3,7}(?: [a-z0-9]{1,4})?\b").unwrap()
 });
 
-/// The value of a digit word ("seven" -> 7), any case.
+/// Digit words with their values, in English, Spanish, Portuguese, French, Italian and
+/// German ("meia" is six in a Brazilian phone number).
+const DIGIT_WORDS: &[(&str, usize)] = &[
+    ("zero", 0),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("cero", 0),
+    ("uno", 1),
+    ("una", 1),
+    ("dos", 2),
+    ("tres", 3),
+    ("cuatro", 4),
+    ("cinco", 5),
+    ("seis", 6),
+    ("siete", 7),
+    ("ocho", 8),
+    ("nueve", 9),
+    ("um", 1),
+    ("dois", 2),
+    ("duas", 2),
+    ("três", 3),
+    ("quatro", 4),
+    ("meia", 6),
+    ("sete", 7),
+    ("oito", 8),
+    ("nove", 9),
+    ("zéro", 0),
+    ("deux", 2),
+    ("trois", 3),
+    ("quatre", 4),
+    ("cinq", 5),
+    ("sept", 7),
+    ("huit", 8),
+    ("neuf", 9),
+    ("due", 2),
+    ("tre", 3),
+    ("quattro", 4),
+    ("cinque", 5),
+    ("sei", 6),
+    ("sette", 7),
+    ("otto", 8),
+    ("null", 0),
+    ("eins", 1),
+    ("zwei", 2),
+    ("drei", 3),
+    ("vier", 4),
+    ("fünf", 5),
+    ("sechs", 6),
+    ("sieben", 7),
+    ("acht", 8),
+    ("neun", 9),
+];
+
+/// [`DIGIT_WORDS`] and "oh" (a zero read aloud), as a regex alternation.
+fn digit_alternation() -> String {
+    let mut words: Vec<&str> = DIGIT_WORDS.iter().map(|(word, _)| *word).collect();
+    words.push("oh");
+    words.join("|")
+}
+
+/// The value of a digit word ("seven" -> 7, "ocho" -> 8), any case.
 fn digit_value(word: &str) -> Option<usize> {
-    const DIGITS: [&str; 10] =
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
-    DIGITS.iter().position(|digit| digit.eq_ignore_ascii_case(word))
+    let lower = word.to_lowercase();
+    DIGIT_WORDS.iter().find(|(digit, _)| *digit == lower).map(|(_, value)| *value)
 }
 
 /// True when digit words count up one by one ("one two three four five"): counting, not a code.
@@ -138,6 +319,9 @@ fn is_phone(candidate: &str, cue: bool) -> bool {
         return false;
     }
     let groups = candidate.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).count();
+    if all_years(candidate) {
+        return false;
+    }
     let has_plus = candidate.starts_with('+');
     let has_paren = candidate.contains('(');
     let has_dash_or_dot = candidate.contains('-') || candidate.contains('.');
@@ -152,6 +336,30 @@ fn is_phone(candidate: &str, cue: bool) -> bool {
         || (10..=12).contains(&digits)
 }
 
+/// True when every digit group is a year ("2019 2020 2021"): a list of years, no number.
+fn all_years(candidate: &str) -> bool {
+    candidate
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .all(|g| g.len() == 4 && (g.starts_with("19") || g.starts_with("20")))
+}
+
+/// True for a digit run of nine digits or more in groups that no phone, amount or date takes
+/// ("2456 78901 1710", a national id read from a card): not thousands ("120 000 000").
+fn is_long_id(candidate: &str) -> bool {
+    let digits = candidate.chars().filter(char::is_ascii_digit).count();
+    let groups: Vec<&str> =
+        candidate.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let thousands =
+        groups.first().is_some_and(|g| g.len() <= 3) && groups.iter().skip(1).all(|g| g.len() == 3);
+    digits >= 9
+        && groups.len() >= 2
+        && !thousands
+        && !all_years(candidate)
+        && !DATE_LIKE.is_match(candidate.trim())
+        && !DATE_PREFIX.is_match(candidate.trim())
+}
+
 /// A social or messaging handle ("@sanya_hr", "@saltandvine.bn").
 static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s(,:;])(?P<handle>@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)").unwrap()
@@ -164,7 +372,7 @@ static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn)\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|nif|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -265,6 +473,10 @@ pub fn redact_contacts(text: &str) -> String {
 /// tagger found were replaced whole: these are often one part of such an address.
 pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = POST_BOX.replace_all(text, "[ADDRESS]");
+    let text = RURAL_ROUTE.replace_all(&text, "[ADDRESS]");
+    let text = POSTCODE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        if is_postcode(&caps[0]) { "[ADDRESS]".to_string() } else { caps[0].to_string() }
+    });
     let text = LETTERED_BLOCK.replace_all(&text, "[ADDRESS]");
     let text = PREFIXED_POSTCODE.replace_all(&text, "[ADDRESS]$town");
     STREET_BEFORE
@@ -294,6 +506,20 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     });
     let text = SPOKEN_CODE.replace_all(&text, |caps: &regex::Captures<'_>| {
         if counts_up(&caps[0]) { caps[0].to_string() } else { "[ID]".to_string() }
+    });
+    let text = SPOKEN_ALNUM.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("whole match");
+        // The "s" of "That's" is no letter read out.
+        let skip = if text[..whole.start()].ends_with(['\'', '’']) {
+            whole.as_str().find([' ', ',']).unwrap_or(whole.len())
+        } else {
+            0
+        };
+        let (kept, run) = whole.as_str().split_at(skip);
+        match spelled_code(run) {
+            Some((start, end)) => format!("{kept}{}[ID]{}", &run[..start], &run[end..]),
+            None => whole.as_str().to_string(),
+        }
     });
     let text = CODED_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
         let whole = &caps[0];
@@ -359,6 +585,8 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         let cue = PHONE_CUE.is_match(before) || PHONE_CUE_AFTER.is_match(&text[found.end()..]);
         if !glued && is_phone(candidate, cue) {
             phoned.push_str("[PHONE]");
+        } else if !glued && is_long_id(candidate) {
+            phoned.push_str("[ID]");
         } else {
             phoned.push_str(candidate);
         }
@@ -435,6 +663,62 @@ mod tests {
             "the pan was hot and a b c d e f",
         ] {
             assert_eq!(redact_contacts(text), text, "{text}");
+        }
+    }
+
+    #[test]
+    fn codes_spelled_aloud_postcodes_and_registered_numbers() {
+        let cases = [
+            (
+                "our own office postcode, bee ay five two queue ex, next",
+                "our own office postcode, [ID], next",
+            ),
+            ("That's see aitch seven, one ay zed.", "That's [ID]."),
+            ("people write it eye vee five four eight why tee", "people write it [ID]"),
+            ("visit again, pee ell thirteen one ay dee", "visit again, [ID]"),
+            ("hope bc v zero x one l zero so", "hope bc [ID] so"),
+            ("mail goes to rr two site fourteen comp seven", "mail goes to [ADDRESS]"),
+            (
+                "Same number, ocho cero nueve, cinco cinco cinco, cero uno cuatro siete. Or",
+                "Same number, [PHONE]. Or",
+            ),
+            ("meu celular é nove nove oito sete meia dois um quatro", "meu celular é [PHONE]"),
+            (
+                "tested it at the pitch, BT39 4PL, with one bar",
+                "tested it at the pitch, [ADDRESS], with one bar",
+            ),
+            ("make D24 X7K2 into a UK postcode", "make [ADDRESS] into a UK postcode"),
+            (
+                "The address is rue de Nimy 52, 7000 Mons.",
+                "The address is [ADDRESS] 52, 7000 Mons.",
+            ),
+            ("Charity number 1187342, if you need it", "Charity number [ID], if you need it"),
+            ("Registered charity 1172290.", "Registered charity [ID]."),
+            ("We're a Scottish charity, SC048213, and", "We're a Scottish charity, [ID], and"),
+            (
+                "Our society number is 31442R on the register",
+                "Our society number is [ID] on the register",
+            ),
+            ("instead of our NIPC, 509 876 543.", "instead of our NIPC, [ID]."),
+            ("my DPI for the contract, 2456 78901 1710, for", "my DPI for the contract, [ID], for"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(redact_addresses(&redact_contacts(text), |_| false), want, "{text}");
+        }
+        // Words and numbers that spell nothing.
+        for text in [
+            "I see you are two",
+            "one two three four five six, easy",
+            "a one and a two",
+            "tee one, tee two",
+            "we budgeted 120 000 000 for it",
+            "the grants of 2019 2020 2021 were flat",
+            "a CF10 grant",
+            "en el uno de los dos",
+            "the A380 and the 737 MAX",
+            "another avenue Salesforce offers, or via Teams",
+        ] {
+            assert_eq!(redact_addresses(&redact_contacts(text), |_| false), text, "{text}");
         }
     }
 

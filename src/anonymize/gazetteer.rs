@@ -11,8 +11,8 @@ use regex::Regex;
 use super::lexicon::{
     CITIES, COMMON_WORDS, COUNTRIES, DETERMINERS, FIRST_NAMES, HONORIFICS, NATIONALITIES,
     WORLD_NAMES, in_country_or_region, in_nickname_table, is_acronym, is_calendar_or_place,
-    is_english_word, is_frequent_word, is_greeting, is_known_name, is_region, is_vendor,
-    is_vendor_at, without_name_suffix,
+    is_english_word, is_frequent_word, is_given_name_or_word, is_greeting, is_known_name,
+    is_region, is_vendor, is_vendor_at, without_name_suffix,
 };
 use super::orgs::{ORG_AFTER, in_firm_list};
 use super::places::HOSTING_CONTEXT;
@@ -94,9 +94,10 @@ fn is_name_and_syllable(word: &str) -> bool {
 }
 
 /// A person placeholder and a capitalised name part right next to it ("[COLLEAGUE 2] Ngô",
-/// "Sharma [COLLEAGUE 4]"): the part belongs to the same person.
+/// "Sharma [COLLEAGUE 4]"), or after a patronymic particle ("[COLLEAGUE 4] ap Iorwerth",
+/// "[BUYER] bin Rashid"): the part belongs to the same person.
 static PLACEHOLDER_NEIGHBOUR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?P<before>\b\p{Lu}[\p{L}-]*\p{L} )?(?P<placeholder>\[(?:BUYER|REP|INTERVIEWER|ACCOUNT|COLLEAGUE \d+)\])(?P<after> \p{Lu}[\p{L}-]*\p{L}\b)?")
+    Regex::new(r"(?P<before>\b\p{Lu}[\p{L}-]*\p{L} )?(?P<placeholder>\[(?:BUYER|REP|INTERVIEWER|ACCOUNT|COLLEAGUE \d+)\])(?P<after>(?P<particle> (?:ap|ab|ferch|verch|bin|bint|binti|ibn|ould|nic|ní|ó))? \p{Lu}[\p{L}-]*\p{L}\b)?")
         .expect("static regex")
 });
 
@@ -131,13 +132,41 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
                     && !scope.vocabulary.contains(&lower)
             };
             let mut out = String::new();
+            // A given name right before a person is theirs even when it is a word too ("Autumn
+            // [COLLEAGUE 1]", "Sterling [COLLEAGUE 4]"); not a month ("in May [BUYER] left"),
+            // and not opening a sentence, where a verb is capitalised ("Tell [REP] he's
+            // welcome").
+            let opens_sentence = caps.name("before").is_some_and(|before| {
+                let lead = text[..before.start()].trim_end();
+                lead.is_empty() || lead.ends_with(['.', '!', '?', ':', '"', '“', '\n'])
+            });
+            let given = |word: &str| {
+                let word = word.trim();
+                !opens_sentence
+                    && surname_may_be_a_word
+                    && is_given_name_or_word(word)
+                    && !HONORIFICS.contains(&word.to_lowercase().as_str())
+                    && !is_calendar_or_place(&word.to_lowercase())
+                    && !is_vendor(word)
+                    && !scope.protected.looks_protected(word)
+                    && !scope.corpus_terms.common.contains(&word.to_lowercase())
+            };
             match caps.name("before") {
-                Some(before) if part(before.as_str(), false) => {}
+                Some(before) if part(before.as_str(), false) || given(before.as_str()) => {}
                 Some(before) => out.push_str(before.as_str()),
                 None => {}
             }
             out.push_str(placeholder);
+            let particle = caps.name("particle").is_some();
             match caps.name("after") {
+                // The particle goes with the name it opens; never after an account.
+                Some(after) if particle && surname_may_be_a_word => {
+                    let name = after.as_str().rsplit(' ').next().unwrap_or_default();
+                    if !part(name, true) {
+                        out.push_str(after.as_str());
+                    }
+                }
+                Some(after) if particle => out.push_str(after.as_str()),
                 Some(after) if part(after.as_str(), true) => {}
                 Some(after) => out.push_str(after.as_str()),
                 None => {}
@@ -147,11 +176,41 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
         .into_owned()
 }
 
-/// A town placeholder and the capitalised word right after it, inside a sentence ("[CITY]
-/// Normal" of "Bloomington-Normal", "[CITY] Heights"): the tagger or a list found one part of
-/// the place.
+/// A lower-case word right before a person placeholder, in a caseless transcript ("rep sterling
+/// [COLLEAGUE 4]").
+static LOWER_BEFORE_PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<before>\p{Ll}[\p{L}-]*\p{L}) (?P<placeholder>\[(?:BUYER|REP|INTERVIEWER|COLLEAGUE \d+)\])")
+        .expect("static regex")
+});
+
+/// In a caseless transcript (raw captions), folds a given name into the person placeholder
+/// right after it, even when the name is a word too: captions write "sterling nelson" with no
+/// capital to tell the name from the currency. Not a month, a tool or a competitor.
+pub fn absorb_lowercase_given_names(scope: &Scope, text: &str) -> String {
+    LOWER_BEFORE_PERSON
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let before = &caps["before"];
+            if is_given_name_or_word(before)
+                && !is_calendar_or_place(before)
+                && !is_vendor(before)
+                && !HONORIFICS.contains(&before)
+                && !scope.protected.looks_protected(before)
+                && !scope.corpus_terms.common.contains(before)
+            {
+                caps["placeholder"].to_string()
+            } else {
+                caps[0].to_string()
+            }
+        })
+        .into_owned()
+}
+
+/// A town or address placeholder and the capitalised word right after it, inside a sentence
+/// ("[CITY] Normal" of "Bloomington-Normal", "[CITY] Heights", "[ADDRESS] Nimy" of "rue de
+/// Nimy"): the tagger or a list found one part of the place.
 static PLACE_NEIGHBOUR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[CITY\] (?P<after>\p{Lu}\p{Ll}[\p{L}'’-]*\p{L})\b").expect("static regex")
+    Regex::new(r"\[(?P<kind>CITY|ADDRESS)\] (?P<after>\p{Lu}\p{Ll}[\p{L}'’-]*\p{L})\b")
+        .expect("static regex")
 });
 
 /// Words that open a clause rather than continue a place's name, when captions run two
@@ -255,10 +314,11 @@ const CLAUSE_WORDS: &[&str] = &[
     "district",
 ];
 
-/// Folds the capitalised word after a `[CITY]` into it unless the word is a calendar word, a
-/// country or region, a clause opener, or the seller's, a product's or a competitor's word.
+/// Folds the capitalised word after a `[CITY]` or an `[ADDRESS]` into it unless the word is a
+/// calendar word, a country or region, a clause opener, or the seller's, a product's or a
+/// competitor's word.
 fn absorb_place_continuations(scope: &Scope, text: &str) -> String {
-    if !text.contains("[CITY] ") {
+    if !text.contains("[CITY] ") && !text.contains("[ADDRESS] ") {
         return text.to_string();
     }
     PLACE_NEIGHBOUR
@@ -274,7 +334,7 @@ fn absorb_place_continuations(scope: &Scope, text: &str) -> String {
                 || is_vendor(word)
                 || scope.protected.looks_protected(word)
                 || scope.corpus_terms.common.contains(&lower);
-            if keep { caps[0].to_string() } else { "[CITY]".to_string() }
+            if keep { caps[0].to_string() } else { format!("[{}]", &caps["kind"]) }
         })
         .into_owned()
 }
@@ -378,6 +438,7 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
             && !HONORIFICS.contains(&lower.as_str())
             && !in_firm_list(text, word_match.start(), word_match.end())
             && !ORG_AFTER.is_match(&text[word_match.end()..])
+            && !super::lexicon::followed_by_number(text, word_match.end())
             && !scope.vocabulary.contains(&lower)
             && !scope.corpus_terms.common.contains(&lower)
             && !is_calendar_or_place(&lower)

@@ -605,6 +605,16 @@ const CALENDAR_WORDS: &[&str] = &[
     "mashujaa",
     "madaraka",
     "jamhuri",
+    "navidad",
+    "nochebuena",
+    "natal",
+    "páscoa",
+    "pascoa",
+    "pascua",
+    "réveillon",
+    "reveillon",
+    "naidoc",
+    "hogmanay",
 ];
 
 /// Words that open a sentence before a name ("So Healthbridge is a telehealth company").
@@ -798,6 +808,17 @@ const GREETINGS: &[&str] = &[
     "jerejef",
     "bula",
     "vinaka",
+    "diolch",
+    "croeso",
+    "shwmae",
+    "hwyl",
+    "slán",
+    "sláinte",
+    "slainte",
+    "abraço",
+    "abraços",
+    "beijos",
+    "não",
     "mahalo",
     "aloha",
     "talofa",
@@ -890,21 +911,22 @@ pub const KINSHIP: &[&str] = &[
 /// customs): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at|(?:end|start|beginning|middle|rest)\s+of)\s+(?:the\s+)?(?:ramadan|(?:kurban|kurbán|şeker|seker|ramazan)\s+bayram[ıi]?|bayram[ıi]?|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai|corpus\s+christi|saint-jean(?:-baptiste)?|st-jean(?:-baptiste)?|f[êe]te\s+nationale|bo[żz]e\s+cia[łl]o|rica\s+ederim|g[óo]ðan\s+daginn|partita\s+iva|codice\s+fiscale|sant\s+jordi|santa\s+marija|merrie\s+monarch|ng[āa]ti\s+\p{Lu}\p{L}+|ng[āa]i\s+tahu|te\s+reo(?:\s+m[āa]ori)?|na\s+so)\b",
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at|(?:end|start|beginning|middle|rest)\s+of)\s+(?:the\s+)?(?:ramadan|(?:kurban|kurbán|şeker|seker|ramazan)\s+bayram[ıi]?|bayram[ıi]?|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai|corpus\s+christi|saint-jean(?:-baptiste)?|st-jean(?:-baptiste)?|f[êe]te\s+nationale|bo[żz]e\s+cia[łl]o|rica\s+ederim|g[óo]ðan\s+daginn|partita\s+iva|codice\s+fiscale|sant\s+jordi|santa\s+marija|merrie\s+monarch|ng[āa]ti\s+\p{Lu}\p{L}+|ng[āa]i\s+tahu|te\s+reo(?:\s+m[āa]ori)?|na\s+so|go\s+raibh\s+maith\s+agat|diolch\s+yn\s+fawr|bore\s+da|nos\s+da|gra[çc]as\s+a\s+deus|gracias\s+a\s+dios|nossa\s+senhora|baile\s+[áa]tha\s+cliath)\b",
     )
     .expect("static regex")
 });
 
 /// A holiday or festival nobody listed, told by how people speak of one: "during Inti Raymi",
 /// "a happy Kurban Bajram", "before Gran Poder, in May", "before Jāņi, the Latvian midsummer",
-/// "Vodici celebrations". Not after "for" or "by", which name people as often ("we waited for
-/// Carlos, in June he signed"). The name is in group `e`, `m`, `t` or `f`.
+/// "Vodici celebrations", and one its own noun opens ("Festa Junina", "Día de Reyes", "Semana
+/// Morazánica", "Quarta-feira de Cinzas"). Not after "for" or "by", which name people as often ("we waited for
+/// Carlos, in June he signed"). The name is in group `e`, `m`, `t`, `f` or `o`.
 static EVENT_PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
     let run = r"\p{Lu}[\p{L}'’]+(?:\s+(?:(?:de|del|los|las|la|e|i|da|do|dos|di|od|na)\s+)?\p{Lu}[\p{L}'’]+){0,3}";
     let months =
         "January|February|March|April|May|June|July|August|September|October|November|December";
     regex::Regex::new(&format!(
-        r"(?:\b(?i:during|(?:a|wish(?:ed|es)?\s+(?:you|us|them|him|her|everyone|everybody)(?:\s+a)?)\s+(?:happy|merry))\s+(?P<e>{run}))|(?:\b(?i:before|after|until|till|since|around)\s+(?P<m>{run}),?\s+(?i:in|on|early in|late in)\s+(?:{months})\b)|(?:\b(?i:before|after|during|until)\s+(?P<t>{run}),\s+(?i:the|our|a)\s+(?:\p{{L}}+\s+){{0,2}}(?i:midsummer|holiday|festival|feast|new year|celebration|carnival|fair|pilgrimage|procession|saint's day|name day|patron saint))|(?:\b(?P<f>{run})\s+(?:festival|festivities|holidays?|celebrations?|feast|eve|night|processions?|pilgrimage)\b)"
+        r"(?:\b(?i:during|(?:a|wish(?:ed|es)?\s+(?:you|us|them|him|her|everyone|everybody)(?:\s+a)?)\s+(?:happy|merry))\s+(?P<e>{run}))|(?:\b(?i:before|after|until|till|since|around)\s+(?P<m>{run}),?\s+(?i:in|on|early in|late in)\s+(?:{months})\b)|(?:\b(?i:before|after|during|until)\s+(?P<t>{run}),\s+(?i:the|our|a)\s+(?:\p{{L}}+\s+){{0,2}}(?i:midsummer|holiday|festival|feast|new year|celebration|carnival|fair|pilgrimage|procession|saint's day|name day|patron saint))|(?:\b(?P<f>{run})\s+(?:festival|festivities|holidays?|celebrations?|feast|eve|night|processions?|pilgrimage)\b)|(?:\b(?P<o>(?:Festa|Festas|Fiesta|Fiestas|Feria|Feira|Semana|D[ií]a|Noche|Noite|Quarta-feira|Sexta-feira|Jour|F[êe]te)\s+(?:(?:de|del|da|do|dos|das|la|las|los|des|du)\s+)*\p{{Lu}}[\p{{L}}'’]+))"
     ))
     .expect("static regex")
 });
@@ -914,7 +936,7 @@ static EVENT_PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
 pub fn event_names(text: &str) -> Vec<String> {
     let mut found = vec![];
     for caps in EVENT_PHRASE.captures_iter(text) {
-        let Some(name) = ["e", "m", "t", "f"].iter().find_map(|group| caps.name(group)) else {
+        let Some(name) = ["e", "m", "t", "f", "o"].iter().find_map(|group| caps.name(group)) else {
             continue;
         };
         if text[name.end()..].starts_with(['\'', '’']) {
@@ -933,6 +955,19 @@ pub static EPONYM: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+
+/// True when a number follows `text[..end]` right after one space ("Loi 25", "Bill 96",
+/// "Windows 11"): the word before it names a law or a thing, not a person.
+pub fn followed_by_number(text: &str, end: usize) -> bool {
+    text[end..].strip_prefix(' ').is_some_and(|rest| {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let after = &rest[digits..];
+        // Not a phone number after a name ("text Priya 0412 345 678").
+        (1..=4).contains(&digits)
+            && !after.starts_with(|c: char| c.is_alphanumeric())
+            && !after.trim_start_matches([' ', '-', '.']).starts_with(|c: char| c.is_ascii_digit())
+    })
+}
 
 /// True for a greeting, thanks or farewell of another language (see [`GREETINGS`]).
 pub fn is_greeting(word: &str) -> bool {
@@ -1097,6 +1132,27 @@ pub const HONORIFICS: &[&str] = &[
     "hajj",
     "hadj",
     "ratu",
+    "cllr",
+    "councillor",
+    "rev",
+    "revd",
+    "reverend",
+    "fr",
+    "elder",
+    "pastor",
+    "uncle",
+    "doutor",
+    "doutora",
+    "dra",
+    "lic",
+    "licenciado",
+    "licenciada",
+    "ingeniero",
+    "ingeniera",
+    "engenheiro",
+    "engenheira",
+    "professora",
+    "profesora",
 ];
 
 /// Japanese and Korean honorific suffixes ("Sasaki-san", "Kim-ssi"): not part of the name.

@@ -339,6 +339,12 @@ impl Anonymizer {
             .map(|place| Found::Other(place, "[CITY]"))
             .collect();
         self.remember(places);
+        let buildings = places::buildings(text, &self.scope.protected)
+            .into_iter()
+            .filter(|building| !self.known.contains(building))
+            .map(|building| Found::Other(building, "[ADDRESS]"))
+            .collect();
+        self.remember(buildings);
         self.learn_list_neighbours(text);
     }
 
@@ -467,7 +473,11 @@ impl Anonymizer {
             let person = placeholder != "[ACCOUNT]" && placeholder != "[CITY]";
             // The seller's or a product's word is no one's town or company ("she moved to
             // Dozaris a year ago").
-            let common = |form: &str| self.scope.corpus_terms.common.contains(&form.to_lowercase());
+            // Nor is a tool's ("we use Xero").
+            let common = |form: &str| {
+                self.scope.corpus_terms.common.contains(&form.to_lowercase())
+                    || lexicon::is_vendor(form)
+            };
             for form in forms.into_iter().filter(|form| {
                 (!lexicon::COUNTRIES.contains(form.to_lowercase().as_str())
                     || (person && lexicon::is_given_name(form)))
@@ -569,7 +579,16 @@ impl Anonymizer {
         let text = places::redact_cities(&text, &self.scope.protected);
         let text = text::redact_other_scripts(&text, |run| self.scope.protected.contains(run));
         let text = people::redact_honorific_initials(&text);
-        gazetteer::absorb_adjacent_parts(&self.scope, &text)
+        let text = people::redact_dotted_initials(&text, |initials| {
+            self.scope.protected.contains(initials)
+                || self.scope.protected.contains(initials.trim_end_matches('.'))
+        });
+        let text = gazetteer::absorb_adjacent_parts(&self.scope, &text);
+        if self.caseless.load(std::sync::atomic::Ordering::Relaxed) {
+            gazetteer::absorb_lowercase_given_names(&self.scope, &text)
+        } else {
+            text
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::corpus::aliases::normalize_name;
 
 /// A capitalised name of one to three words ("Parcel & Pine", "Serrano", "Grupo Andino"),
 /// perhaps after a surname's lower-case particle ("de Wit Groep", "van Dijk Transport").
-const NAME: &str = r"(?:(?:de|van|von|der|den|ter|ten|du|di|da|le|la|del|della|dos|das) ){0,2}\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y)? \p{Lu}[\p{L}'’-]+){0,5}";
+const NAME: &str = r"(?:(?:de|van|von|der|den|ter|ten|du|di|da|le|la|del|della|dos|das) ){0,2}\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y| of the)? \p{Lu}[\p{L}'’-]+){0,5}";
 
 /// [`NAME`] in title case only (no acronym opens it: "RFP", "POC").
 const TITLED_NAME: &str =
@@ -51,7 +51,17 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"(?i:\b(?:here|over|we|us|job|role|career|time|years?|months?|tenure|start(?:ed|ing)?|happening|going on|changed?|decided?|like|happened|situation|process|problem|challenges?|priorities|today|before|project|do|doing|did) at) (?P<n>{NAME})"
         ),
         format!(r"(?i:\b(?:here|over|we|us) at) (?P<n>{ANY_NAME})"),
-        format!(r"(?i:\b{roles_at}(?: of [\p{{L}}]+(?: [\p{{L}}]+)?)? (?:at|for)) (?P<n>{NAME})"),
+        format!(
+            r"(?i:\b{roles_at}(?: of [\p{{L}}]+(?: [\p{{L}}]+)?)? (?:at|for))(?: the)? (?P<n>{NAME})"
+        ),
+        // "co-owner of the Centro Médico Los Almendros", "founder of Kaveri Agro".
+        format!(
+            r"(?i:\b(?:co-?owner|owner|co-?founder|founder|proprietor|proprietress) of)(?: the)? (?P<n>{NAME})"
+        ),
+        // "Centro Médico Los Almendros, S.A.": a name with its legal form.
+        format!(
+            r"\b(?:(?:Before|After|At|For|With|From|Since|In|Like|Unlike|Until|Via|Then|When) )?(?P<n>{NAME}),? (?:S\.A\.|S\.L\.|S\.R\.L\.|S\. de R\.L\.|S\.A\.S\.|S\.p\.A\.|B\.V\.|N\.V\.|Ltda\.?|Lda\.?|Ltd\.?|LLC|Inc\.|GmbH|Pty Ltd|PLC|plc|SRL|SpA)(?:[^\p{{L}}]|$)"
+        ),
         format!(
             r"(?i:\b(?:run|runs|ran|lead|leads|led|manage|manages|managed|own|owns|head|heads|oversee|oversees)(?: the)? [\p{{L}}]+(?: [\p{{L}}]+)? (?:at|for)) (?P<n>{NAME})"
         ),
@@ -110,6 +120,12 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(
             r"(?i:\b(?:we|everyone|everybody|people|locals|customers|staff) (?:just |all |usually |always )?call(?:s|ed)? (?:it|us|the place|the shop|the site|the hotel|the pharmacy)),? (?:the )?(?P<n>{TITLED_NAME})"
         ),
+        // "Most people just say the Valleys Trust", "or just \"el ITNA\"": the short name
+        // everyone uses.
+        format!(
+            r#"(?i:\b(?:we|everyone|everybody|people|locals|customers|staff|they) (?:all |usually |always |mostly )?(?:just|only|simply) (?:say|says|write|writes|call (?:it|us)|calls (?:it|us))),? ["“]?(?:(?:the|el|la|o|a|os|as|los|las|le|les|il|lo) )?(?P<n>{TITLED_NAME}|\p{{Lu}}{{2,6}}\b)"#
+        ),
+        r#"(?i:\bor (?:just|simply))(?: (?i:say|says))?,? ["“](?:(?i:the|el|la|o|a|os|as|los|las|le|les|il|lo) )?(?P<n>\p{Lu}{2,6})["”]"#.to_string(),
         // "Our company is Sông Hồng, in English it is Red River Construction."
         format!(
             r"(?i:\b(?:our|the|my) (?:company|business|cooperative|co-op|firm|organi[sz]ation|group|farm|estate|trust)(?:'s| is| was) (?:called |named )?)(?P<n>{NAME})"
@@ -367,7 +383,7 @@ pub fn candidates(text: &str, opening: bool) -> Vec<String> {
 pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
     let words: Vec<&str> = name
         .split_whitespace()
-        .filter(|w| !matches!(*w, "&" | "and" | "y") && !PARTICLES.contains(w))
+        .filter(|w| !matches!(*w, "&" | "and" | "y" | "of" | "the") && !PARTICLES.contains(w))
         .collect();
     // "de Wit": a surname's particle before a capitalised word names a family, whatever the
     // word means in English.

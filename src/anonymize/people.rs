@@ -140,6 +140,8 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
             Evidence::Apposed,
         ),
         (format!(r"(?P<n>{NAME}),? as (?:he|she|they) (?:goes|go|went) by"), Evidence::Strong),
+        // The interviewer's "Who's Will?": a name heard and asked about.
+        (format!(r"(?i:\bwho(?:'s|’s| is| was)) (?P<n>{NAME})\?"), Evidence::Strong),
         (
             format!(
                 r"(?P<n>{NAME}),? (?:sorry, )?(?:that's|that is|which is) what (?:we|everyone|everybody|they|people) (?:all )?call(?:s)? (?:him|her|them)"
@@ -183,7 +185,7 @@ static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 /// The honorifics of [`HONORIFIC`], as a regex alternation.
-const HONORIFIC_TITLES: &str = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha|Weyzero|Woizero|Weyzerit|Ustaz)";
+const HONORIFIC_TITLES: &str = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha|Weyzero|Woizero|Weyzerit|Ustaz|Cllr|Councillor|Rev|Revd|Fr|Aunty|Auntie|Uncle|Elder|Pastor|Doutor|Doutora|Dra|Lic|Licenciado|Licenciada|Ingeniero|Ingeniera|Engenheiro|Engenheira|Professora|Profesora)";
 /// "Mrs G", "Dr. K.": an honorific and one capital letter, a person known by an initial.
 static HONORIFIC_INITIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"\b(?P<title>{HONORIFIC_TITLES}\.?\s+)(?P<initial>[A-HJ-Z])(?P<end>\.?(?:[^\p{{L}}\p{{N}}'’-]|$))"))
@@ -193,6 +195,38 @@ static HONORIFIC_INITIAL: LazyLock<Regex> = LazyLock::new(|| {
 /// Replaces the initial of "Mrs G" by `[NAME]`, the honorific kept ("Mrs [NAME]").
 pub fn redact_honorific_initials(text: &str) -> String {
     HONORIFIC_INITIAL.replace_all(text, "${title}[NAME]${end}").into_owned()
+}
+
+/// Initials with their dots, as a person goes by them ("J.P., he is our IT person", "ask
+/// K.J."); the dotted abbreviations below are not people.
+static DOTTED_INITIALS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:[A-Z]\.){1,2}[A-Z]\.?(?:[^\p{L}\p{N}.]|$)").unwrap());
+const DOTTED_ABBREVIATIONS: &[&str] = &[
+    "US", "UK", "EU", "AM", "PM", "PS", "NB", "DC", "LA", "NY", "IT", "HR", "ID", "TV", "UN", "OK",
+    "AD", "BC", "PO", "RIP", "QC", "NZ", "BA", "MA", "MD", "RN", "CV", "EG", "IE", "VS", "SA",
+    "SL", "SRL", "SPA", "BV", "NV", "AG", "SAS", "LLC", "PC", "LLP", "PLC", "UAE", "USA", "DIY",
+    "FAQ", "ASAP", "ETA", "RSVP", "PTO", "CEO", "CFO", "VP", "GP", "MP", "JD", "MBA", "BSC", "MSC",
+    "PHD", "DDS", "DMD", "CPA", "LTD", "INC", "CO", "NO", "AKA", "FYI", "RE", "GM", "QA", "AI",
+    "IP", "AC", "DR", "MR", "MS", "ST", "WC", "SC", "NSW", "QLD", "ACT", "WA", "NT", "SP", "RJ",
+    "MG", "CA", "TX", "NL", "BR", "PT", "MX", "CR",
+];
+
+/// Replaces dotted initials that are no abbreviation ("J.P.") by `[NAME]`, except those `keep`
+/// holds (a competitor's name).
+pub fn redact_dotted_initials(text: &str, keep: impl Fn(&str) -> bool) -> String {
+    DOTTED_INITIALS
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let found = &caps[0];
+            let end =
+                found.rfind(|c: char| c.is_ascii_uppercase() || c == '.').map_or(0, |i| i + 1);
+            let (initials, tail) = found.split_at(end);
+            let letters: String = initials.chars().filter(char::is_ascii_uppercase).collect();
+            if DOTTED_ABBREVIATIONS.contains(&letters.as_str()) || keep(initials) {
+                return found.to_string();
+            }
+            format!("[NAME]{tail}")
+        })
+        .into_owned()
 }
 /// "our founders: Eklund, Michael and Hodge": a list of people right after "founders" (not
 /// "colleagues in Finance, Legal and IT", which names departments).
@@ -273,10 +307,17 @@ const NAME_STOP: &[&str] = &[
 pub fn context_names(text: &str) -> Vec<(String, bool)> {
     let mut names = vec![];
     for caps in INTRODUCED.captures_iter(text) {
-        let words: Vec<&str> = caps[1]
+        let mut words: Vec<&str> = caps[1]
             .split_whitespace()
             .take_while(|w| !NAME_STOP.contains(&w.to_lowercase().as_str()))
             .collect();
+        // "everyone calls me Engenheira even though": after a capitalised name, a lower-case
+        // word is the sentence going on.
+        if words.first().is_some_and(|first| first.starts_with(char::is_uppercase)) {
+            let capitalised =
+                words.iter().take_while(|w| w.starts_with(char::is_uppercase)).count();
+            words.truncate(capitalised);
+        }
         // "call me crazy": after "call me", a lower-case word must be a given name; "my name
         // is ..." is trusted as written.
         let called = caps[0].to_lowercase().contains("call");
@@ -605,6 +646,7 @@ pub fn inflected_forms(token: &str) -> Vec<String> {
         return vec![];
     }
     let mut forms = vec![format!("{token}né")];
+    forms.extend(welsh_mutations(token));
     if letters >= 5 {
         let stem = |suffix: &str| token.strip_suffix(suffix);
         if let Some(stem) = stem("as") {
@@ -616,6 +658,46 @@ pub fn inflected_forms(token: &str) -> Vec<String> {
         }
     }
     forms
+}
+
+/// The Welsh mutations of a name ("Dafydd" -> "Ddafydd" after "wrth", "Gareth" -> "Nghareth",
+/// "Tomos" -> "Thomos"), as a Welsh phrase quoted in an English interview writes them; not the
+/// ones that make an English word ("Ben" -> "Men", "Mair" -> "Fair").
+fn welsh_mutations(token: &str) -> Vec<String> {
+    const MUTATIONS: &[(&str, &[&str])] = &[
+        ("P", &["B", "Mh", "Ph"]),
+        ("T", &["D", "Nh", "Th"]),
+        ("C", &["G", "Ngh", "Ch"]),
+        ("B", &["F", "M"]),
+        ("D", &["Dd", "N"]),
+        ("G", &["", "Ng"]),
+        ("M", &["F"]),
+        ("Ll", &["L"]),
+        ("Rh", &["R"]),
+    ];
+    if token.contains('-') {
+        return vec![];
+    }
+    let Some((from, tos)) = MUTATIONS
+        .iter()
+        .filter(|(from, _)| token.starts_with(from))
+        .max_by_key(|(from, _)| from.len())
+    else {
+        return vec![];
+    };
+    let rest = &token[from.len()..];
+    tos.iter()
+        .map(|to| {
+            let mutated = format!("{to}{rest}");
+            let mut chars = mutated.chars();
+            chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+        })
+        .filter(|form| {
+            form.chars().count() >= 4
+                && !is_english_word(&form.to_lowercase())
+                && !COMMON_WORDS.contains(form.to_lowercase().as_str())
+        })
+        .collect()
 }
 
 /// People that context shows (see [`context_names`]), tagger or not.
@@ -718,11 +800,20 @@ mod tests {
 
     #[test]
     fn forms_of_found_people() {
-        // Each word of a full name brings its inflected forms ("Casperné": see
-        // `inflected_forms`).
+        // Each word of a full name brings its inflected forms ("Casperné", the Welsh "Gasper":
+        // see `inflected_forms`).
         assert_eq!(
             person_forms("Casper Lindqvist"),
-            ["Casper Lindqvist", "Casper", "Casperné", "Lindqvist", "Lindqvistné"]
+            [
+                "Casper Lindqvist",
+                "Casper",
+                "Casperné",
+                "Gasper",
+                "Nghasper",
+                "Chasper",
+                "Lindqvist",
+                "Lindqvistné"
+            ]
         );
         assert_eq!(
             person_forms("Ana García-López"),

@@ -355,6 +355,82 @@ static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// A building or a neighbourhood named by the noun that opens its name, in the languages that
+/// put it first ("Tŷ Cwmtawe", "Edifício Kianda", "Torre Reforma", "sector Pinar Quemado",
+/// "Colonia Roma", "bairro Jardim Europa").
+static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<noun>Tŷ|Edifício|Edificio|Edif\.|Torre|Condomínio|Condominio|Conjunto|Residencial|Immeuble|Résidence|Bâtiment|(?i:sector|barrio|bairro|colonia|urbanización|urbanizacion|reparto|fraccionamiento|vila|loteamento|ensanche))\s+(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:de|del|da|do|dos|das|la|las|los)\s+)?\p{Lu}[\p{L}'’-]+){0,2})")
+        .expect("static regex")
+});
+
+/// A building named by the noun that ends its name ("Chamberlain House", "Kestrel Court"),
+/// when the words before the noun are no ordinary words ("Companies House", "Town Hall").
+static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>House|Court|Chambers|Mansions|Buildings|Tower|Towers|Lodge|Wharf|Quay)\b")
+        .expect("static regex")
+});
+
+/// Buildings and neighbourhoods in `text` by the nouns of [`NAMED_BEFORE`] and
+/// [`NAMED_AFTER`]: each as written, and its distinctive name alone when that is one word
+/// ("Cwmtawe" of "Tŷ Cwmtawe"). Not when a word is an ordinary one, a given name alone, a
+/// country, region, city, tool or competitor.
+pub fn buildings(text: &str, protected: &Protected) -> Vec<String> {
+    let distinctive = |word: &str| {
+        let lower = word.to_lowercase();
+        ["de", "del", "da", "do", "dos", "das", "la", "las", "los"].contains(&lower.as_str())
+            || (!super::lexicon::is_frequent_word(word)
+                && !is_calendar_or_place(&lower)
+                && !COUNTRIES.contains(lower.as_str())
+                && !is_region(&lower)
+                && !CITIES.contains(&word)
+                && !is_vendor(word)
+                && !super::lexicon::is_nationality(&lower)
+                && !WORKPLACE_WORDS.contains(&lower.as_str())
+                && !protected.looks_protected(word)
+                && !protected.contains(word)
+                && !word.contains(['\'', '’']))
+    };
+    let mut found = vec![];
+    for (regex, opens) in [(&*NAMED_BEFORE, true), (&*NAMED_AFTER, false)] {
+        for caps in regex.captures_iter(text) {
+            let name = &caps["name"];
+            let words: Vec<&str> = name.split_whitespace().collect();
+            // Before a noun that ends the name, an English word must be a name too
+            // ("Chamberlain House"; "Magistrates Court" is no one's building).
+            let named = |w: &str| {
+                opens || !is_english_word(&w.to_lowercase()) || super::lexicon::is_known_name(w)
+            };
+            if !words.iter().all(|w| distinctive(w) && named(w)) {
+                continue;
+            }
+            // "Mark House" is a person more often than a building.
+            if !opens && words.len() == 1 && is_given_name(words[0]) {
+                continue;
+            }
+            // A lower-case "sector" or "barrio" opens a place only before a name of two words
+            // or one no word of English ("the sector Salesforce leads" names no place).
+            let noun = &caps["noun"];
+            if noun.starts_with(char::is_lowercase) && words.len() == 1 && is_english_word(words[0])
+            {
+                continue;
+            }
+            // A lower-case noun is the sentence's word ("sector Pinar Quemado"): the name alone.
+            let whole = if noun.starts_with(char::is_lowercase) {
+                name.to_string()
+            } else if opens {
+                format!("{noun} {name}")
+            } else {
+                format!("{name} {noun}")
+            };
+            found.push(whole);
+            if words.len() == 1 && !is_english_word(&words[0].to_lowercase()) {
+                found.push(words[0].to_string());
+            }
+        }
+    }
+    found
+}
+
 /// A list of capitalised items: "Mendrisio, Ligornetto and others", "in Kjellerup, Gjern, Ry
 /// and Them", "[CITY], Agria, Portaria".
 static PLACE_LIST: LazyLock<Regex> = LazyLock::new(|| {

@@ -55,6 +55,11 @@ pub fn repeated_names(scope: &Scope, texts: &[&str], known: impl Fn(&str) -> boo
             let in_phrase =
                 phrases.iter().any(|&(start, end)| start <= found.start() && found.end() <= end);
             // "Nabız" of "e-Nabız": part of a tool's hyphenated name.
+            // "Loi 25": a word before its number names a law or a thing there (or a street:
+            // "rue de Nimy 52"), so that mention does not count.
+            if super::lexicon::followed_by_number(text, found.end()) {
+                continue;
+            }
             if in_phrase
                 || in_country_or_region(text, found.start(), found.end())
                 || is_vendor_at(text, found.start(), found.end())

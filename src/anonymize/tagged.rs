@@ -285,6 +285,8 @@ fn person(scope: &Scope, text: &str, span_start: usize, name: &str) -> Option<Fo
         || (!name.contains(' ') && shouted(name) && !shouted(text))
         || (!name.contains(' ') && GENERIC_ORG_WORDS.contains(lower.as_str()) && !is_given_name(name))
         || lower.starts_with("e-")
+        // "Loi 25", "Bill 96", "Windows 11": a word before its number names a law or a thing.
+        || (!name.contains(' ') && super::lexicon::followed_by_number(text, start + name.len()))
         || is_camel_case(name)
         || scope.corpus_terms.common.contains(&lower)
         || scope.protected.looks_protected(name)

@@ -1405,3 +1405,110 @@ fn gulf_addresses_tickets_registrations_calendars_and_particle_initials() {
     b.learn_interview([(false, vec![turn])]);
     assert!(b.redact_learned(turn).starts_with("The [ACCOUNT] runs"), "{}", b.redact_learned(turn));
 }
+
+/// Classes from the `ngo` (UK, Ireland, Australia, Canada) and `lus` (Lusophone and Latin
+/// American) blind rounds.
+#[test]
+fn buildings_welsh_names_dotted_initials_events_and_tools() {
+    let learned = |turns: &[&str]| {
+        let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+        a.learn_interview([(false, turns.to_vec())]);
+        turns.iter().map(|turn| a.redact_learned(turn)).collect::<Vec<_>>()
+    };
+    // Buildings and neighbourhoods named by their noun, and the name said alone later.
+    let out = learned(&[
+        "Head office is Tŷ Cwmtawe, on the high street. Everyone knows Cwmtawe.",
+        "We're in the Edifício Kianda, fourth floor, up in the mountains, sector Pinar Quemado.",
+        "He sat in Chamberlain House with us for an afternoon.",
+        "Companies House has the filing, and the Town Hall and the Magistrates Court too.",
+    ]);
+    assert_eq!(out[0], "Head office is [ADDRESS], on the high street. Everyone knows [ADDRESS].");
+    assert_eq!(
+        out[1],
+        "We're in the [ADDRESS], fourth floor, up in the mountains, sector [ADDRESS]."
+    );
+    assert_eq!(out[2], "He sat in [ADDRESS] with us for an afternoon.");
+    assert_eq!(
+        out[3],
+        "Companies House has the filing, and the Town Hall and the Magistrates Court too."
+    );
+    // An organisation whose brand comes last, its short form, its legal form, its owner.
+    let out = learned(&[
+        "I'm Head of Community Investment at the Community Housing Trust of the Valleys. Most people just say the Valleys Trust.",
+        "Everyone says \"el Instituto Tecnico Nacional de Aguadulce\" or just \"el ITNA\". The ITNA has two campuses.",
+        "I'm co-owner of the Centro Médico Los Almendros, in the north.",
+        "We signed with Palanca Negra Seguros, Lda. last year. Before Ege Pamuk Inc. I was elsewhere.",
+    ]);
+    assert!(
+        out[0].ends_with("at the [ACCOUNT]. Most people just say the [ACCOUNT]."),
+        "{}",
+        out[0]
+    );
+    assert!(out[1].contains("\"el [ACCOUNT]\". The [ACCOUNT] has"), "{}", out[1]);
+    assert!(!out[2].contains("Almendros"), "{}", out[2]);
+    assert!(!out[3].contains("Palanca") && out[3].contains("Before [ACCOUNT]"), "{}", out[3]);
+    // People: Welsh mutations of a listed name, a patronymic particle, dotted initials, the
+    // interviewer's "Who's X?", a lower-case given name before a surname in raw captions.
+    let contacts = vec!["Dafydd Rowlands".to_string(), "Rhys Pugh".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    assert_eq!(
+        a.redact("Roedd e'n dweud wrth Ddafydd, fine."),
+        "Roedd e'n dweud wrth [BUYER], fine."
+    );
+    assert!(!a.redact("Ask Rhys ap Iorwerth, he coordinates.").contains("Iorwerth"));
+    let scope = Scope::default();
+    assert_eq!(
+        gazetteer::absorb_adjacent_parts(&scope, "and [COLLEAGUE 4] ap Iorwerth, who"),
+        "and [COLLEAGUE 4], who"
+    );
+    assert_eq!(
+        gazetteer::absorb_adjacent_parts(&scope, "in [CITY], [ADDRESS] Nimy. [ADDRESS] The rest"),
+        "in [CITY], [ADDRESS]. [ADDRESS] The rest"
+    );
+    assert_eq!(
+        a.redact("J.P., he is our IT person, in the U.K. office."),
+        "[NAME], he is our IT person, in the U.K. office."
+    );
+    assert_eq!(a.redact("Tell Rhys he's welcome."), "Tell [COLLEAGUE 1] he's welcome.");
+    for men in ["Men", "Fill", "Mill", "Fair"] {
+        assert!(
+            !super::people::inflected_forms(&men.replacen(['M', 'F'], "B", 1))
+                .contains(&men.to_string())
+        );
+    }
+    let out = learned(&["Will's our IT lead, he built the macros.", "Who's Will?"]);
+    assert_eq!(out[1], "Who's [COLLEAGUE 1]?", "{out:?}");
+    let captions = [
+        "who was involved on your side",
+        "me and sterling pugh she's our finance manager and pugh did the numbers",
+    ];
+    let contacts = vec!["Gwen Pugh".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let b = Anonymizer::new(&parties, &Aliases::default());
+    let filler =
+        "we looked at the grants module and the reports and the volunteer rota ".repeat(12);
+    b.learn_interview([(false, vec![captions[0], captions[1], filler.as_str()])]);
+    let out = b.redact_learned(captions[1]);
+    assert!(out.starts_with("me and [") && !out.contains("sterling"), "{out}");
+    // Never a name: tools, titles alone, laws by number, greetings, festivals, countries as
+    // their own speakers write them.
+    let out = learned(&[
+        "We use Xero. Kindrell talks to Xero for the grant money.",
+        "Everyone calls me Engenheira even though I sell insurance.",
+        "The second was Loi 25, the Québec privacy law. Lantern had a Loi 25 package.",
+        "Diolch yn fawr, Rhiannon. Go raibh maith agat. Abraço.",
+        "Before Festa Junina it is quiet, and after Día de Reyes it starts again.",
+        "Two brokers in República Dominicana and one in Cabo Verde.",
+    ]);
+    assert_eq!(out[0], "We use Xero. Kindrell talks to Xero for the grant money.");
+    assert_eq!(out[1], "Everyone calls me Engenheira even though I sell insurance.");
+    assert!(out[2].contains("was Loi 25") && out[2].contains("a Loi 25 package"), "{}", out[2]);
+    assert!(
+        out[3].starts_with("Diolch yn fawr,") && out[3].ends_with("Go raibh maith agat. Abraço."),
+        "{}",
+        out[3]
+    );
+    assert!(out[4].contains("Festa Junina") && out[4].contains("Día de Reyes"), "{}", out[4]);
+    assert_eq!(out[5], "Two brokers in República Dominicana and one in Cabo Verde.");
+}

@@ -55,15 +55,15 @@ pub struct Replacement {
 pub fn replacements(original: &str, redacted: &str) -> Vec<Replacement> {
     let a = tokens(original);
     let b = tokens(redacted);
+    // Case apart: raw lower-case captions come back with names and sentence starts
+    // capitalised ("vera" -> "Vera"), which is not a redaction.
+    let same = |i: usize, j: usize| a[i].text.to_lowercase() == b[j].text.to_lowercase();
     let (n, m) = (a.len(), b.len());
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] = if a[i].text == b[j].text {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+            lcs[i][j] =
+                if same(i, j) { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
         }
     }
     let mut runs = vec![];
@@ -93,7 +93,7 @@ pub fn replacements(original: &str, redacted: &str) -> Vec<Replacement> {
         pending_b.clear();
     };
     while i < n || j < m {
-        if i < n && j < m && a[i].text == b[j].text {
+        if i < n && j < m && same(i, j) {
             flush(&mut pending_a, &mut pending_b);
             i += 1;
             j += 1;
@@ -354,7 +354,10 @@ pub fn corpus(
     result.keep_broken = keep
         .into_iter()
         .filter(|(deal, phrase)| {
-            served_by_deal.get(deal).is_some_and(|text| !text.contains(phrase.as_str()))
+            // Case apart, as above: re-cased raw captions keep their words.
+            served_by_deal
+                .get(deal)
+                .is_some_and(|text| !text.to_lowercase().contains(&phrase.to_lowercase()))
         })
         .collect();
     result.redacted_competitors = redacted_competitors.into_iter().collect();
