@@ -333,18 +333,19 @@ impl Anonymizer {
         self.remember(found);
         let accounts = orgs::find(&self.scope, text, opening);
         self.remember(accounts);
+        // Towns after a location cue, then buildings and neighbourhoods named by their noun.
         let places = places::cued_places(text, &self.scope.protected)
             .into_iter()
-            .filter(|place| !self.known.contains(place))
-            .map(|place| Found::Other(place, "[CITY]"))
+            .map(|place| (place, "[CITY]"))
+            .chain(
+                places::buildings(text, &self.scope.protected)
+                    .into_iter()
+                    .map(|building| (building, "[ADDRESS]")),
+            )
+            .filter(|(place, _)| !self.known.contains(place))
+            .map(|(place, placeholder)| Found::Other(place, placeholder))
             .collect();
         self.remember(places);
-        let buildings = places::buildings(text, &self.scope.protected)
-            .into_iter()
-            .filter(|building| !self.known.contains(building))
-            .map(|building| Found::Other(building, "[ADDRESS]"))
-            .collect();
-        self.remember(buildings);
         self.learn_list_neighbours(text);
     }
 
