@@ -67,6 +67,16 @@ static SPOKEN_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
+/// A phone number read in Portuguese, where "um" is one ("nove nove oito sete meia dois um
+/// quatro"): seven digit words or more, one of them a word only Portuguese has (in an English
+/// caption "um" is the filler, which [`SPOKEN_PHONE`] leaves out).
+static PORTUGUESE_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    let digit = digit_alternation();
+    Regex::new(&format!(r"(?i)\b(?:(?:{digit}|um)[\s,-]+){{6,}}(?:{digit}|um)\b")).unwrap()
+});
+const PORTUGUESE_DIGITS: &[&str] =
+    &["dois", "duas", "três", "quatro", "meia", "sete", "oito", "nove"];
+
 /// A code said digit by digit, five or six digit words ("Texas seven five four six zero"): a
 /// postcode, an account or a licence number.
 static SPOKEN_CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -141,7 +151,7 @@ fn spelled_code(run: &str) -> Option<(usize, usize)> {
         .map(|w| (w.as_ptr() as usize - run.as_ptr() as usize, w))
         .collect();
     let kinds: Vec<Kind> = words.iter().map(|(_, w)| kind(w)).collect();
-    // Letters that are words count only between a letter or digit on each side.
+    // Letters whose names are words count as letters here; at the ends they are trimmed below.
     let counts = |k: Kind| kinds.iter().filter(|&&x| x == k).count();
     let digits = counts(Kind::Digit);
     let named = counts(Kind::Named);
@@ -226,7 +236,8 @@ static LOWER_IBAN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Digit words with their values, in English, Spanish, Portuguese, French, Italian and
-/// German ("meia" is six in a Brazilian phone number).
+/// German ("meia" is six in a Brazilian phone number). Not the Portuguese "um": it is the
+/// English filler of every raw caption ("one, um, two, um, three").
 const DIGIT_WORDS: &[(&str, usize)] = &[
     ("zero", 0),
     ("one", 1),
@@ -249,7 +260,6 @@ const DIGIT_WORDS: &[(&str, usize)] = &[
     ("siete", 7),
     ("ocho", 8),
     ("nueve", 9),
-    ("um", 1),
     ("dois", 2),
     ("duas", 2),
     ("três", 3),
@@ -372,7 +382,7 @@ static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|nif|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -496,6 +506,14 @@ pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
 pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = EMAIL.replace_all(text, "[EMAIL]");
     let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
+    let text = PORTUGUESE_PHONE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let run = caps[0].to_lowercase();
+        if run.split(|c: char| !c.is_alphabetic()).any(|w| PORTUGUESE_DIGITS.contains(&w)) {
+            "[PHONE]".to_string()
+        } else {
+            caps[0].to_string()
+        }
+    });
     let text = SPOKEN_PHONE.replace_all(&text, "[PHONE]");
     let text = SPOKEN_NUMBER_RUN.replace_all(&text, |caps: &regex::Captures<'_>| {
         if reads_like_phone(&caps[0]) && !counts_up(&caps[0]) {
@@ -717,6 +735,7 @@ mod tests {
             "en el uno de los dos",
             "the A380 and the 737 MAX",
             "another avenue Salesforce offers, or via Teams",
+            "one, um, two, um, three, um, four, they said",
         ] {
             assert_eq!(redact_addresses(&redact_contacts(text), |_| false), text, "{text}");
         }

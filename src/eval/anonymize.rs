@@ -57,7 +57,9 @@ pub fn replacements(original: &str, redacted: &str) -> Vec<Replacement> {
     let b = tokens(redacted);
     // Case apart: raw lower-case captions come back with names and sentence starts
     // capitalised ("vera" -> "Vera"), which is not a redaction.
-    let same = |i: usize, j: usize| a[i].text.to_lowercase() == b[j].text.to_lowercase();
+    let lower_a: Vec<String> = a.iter().map(|token| token.text.to_lowercase()).collect();
+    let lower_b: Vec<String> = b.iter().map(|token| token.text.to_lowercase()).collect();
+    let same = |i: usize, j: usize| lower_a[i] == lower_b[j];
     let (n, m) = (a.len(), b.len());
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
