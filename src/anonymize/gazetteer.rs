@@ -141,15 +141,7 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
                 lead.is_empty() || lead.ends_with(['.', '!', '?', ':', '"', '“', '\n'])
             });
             let given = |word: &str| {
-                let word = word.trim();
-                !opens_sentence
-                    && surname_may_be_a_word
-                    && is_given_name_or_word(word)
-                    && !HONORIFICS.contains(&word.to_lowercase().as_str())
-                    && !is_calendar_or_place(&word.to_lowercase())
-                    && !is_vendor(word)
-                    && !scope.protected.looks_protected(word)
-                    && !scope.corpus_terms.common.contains(&word.to_lowercase())
+                !opens_sentence && surname_may_be_a_word && given_name_here(scope, word.trim())
             };
             match caps.name("before") {
                 Some(before) if part(before.as_str(), false) || given(before.as_str()) => {}
@@ -176,6 +168,19 @@ pub fn absorb_adjacent_parts(scope: &Scope, text: &str) -> String {
         .into_owned()
 }
 
+/// True for a given name, even one that is a word too ("Sterling"), that is here no honorific,
+/// month, place, tool, competitor or word the whole corpus shares: the first part of the
+/// person whose placeholder follows it.
+fn given_name_here(scope: &Scope, word: &str) -> bool {
+    let lower = word.to_lowercase();
+    is_given_name_or_word(word)
+        && !HONORIFICS.contains(&lower.as_str())
+        && !is_calendar_or_place(&lower)
+        && !is_vendor(word)
+        && !scope.protected.looks_protected(word)
+        && !scope.corpus_terms.common.contains(&lower)
+}
+
 /// A lower-case word right before a person placeholder, in a caseless transcript ("rep sterling
 /// [COLLEAGUE 4]").
 static LOWER_BEFORE_PERSON: LazyLock<Regex> = LazyLock::new(|| {
@@ -189,14 +194,7 @@ static LOWER_BEFORE_PERSON: LazyLock<Regex> = LazyLock::new(|| {
 pub fn absorb_lowercase_given_names(scope: &Scope, text: &str) -> String {
     LOWER_BEFORE_PERSON
         .replace_all(text, |caps: &regex::Captures<'_>| {
-            let before = &caps["before"];
-            if is_given_name_or_word(before)
-                && !is_calendar_or_place(before)
-                && !is_vendor(before)
-                && !HONORIFICS.contains(&before)
-                && !scope.protected.looks_protected(before)
-                && !scope.corpus_terms.common.contains(before)
-            {
+            if given_name_here(scope, &caps["before"]) {
                 caps["placeholder"].to_string()
             } else {
                 caps[0].to_string()
