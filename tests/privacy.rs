@@ -243,7 +243,12 @@ async fn generated_interviews_leak_nothing() {
 /// numbers, buildings named by their noun, ordinary-word names in raw captions); and insurance
 /// and payroll software in Brazil, Portugal, Lusophone Africa, Mexico, Central America and the
 /// Caribbean (`lus`: compound names with particles, diminutives, NIPC, DPI and CPF numbers,
-/// phones read in Spanish, neighbourhoods after "sector", festivals opened by their noun). They
+/// phones read in Spanish, neighbourhoods after "sector", festivals opened by their noun); and
+/// property-management software across the United States (`us`: towns that are words, counties,
+/// vanity phone numbers, housing-agency codes, nicknames of the property, acronyms of compound
+/// names); and quality software for factories in East and Southeast Asia (`asia`:
+/// family-name-first names, messenger ids, business numbers, lots, puroks, chome addresses,
+/// industrial buildings; its raw caption has no speaker labels, which ingest refuses). They
 /// hold ordinary-word names and
 /// towns, titles of many languages, nicknames, accounts named with ordinary words, handles,
 /// registration numbers, vehicle plates and names in other scripts. The first two leak
@@ -268,6 +273,8 @@ fn other_market_corpora_leak_nothing() {
         ("fm", 3, 7, 0.007),
         ("ngo", 6, 8, 0.004),
         ("lus", 0, 0, 0.008),
+        ("us", 2, 6, 0.005),
+        ("asia", 4, 4, 0.009),
     ] {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy").join(corpus);

@@ -42,7 +42,7 @@ static CASE_NUMBER: LazyLock<Regex> =
 /// A post box or a numbered plot, villa or flat ("P.O. Box 1947", "08 BP 1947", "Private Bag
 /// 12", "Villa 9127", "Plot 44", "Lot 12B").
 static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop)\s+[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
+    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop|Purok|Lô|Moo|Soi|Blok|Kavling|Lote|Quadra)\s+[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
 });
 
 /// A street named after its French, Spanish, Portuguese, Italian, Catalan, Greek or Maltese
@@ -379,10 +379,29 @@ static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 static MESSENGER_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i:\b(?:wechat|weixin|telegram|line|skype|signal|whatsapp|viber|kakao(?:talk)?|zalo|instagram|insta|twitter|tiktok|facebook|slack|discord|snapchat)(?:\s+(?:id|handle|name|account|username|user)(?:\s+is|\s*:)?|\s+is|\s*:|['’]s)\s+)(?P<id>[A-Za-z][A-Za-z0-9_.-]*[0-9_.][A-Za-z0-9_.-]*[A-Za-z0-9])\b").unwrap()
 });
+/// A messenger id a few words after its app's name, or after "my id is" ("WeChat is best,
+/// kevinzw_jh88", "LINE, my id is jackwu.hyo"): the app written as its maker does (not the word
+/// "line"), and only a token with a digit, an underscore or an inner dot.
+static MESSENGER_NEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\b(?:WeChat|Wechat|Weixin|LINE|Line|KakaoTalk|Kakao|Zalo|Telegram|Viber|Skype|WhatsApp|Signal|Discord)\b[^.!?\n\[\]]{0,40}?|(?i:\bmy\s+(?:id|handle|username|user\s*name)\s+(?:is\s+|:\s*)))[\s,:]\s*(?P<id>[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9\[\]]+|[0-9]+[A-Za-z_][A-Za-z0-9_.]*)+)\b").unwrap()
+});
+/// A code of capitals and digits after "code", "number" or "id" ("PHA code AR119", "unit
+/// number B204"): what no phone, amount or date looks like.
+static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:code|number|no\.|id)\s*(?:is\s+|was\s+|:\s*|#\s*)?)(?P<id>[A-Z]{1,4}-?\d{3,}[A-Z0-9]*)\b").unwrap()
+});
+/// A toll-free vanity number ("855-GO-HOLLOW", "1-800-FLOWERS").
+static VANITY_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:1[-. ])?8(?:00|33|44|55|66|77|88)[-. ](?:[A-Z0-9]{2,}-)*[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]+)*\b").unwrap()
+});
+/// A Japanese address by its block ("Yanagisawa 3-chome 14-7"): the district before it too.
+static CHOME_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:\p{Lu}\p{Ll}+\s+)?\d{1,2}-chome(?:\s+\d{1,4}(?:-\d{1,4}){0,2})?").unwrap()
+});
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|registration|business|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -482,7 +501,8 @@ pub fn redact_contacts(text: &str) -> String {
 /// a street whose every word `keep` holds (a competitor's name). Run after the addresses the
 /// tagger found were replaced whole: these are often one part of such an address.
 pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
-    let text = POST_BOX.replace_all(text, "[ADDRESS]");
+    let text = CHOME_ADDRESS.replace_all(text, "[ADDRESS]");
+    let text = POST_BOX.replace_all(&text, "[ADDRESS]");
     let text = RURAL_ROUTE.replace_all(&text, "[ADDRESS]");
     let text = POSTCODE.replace_all(&text, |caps: &regex::Captures<'_>| {
         if is_postcode(&caps[0]) { "[ADDRESS]".to_string() } else { caps[0].to_string() }
@@ -549,6 +569,20 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         let whole = caps.get(0).expect("whole match");
         let id = caps.name("id").expect("named group");
         format!("{}[ID]", &whole.as_str()[..id.start() - whole.start()])
+    });
+    let text = VANITY_PHONE.replace_all(&text, "[PHONE]");
+    let text = CUED_CODE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("whole match");
+        let id = caps.name("id").expect("named group");
+        format!("{}[ID]", &whole.as_str()[..id.start() - whole.start()])
+    });
+    let text = MESSENGER_NEAR.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("whole match");
+        let id = caps.name("id").expect("named group");
+        if keep(id.as_str()) || id.as_str().starts_with('[') {
+            return whole.as_str().to_string();
+        }
+        format!("{}[HANDLE]", &whole.as_str()[..id.start() - whole.start()])
     });
     let text = MESSENGER_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
         let whole = caps.get(0).expect("whole match");

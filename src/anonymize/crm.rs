@@ -173,6 +173,16 @@ pub fn person_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
             out.add(&surname.replace('-', " "));
         }
     }
+    // "Minji" of "Min-ji": a hyphenated name as others write it, without the hyphen.
+    for token in tokens.iter().filter(|t| !is_connector(t)) {
+        if let Some((first, second)) = token.split_once('-')
+            && first.chars().count() >= 2
+            && second.chars().count() >= 2
+            && second.chars().all(char::is_alphabetic)
+        {
+            out.add(&format!("{first}{}", second.to_lowercase()));
+        }
+    }
     // A hyphenated given name said by its initials: "Jean-François" -> "J-F", "JF".
     let parts: Vec<&str> = given.split('-').collect();
     if parts.len() == 2 && parts.iter().all(|p| p.chars().count() >= 2) {
@@ -219,6 +229,27 @@ fn camel_split(token: &str) -> Option<String> {
         out.push(c);
     }
     split.then_some(out)
+}
+
+/// A capitalised compound of two English words as its halves ("Homeowners" -> "Home",
+/// "Owners"; "Greenleaf" -> "Green", "Leaf"), each of three letters or more; any other word
+/// as it is.
+fn compound_halves(word: &str) -> Vec<String> {
+    let lower = word.to_lowercase();
+    if word.starts_with(char::is_uppercase) && word.chars().all(char::is_alphabetic) {
+        for (at, _) in lower.char_indices().skip(3) {
+            let (head, tail) = lower.split_at(at);
+            if tail.chars().count() >= 3 && is_english_word(head) && is_english_word(tail) {
+                let head_len = word.char_indices().nth(head.chars().count()).map_or(0, |(i, _)| i);
+                let tail = &word[head_len..];
+                let mut chars = tail.chars();
+                let capital: String =
+                    chars.next().into_iter().flat_map(char::to_uppercase).chain(chars).collect();
+                return vec![word[..head_len].to_string(), capital];
+            }
+        }
+    }
+    vec![word.to_string()]
 }
 
 /// The forms of an account name, each with `placeholder`.
@@ -337,6 +368,8 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
         parts.iter().map(|w| w.to_string()).collect(),
         no_legal(&words),
         no_legal(&parts),
+        // A compound said as its two words ("Pine Hollow Homeowners Association" -> "PHHOA").
+        no_legal(&words).iter().flat_map(|w| compound_halves(w)).collect(),
     ];
     let mut seen: Vec<String> = vec![];
     for (n, list) in variants.iter().enumerate() {

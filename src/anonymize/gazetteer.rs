@@ -316,26 +316,42 @@ const CLAUSE_WORDS: &[&str] = &[
 /// calendar word, a country or region, a clause opener, or the seller's, a product's or a
 /// competitor's word.
 fn absorb_place_continuations(scope: &Scope, text: &str) -> String {
-    if !text.contains("[CITY] ") && !text.contains("[ADDRESS] ") {
+    if !text.contains("[CITY] ") && !text.contains("[ADDRESS]") {
         return text.to_string();
     }
-    PLACE_NEIGHBOUR
-        .replace_all(text, |caps: &regex::Captures<'_>| {
-            let word = &caps["after"];
-            let lower = word.to_lowercase();
-            let keep = CLAUSE_WORDS.contains(&lower.as_str())
-                || is_calendar_or_place(&lower)
-                || NATIONALITIES.contains(lower.as_str())
-                || COUNTRIES.contains(lower.as_str())
-                || is_region(&lower)
-                || is_greeting(word)
-                || is_vendor(word)
-                || scope.protected.looks_protected(word)
-                || scope.corpus_terms.common.contains(&lower);
-            if keep { caps[0].to_string() } else { format!("[{}]", &caps["kind"]) }
+    let keep = |word: &str| {
+        let lower = word.to_lowercase();
+        CLAUSE_WORDS.contains(&lower.as_str())
+            || is_calendar_or_place(&lower)
+            || NATIONALITIES.contains(lower.as_str())
+            || COUNTRIES.contains(lower.as_str())
+            || is_region(&lower)
+            || is_greeting(word)
+            || is_vendor(word)
+            || scope.protected.looks_protected(word)
+            || scope.corpus_terms.common.contains(&lower)
+    };
+    let text = PLACE_NEIGHBOUR.replace_all(text, |caps: &regex::Captures<'_>| {
+        if keep(&caps["after"]) { caps[0].to_string() } else { format!("[{}]", &caps["kind"]) }
+    });
+    // "Yanagisawa [ADDRESS]-7" of "Yanagisawa 3-chome 14-7": the district named before an
+    // address the tagger found, when it is no English word, and the block numbers after it.
+    ADDRESS_BEFORE
+        .replace_all(&text, |caps: &regex::Captures<'_>| match caps.name("before") {
+            Some(before) if keep(before.as_str()) || is_english_word(before.as_str()) => {
+                format!("{} [ADDRESS]", before.as_str())
+            }
+            _ => "[ADDRESS]".to_string(),
         })
         .into_owned()
 }
+
+/// An address placeholder with the capitalised word before it or the block numbers glued
+/// after it ("Yanagisawa [ADDRESS]", "[ADDRESS]-7").
+static ADDRESS_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\b(?P<before>\p{Lu}\p{Ll}[\p{L}'’-]*\p{L}) )?\[ADDRESS\](?:-\d{1,4}\b)*")
+        .expect("static regex")
+});
 
 /// Letters only Vietnamese spelling uses (ă, đ, ơ, ư, and vowels with a dot below or a hook
 /// above; not the â, ê, ô, é of French or Portuguese), lower case.

@@ -10,7 +10,8 @@ use regex::Regex;
 
 use super::lexicon::{
     CITIES, COUNTRIES, DISCOURSE_OPENERS, FIRST_NAMES, GENERIC_ORG_WORDS, HONORIFICS, LEGAL_FORMS,
-    ROLE_ACRONYMS, WORKPLACE_WORDS, is_calendar_or_place, is_english_word, is_vendor,
+    ROLE_ACRONYMS, WORKPLACE_WORDS, is_calendar_or_place, is_english_word, is_nationality,
+    is_vendor,
 };
 use super::{Found, Scope};
 use crate::corpus::aliases::normalize_name;
@@ -377,6 +378,13 @@ pub fn candidates(text: &str, opening: bool) -> Vec<String> {
     found
 }
 
+/// What people call the place: "Most folks just say the Acres", "Everybody out here just calls
+/// it the Hale", "the students call it VCB" (one capitalised word after "the", or an acronym).
+static NICKNAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:we|everyone|everybody|people|folks|locals|residents|tenants|students|kids|members|staff|they)(?:\s+(?:out|around|up|down)\s+here|\s+here)?\s+(?:all\s+|usually\s+|always\s+|mostly\s+)?(?:just\s+)?(?:say|says|call(?:s|ed)?\s+(?:it|us|the\s+place))),?\s+(?:(?i:the)\s+(?P<n>\p{Lu}\p{Ll}+)|(?P<n2>\p{Lu}{2,6}))\b")
+        .expect("static regex")
+});
+
 /// Whether a candidate's words could name a private organisation: the caller's test for each
 /// word (not shared across interviews, not protected...) plus, for a single word, that it is
 /// not an ordinary word in lower case.
@@ -413,6 +421,247 @@ pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
         !is_english_word(&lower) && !GENERIC_ORG_WORDS.contains(lower.as_str())
     });
     (joined || distinctive || particled || titled) && (!lower_case || words.len() == 1)
+}
+
+/// Job-title and department words of the languages buyers' speaker labels are written in
+/// (beside the English ones in `ROLE_ACRONYMS` and `WORKPLACE_WORDS`): a bracket holding one is
+/// a role ("Gerente de RH", "Jefa de Compras", "Responsable achats"), not an organisation.
+const ROLE_LABEL_WORDS: &[&str] = &[
+    // English
+    "head",
+    "chief",
+    "director",
+    "manager",
+    "lead",
+    "officer",
+    "president",
+    "controller",
+    "founder",
+    "co-founder",
+    "owner",
+    "partner",
+    "principal",
+    "associate",
+    "analyst",
+    "engineer",
+    "consultant",
+    "coordinator",
+    "specialist",
+    "supervisor",
+    "administrator",
+    "assistant",
+    "treasurer",
+    "secretary",
+    "counsel",
+    "buyer",
+    "accountant",
+    "bookkeeper",
+    "pharmacist",
+    "nurse",
+    "doctor",
+    "dentist",
+    "teacher",
+    "registrar",
+    "bursar",
+    "trustee",
+    "chair",
+    "deputy",
+    "interviewer",
+    "customer",
+    "moderator",
+    "host",
+    "guest",
+    "interviewee",
+    "respondent",
+    "champion",
+    "sponsor",
+    "user",
+    "admin",
+    "superintendent",
+    "foreman",
+    "dispatcher",
+    "clerk",
+    "interpreter",
+    "translator",
+    "observer",
+    "note-taker",
+    // Spanish, Portuguese, Italian
+    "gerente",
+    "directora",
+    "diretor",
+    "diretora",
+    "direttore",
+    "direttrice",
+    "jefe",
+    "jefa",
+    "chefe",
+    "dueño",
+    "dueña",
+    "dono",
+    "dona",
+    "socio",
+    "socia",
+    "sócio",
+    "sócia",
+    "encargado",
+    "encargada",
+    "coordinador",
+    "coordinadora",
+    "coordenador",
+    "coordenadora",
+    "administrador",
+    "administradora",
+    "contador",
+    "contadora",
+    "contable",
+    "contabilista",
+    "farmacéutico",
+    "farmacéutica",
+    "farmacêutico",
+    "farmacêutica",
+    "regente",
+    "propietario",
+    "propietaria",
+    "proprietário",
+    "proprietária",
+    "presidente",
+    "presidenta",
+    "tesorero",
+    "tesorera",
+    "tesoureiro",
+    "tesoureira",
+    "secretario",
+    "secretaria",
+    "secretário",
+    "secretária",
+    "analista",
+    "ingeniero",
+    "ingeniera",
+    "engenheiro",
+    "engenheira",
+    "ingegnere",
+    "titolare",
+    "responsabile",
+    "amministratore",
+    "licenciado",
+    "licenciada",
+    "doctora",
+    "doutor",
+    "doutora",
+    "compras",
+    "finanzas",
+    "finanças",
+    "ventas",
+    "vendas",
+    "operaciones",
+    "operações",
+    "rh",
+    "ti",
+    "recursos",
+    "humanos",
+    "contabilidad",
+    "contabilidade",
+    "tesorería",
+    "tesouraria",
+    "logística",
+    "calidad",
+    "qualidade",
+    "mantenimiento",
+    "manutenção",
+    "sistemas",
+    "informática",
+    "dirección",
+    "direção",
+    "gerencia",
+    "gerência",
+    "acquisti",
+    "amministrazione",
+    // French, German, Dutch, Nordic, Polish
+    "directeur",
+    "directrice",
+    "gérant",
+    "gérante",
+    "responsable",
+    "chef",
+    "président",
+    "présidente",
+    "comptable",
+    "associé",
+    "associée",
+    "fondateur",
+    "fondatrice",
+    "adjoint",
+    "adjointe",
+    "achats",
+    "ventes",
+    "informatique",
+    "juridique",
+    "leiter",
+    "leiterin",
+    "geschäftsführer",
+    "geschäftsführerin",
+    "inhaber",
+    "inhaberin",
+    "vorstand",
+    "prokurist",
+    "einkauf",
+    "buchhaltung",
+    "eigenaar",
+    "hoofd",
+    "inkoop",
+    "ekonomichef",
+    "vd",
+    "kierownik",
+    "dyrektor",
+    "prezes",
+    "właściciel",
+    "właścicielka",
+];
+
+/// True when a speaker label's bracket, written without a comma, names an organisation rather
+/// than a role ("Marcelina Condori (Farmacias Kantuta)", "Priya (Northwind Freight)"): every
+/// word capitalised (or a connector), none a job title or a department, and one word that no
+/// English dictionary holds, or a legal form or generic organisation word beside another word.
+/// "Head Pharmacist", "Finance", "CFO" and "Gerente de RH" stay roles.
+pub fn bracket_names_org(bracket: &str) -> bool {
+    let words: Vec<&str> = bracket
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':' | '"' | '\'')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 6 {
+        return false;
+    }
+    let connector = |lower: &str| {
+        matches!(lower, "&" | "and" | "of" | "the" | "y" | "e" | "et" | "und")
+            || PARTICLES.contains(&lower)
+    };
+    let mut content = vec![];
+    for word in &words {
+        let lower = word.to_lowercase();
+        if connector(&lower) {
+            continue;
+        }
+        if ROLE_LABEL_WORDS.contains(&lower.as_str())
+            || ROLE_ACRONYMS.contains(&lower.as_str())
+            || WORKPLACE_WORDS.contains(&lower.as_str())
+            || !word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        {
+            return false;
+        }
+        content.push(lower);
+    }
+    let org_word = |lower: &str| LEGAL_FORMS.contains(lower) || GENERIC_ORG_WORDS.contains(lower);
+    // "(Portuguese)", "(Lisboa)", "(Zoom)": a language, place or tool is no organisation's name.
+    let elsewhere = |lower: &str| {
+        is_nationality(lower)
+            || is_calendar_or_place(lower)
+            || COUNTRIES.contains(lower)
+            || CITIES.iter().any(|city| city.eq_ignore_ascii_case(lower))
+            || is_vendor(lower)
+    };
+    let distinctive = content.iter().any(|w| !is_english_word(w) && !org_word(w) && !elsewhere(w));
+    distinctive || (content.len() >= 2 && content.iter().any(|w| org_word(w)))
 }
 
 /// Two or more words in title case ("Rift Valley Grain"), not acronyms ("SDKs") and not
@@ -475,6 +724,29 @@ pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
         .map(Found::Account)
         .collect();
     let short = shorts.into_iter().map(|short| Found::Other(short, "[ACCOUNT]")).chain(spelled);
+    // "Most folks just say the Acres", "the students call it VCB": the name people use for
+    // the place, even an ordinary word, when it is no tool, competitor, place or department.
+    let nicknames: Vec<Found> = NICKNAME
+        .captures_iter(text)
+        .filter_map(|caps| caps.name("n").or_else(|| caps.name("n2")))
+        .map(|name| name.as_str().to_string())
+        .filter(|name| {
+            let lower = name.to_lowercase();
+            !scope.protected.looks_protected(name)
+                && !scope.protected.contains(name)
+                && !is_vendor(name)
+                && !scope.corpus_terms.common.contains(&lower)
+                && !is_calendar_or_place(&lower)
+                && !COUNTRIES.contains(lower.as_str())
+                && !CITIES.contains(&name.as_str())
+                && !WORKPLACE_WORDS.contains(&lower.as_str())
+                && !ROLE_ACRONYMS.contains(&lower.as_str())
+                && !super::crm::COMMON_ACRONYMS.contains(&lower.as_str())
+                && !GENERIC_ORG_WORDS.contains(lower.as_str())
+        })
+        .map(|name| Found::Other(name, "[ACCOUNT]"))
+        .collect();
+    let short = short.chain(nicknames);
     candidates(text, opening)
         .into_iter()
         .filter(|name| {
@@ -536,6 +808,48 @@ pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_speaker_bracket_without_a_comma_names_an_organisation_only_when_it_reads_as_one() {
+        for org in [
+            "Farmacias Kantuta",
+            "Northwind Freight",
+            "Kantuta",
+            "Grupo Andino",
+            "Ovanto S.A.",
+            "Red River Construction Ltd",
+            "Cooperativa Agrícola Esperança",
+            "Tŷ Cwmtawe Trust",
+            "Pine Hollow HOA",
+        ] {
+            assert!(bracket_names_org(org), "{org}");
+        }
+        for role in [
+            "Head Pharmacist",
+            "Finance",
+            "CFO",
+            "VP Finance",
+            "Gerente de RH",
+            "Jefa de Compras",
+            "Responsable achats",
+            "Owner",
+            "buyer",
+            "IT",
+            "Geschäftsführer",
+            "Customer Success",
+            "Operations Director",
+            "Portuguese",
+            "Lisbon",
+            "Zoom",
+            "translated",
+            "via Teams",
+            "Red River",
+            "Kierownik apteki",
+            "",
+        ] {
+            assert!(!bracket_names_org(role), "{role}");
+        }
+    }
 
     #[test]
     fn organisations_in_the_frames_people_use() {

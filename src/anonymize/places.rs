@@ -9,9 +9,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexicon::{
-    CITIES, COUNTRIES, TOWNS, WORD_TOWNS, WORKPLACE_WORDS, in_country_or_region,
-    is_calendar_or_place, is_calendar_word, is_english_word, is_given_name, is_greeting, is_region,
-    is_vendor,
+    CITIES, COUNTRIES, GENERIC_ORG_WORDS, ROLE_WORDS, TOWNS, WORD_TOWNS, WORKPLACE_WORDS,
+    in_country_or_region, is_calendar_or_place, is_calendar_word, is_english_word, is_given_name,
+    is_greeting, is_nationality, is_region, is_vendor,
 };
 use super::protect::Protected;
 use super::text::is_camel_case;
@@ -135,7 +135,7 @@ static LOCATION_CUE: LazyLock<Regex> = LazyLock::new(|| {
     let sites = r"(?:head\s*office|headquarters|hq|office|offices|warehouse|warehouses|plant|plants|factory|factories|site|sites|branch|branches|depot|depots|facility|facilities|mill|campus|store|stores|shop|clinic|clinics|hospital|lab|distribution\s+cent(?:er|re)|dc|yard|hub|kitchen|restaurant|restaurants|school|schools|head\s*quarters|team|teams|people|staff|folks|crew|home|homes|ward|wards|unit|units|practice|practices|surgery|surgeries|farm|farms|estate|estates|orchard|orchards|vineyard|vineyards|ranch|ranches|dairy|dairies|packhouse|packhouses|mine|mines|quarry|quarries|terminal|terminals|workshop|workshops|job\s*site|job\s*sites|co-?op|cooperative|location|locations)";
     let at = r"(?:in|near|at|outside(?:\s+of)?|just\s+outside(?:\s+of)?|out\s+of|based\s+in)";
     Regex::new(&format!(
-        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of)|\b(?:one|another|other\s+one|main\s+one|newest\s+one|biggest\s+one|new\s+one|second\s+one|third\s+one)\s+(?:(?:is|was)\s+)?(?:also\s+|now\s+)?(?:in|at|near)|\b(?:branch|branches|clinic|clinics|office|offices|practice|practices|depot|depots|site|sites|store|stores|shop|warehouse|plant|farm|location)\s+(?:(?:is|are|was|were)\s+)?(?:also\s+|now\s+)?on)\s+(?P<place>{place})|(?i:\bfrom)\s+{place}(?:\s+(?i:town|city|centre|center|port))?\s+(?i:(?:out\s+|up\s+|down\s+|over\s+|across\s+)?to)\s+(?P<place2>{place})"
+        r"(?i:\b(?:headquartered|based|located|situated|hq'd)\s+{at}|\b{sites}\s+(?:(?:is|are|was|were)\s+)?(?:still\s+|all\s+|mostly\s+)?(?:right\s+|just\s+|up\s+|down\s+|over\s+|out\s+)?{at}|\b(?:relocated|moved\s+(?:our|the)\s+{sites})\s+(?:to|from)|\b(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:in|out\s+in|up\s+in|down\s+in|over\s+in|based\s+in)|\bcame\s+(?:out|over|down|up|all\s+the\s+way)\s+to|\b(?:moved|relocated|moving)\s+(?:\w+\s+)?to|\bhere\s+in|\bjust\s+outside(?:\s+of)?|\b(?:out|up|down|over)\s+(?:at|in)|\bbetween\s+(?:there|here)\s+and|\b(?:town|city|village|suburb|municipality)\s+(?:called|named|of)|\b(?:one|another|other\s+one|main\s+one|newest\s+one|biggest\s+one|new\s+one|second\s+one|third\s+one)\s+(?:(?:is|was)\s+)?(?:also\s+|now\s+)?(?:in|at|near)|\b(?:branch|branches|clinic|clinics|office|offices|practice|practices|depot|depots|site|sites|store|stores|shop|warehouse|plant|farm|location)\s+(?:(?:is|are|was|were)\s+)?(?:also\s+|now\s+)?on)\s+(?P<place>{place})|(?i:\bfrom)\s+{place}(?:\s+(?i:town|city|centre|center|port))?\s+(?i:(?:out\s+|up\s+|down\s+|over\s+|across\s+)?to)\s+(?P<place2>{place})"
     ))
     .expect("static regex")
 });
@@ -163,8 +163,10 @@ const MACRO_REGIONS: [&str; 22] = [
 /// Places named after a location cue.
 pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
     let mut found = vec![];
-    // Each span, and whether it is a later item of a list ("in Tulchyn, Ladyzhyn and in Bar").
-    let mut spans: Vec<(usize, usize, bool)> = vec![];
+    // Each span, whether it is a later item of a list ("in Tulchyn, Ladyzhyn and in Bar"), and
+    // whether its cue names a site of the buyer's ("Main office is in Commerce."), where even a
+    // capitalised English word is the town.
+    let mut spans: Vec<(usize, usize, bool, bool)> = vec![];
     for caps in LOCATION_CUE.captures_iter(text) {
         let Some(place) = caps.name("place").or_else(|| caps.name("place2")) else { continue };
         // "it came down to Billora and Kite" is a choice, not a trip.
@@ -178,16 +180,19 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
         {
             continue;
         }
-        spans.push((place.start(), place.end(), false));
+        // "in Sixth of October City": the English word opens a longer name, read elsewhere.
+        let site = SITE_CUE.is_match(&whole.as_str()[..place.start() - whole.start()])
+            && !text[place.end()..].starts_with(" of ");
+        spans.push((place.start(), place.end(), false, site));
         // "offices in Elche, Sabadell and Ourense": the places listed after the first.
         let mut end = place.end();
         while let Some(next) = LIST_NEXT.captures(&text[end..]) {
             let item = next.name("place").expect("named group");
-            spans.push((end + item.start(), end + item.end(), true));
+            spans.push((end + item.start(), end + item.end(), true, false));
             end += item.end();
         }
     }
-    for (start, end, later_item) in spans {
+    for (start, end, later_item, site) in spans {
         let place = &text[start..end];
         if HOSTING_CONTEXT.is_match(&text[..start]) {
             continue;
@@ -229,7 +234,10 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
                 && !WORD_TOWNS.contains(name.as_str())
                 // A capitalised word listed after towns is a town ("and in Bar"), unless it
                 // names a department or a function.
-                && !listed_town_word(later_item, &kept, &lower, &name))
+                && !listed_town_word(later_item, &kept, &lower, &name)
+                // After a site cue, one that names no department or stage ("office is in
+                // Commerce").
+                && (!site || !word_town_after_site(&kept)))
         {
             continue;
         }
@@ -273,7 +281,91 @@ pub fn cued_places(text: &str, protected: &Protected) -> Vec<String> {
             found.push(name.to_string());
         }
     }
+    // "PO Box 1187, Commerce, Oklahoma 74339", "Normal, IL 61761": the words before a region
+    // and a postcode are the town, whatever they mean in English. "Swisher County",
+    // "Tangipahoa Parish": a county. "Uptown Normal": a town's quarter names the town.
+    let town_like = |name: &str| {
+        let lower = name.to_lowercase();
+        !FUNCTION_WORDS.contains(&lower.split_whitespace().next().unwrap_or(""))
+            && !COUNTRIES.contains(lower.as_str())
+            && !is_region(&lower)
+            && !protected.looks_protected(name)
+            && !protected.contains(name)
+            && !name.split_whitespace().any(is_vendor)
+    };
+    for caps in TOWN_REGION_POSTCODE.captures_iter(text) {
+        let (town, region) = (&caps["town"], &caps["region"]);
+        let state = region.len() == 2 && region.chars().all(|c| c.is_ascii_uppercase());
+        if (state || is_region(&region.to_lowercase())) && town_like(town) {
+            found.push(town.to_string());
+        }
+    }
+    for caps in COUNTY.captures_iter(text).chain(QUARTER_TOWN.captures_iter(text)) {
+        let name = caps.name("place").expect("named group").as_str();
+        if town_like(&caps["name"]) && !found.iter().any(|known| known == name) {
+            found.push(name.to_string());
+        }
+    }
     found
+}
+
+/// A town, a region (or a two-letter state) and a postcode: "Commerce, Oklahoma 74339-1187".
+static TOWN_REGION_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<town>\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+){0,2}),\s+(?P<region>\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)?)\s+(?:\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+        .expect("static regex")
+});
+
+/// A county, parish or borough by its name ("Swisher County").
+static COUNTY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?P<place>(?P<name>\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?)\s+(?:County|Parish|Borough))\b",
+    )
+    .expect("static regex")
+});
+
+/// A town after the name of its quarter ("Uptown Normal", "downtown Commerce").
+static QUARTER_TOWN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?i:uptown|downtown|midtown)\s+(?P<place>(?P<name>\p{Lu}\p{Ll}+))\b")
+        .expect("static regex")
+});
+
+/// A cue that names a site of the buyer's or where they are ("office is in", "based in", "here
+/// in", "out in", "we're in"), not where people or work went ("team in", "moved to", "came to").
+static SITE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:headquartered|based|located|situated|hq'd)\s|(?:head\s*office|headquarters|hq|office|offices|warehouse|plant|factory|site|sites|branch|depot|facility|mill|campus|store|shop|clinic|yard|lot|lots|farm|ranch|home|homes|park|community|property|properties)\s|here\s+in\s|just\s+outside\s+(?:of\s+)?|(?:out|up|down|over)\s+(?:at|in)\s|(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:out\s+|up\s+|down\s+|over\s+|based\s+)?in\s)")
+        .expect("static regex")
+});
+
+/// One or two capitalised English words after a site cue are a town ("Main office is in
+/// Commerce.", "lots out here in Friendship", "up in Sale"), unless they name a department, a
+/// stage of work, a role or an organisation's generic word ("office is in Finance", "we're in
+/// Production").
+fn word_town_after_site(kept: &[&str]) -> bool {
+    const STAGES: [&str; 12] = [
+        "production",
+        "progress",
+        "beta",
+        "preview",
+        "pilot",
+        "review",
+        "trial",
+        "stage",
+        "phase",
+        "development",
+        "testing",
+        "contract",
+    ];
+    (1..=2).contains(&kept.len())
+        && kept.iter().all(|word| {
+            let lower = word.to_lowercase();
+            word.starts_with(char::is_uppercase)
+                && !word.chars().skip(1).any(char::is_uppercase)
+                && !WORKPLACE_WORDS.contains(&lower.as_str())
+                && !STAGES.contains(&lower.as_str())
+                && !GENERIC_ORG_WORDS.contains(lower.as_str())
+                && !ROLE_WORDS.contains(&lower.as_str())
+                && !is_nationality(&lower)
+        })
 }
 
 /// A capitalised English word listed after towns ("and in Bar"): a town too, unless it names a
@@ -366,7 +458,7 @@ static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// A building named by the noun that ends its name ("Chamberlain House", "Kestrel Court"),
 /// when the words before the noun are no ordinary words ("Companies House", "Town Hall").
 static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>House|Court|Chambers|Mansions|Buildings|Tower|Towers|Lodge|Wharf|Quay)\b")
+    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay))\b")
         .expect("static regex")
 });
 
@@ -396,11 +488,18 @@ pub fn buildings(text: &str, protected: &Protected) -> Vec<String> {
             let name = &caps["name"];
             let words: Vec<&str> = name.split_whitespace().collect();
             // Before a noun that ends the name, an English word must be a name too
-            // ("Chamberlain House"; "Magistrates Court" is no one's building).
+            // ("Chamberlain House"; "Magistrates Court" is no one's building), or a rare word
+            // beside one that is no English word ("Fook Hing Industrial Building").
             let named = |w: &str| {
                 opens || !is_english_word(&w.to_lowercase()) || super::lexicon::is_known_name(w)
             };
-            if !words.iter().all(|w| distinctive(w) && named(w)) {
+            let rare = |w: &str| !super::lexicon::is_frequent_word(w);
+            if !words.iter().all(|w| distinctive(w))
+                || !(words.iter().all(|w| named(w))
+                    || (words.len() == 2
+                        && words.iter().any(|w| named(w))
+                        && words.iter().all(|w| rare(w))))
+            {
                 continue;
             }
             // "Mark House" is a person more often than a building.

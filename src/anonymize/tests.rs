@@ -1512,3 +1512,100 @@ fn buildings_welsh_names_dotted_initials_events_and_tools() {
     assert!(out[4].contains("Festa Junina") && out[4].contains("Día de Reyes"), "{}", out[4]);
     assert_eq!(out[5], "Two brokers in República Dominicana and one in Cabo Verde.");
 }
+
+#[test]
+fn us_towns_that_are_words_counties_and_toll_free_words() {
+    let a = anonymizer();
+    let texts = [
+        "Main office is in Commerce. About three hundred units.",
+        "A hundred and twelve lots out here in Friendship, that's the whole park.",
+        "Ninety-one lots on County Road 12 just outside Happy. Swisher County.",
+        "Mail goes to PO Box 1187, Commerce, Oklahoma 74339-1187.",
+        "We opened in Uptown Normal in 2016.",
+        "Our office is in Finance. We're in Production now, the team in Sales agrees.",
+    ];
+    a.learn_from(texts);
+    let out: Vec<String> = texts.iter().map(|text| a.redact(text)).collect();
+    assert!(out[0].starts_with("Main office is in [CITY]."), "{}", out[0]);
+    assert!(out[1].contains("out here in [CITY],"), "{}", out[1]);
+    assert!(out[2].contains("just outside [CITY]. [CITY]."), "{}", out[2]);
+    assert!(!out[3].contains("Commerce"), "{}", out[3]);
+    assert!(out[4].contains("Uptown [CITY]"), "{}", out[4]);
+    assert_eq!(out[5], texts[5]);
+    let redacted =
+        |text: &str| contact::redact_addresses(&contact::redact_contacts(text), |_| false);
+    assert_eq!(
+        redacted("the dues notices, 855-GO-HOLLOW, rolls to my cell. PHA code AR119."),
+        "the dues notices, [PHONE], rolls to my cell. PHA code [ID]."
+    );
+    assert_eq!(
+        redacted("error code 500 and ISO 9001, code E5"),
+        "error code 500 and ISO 9001, code E5"
+    );
+    for (said, kept) in [
+        ("pays by Venmo or Zelle", "Venmo"),
+        ("Thank you, cher. Enjoy Mardi Gras.", "cher"),
+        ("Osiyo. Call me back.", "Osiyo"),
+        ("we also have a Fannie Mae loan", "Fannie Mae"),
+        ("if the fifth lands on Juneteenth or whatever", "Juneteenth"),
+    ] {
+        a.learn_from([said]);
+        assert!(a.redact(said).contains(kept), "{said}");
+    }
+}
+
+#[test]
+fn asian_messenger_ids_codes_lots_and_buildings() {
+    let redacted =
+        |text: &str| contact::redact_addresses(&contact::redact_contacts(text), |_| false);
+    assert_eq!(
+        redacted("WeChat is best, kevinzw_jh88. LINE, my id is jackwu.hyo. Our UBN is 53917264."),
+        "WeChat is best, [HANDLE]. LINE, my id is [HANDLE]. Our UBN is [ID]."
+    );
+    assert_eq!(
+        redacted("We are in KCN Nhơn Trạch 5, Lô B-14, and Purok 5, 99/27 Moo 4."),
+        "We are in KCN Nhơn Trạch 5, [ADDRESS], and [ADDRESS], 99/[ADDRESS]."
+    );
+    assert_eq!(
+        redacted("Yanagisawa 3-chome 14-7, and the front line, v2 is fine. Telegram is great."),
+        "[ADDRESS], and the front line, v2 is fine. Telegram is great."
+    );
+    let scope = Scope::default();
+    assert_eq!(
+        gazetteer::absorb_adjacent_parts(
+            &scope,
+            "addressed to Yanagisawa [ADDRESS]-7, and To [ADDRESS]"
+        ),
+        "addressed to [ADDRESS], and To [ADDRESS]"
+    );
+    let protected = protect::Protected::default();
+    assert_eq!(
+        places::buildings(
+            "in the Fook Hing Industrial Building, and Magistrates Court",
+            &protected
+        ),
+        vec!["Fook Hing Industrial Building".to_string()]
+    );
+    assert!(super::name_forms("Kim Min-ji").contains(&"Minji".to_string()));
+    let mut terms = vec![];
+    crm::account_terms("Pine Hollow Homeowners Association", "[ACCOUNT]", &mut terms);
+    assert!(terms.iter().any(|term| term.form == "PHHOA"), "{terms:?}");
+}
+
+#[test]
+fn the_name_people_use_for_the_place_is_the_account() {
+    let a = anonymizer();
+    let texts = [
+        "Now it's Sunset Acres MHC LLC. Most folks just say the Acres.",
+        "We call it the Villas, the students call it VCB, and the owner is in Dallas.",
+        "Everybody out here just calls it the Hale. We just call it CRM, and they call it the Cloud.",
+        "The Acres has ninety lots, the Villas four hundred beds; VCB pays on time.",
+    ];
+    a.learn_from(texts);
+    let out = a.redact(texts[3]);
+    assert_eq!(
+        out,
+        "The [ACCOUNT] has ninety lots, the [ACCOUNT] four hundred beds; [ACCOUNT] pays on time."
+    );
+    assert!(a.redact(texts[2]).contains("call it CRM"), "{}", a.redact(texts[2]));
+}

@@ -86,12 +86,22 @@ fn failures(result: &CorpusAnonymization, generated: bool) -> Vec<String> {
             result.keep_broken.len()
         ));
     }
+    if !result.unreadable.is_empty() {
+        failed.push(format!(
+            "{} transcripts could not be read and were not measured: {}",
+            result.unreadable.len(),
+            result.unreadable.join("; ")
+        ));
+    }
     failed
 }
 
 fn print_corpus(corpus: &Path, result: &CorpusAnonymization) {
     let seed = if result.crm_seed { "on (as at ingest)" } else { "off (detection alone)" };
     println!("## {} with the CRM seed {seed}\n", corpus.display());
+    for unreadable in &result.unreadable {
+        println!("- not measured (ingest refuses it too): {unreadable}");
+    }
     println!(
         "- pii.txt strings surviving in served text: {} of {} ({:.1}%){}",
         result.surviving.len(),

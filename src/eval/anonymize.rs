@@ -138,6 +138,9 @@ pub struct CorpusAnonymization {
     pub keep_phrases: usize,
     /// Planted phrases that did not survive verbatim (deal id, phrase).
     pub keep_broken: Vec<(String, String)>,
+    /// Transcripts that could not be read, with the reason (file and line): they were not
+    /// measured, as ingest would not take them either.
+    pub unreadable: Vec<String>,
 }
 
 /// Whole-word occurrences of `needle` in `haystack`.
@@ -203,14 +206,16 @@ pub fn corpus(
         aliases.merge(&Aliases::read(&corpus.join("competitors.toml"))?);
     }
     let mut transcripts = vec![];
+    let mut unreadable = vec![];
     let mut listing: Vec<std::path::PathBuf> = std::fs::read_dir(corpus.join("transcripts"))
         .map_err(|err| Error::io("listing transcripts", err))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .collect();
     listing.sort();
     for path in listing {
-        if let Ok(transcript) = corpus::parse_transcript(&path) {
-            transcripts.push(transcript);
+        match corpus::parse_transcript(&path) {
+            Ok(transcript) => transcripts.push(transcript),
+            Err(err) => unreadable.push(err.to_string()),
         }
     }
     let keep = keep_phrases(corpus)?;
@@ -221,6 +226,7 @@ pub fn corpus(
         crm_seed,
         pii_strings: pii.len(),
         keep_phrases: keep.len(),
+        unreadable,
         ..CorpusAnonymization::default()
     };
     let mut served = String::new();
@@ -254,10 +260,9 @@ pub fn corpus(
                 list.push(&turn.speaker);
             }
         }
-        // Organisations named in speaker titles ("Priya (CFO, Northwind)") are transcript
-        // structure, not CRM data, so detection alone may use them.
-        let mut accounts: Vec<&str> =
-            transcript.turns.iter().filter_map(|turn| turn.org.as_deref()).collect();
+        // Organisations named in speaker labels are transcript structure, not CRM data, so
+        // detection alone may use them.
+        let mut accounts: Vec<&str> = crate::ingest::label_organisations(transcript, &roles);
         if let Some(row) = row {
             accounts.insert(0, row.account_name.as_str());
         }

@@ -172,7 +172,7 @@ pub fn build_deal(
         }
     }
     let mut accounts: Vec<&str> = vec![row.account_name.as_str()];
-    accounts.extend(transcript_ref.turns.iter().filter_map(|turn| turn.org.as_deref()));
+    accounts.extend(label_organisations(transcript_ref, &roles));
     let parties = KnownParties {
         contacts: &row.contact_names,
         rep: &row.rep_name,
@@ -265,6 +265,26 @@ pub fn build_deal(
         row: Some(row.clone()),
     };
     (record, private)
+}
+
+/// Organisations named in speaker labels: "Priya (CFO, Northwind)", and a buyer's bracket
+/// without a comma that names an organisation, not a role ("Marcelina Condori (Farmacias
+/// Kantuta)"; an interviewer's names the seller). Transcript structure, not CRM data.
+pub fn label_organisations<'t>(
+    transcript: &'t Transcript,
+    roles: &BTreeMap<String, Role>,
+) -> Vec<&'t str> {
+    transcript
+        .turns
+        .iter()
+        .filter_map(|turn| {
+            let buyer = roles.get(&turn.speaker) != Some(&Role::Interviewer);
+            turn.org.as_deref().or(turn
+                .title
+                .as_deref()
+                .filter(|title| buyer && crate::anonymize::orgs::bracket_names_org(title)))
+        })
+        .collect()
 }
 
 fn speaker_label(
