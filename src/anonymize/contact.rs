@@ -12,7 +12,7 @@ static EMAIL: LazyLock<Regex> =
 /// and in French, Spanish, Portuguese and German ("marie-eve point gagnon arobas beaulieu
 /// point ca", "joao ponto silva arroba valeverde ponto com ponto br").
 static SPOKEN_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[\p{L}0-9-]+(?:\s+(?:dot|underscore|dash|hyphen|point|punto|ponto|punkt|tiret|guion|guión|trait)\s+[\p{L}0-9-]+)*\s+(?:at|@|arobas|arobase|arroba|klammeraffe)\s+[\p{L}0-9-]+(?:\s+[\p{L}0-9-]+){0,2}?(?:\s+(?:dot|point|punto|ponto|punkt)\s+[\p{L}0-9-]+)*\s+(?:dot|point|punto|ponto|punkt)\s+(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr)\b").unwrap()
+    Regex::new(r"(?i)\b[\p{L}0-9-]+(?:\s+(?:dot|underscore|dash|hyphen|point|punto|ponto|punkt|nokta|nuqta|tiret|guion|guión|trait)\s+[\p{L}0-9-]+)*\s+(?:at|@|arobas|arobase|arroba|klammeraffe)\s+[\p{L}0-9-]+(?:\s+[\p{L}0-9-]+){0,2}?(?:\s+(?:dot|point|punto|ponto|punkt|nokta|nuqta)\s+[\p{L}0-9-]+)*\s+(?:dot|point|punto|ponto|punkt|nokta|nuqta)\s+(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr)\b").unwrap()
 });
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
@@ -49,7 +49,7 @@ static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
 /// street word ("Rue Njo-Njo", "Calle de Alcalá", "Carrer Gran", "Triq il-Kbira"), which French
 /// and Spanish write in lower case too ("rue de Nimy"; not "via" or "avenue", English words).
 static STREET_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:Rue|Avenue|Av\.|Boulevard|Bd|Chemin|Allée|Impasse|Quai|Calle|C/|Carrer|Carrera|Avinguda|Passeig|Viale|Piazza|Largo|Corso|Rua|Avenida|Travessa|Odos|Odós|Leoforos|Triq|rue|boulevard|chemin|allée|impasse|quai|calle|carrer|avinguda|passeig|viale|piazza|corso|rua|avenida|travessa)\s+(?:(?:de|du|des|de\s+la|la|le|les|del|della|delle|dei|di|da|do|dos|das|d['’]|il-|ir-|is-|it-|tal-)\s*)*\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?").unwrap()
+    Regex::new(r"\b(?:Rue|Avenue|Av\.|Boulevard|Bd|Chemin|Allée|Impasse|Quai|Calle|C/|Carrer|Carrera|Avinguda|Passeig|Viale|Piazza|Largo|Corso|Rua|Avenida|Travessa|Odos|Odós|Leoforos|Triq|Rehov|Rechov|Derech|Sderot|Vulytsia|Vul\.|Prospekt|Ulitsa|Ulica|Quartier|rue|boulevard|chemin|allée|impasse|quai|calle|carrer|avinguda|passeig|viale|piazza|corso|rua|avenida|travessa|vulytsia|vul\.|prospekt|ulitsa|ulica|quartier)\s+(?:(?:de|du|des|de\s+la|la|le|les|del|della|delle|dei|di|da|do|dos|das|d['’]|il-|ir-|is-|it-|tal-)\s*)*\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?").unwrap()
 });
 
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
@@ -202,6 +202,108 @@ static PREFIXED_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
 static SPOKEN_NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
     let word = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|double|triple)";
     Regex::new(&format!(r"(?i)\b{word}(?:[\s,-]+{word}){{5,}}\b")).unwrap()
+});
+
+/// Number words of French, Turkish, Azerbaijani and transliterated Russian, as phone numbers
+/// are read in pairs and groups ("soixante-dix, trente-huit", "sıfır beş yüz otuz iki", "nol'
+/// pyat' pyat' pyat'").
+const GROUP_NUMBER_WORDS: &[&str] = &[
+    "zéro",
+    "zero",
+    "un",
+    "une",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "vingt",
+    "vingts",
+    "trente",
+    "quarante",
+    "cinquante",
+    "soixante",
+    "cent",
+    "cents",
+    "et",
+    "sıfır",
+    "bir",
+    "iki",
+    "üç",
+    "dört",
+    "beş",
+    "altı",
+    "yedi",
+    "sekiz",
+    "dokuz",
+    "on",
+    "yirmi",
+    "otuz",
+    "kırk",
+    "elli",
+    "altmış",
+    "yetmiş",
+    "seksen",
+    "doksan",
+    "yüz",
+    "dörd",
+    "yeddi",
+    "səkkiz",
+    "doqquz",
+    "iyirmi",
+    "qırx",
+    "əlli",
+    "səksən",
+    "doxsan",
+    "nol'",
+    "odin",
+    "odna",
+    "dva",
+    "dve",
+    "tri",
+    "chetyre",
+    "pyat'",
+    "shest'",
+    "sem'",
+    "vosem'",
+    "devyat'",
+    "desyat'",
+    "odinnadtsat'",
+    "dvenadtsat'",
+    "dvadtsat'",
+    "tridtsat'",
+    "sorok",
+    "pyat'desyat",
+    "shest'desyat",
+    "sem'desyat",
+    "vosem'desyat",
+    "devyanosto",
+    "sto",
+];
+
+/// Four or more comma-separated groups of those number words right after a phone number or its
+/// cue ("[PHONE], soixante-dix, trente-huit, quatre-vingt-onze, quarante-six"): the number said
+/// again in words.
+static GROUPED_NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    let mut words: Vec<String> =
+        GROUP_NUMBER_WORDS.iter().map(|w| regex::escape(w).replace('\'', "['’]")).collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    let word = format!("(?:{})", words.join("|"));
+    let group = format!(r"{word}(?:[\s-]+{word}){{0,4}}");
+    Regex::new(&format!(
+        r"(?i)(?P<cue>\[PHONE\]|\b(?:number|phone|mobile|cell|call\s+me|whatsapp|numéro|téléphone|telefon|nomer|raqam)\b)(?P<gap>[^.!?\n]{{0,40}}?[\s,:]\s*)(?P<run>{group}(?:\s*,\s*{group}){{3,}})(?:[^\p{{L}}'’]|$)"
+    ))
+    .unwrap()
 });
 
 /// True when a [`SPOKEN_NUMBER_RUN`] reads like a phone number, not an amount: three or more
@@ -394,6 +496,15 @@ static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
 static VANITY_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:1[-. ])?8(?:00|33|44|55|66|77|88)[-. ](?:[A-Z0-9]{2,}-)*[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]+)*\b").unwrap()
 });
+/// A street or a neighbourhood named before its Turkish or Azerbaijani word ("Atatürk Caddesi
+/// No: 88/3", "Gül Sokak", "Narınclı qəsəbəsi", "Nizami küçəsi").
+static STREET_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?\s+(?:Caddesi|Cad\.|Sokak|Sokağı|Sk\.|Bulvarı|Mahallesi|Mah\.|Köyü|köyü|küçəsi|Küçəsi|prospekti|qəsəbəsi|Qəsəbəsi|kəndi)\b(?:\s+No\.?:?\s*\d+(?:/\d+)?)?").unwrap()
+});
+/// A lot by its Roman numeral, letters and number ("Lot II F 23", "Lot IVG 204 Bis").
+static LOT_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bLot\s+[IVX]+[A-Z]{0,3}(?:\s+[A-Z]{1,3})?\s+\d{1,5}(?:\s+Bis)?\b").unwrap()
+});
 /// A Japanese address by its block ("Yanagisawa 3-chome 14-7"): the district before it too.
 static CHOME_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:\p{Lu}\p{Ll}+\s+)?\d{1,2}-chome(?:\s+\d{1,4}(?:-\d{1,4}){0,2})?").unwrap()
@@ -401,7 +512,7 @@ static CHOME_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|stir|pinfl|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -502,6 +613,8 @@ pub fn redact_contacts(text: &str) -> String {
 /// tagger found were replaced whole: these are often one part of such an address.
 pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = CHOME_ADDRESS.replace_all(text, "[ADDRESS]");
+    let text = LOT_CODE.replace_all(&text, "[ADDRESS]");
+    let text = STREET_AFTER.replace_all(&text, "[ADDRESS]");
     let text = POST_BOX.replace_all(&text, "[ADDRESS]");
     let text = RURAL_ROUTE.replace_all(&text, "[ADDRESS]");
     let text = POSTCODE.replace_all(&text, |caps: &regex::Captures<'_>| {
@@ -541,6 +654,11 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         } else {
             caps[0].to_string()
         }
+    });
+    let text = GROUPED_NUMBER_RUN.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("whole match");
+        let run = caps.name("run").expect("named group");
+        format!("{}[PHONE]{}", &text[whole.start()..run.start()], &text[run.end()..whole.end()])
     });
     let text = SPOKEN_CODE.replace_all(&text, |caps: &regex::Captures<'_>| {
         if counts_up(&caps[0]) { caps[0].to_string() } else { "[ID]".to_string() }

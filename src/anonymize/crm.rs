@@ -173,6 +173,13 @@ pub fn person_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
             out.add(&surname.replace('-', " "));
         }
     }
+    // "Sherzodbek", "Sherzodjon" of "Sherzod": the Uzbek and Tajik suffixes of respect and
+    // affection, written onto the given name.
+    if given.chars().count() >= 3 && given.chars().all(char::is_alphabetic) {
+        for suffix in ["bek", "jon"] {
+            out.add(&format!("{given}{suffix}"));
+        }
+    }
     // "Minji" of "Min-ji": a hyphenated name as others write it, without the hyphen.
     for token in tokens.iter().filter(|t| !is_connector(t)) {
         if let Some((first, second)) = token.split_once('-')

@@ -1587,6 +1587,17 @@ fn asian_messenger_ids_codes_lots_and_buildings() {
         vec!["Fook Hing Industrial Building".to_string()]
     );
     assert!(super::name_forms("Kim Min-ji").contains(&"Minji".to_string()));
+    // "Dung" as foreigners write "Dũng": an English word when folded, so a spelling of its own.
+    let contacts = vec!["Nguyễn Thị Thu Hoa".to_string(), "Lê Văn Dũng".to_string()];
+    let parties =
+        KnownParties { contacts: &contacts, rep: "Jerome Villanueva", ..Default::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    let said = "Dũng is in accounting. Foreigners write Mr. Dung, without the accent.";
+    a.learn_from([said]);
+    assert_eq!(
+        a.redact(said),
+        "[COLLEAGUE 1] is in accounting. Foreigners write Mr. [COLLEAGUE 1], without the accent."
+    );
     let mut terms = vec![];
     crm::account_terms("Pine Hollow Homeowners Association", "[ACCOUNT]", &mut terms);
     assert!(terms.iter().any(|term| term.form == "PHHOA"), "{terms:?}");
@@ -1608,4 +1619,51 @@ fn the_name_people_use_for_the_place_is_the_account() {
         "The [ACCOUNT] has ninety lots, the [ACCOUNT] four hundred beds; [ACCOUNT] pays on time."
     );
     assert!(a.redact(texts[2]).contains("call it CRM"), "{}", a.redact(texts[2]));
+}
+
+#[test]
+fn phones_said_in_groups_streets_named_before_their_word_and_lots() {
+    let redacted =
+        |text: &str| contact::redact_addresses(&contact::redact_contacts(text), |_| false);
+    assert_eq!(
+        redacted(
+            "My number is 077 45 82 19, zéro soixante-dix-sept, quarante-cinq, quatre-vingt-deux, dix-neuf."
+        ),
+        "My number is [PHONE], [PHONE]."
+    );
+    assert_eq!(
+        redacted(
+            "call me on [PHONE], sıfır beş yüz otuz iki, dört yüz on sekiz, yetmiş altı, yirmi beş."
+        ),
+        "call me on [PHONE], [PHONE]."
+    );
+    // Amounts and counts in words, with no phone before them, stay.
+    let amounts = "We paid deux cent mille, trois cent mille, quatre cent mille, cinq cent mille.";
+    assert_eq!(redacted(amounts), amounts);
+    assert_eq!(
+        redacted(
+            "north of it. Atatürk Caddesi No: 88/3, and Rehov HaTomer 7, and Narınclı qəsəbəsi."
+        ),
+        "north of it. [ADDRESS], and [ADDRESS] 7, and [ADDRESS]."
+    );
+    assert_eq!(
+        redacted(
+            "to our office, Lot II F 23, or Lot IVG 204 Bis, quartier Sokoura. Our STIR, 307418592."
+        ),
+        "to our office, [ADDRESS], or [ADDRESS], [ADDRESS]. Our STIR, [ID]."
+    );
+    assert_eq!(
+        redacted("write to ayse at poyrazaltyapi nokta com nokta tr please"),
+        "write to [EMAIL] please"
+    );
+    assert!(super::name_forms("Sherzod Karimov").contains(&"Sherzodbek".to_string()));
+    let a = anonymizer();
+    for said in [
+        "We said after Maslenitsa, and after Kurban Bayramı.",
+        "Mbolo, good morning. Matondo mingi. Sağ olun, kolay gelsin.",
+        "Bank Al-Maghrib and the teudat zehut, in Côte d'Ivoire, paid by Flooz.",
+    ] {
+        a.learn_from([said]);
+        assert_eq!(a.redact(said), said);
+    }
 }

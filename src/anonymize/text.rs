@@ -205,8 +205,27 @@ impl Terms {
     /// whether it was added. Call [`Terms::rebuild`] after adding.
     pub fn add(&mut self, form: &str, placeholder: &str, case_sensitive: bool) -> bool {
         let key = fold_key(form);
-        if self.folded.contains_key(&key) || self.exact.contains_key(form) {
+        if self.exact.contains_key(form) {
             return false;
+        }
+        // "Dũng" and "Dung" (as foreigners write it): a fold that makes an English word is
+        // matched only as written, so each spelling the text shows is a form of its own, with
+        // the placeholder of the first.
+        let same = self.folded.get(&key).copied().or_else(|| {
+            self.terms.iter().position(|term| term.case_sensitive && fold_key(&term.form) == key)
+        });
+        if let Some(index) = same {
+            let written_only = is_english_word(&fold_accents(form));
+            if !written_only
+                || !form.starts_with(char::is_uppercase)
+                || self.terms[index].form == form
+            {
+                return false;
+            }
+            let placeholder = self.terms[index].placeholder.clone();
+            self.exact.insert(form.to_string(), self.terms.len());
+            self.terms.push(Term { form: form.to_string(), placeholder, case_sensitive: true });
+            return true;
         }
         let index = self.terms.len();
         self.terms.push(Term {
