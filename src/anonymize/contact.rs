@@ -634,6 +634,28 @@ pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
         .into_owned()
 }
 
+/// Replaces the `group` of every match of `regex` by `placeholder`, keeping the rest of the
+/// match (its cue); a match whose group `keep` holds stays whole.
+fn replace_group(
+    text: &str,
+    regex: &Regex,
+    group: &str,
+    placeholder: &str,
+    keep: impl Fn(&str) -> bool,
+) -> String {
+    regex
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let whole = caps.get(0).expect("whole match");
+            let found = caps.name(group).expect("named group");
+            if keep(found.as_str()) {
+                return whole.as_str().to_string();
+            }
+            let (start, end) = (found.start() - whole.start(), found.end() - whole.start());
+            format!("{}{placeholder}{}", &whole.as_str()[..start], &whole.as_str()[end..])
+        })
+        .into_owned()
+}
+
 /// [`redact_contacts`], keeping the web addresses for which `keep` holds (a competitor's own
 /// name written as a domain: "Monday.com").
 pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> String {
@@ -655,11 +677,7 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
             caps[0].to_string()
         }
     });
-    let text = GROUPED_NUMBER_RUN.replace_all(&text, |caps: &regex::Captures<'_>| {
-        let whole = caps.get(0).expect("whole match");
-        let run = caps.name("run").expect("named group");
-        format!("{}[PHONE]{}", &text[whole.start()..run.start()], &text[run.end()..whole.end()])
-    });
+    let text = replace_group(&text, &GROUPED_NUMBER_RUN, "run", "[PHONE]", |_| false);
     let text = SPOKEN_CODE.replace_all(&text, |caps: &regex::Captures<'_>| {
         if counts_up(&caps[0]) { caps[0].to_string() } else { "[ID]".to_string() }
     });
@@ -677,46 +695,17 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
             None => whole.as_str().to_string(),
         }
     });
-    let text = CODED_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
-        let whole = &caps[0];
-        let id = caps.name("id").expect("named group");
-        format!("{}[ID]", &whole[..id.start() - caps.get(0).map_or(0, |m| m.start())])
-    });
+    let text = replace_group(&text, &CODED_ID, "id", "[ID]", |_| false);
     let text = redact_plates(&text);
-    let text = CUED_NUMBER.replace_all(&text, |caps: &regex::Captures<'_>| {
-        let whole = caps.get(0).expect("whole match");
-        let id = caps.name("id").expect("named group");
-        format!("{}[ID]", &whole.as_str()[..id.start() - whole.start()])
-    });
+    let text = replace_group(&text, &CUED_NUMBER, "id", "[ID]", |_| false);
     let text = VANITY_PHONE.replace_all(&text, "[PHONE]");
-    let text = CUED_CODE.replace_all(&text, |caps: &regex::Captures<'_>| {
-        let whole = caps.get(0).expect("whole match");
-        let id = caps.name("id").expect("named group");
-        format!("{}[ID]", &whole.as_str()[..id.start() - whole.start()])
+    let text = replace_group(&text, &CUED_CODE, "id", "[ID]", |_| false);
+    let text = replace_group(&text, &MESSENGER_NEAR, "id", "[HANDLE]", |id| {
+        keep(id) || id.starts_with('[')
     });
-    let text = MESSENGER_NEAR.replace_all(&text, |caps: &regex::Captures<'_>| {
-        let whole = caps.get(0).expect("whole match");
-        let id = caps.name("id").expect("named group");
-        if keep(id.as_str()) || id.as_str().starts_with('[') {
-            return whole.as_str().to_string();
-        }
-        format!("{}[HANDLE]", &whole.as_str()[..id.start() - whole.start()])
-    });
-    let text = MESSENGER_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
-        let whole = caps.get(0).expect("whole match");
-        let id = caps.name("id").expect("named group");
-        if keep(id.as_str()) {
-            return whole.as_str().to_string();
-        }
-        format!("{}[HANDLE]", &whole.as_str()[..id.start() - whole.start()])
-    });
-    let text = HANDLE.replace_all(&text, |caps: &regex::Captures<'_>| {
-        let whole = caps.get(0).expect("whole match");
-        let handle = caps.name("handle").expect("named group");
-        if keep(handle.as_str().trim_start_matches('@')) {
-            return whole.as_str().to_string();
-        }
-        format!("{}[HANDLE]", &whole.as_str()[..handle.start() - whole.start()])
+    let text = replace_group(&text, &MESSENGER_ID, "id", "[HANDLE]", &keep);
+    let text = replace_group(&text, &HANDLE, "handle", "[HANDLE]", |handle| {
+        keep(handle.trim_start_matches('@'))
     });
     let text = URL.replace_all(&text, |caps: &regex::Captures<'_>| {
         let found = &caps[0];

@@ -424,36 +424,13 @@ pub fn plausible(name: &str, word_ok: impl Fn(&str) -> bool) -> bool {
 }
 
 /// Job-title and department words of the languages buyers' speaker labels are written in
-/// (beside the English ones in `ROLE_ACRONYMS` and `WORKPLACE_WORDS`): a bracket holding one is
-/// a role ("Gerente de RH", "Jefa de Compras", "Responsable achats"), not an organisation.
+/// (beside the English ones in `ROLE_TITLES`, `ROLE_ACRONYMS` and `WORKPLACE_WORDS`): a
+/// bracket holding one is a role ("Gerente de RH", "Jefa de Compras", "Responsable achats"),
+/// not an organisation.
 const ROLE_LABEL_WORDS: &[&str] = &[
     // English
-    "head",
-    "chief",
-    "director",
-    "manager",
-    "lead",
-    "officer",
-    "president",
-    "controller",
-    "founder",
     "co-founder",
     "owner",
-    "partner",
-    "principal",
-    "associate",
-    "analyst",
-    "engineer",
-    "consultant",
-    "coordinator",
-    "specialist",
-    "supervisor",
-    "administrator",
-    "assistant",
-    "treasurer",
-    "secretary",
-    "counsel",
-    "buyer",
     "accountant",
     "bookkeeper",
     "pharmacist",
@@ -643,6 +620,7 @@ pub fn bracket_names_org(bracket: &str) -> bool {
             continue;
         }
         if ROLE_LABEL_WORDS.contains(&lower.as_str())
+            || super::tagged::ROLE_TITLES.contains(&lower.as_str())
             || ROLE_ACRONYMS.contains(&lower.as_str())
             || WORKPLACE_WORDS.contains(&lower.as_str())
             || !word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())

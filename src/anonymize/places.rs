@@ -332,7 +332,7 @@ static QUARTER_TOWN: LazyLock<Regex> = LazyLock::new(|| {
 /// A cue that names a site of the buyer's or where they are ("office is in", "based in", "here
 /// in", "out in", "we're in"), not where people or work went ("team in", "moved to", "came to").
 static SITE_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:(?:headquartered|based|located|situated|hq'd)\s|(?:head\s*office|headquarters|hq|office|offices|warehouse|plant|factory|site|sites|branch|depot|facility|mill|campus|store|shop|clinic|yard|lot|lots|farm|ranch|home|homes|park|community|property|properties)\s|here\s+in\s|just\s+outside\s+(?:of\s+)?|(?:out|up|down|over)\s+(?:at|in)\s|(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:out\s+|up\s+|down\s+|over\s+|based\s+)?in\s)")
+    Regex::new(r"(?i)^(?:(?:headquartered|based|located|situated|hq'd)\s|(?:head\s*office|headquarters|hq|office|offices|warehouse|plant|factory|site|sites|branch|depot|facility|mill|campus|store|shop|clinic|yard|farm|ranch|home|homes)\s|here\s+in\s|just\s+outside\s+(?:of\s+)?|(?:out|up|down|over)\s+(?:at|in)\s|(?:we(?:'re|’re|\s+are)|i'm|i’m|i\s+am)\s+(?:out\s+|up\s+|down\s+|over\s+|based\s+)?in\s)")
         .expect("static regex")
 });
 

@@ -27,7 +27,7 @@ static UNIT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Job-title words the tagger takes for names ("I'm Head of IT").
-const ROLE_TITLES: [&str; 24] = [
+pub(super) const ROLE_TITLES: [&str; 24] = [
     "head",
     "chief",
     "director",
