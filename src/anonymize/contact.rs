@@ -700,8 +700,9 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     let text = replace_group(&text, &CUED_NUMBER, "id", "[ID]", |_| false);
     let text = VANITY_PHONE.replace_all(&text, "[PHONE]");
     let text = replace_group(&text, &CUED_CODE, "id", "[ID]", |_| false);
+    // Short dotted words are abbreviations ("WhatsApp, e.g. for orders", "a.m."), not ids.
     let text = replace_group(&text, &MESSENGER_NEAR, "id", "[HANDLE]", |id| {
-        keep(id) || id.starts_with('[')
+        keep(id) || id.starts_with('[') || id.chars().count() < 5
     });
     let text = replace_group(&text, &MESSENGER_ID, "id", "[HANDLE]", &keep);
     let text = replace_group(&text, &HANDLE, "handle", "[HANDLE]", |handle| {

@@ -1570,6 +1570,8 @@ fn asian_messenger_ids_codes_lots_and_buildings() {
         redacted("Yanagisawa 3-chome 14-7, and the front line, v2 is fine. Telegram is great."),
         "[ADDRESS], and the front line, v2 is fine. Telegram is great."
     );
+    let abbreviations = "We use WhatsApp, e.g. for orders, and LINE after 9 a.m. every day.";
+    assert_eq!(redacted(abbreviations), abbreviations);
     let scope = Scope::default();
     assert_eq!(
         gazetteer::absorb_adjacent_parts(
