@@ -9,10 +9,14 @@ use regex::Regex;
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b").unwrap());
 /// "priya dot r at northwind dot com", "k underscore nowak at serrano salud dot com dot mx",
-/// and in French, Spanish, Portuguese and German ("marie-eve point gagnon arobas beaulieu
-/// point ca", "joao ponto silva arroba valeverde ponto com ponto br").
+/// and in French, Spanish, Portuguese, German, the Nordic languages and Indian English
+/// ("marie-eve point gagnon arobas beaulieu point ca", "joao ponto silva arroba valeverde ponto
+/// com ponto br", "anna snabel-a solglantan punkt se", "ravi at the rate padhloop dot in"), with
+/// any country's domain that is no English word ("point ci", "dot lk").
 static SPOKEN_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[\p{L}0-9-]+(?:\s+(?:dot|underscore|dash|hyphen|point|punto|ponto|punkt|nokta|nuqta|tiret|guion|guión|trait)\s+[\p{L}0-9-]+)*\s+(?:at|@|arobas|arobase|arroba|klammeraffe)\s+[\p{L}0-9-]+(?:\s+[\p{L}0-9-]+){0,2}?(?:\s+(?:dot|point|punto|ponto|punkt|nokta|nuqta)\s+[\p{L}0-9-]+)*\s+(?:dot|point|punto|ponto|punkt|nokta|nuqta)\s+(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr)\b").unwrap()
+    let dot = r"(?:dot|point|punto|ponto|punkt|punktum|punkts|punktur|piste|prikk|nokta|nuqta)";
+    let tld = r"(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr|ci|sn|ml|bf|tg|bj|cm|ga|cd|cg|mg|ht|dz|tn|eg|ke|gh|tz|ug|rw|et|zm|zw|mz|ao|bw|mu|gn|id|ph|th|kh|mm|bd|lk|np|pk|ir|iq|jo|lb|qa|kw|bh|om|kz|uz|kg|tj|az|ge|md|ua|lt|lv|ee|fo|gt|hn|sv|ni|cr|cu|pr|jm|tt|ve|ec|bo|py|uy|fj|ws|pg|lu|mt|cy|si|sk|hr|ba|rs|mk|bg|gov|edu|ac|coop|asia|online)";
+    Regex::new(&format!(r"(?i)\b[\p{{L}}0-9-]+(?:\s+(?:{dot}|underscore|dash|hyphen|tiret|guion|guión|trait|viiva|bindestreck)\s+[\p{{L}}0-9-]+)*\s+(?:at|@|arobas|arobase|arroba|klammeraffe|snabel-a|snabela|kr[øo]llalfa|ät|at\s+the\s+rate(?:\s+of)?)\s+[\p{{L}}0-9-]+(?:\s+[\p{{L}}0-9-]+){{0,2}}?(?:\s+{dot}\s+[\p{{L}}0-9-]+)*\s+{dot}\s+{tld}\b")).unwrap()
 });
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
@@ -40,9 +44,10 @@ static CASE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{2,6}(?:[/-][A-Z0-9]{1,8}){2,5}\b").unwrap());
 
 /// A post box or a numbered plot, villa or flat ("P.O. Box 1947", "08 BP 1947", "Private Bag
-/// 12", "Villa 9127", "Plot 44", "Lot 12B").
+/// 12", "Villa 9127", "Plot No. 44", "Lot 12B", "Sector 21", "Ward No. 9", a deposited plan's
+/// "DP 123456", New Zealand's rural delivery "RD 2").
 static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop|Purok|Lô|Moo|Soi|Blok|Kavling|Lote|Quadra)\s+[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
+    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop|Purok|Lô|Moo|Soi|Blok|Kavling|Lote|Quadra|DP|RD|Sector|Ward)\s+(?:No\.?\s*|Number\s+|#\s*)?[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
 });
 
 /// A street named after its French, Spanish, Portuguese, Italian, Catalan, Greek or Maltese
@@ -67,21 +72,80 @@ static SPOKEN_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
-/// A phone number read in Portuguese, where "um" is one ("nove nove oito sete meia dois um
-/// quatro"): seven digit words or more, one of them a word only Portuguese has (in an English
-/// caption "um" is the filler, which [`SPOKEN_PHONE`] leaves out).
-static PORTUGUESE_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+/// A phone number read in a language whose digit words English also has or lacks: Portuguese,
+/// where "um" is one ("nove nove oito sete meia dois um quatro"), Hindi ("nau aath do aath
+/// shunya, ek teen saat paanch chhah"), the Nordic languages ("noll sju tre fyra ett sex") and
+/// Finnish: seven digit words or more, one of them a word only that language has (in an English
+/// caption "um" is the filler and "do" a verb, which [`SPOKEN_PHONE`] leaves out).
+static OTHER_LANGUAGE_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     let digit = digit_alternation();
-    Regex::new(&format!(r"(?i)\b(?:(?:{digit}|um)[\s,-]+){{6,}}(?:{digit}|um)\b")).unwrap()
+    let other = OTHER_DIGITS.join("|");
+    Regex::new(&format!(r"(?i)\b(?:(?:{digit}|{other})[\s,-]+){{6,}}(?:{digit}|{other})\b"))
+        .unwrap()
 });
-const PORTUGUESE_DIGITS: &[&str] =
-    &["dois", "duas", "três", "quatro", "meia", "sete", "oito", "nove"];
+/// Digit words of Portuguese, Hindi, Swedish, Norwegian, Danish and Finnish that
+/// [`DIGIT_WORDS`] does not hold, or holds only among other digits.
+const OTHER_DIGITS: &[&str] = &[
+    "um",
+    "dois",
+    "duas",
+    "três",
+    "quatro",
+    "meia",
+    "sete",
+    "oito",
+    "nove",
+    "shunya",
+    "sunya",
+    "ek",
+    "do",
+    "teen",
+    "char",
+    "chaar",
+    "paanch",
+    "panch",
+    "chhah",
+    "chhe",
+    "saat",
+    "aath",
+    "nau",
+    "noll",
+    "nul",
+    "ett",
+    "en",
+    "två",
+    "to",
+    "tre",
+    "fyra",
+    "fire",
+    "fem",
+    "sex",
+    "seks",
+    "sju",
+    "syv",
+    "åtta",
+    "åtte",
+    "otte",
+    "nio",
+    "ni",
+    "nolla",
+    "yksi",
+    "kaksi",
+    "kolme",
+    "neljä",
+    "viisi",
+    "kuusi",
+    "seitsemän",
+    "kahdeksan",
+    "yhdeksän",
+];
 
-/// A code said digit by digit, five or six digit words ("Texas seven five four six zero"): a
-/// postcode, an account or a licence number.
+/// A code said digit by digit, four to six digit words ("Texas seven five four six zero",
+/// "read me seven seven four one"): a postcode, a PIN, the last four of a social security or
+/// card number, an account or a licence number.
 static SPOKEN_CODE: LazyLock<Regex> = LazyLock::new(|| {
     let digit = digit_alternation();
-    Regex::new(&format!(r"(?i)\b(?:(?:{digit})[\s,-]+){{4,5}}(?:{digit})\b")).unwrap()
+    Regex::new(&format!(r"(?i)\b(?:(?:{digit})[\s,-]+){{3,5}}(?:{digit})\b")).unwrap()
 });
 
 /// Letters as people spell them aloud ("bee", "aitch", "zed", "double-u"): names no English
@@ -191,10 +255,10 @@ fn is_postcode(found: &str) -> bool {
     }
 }
 
-/// A postcode written with its country's letters ("N-4471 Sola", "D-80331, [CITY]"), before a
-/// town.
+/// A postcode written with its country's letters ("N-4471 Sola", "D-80331, [CITY]", "FO 410
+/// Gøta"), before a town.
 static PREFIXED_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:A|B|CH|CZ|D|DK|E|EST|F|FI|FIN|GR|H|HR|I|IS|L|LT|LV|N|NL|P|PL|RO|S|SK|SLO|SI)-\d{4,5}(?P<town>,? (?:\p{Lu}|\[CITY\]))").unwrap()
+    Regex::new(r"\b(?:(?:A|B|CH|CZ|D|DK|E|EST|F|FI|FIN|GR|H|HR|I|IS|L|LT|LV|N|NL|P|PL|RO|S|SK|SLO|SI)-\d{4,5}|(?:FO|GL|IS|DK|FI|NO|SE|EE|LT|LV)[- ]\d{3,5})(?P<town>,? (?:\p{Lu}|\[CITY\]))").unwrap()
 });
 
 /// A run of number words ("zero five eight six hundred two fourteen"): a phone number read the
@@ -204,10 +268,78 @@ static SPOKEN_NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?i)\b{word}(?:[\s,-]+{word}){{5,}}\b")).unwrap()
 });
 
-/// Number words of French, Turkish, Azerbaijani and transliterated Russian, as phone numbers
-/// are read in pairs and groups ("soixante-dix, trente-huit", "sıfır beş yüz otuz iki", "nol'
-/// pyat' pyat' pyat'").
+/// Number words of French, Turkish, Azerbaijani, transliterated Russian and the Nordic
+/// languages, as phone numbers are read in pairs and groups ("soixante-dix, trente-huit",
+/// "sıfır beş yüz otuz iki", "nol' pyat' pyat' pyat'", "noll sju tre, fyra ett sex, nittio
+/// två, arton").
 const GROUP_NUMBER_WORDS: &[&str] = &[
+    "noll",
+    "ett",
+    "två",
+    "tre",
+    "fyra",
+    "fem",
+    "sex",
+    "sju",
+    "åtta",
+    "nio",
+    "tio",
+    "elva",
+    "tolv",
+    "tretton",
+    "fjorton",
+    "femton",
+    "sexton",
+    "sjutton",
+    "arton",
+    "nitton",
+    "tjugo",
+    "trettio",
+    "fyrtio",
+    "femtio",
+    "sextio",
+    "sjuttio",
+    "åttio",
+    "nittio",
+    "null",
+    "fire",
+    "seks",
+    "syv",
+    "åtte",
+    "tretten",
+    "femten",
+    "seksten",
+    "sytten",
+    "atten",
+    "tjue",
+    "tretti",
+    "førti",
+    "femti",
+    "seksti",
+    "sytti",
+    "åtti",
+    "nitti",
+    "nul",
+    "otte",
+    "tyve",
+    "tredive",
+    "fyrre",
+    "halvtreds",
+    "tres",
+    "halvfjerds",
+    "firs",
+    "halvfems",
+    "nolla",
+    "yksi",
+    "kaksi",
+    "kolme",
+    "neljä",
+    "viisi",
+    "kuusi",
+    "seitsemän",
+    "kahdeksan",
+    "yhdeksän",
+    "kymmenen",
     "zéro",
     "zero",
     "un",
@@ -622,6 +754,8 @@ pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
     });
     let text = LETTERED_BLOCK.replace_all(&text, "[ADDRESS]");
     let text = PREFIXED_POSTCODE.replace_all(&text, "[ADDRESS]$town");
+    let text = redact_closing_postcodes(&text);
+    let text = STREET_AFTER_ADDRESS.replace_all(&text, "$lead[ADDRESS]");
     STREET_BEFORE
         .replace_all(&text, |caps: &regex::Captures<'_>| {
             let found = &caps[0];
@@ -661,9 +795,11 @@ fn replace_group(
 pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = EMAIL.replace_all(text, "[EMAIL]");
     let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
-    let text = PORTUGUESE_PHONE.replace_all(&text, |caps: &regex::Captures<'_>| {
+    let text = OTHER_LANGUAGE_PHONE.replace_all(&text, |caps: &regex::Captures<'_>| {
         let run = caps[0].to_lowercase();
-        if run.split(|c: char| !c.is_alphabetic()).any(|w| PORTUGUESE_DIGITS.contains(&w)) {
+        let only_theirs =
+            |w: &str| OTHER_DIGITS.contains(&w) && w != "um" && !super::lexicon::is_english_word(w);
+        if run.split(|c: char| !c.is_alphabetic()).any(only_theirs) {
             "[PHONE]".to_string()
         } else {
             caps[0].to_string()
@@ -700,6 +836,8 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     let text = replace_group(&text, &CUED_NUMBER, "id", "[ID]", |_| false);
     let text = VANITY_PHONE.replace_all(&text, "[PHONE]");
     let text = replace_group(&text, &CUED_CODE, "id", "[ID]", |_| false);
+    let text = redact_short_ids(&text);
+    let text = PAYMENT_HANDLE.replace_all(&text, "[HANDLE]");
     // Short dotted words are abbreviations ("WhatsApp, e.g. for orders", "a.m."), not ids.
     let text = replace_group(&text, &MESSENGER_NEAR, "id", "[HANDLE]", |id| {
         keep(id) || id.starts_with('[') || id.chars().count() < 5
@@ -753,7 +891,142 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
         last = found.end();
     }
     phoned.push_str(&text[last..]);
-    phoned
+    redact_bare_numbers(&phoned)
+}
+
+/// Seven to nine digits written together with no grouping ("our BR number three times,
+/// 63915527"): how an id is read off a document, never how people say an amount.
+/// Also digit groups joined by hyphens that hold seven digits or more ("50-48213-0-9"), left
+/// once phones and dates are taken.
+static BARE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{7,9}\b|\b\d+(?:-\d+){2,}\b").unwrap());
+/// A short registration or member number after what it numbers ("Our ICN is 8127", "Band
+/// number's 318", "membership no. 40217"): three digits or more after our own acronym or after
+/// a register's number, not a year, an amount, a count or a business metric ("our NPS is 120").
+static CUED_SHORT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\b(?i:our|my)\s+(?P<cue>[A-Z]{2,6})(?:['’]s|\s+is|\s*:)|\b(?i:band|member(?:ship)?|society|registration|charity|licen[cs]e|permit|policy|account|customer|client|file|case|reference|ref|folio|roll|affiliation|school|udise)\s+(?i:number|no\.?|#|id|code)(?:['’]s|\s+(?i:is|was)|\s*[:#])?)\s*(?P<id>\d{3,9})\b").unwrap()
+});
+/// Capitals that name a measure, not a register ("ROI was 300").
+const METRIC_ACRONYMS: &[&str] = &[
+    "ROI", "NPS", "ARR", "MRR", "CAC", "LTV", "SLA", "KPI", "MOQ", "ETA", "API", "HTTP", "ISO",
+    "GDP", "VAT", "GST", "TAX", "EBITDA", "OKR", "TCO", "CPU", "RAM", "AUD", "USD", "EUR", "GBP",
+    "INR", "NZD", "CAD",
+];
+
+/// Replaces the numbers of [`CUED_SHORT_ID`] by `[ID]`.
+fn redact_short_ids(text: &str) -> String {
+    CUED_SHORT_ID
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let whole = caps.get(0).expect("whole match");
+            let id = caps.name("id").expect("id group");
+            let after = &text[whole.end()..];
+            let year = id.as_str().len() == 4
+                && (id.as_str().starts_with("19") || id.as_str().starts_with("20"));
+            if caps.name("cue").is_some_and(|cue| METRIC_ACRONYMS.contains(&cue.as_str()))
+                || year
+                || AMOUNT_AFTER.is_match(after)
+                || after.starts_with(|c: char| {
+                    c == '%' || c == ',' && after[1..].starts_with(|d: char| d.is_ascii_digit())
+                })
+            {
+                return whole.as_str().to_string();
+            }
+            let start = id.start() - whole.start();
+            format!("{}[ID]", &whole.as_str()[..start])
+        })
+        .into_owned()
+}
+
+/// A postcode after the address or town it closes ("[ADDRESS], RD 2, Ōtaki Beach 5581", "PO
+/// Box 88, Yarrabin Creek NT 0870", "the postcode's 2480"): four digits after an Australian state, a
+/// postcode's name, or a redacted address or town and up to three names or placeholders after
+/// it; not a year or an amount.
+static CLOSING_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\b(?:NSW|VIC|Vic|QLD|Qld|SA|WA|TAS|Tas|NT|ACT)|\b(?i:post\s*code|postal\s+code|zip(?:\s+code)?|pin\s*code|pincode)(?:['’]s|\s+is|\s+was|:)?|\[(?:ADDRESS|CITY)\](?:,?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*|\[[A-Z]+(?: \d+)?\]|RD\s+\d{1,2})){0,3},?|\[ACCOUNT\],?)\s+(?P<code>\d{4,6})\b").unwrap()
+});
+
+/// Replaces the postcodes of [`CLOSING_POSTCODE`] by `[ADDRESS]`.
+fn redact_closing_postcodes(text: &str) -> String {
+    CLOSING_POSTCODE
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let whole = caps.get(0).expect("whole match");
+            let code = caps.name("code").expect("code group");
+            let after = &text[whole.end()..];
+            let cue = &whole.as_str()[..code.start() - whole.start()];
+            let named = ["post", "zip", "pin"].iter().any(|word| cue.to_lowercase().contains(word));
+            let year = code.as_str().len() == 4
+                && (code.as_str().starts_with("19") || code.as_str().starts_with("20"));
+            if (year && !named)
+                || AMOUNT_AFTER.is_match(after)
+                || after.starts_with(|c: char| {
+                    ".,".contains(c) && after[1..].starts_with(|d: char| d.is_ascii_digit())
+                })
+            {
+                return whole.as_str().to_string();
+            }
+            format!("{cue}[ADDRESS]")
+        })
+        .into_owned()
+}
+
+/// A street of ordinary words that continues an address ("[ADDRESS], Old Mill Road", "Lot 7,
+/// Long Gully Lane"): capitalised words and a street noun right after a redacted address part.
+static STREET_AFTER_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<lead>\[ADDRESS\],?\s+)(?:\p{Lu}\p{Ll}+\s+){1,3}(?:Road|Street|Lane|Avenue|Drive|Crescent|Terrace|Highway|Parade|Place|Close|Way|Track|Rd|St|Ave)\b").unwrap()
+});
+
+/// A payment handle without a domain ("pragati@okaxis", "9845012345@paytm"), as UPI ids are
+/// written: left once e-mails are taken.
+static PAYMENT_HANDLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Za-z0-9._-]{2,}@[A-Za-z][A-Za-z0-9]+\b").unwrap());
+
+/// Currency codes, as said before or after an amount.
+const CURRENCY_CODES: &str = "usd|eur|gbp|inr|cad|aud|nzd|chf|jpy|cny|rmb|krw|sek|nok|dkk|isk|pln|czk|huf|ron|uah|kzt|ils|aed|sar|qar|egp|xof|xaf|ngn|kes|ghs|zar|brl|mxn|clp|ars|php|idr|myr|thb|vnd|sgd|hkd|twd|lkr|npr|bdt|pkr|fjd|wst";
+/// What makes a bare digit run an amount, a count or a measure: the word after it.
+static AMOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)^\s*(?:(?:{CURRENCY_CODES})\b|dollars?|euros?|pounds?|francs?|rupees?|yen|yuan|won|pesos?|reais|rand|naira|shillings?|cedis?|dirhams?|riyals?|lira|kron[aeo]r?|zloty|hryvnias?|tenge|som|rubles?|roubles?|dong|baht|ringgit|rupiah|taka|units?|users?|people|rows?|records?|lines?|items?|transactions?|members?|visits?|calls?|messages?|emails?|customers?|clients?|patients?|students?|invoices?|pages?|documents?|files?|downloads?|views?|clicks?|bytes?|kb|mb|gb|tb|km|kg|tons?|tonnes?|litres?|liters?|hours?|minutes?|seconds?|times|thousand|million|billion|lakhs?|crores?|k\b|staff|employees|workers|beds|homes|houses|flats|apartments|rooms|schools|branches|stores|shops|sites|offices|vehicles|trucks|cars|buses|drivers|nurses|doctors|teachers|residents|tenants|families|children|kids|parents|volunteers|players|lots|acres|hectares|miles|kilometres|kilometers|metres|meters|square|licen[cs]es|seats|a\s+(?:year|month|week|day)|per\b|%|percent)")).unwrap()
+});
+
+/// Replaces the digit runs of [`BARE_NUMBER`] by `[ID]`, except amounts (a currency before or
+/// after), counts and measures (a unit after), and dates written together ("20250314").
+fn redact_bare_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for found in BARE_NUMBER.find_iter(text) {
+        let before = text[..found.start()].trim_end();
+        let after = &text[found.end()..];
+        let joined = text[..found.start()].ends_with(|c: char| ".,/:-+#$€£¥₹".contains(c))
+            || after.starts_with(|c: char| "/:-%".contains(c))
+            || (after.starts_with(['.', ','])
+                && after[1..].starts_with(|c: char| c.is_ascii_digit()));
+        let currency = before.ends_with(|c: char| "$€£¥₹".contains(c))
+            || before.rsplit(char::is_whitespace).next().is_some_and(|word| {
+                let word = word.to_lowercase();
+                CURRENCY_CODES.split('|').any(|code| code == word) || word == "rs" || word == "rs."
+            });
+        let digits = found.as_str();
+        if digits.contains('-') {
+            let count = digits.chars().filter(char::is_ascii_digit).count();
+            if count >= 7 && !DATE_LIKE.is_match(digits) && !joined {
+                out.push_str(&text[last..found.start()]);
+                out.push_str("[ID]");
+                last = found.end();
+            }
+            continue;
+        }
+        let date = digits.len() == 8
+            && (digits.starts_with("19") || digits.starts_with("20"))
+            && matches!(digits[4..6].parse::<u32>(), Ok(1..=12))
+            && matches!(digits[6..].parse::<u32>(), Ok(1..=31));
+        if joined || currency || date || AMOUNT_AFTER.is_match(after) {
+            continue;
+        }
+        out.push_str(&text[last..found.start()]);
+        out.push_str("[ID]");
+        last = found.end();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 #[cfg(test)]

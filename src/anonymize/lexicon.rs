@@ -618,6 +618,21 @@ const CALENDAR_WORDS: &[&str] = &[
     "maslenitsa",
     "nooruz",
     "juneteenth",
+    "jaanipäev",
+    "jaanipaev",
+    "jāņi",
+    "līgo",
+    "ligo",
+    "joninės",
+    "jonines",
+    "ólavsøka",
+    "olavsoka",
+    "rajyotsava",
+    "vishu",
+    "ganpati",
+    "ganeshotsav",
+    "mahalaya",
+    "navarathri",
 ];
 
 /// Words that open a sentence before a name ("So Healthbridge is a telehealth company").
@@ -768,6 +783,34 @@ const GREETINGS: &[&str] = &[
     "barka",
     "misaotra",
     "hocam",
+    // Baltic, Sámi, Faroese, Indian, Sinhala, Bengali, Tongan, Inuktitut, Cree and Aboriginal
+    // Australian thanks and greetings.
+    "paldies",
+    "aitäh",
+    "aitah",
+    "ačiū",
+    "aciu",
+    "giitu",
+    "bohoma",
+    "sthuthi",
+    "ayubowan",
+    "aney",
+    "nanni",
+    "dhonnobad",
+    "dhanyabad",
+    "dhanyavad",
+    "dhanyavaad",
+    "namaskar",
+    "namaskaram",
+    "vanakkam",
+    "walaikum",
+    "mālō",
+    "qujannamiik",
+    "nakurmiik",
+    "yuwai",
+    "palya",
+    "ekosi",
+    "ekosani",
     "hola",
     "gracias",
     "adiós",
@@ -946,7 +989,7 @@ pub const KINSHIP: &[&str] = &[
 /// customs; "Fannie Mae", a US mortgage agency): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at|then|(?:end|start|beginning|middle|rest)\s+of)\s+(?:the\s+)?(?:ramadan|(?:kurban|kurbán|şeker|seker|ramazan)\s+bayram[ıi]?|bayram[ıi]?|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|juneteenth|(?:kurban|cumhuriyet|ramazan|şeker|seker)\s+bayram[ıi]?|a[ïi]d\s+el-\p{L}+|nanga\s+def|sa[ğg]\s+ol(?:un)?|kolay\s+gelsin|manao\s+ahoana|asalaa?\s+maa?lekum|bank\s+al-maghrib|teudat\s+zehut|c[ôo]te\s+d['’]ivoire|fannie\s+mae|freddie\s+mac|ginnie\s+mae|sallie\s+mae|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai|corpus\s+christi|saint-jean(?:-baptiste)?|st-jean(?:-baptiste)?|f[êe]te\s+nationale|bo[żz]e\s+cia[łl]o|rica\s+ederim|g[óo]ðan\s+daginn|partita\s+iva|codice\s+fiscale|sant\s+jordi|santa\s+marija|merrie\s+monarch|ng[āa]ti\s+\p{Lu}\p{L}+|ng[āa]i\s+tahu|te\s+reo(?:\s+m[āa]ori)?|na\s+so|go\s+raibh\s+maith\s+agat|diolch\s+yn\s+fawr|bore\s+da|nos\s+da|gra[çc]as\s+a\s+deus|gracias\s+a\s+dios|nossa\s+senhora|baile\s+[áa]tha\s+cliath)\b",
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at|then|(?:end|start|beginning|middle|rest)\s+of)\s+(?:the\s+)?(?:ramadan|(?:kurban|kurbán|şeker|seker|ramazan)\s+bayram[ıi]?|bayram[ıi]?|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|juneteenth|(?:kurban|cumhuriyet|ramazan|şeker|seker)\s+bayram[ıi]?|a[ïi]d\s+el-\p{L}+|nanga\s+def|sa[ğg]\s+ol(?:un)?|kolay\s+gelsin|manao\s+ahoana|asalaa?\s+maa?lekum|bank\s+al-maghrib|teudat\s+zehut|c[ôo]te\s+d['’]ivoire|fannie\s+mae|freddie\s+mac|ginnie\s+mae|sallie\s+mae|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai|corpus\s+christi|saint-jean(?:-baptiste)?|st-jean(?:-baptiste)?|f[êe]te\s+nationale|bo[żz]e\s+cia[łl]o|rica\s+ederim|g[óo]ðan\s+daginn|partita\s+iva|codice\s+fiscale|sant\s+jordi|santa\s+marija|merrie\s+monarch|ng[āa]ti\s+\p{Lu}\p{L}+|ng[āa]i\s+tahu|te\s+reo(?:\s+m[āa]ori)?|na\s+so|go\s+raibh\s+maith\s+agat|diolch\s+yn\s+fawr|bore\s+da|nos\s+da|gra[çc]as\s+a\s+deus|selv\s+tak|tusen\s+takk|laba\s+diena|labas\s+rytas|tere\s+p[äa]evast|buorre\s+(?:beaivi|idit|eahket)|kem\s+cho|ram\s+ram|ligoni[ųu]\s+kasa|sj[úu]kratryggingar\s+[íi]slands|revenu\s+qu[ée]bec|gracias\s+a\s+dios|nossa\s+senhora|baile\s+[áa]tha\s+cliath)\b",
     )
     .expect("static regex")
 });

@@ -286,6 +286,71 @@ impl Anonymizer {
             self.known.contains(name) || self.is_learned(name)
         });
         self.remember(found);
+        let texts: Vec<String> = turns
+            .iter()
+            .flat_map(|(_, texts)| texts.iter().map(|text| self.cased(text).into_owned()))
+            .collect();
+        self.learn_spelling_variants(&texts);
+    }
+
+    /// Other spellings of a person's name the deal knows, as transliterations and typists vary
+    /// it ("in English sometimes Petrossian" of "Armen Petrosyan"): learned with that person's
+    /// placeholder. Only words of five letters or more that are no English word, place, tool
+    /// or competitor.
+    fn learn_spelling_variants(&self, texts: &[String]) {
+        static WORD: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"\b\p{Lu}[\p{L}'’]{4,}\b").expect("static regex"));
+        let person = |placeholder: &str| {
+            ["[BUYER", "[COLLEAGUE", "[REP", "[INTERVIEWER", "[NAME"]
+                .iter()
+                .any(|kind| placeholder.starts_with(kind))
+        };
+        let mut keys: BTreeMap<String, String> = BTreeMap::new();
+        {
+            let Ok(learned) = self.learned.lock() else { return };
+            for term in self.known.iter().chain(learned.terms.iter()) {
+                if !person(&term.placeholder) {
+                    continue;
+                }
+                for word in term.form.split_whitespace() {
+                    if word.chars().count() >= 5 && word.chars().all(char::is_alphabetic) {
+                        keys.entry(text::spelling_key(word))
+                            .or_insert_with(|| term.placeholder.clone());
+                    }
+                }
+            }
+        }
+        if keys.is_empty() {
+            return;
+        }
+        let mut variants: Vec<(String, String)> = vec![];
+        for text in texts {
+            for word in WORD.find_iter(text).map(|found| found.as_str()) {
+                let Some(placeholder) = keys.get(&text::spelling_key(word)) else { continue };
+                let lower = word.to_lowercase();
+                if self.known.contains(word)
+                    || self.is_learned(word)
+                    || variants.iter().any(|(known, _)| known == word)
+                    || lexicon::is_english_word(&lower)
+                    || lexicon::is_calendar_or_place(&lower)
+                    || lexicon::is_vendor(word)
+                    || places::is_listed_place(word)
+                    || self.scope.protected.contains(word)
+                    || self.scope.corpus_terms.common.contains(&lower)
+                {
+                    continue;
+                }
+                variants.push((word.to_string(), placeholder.clone()));
+            }
+        }
+        if variants.is_empty() {
+            return;
+        }
+        let Ok(mut learned) = self.learned.lock() else { return };
+        for (word, placeholder) in variants {
+            learned.terms.add(&word, &placeholder, false);
+        }
+        learned.terms.rebuild();
     }
 
     fn is_learned(&self, form: &str) -> bool {

@@ -13,12 +13,14 @@ use super::lexicon::{
     ROLE_ACRONYMS, WORKPLACE_WORDS, is_calendar_or_place, is_english_word, is_nationality,
     is_vendor,
 };
+use super::tagged::shouted;
 use super::{Found, Scope};
 use crate::corpus::aliases::normalize_name;
 
 /// A capitalised name of one to three words ("Parcel & Pine", "Serrano", "Grupo Andino"),
-/// perhaps after a surname's lower-case particle ("de Wit Groep", "van Dijk Transport").
-const NAME: &str = r"(?:(?:de|van|von|der|den|ter|ten|du|di|da|le|la|del|della|dos|das) ){0,2}\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y| of the)? \p{Lu}[\p{L}'’-]+){0,5}";
+/// perhaps after a surname's lower-case particle ("de Wit Groep", "van Dijk Transport") or a
+/// saint's abbreviation ("St. Aidan's College").
+const NAME: &str = r"(?:(?:de|van|von|der|den|ter|ten|du|di|da|le|la|del|della|dos|das) ){0,2}(?:St\. |Ste\. )?\p{Lu}[\p{L}'’-]+(?:(?: &| and| de| del| y| of the)? \p{Lu}[\p{L}'’-]+){0,5}";
 
 /// [`NAME`] in title case only (no acronym opens it: "RFP", "POC").
 const TITLED_NAME: &str =
@@ -54,6 +56,19 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(r"(?i:\b(?:here|over|we|us) at) (?P<n>{ANY_NAME})"),
         format!(
             r"(?i:\b{roles_at}(?: of [\p{{L}}]+(?: [\p{{L}}]+)?)? (?:at|for))(?: the)? (?P<n>{NAME})"
+        ),
+        // "principal of Little Wren ICSE School", "bursar at St. Aidan's College": the roles
+        // of a school's or a trust's head, which name the institution after "of" too.
+        format!(
+            r"(?i:\b(?:principal|vice[- ]principal|headmaster|headmistress|head ?teacher|bursar|rector|correspondent|trustee|matron|warden) (?:of|at))(?: the)? (?P<n>{NAME})"
+        ),
+        // "Kaveri Public School, run by the Kaveri Education Society", "The school is run by
+        // Sarada Vidya Trust": a school and the trust or society that runs it.
+        format!(
+            r"(?:^|[.!?] )(?P<n>{NAME}),? (?:is )?(?:run|owned|managed|governed) by\b"
+        ),
+        format!(
+            r"(?i:\b(?:is|are|was|were|,) (?:run|owned|managed|governed) by)(?: the)? (?P<n>{NAME} (?:Trust|Society|Foundation|Samiti|Sangh|Mission|Association|Diocese|Educational Institutions|Institutions))\b"
         ),
         // "co-owner of the Centro Médico Los Almendros", "founder of Kaveri Agro".
         format!(
@@ -645,6 +660,9 @@ pub fn bracket_names_org(bracket: &str) -> bool {
 /// Two or more words in title case ("Rift Valley Grain"), not acronyms ("SDKs") and not
 /// opening with a gerund ("Maintaining Pipelines").
 fn is_titled(words: &[&str]) -> bool {
+    // A board or standard in capitals among them is no ordinary word ("Little Wren ICSE
+    // School").
+    let words: Vec<&str> = words.iter().copied().filter(|w| !shouted(w)).collect();
     words.len() >= 2
         && words.iter().all(|w| {
             let mut chars = w.chars();
@@ -665,11 +683,13 @@ pub fn forms(name: &str) -> Vec<String> {
         forms.push(initials);
     }
     // "Straits Harbour" of "Straits Harbour Logistics": the name without its generic words
-    // at the end, when two or more words are left.
+    // at the end, when two or more words are left; and without the board, standard or
+    // country in capitals before them ("Little Wren" of "Little Wren ICSE School").
     let mut core = words.clone();
     while core.last().is_some_and(|w| {
         GENERIC_ORG_WORDS.contains(w.to_lowercase().as_str())
             || LEGAL_FORMS.contains(normalize_name(w).as_str())
+            || (core.len() > 2 && core.len() < words.len() && shouted(w))
     }) {
         core.pop();
     }
@@ -677,11 +697,14 @@ pub fn forms(name: &str) -> Vec<String> {
         forms.push(core.join(" "));
     }
     if words.len() > 1 {
-        for word in &words {
+        for (i, word) in words.iter().enumerate() {
             let lower = word.to_lowercase();
+            // A word in capitals after the first is a board, standard or country ("ICSE",
+            // "NSW"), which other organisations carry too.
             if word.chars().count() >= 4
                 && !is_english_word(&lower)
                 && !GENERIC_ORG_WORDS.contains(lower.as_str())
+                && (i == 0 || !shouted(word))
             {
                 forms.push(word.to_string());
             }
@@ -753,7 +776,15 @@ pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
                 } else {
                     scope.protected.looks_protected(word)
                 };
-                !scope.corpus_terms.common.contains(&lower)
+                // A board or standard in capitals inside a name built as an organisation's is
+                // shared with other interviews ("Little Wren ICSE School"), not the seller's.
+                // Nor is a language or a country ("English Medium School"): capitalised in
+                // every interview by grammar, not because the seller is named.
+                (!scope.corpus_terms.common.contains(&lower)
+                    || (built_as_org
+                        && ((shouted(word) && name.split_whitespace().next() != Some(word))
+                            || is_nationality(&lower)
+                            || COUNTRIES.contains(lower.as_str()))))
                     && (lower_case || titled || !scope.vocabulary.contains(&lower))
                     && !protected
                     && !is_vendor(word)

@@ -199,8 +199,17 @@ pub fn redact_honorific_initials(text: &str) -> String {
 
 /// Initials with their dots, as a person goes by them ("J.P., he is our IT person", "ask
 /// K.J."); the dotted abbreviations below are not people.
-static DOTTED_INITIALS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:[A-Z]\.){1,2}[A-Z]\.?(?:[^\p{L}\p{N}.]|$)").unwrap());
+/// Also spaced when every letter has its dot ("when M. K. says something").
+static DOTTED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:(?:[A-Z]\.){1,2}[A-Z]\.?|(?:[A-Z]\. ){1,2}[A-Z]\.)(?:[^\p{L}\p{N}.]|$)")
+        .unwrap()
+});
+/// Initials a person signs with ("in the tickets he signs PSN", "she signs off as JB", "his
+/// initials are KT"): two to four capitals after a person signing, not a contract signed
+/// ("we signed NDA").
+static SIGNED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<cue>(?i:(?:he|she|who)\s+(?:always\s+|usually\s+|just\s+)?signs(?:\s+(?:off|everything|his\s+\w+|her\s+\w+))?(?:\s+(?:as|with))?|sign(?:s|ed)\s+off\s+as|initials\s+(?:are|were|is))\s+)(?P<initials>[A-Z]{2,4})\b").unwrap()
+});
 const DOTTED_ABBREVIATIONS: &[&str] = &[
     "US", "UK", "EU", "AM", "PM", "PS", "NB", "DC", "LA", "NY", "IT", "HR", "ID", "TV", "UN", "OK",
     "AD", "BC", "PO", "RIP", "QC", "NZ", "BA", "MA", "MD", "RN", "CV", "EG", "IE", "VS", "SA",
@@ -214,8 +223,16 @@ const DOTTED_ABBREVIATIONS: &[&str] = &[
 /// Replaces dotted initials that are no abbreviation ("J.P.") by `[NAME]`, except those `keep`
 /// holds (a competitor's name).
 pub fn redact_dotted_initials(text: &str, keep: impl Fn(&str) -> bool) -> String {
+    let text = SIGNED_INITIALS.replace_all(text, |caps: &regex::Captures<'_>| {
+        let initials = &caps["initials"];
+        if DOTTED_ABBREVIATIONS.contains(&initials) || keep(initials) {
+            caps[0].to_string()
+        } else {
+            format!("{}[NAME]", &caps["cue"])
+        }
+    });
     DOTTED_INITIALS
-        .replace_all(text, |caps: &regex::Captures<'_>| {
+        .replace_all(&text, |caps: &regex::Captures<'_>| {
             let found = &caps[0];
             let end =
                 found.rfind(|c: char| c.is_ascii_uppercase() || c == '.').map_or(0, |i| i + 1);

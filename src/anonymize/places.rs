@@ -449,16 +449,18 @@ static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A building or a neighbourhood named by the noun that opens its name, in the languages that
 /// put it first ("Tŷ Cwmtawe", "Edifício Kianda", "Torre Reforma", "sector Pinar Quemado",
-/// "Colonia Roma", "bairro Jardim Europa").
+/// "Colonia Roma", "bairro Jardim Europa"), and villages by the word for one ("the Aul
+/// Karasu", "kampung Sungai Lembu", "barangay Malinta").
 static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<noun>Tŷ|Edifício|Edificio|Edif\.|Torre|Condomínio|Condominio|Conjunto|Residencial|Immeuble|Résidence|Bâtiment|(?i:sector|barrio|bairro|colonia|urbanización|urbanizacion|reparto|fraccionamiento|vila|loteamento|ensanche))\s+(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:de|del|da|do|dos|das|la|las|los)\s+)?\p{Lu}[\p{L}'’-]+){0,2})")
+    Regex::new(r"\b(?P<noun>Tŷ|Edifício|Edificio|Edif\.|Torre|Condomínio|Condominio|Conjunto|Residencial|Immeuble|Résidence|Bâtiment|(?i:sector|barrio|bairro|colonia|urbanización|urbanizacion|reparto|fraccionamiento|vila|loteamento|ensanche|aul|auyl|ovul|qishloq|kishlak|mahalla|mohalla|kampung|kampong|desa|barangay|brgy\.?|selo|derevnya|tole))\s+(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:de|del|da|do|dos|das|la|las|los)\s+)?\p{Lu}[\p{L}'’-]+){0,2})")
         .expect("static regex")
 });
 
-/// A building named by the noun that ends its name ("Chamberlain House", "Kestrel Court"),
-/// when the words before the noun are no ordinary words ("Companies House", "Town Hall").
+/// A building named by the noun that ends its name ("Chamberlain House", "Kestrel Court",
+/// "Shanti Apartments", "Jalpari Society" of an Indian address, "Kōwhai Marae"), when the words
+/// before the noun are no ordinary words ("Companies House", "Town Hall").
 static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay))\b")
+    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae))\b")
         .expect("static regex")
 });
 
@@ -502,8 +504,9 @@ pub fn buildings(text: &str, protected: &Protected) -> Vec<String> {
             {
                 continue;
             }
-            // "Mark House" is a person more often than a building.
-            if !opens && words.len() == 1 && is_given_name(words[0]) {
+            // "Mark House" is a person more often than a building; "Shanti Apartments" is not.
+            let surname_noun = ["House", "Court", "Lodge", "Chambers"].contains(&&caps["noun"]);
+            if !opens && words.len() == 1 && is_given_name(words[0]) && surname_noun {
                 continue;
             }
             // A lower-case "sector" or "barrio" opens a place only before a name of two words

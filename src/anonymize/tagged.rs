@@ -256,7 +256,7 @@ const STREET_WORDS: [&str; 16] = [
 /// A word in capitals only, three letters or more: an agency's or a system's letters, never a
 /// person's name in a transcript written in both cases. (A transcript in capitals only, as
 /// some captions are, is itself shouted: there a word in capitals may be anyone's name.)
-fn shouted(word: &str) -> bool {
+pub(super) fn shouted(word: &str) -> bool {
     let upper = word.chars().filter(|c| c.is_uppercase()).count();
     let lower = word.chars().filter(|c| c.is_lowercase()).count();
     upper >= 3 && upper > 4 * lower
@@ -333,6 +333,10 @@ fn title_before(text: &str, start: usize) -> Option<usize> {
         .then_some(from + skip)
 }
 
+/// A sentence that starts with a capital: the text is written in sentence case.
+static SENTENCE_CAPITAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[.!?]\s+)\p{Lu}").expect("static regex"));
+
 /// Turns the tagger's hits on `text` into findings, dropping the ones that are not PII.
 pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found> {
     let mut found = vec![];
@@ -402,11 +406,14 @@ pub fn interpret(scope: &Scope, text: &str, entities: Vec<Entity>) -> Vec<Found>
                     && (letters >= 3 || digits >= 5)
                     && !is_english_word(&lower)
                     // "near the high speed rail station": lower-case English words, no number
-                    // and no street word ("western main road" of a caption is a street).
+                    // and no street word ("western main road" of a caption is a street). Where
+                    // sentences start with capitals, a street is written with them ("our
+                    // nurses drive", "a tractor road" name no street).
                     && (digits > 0
                         || surface.chars().any(char::is_uppercase)
                         || !lower.split_whitespace().all(is_english_word)
-                        || lower.split_whitespace().any(|w| STREET_WORDS.contains(&w))),
+                        || (lower.split_whitespace().any(|w| STREET_WORDS.contains(&w))
+                            && !SENTENCE_CAPITAL.is_match(text))),
             ),
             EntityKind::Email => (
                 "[EMAIL]",
@@ -446,6 +453,21 @@ mod tests {
         assert_eq!(names_in_span("J. Ortega"), ["J. Ortega"]);
         assert_eq!(names_in_span("Señora Vargas"), ["Vargas"]);
         assert!(names_in_span("maverick spend").is_empty());
+    }
+
+    #[test]
+    fn a_street_of_lower_case_words_only_in_a_caption() {
+        let address = |text: &str, span: &str| {
+            let start = text.find(span).expect("span in text");
+            let hit = Entity { kind: EntityKind::Address, start, end: start + span.len() };
+            interpret(&Scope::default(), text, vec![hit]).len()
+        };
+        assert_eq!(address("Our nurses drive forty kilometres on gravel.", "nurses drive"), 0);
+        assert_eq!(address("Some live at the end of a tractor road. Far out.", "tractor road"), 0);
+        assert_eq!(
+            address("yeah were on the western main road near the mill", "western main road"),
+            1
+        );
     }
 
     fn person_hits(text: &str, words: &[&str]) -> Vec<String> {

@@ -1669,3 +1669,153 @@ fn phones_said_in_groups_streets_named_before_their_word_and_lots() {
         assert_eq!(a.redact(said), said);
     }
 }
+
+#[test]
+fn spoken_emails_of_any_country_bare_ids_short_codes_initials_villages_and_respellings() {
+    let redacted =
+        |text: &str| contact::redact_addresses(&contact::redact_contacts(text), |_| false);
+    // Spoken e-mails with any country's domain, and the Nordic and Indian ways to say "at".
+    assert_eq!(
+        redacted("write me, awa point sarr arobase mutuelle kaolack point sn. Merci."),
+        "write me, [EMAIL]. Merci."
+    );
+    assert_eq!(redacted("it is ravi at the rate padhloop dot in"), "it is [EMAIL]");
+    assert_eq!(redacted("mail anna snabel-a vardhem punkt se today"), "mail [EMAIL] today");
+    // Seven to nine digits together are an id, however many words stand between it and its
+    // cue; amounts, counts and dates stay.
+    assert_eq!(
+        redacted("they asked for our licence twice, 48203917, it is on every page"),
+        "they asked for our licence twice, [ID], it is on every page"
+    );
+    for kept in [
+        "We paid 2500000 USD in total.",
+        "It handles 12000000 records a day.",
+        "Live since 20240315, no issues.",
+        "About $4500000 a year.",
+        "Revenue was 3,500,000 last year.",
+    ] {
+        assert_eq!(redacted(kept), kept);
+    }
+    // Four digits read out (the last four of a card or a social security number).
+    assert_eq!(redacted("she read me six two nine one out loud"), "she read me [ID] out loud");
+    assert_eq!(redacted("one two three four, go"), "one two three four, go");
+    // Initials spaced with their dots, and initials a person signs with; not a contract
+    // signed or a sentence's end.
+    let a = anonymizer();
+    for (said, expected) in [
+        ("When R. T. says no, the board listens.", "When [NAME] says no, the board listens."),
+        ("In the tickets she signs JBT, always.", "In the tickets she signs [NAME], always."),
+        ("His initials are KW on every form.", "His initials are [NAME] on every form."),
+        ("We signed NDA and MSA in a week.", "We signed NDA and MSA in a week."),
+        (
+            "We went with plan B. I think it was right.",
+            "We went with plan B. I think it was right.",
+        ),
+    ] {
+        a.learn_from([said]);
+        assert_eq!(a.redact(said), expected);
+    }
+    // A village named by the word for one.
+    let village = "The office is not in the city, it is in the aul Sarybulak near the road.";
+    a.learn_from([village]);
+    assert_eq!(
+        a.redact(village),
+        "The office is not in the city, it is in the aul [ADDRESS] near the road."
+    );
+    // Another spelling of a listed person's name, as transliterations vary it.
+    let contacts = vec!["Dmitry Yusupov".to_string()];
+    let parties = KnownParties {
+        contacts: &contacts,
+        buyer_speakers: vec!["Dmitry Yusupov"],
+        ..Default::default()
+    };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    let said = "On the visa it says Iusupov, on the contract Yusupov.";
+    a.learn_from([said]);
+    assert_eq!(a.redact(said), "On the visa it says [BUYER], on the contract [BUYER].");
+}
+
+#[test]
+fn phones_in_nordic_and_hindi_words_payment_handles_postcodes_short_ids_and_indian_addresses() {
+    let redacted =
+        |text: &str| contact::redact_addresses(&contact::redact_contacts(text), |_| false);
+    for (said, expected) in [
+        // A phone read in Swedish number groups, and in Hindi digits.
+        ("My mobile, noll sju tre, fyra ett sex, nittio två, arton.", "My mobile, [PHONE]."),
+        (
+            "Office number, nau aath do aath shunya, ek teen saat paanch chhah.",
+            "Office number, [PHONE].",
+        ),
+        // English words that are also those digits stay.
+        (
+            "We had to do two things and fire three vendors.",
+            "We had to do two things and fire three vendors.",
+        ),
+        // A payment handle with no domain.
+        (
+            "Our UPI ID is sunrise.classes@okaxis, on every receipt.",
+            "Our UPI ID is [HANDLE], on every receipt.",
+        ),
+        // Postcodes that close an address, or after their name.
+        ("PO Box 88, Yarrabin Creek NT 0870.", "[ADDRESS], Yarrabin Creek NT [ADDRESS]."),
+        (
+            "and the postcode's 2480, our auditor said",
+            "and the postcode's [ADDRESS], our auditor said",
+        ),
+        (
+            "[ADDRESS], RD 2, Ōtaki Beach 5581, it said.",
+            "[ADDRESS], [ADDRESS], Ōtaki Beach [ADDRESS], it said.",
+        ),
+        ("hosted in [CITY], and they had ISO 27001.", "hosted in [CITY], and they had ISO 27001."),
+        ("[CITY] 2500 members strong", "[CITY] 2500 members strong"),
+        // Short register numbers after our own acronym or a register's number.
+        ("Our ICN is 8127 for the regulator.", "Our ICN is [ID] for the regulator."),
+        ("Band number's 318 if they need it.", "Band number's [ID] if they need it."),
+        (
+            "Our NPS is 120 now and their CRM was 1200.",
+            "Our NPS is 120 now and their CRM was 1200.",
+        ),
+        // Hyphen-grouped ids; not dates.
+        (
+            "it says 50-48213-0-9 on the form, since 2024-03-15",
+            "it says [ID] on the form, since 2024-03-15",
+        ),
+        // Indian and rural addresses.
+        (
+            "Head office is Plot No. 17, Sector 21, near the station.",
+            "Head office is [ADDRESS], [ADDRESS], near the station.",
+        ),
+        (
+            "at the hall, Lot 7 DP 784512, Long Gully Lane. That is it.",
+            "at the hall, [ADDRESS] [ADDRESS], [ADDRESS]. That is it.",
+        ),
+        ("Ward No. 9 is where we are.", "[ADDRESS] is where we are."),
+    ] {
+        assert_eq!(redacted(said), expected, "{said}");
+    }
+    // A school and the trust that runs it; the board's letters stay.
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let texts = [
+        "I am the principal of Little Wren ICSE School. The school is run by Saraswathi Vidya Trust.",
+        "Kaveri Public School, run by the Kaveri Education Society. We follow ICSE.",
+        "It is flat 3B, Shanti Apartments, near the temple.",
+    ];
+    a.learn_from(texts);
+    assert_eq!(
+        a.redact(texts[0]),
+        "I am the principal of [ACCOUNT]. The school is run by [ACCOUNT]."
+    );
+    assert_eq!(a.redact(texts[1]), "[ACCOUNT], run by the [ACCOUNT]. We follow ICSE.");
+    assert_eq!(a.redact(texts[2]), "It is flat 3B, [ADDRESS], near the temple.");
+    assert_eq!(
+        a.redact("Little Wren has nine hundred pupils."),
+        "[ACCOUNT] has nine hundred pupils."
+    );
+    // Thanks and greetings of the Baltic, Sámi and Indian languages are nobody.
+    for word in ["Giitu", "Paldies", "Bohoma", "Dhonnobad", "Qujannamiik"] {
+        assert!(person_name(word).is_none(), "{word}");
+    }
+    let greeted = "Selv tak. Laba diena. Kem cho. Ram Ram. Buorre beaivi.";
+    a.learn_from([greeted]);
+    assert_eq!(a.redact(greeted), greeted);
+}

@@ -42,10 +42,12 @@ pub fn fold_char(c: char) -> char {
         'Ś' | 'Š' | 'Ş' | 'Ș' => 'S',
         'ź' | 'ż' | 'ž' => 'z',
         'Ź' | 'Ż' | 'Ž' => 'Z',
-        'ł' => 'l',
-        'Ł' => 'L',
-        'ğ' => 'g',
-        'Ğ' => 'G',
+        'ł' | 'ļ' => 'l',
+        'Ł' | 'Ļ' => 'L',
+        'ğ' | 'ģ' => 'g',
+        'Ğ' | 'Ģ' => 'G',
+        'ķ' => 'k',
+        'Ķ' => 'K',
         'ř' => 'r',
         'Ř' => 'R',
         'ť' | 'ț' | 'ţ' => 't',
@@ -60,6 +62,47 @@ pub fn fold_char(c: char) -> char {
         '’' | '‘' | 'ʼ' => '\'',
         other => other,
     }
+}
+
+/// A name's spelling as transliterations and typists vary it: accents folded, lower case,
+/// "þ" as "th" and "ð" as "d", the letters spellings swap ("kh"/"h", "ph"/"f", "ou"/"u",
+/// "dj"/"j", "tch"/"ch", "sch"/"sh", "th"/"t", "ck"/"k", "x"/"ks", "w"/"v", "y"/"i") as one,
+/// and doubled letters once: "Petrossian" and "Petrosyan", "Mohammed" and "Mohamed", "Andrei"
+/// and "Andrey", "Aleksei" and "Alexey", "Þórhildur" and "Thorhildur" have one key.
+pub fn spelling_key(word: &str) -> String {
+    let lower: String = word
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            'þ' => vec!['t', 'h'],
+            'ð' => vec!['d'],
+            other => vec![fold_char(other)],
+        })
+        .collect();
+    let mut key = lower;
+    for (from, to) in [
+        ("tch", "ch"),
+        ("sch", "sh"),
+        ("kh", "h"),
+        ("ph", "f"),
+        ("dj", "j"),
+        ("ou", "u"),
+        ("th", "t"),
+        ("ck", "k"),
+        ("x", "ks"),
+        ("w", "v"),
+        ("y", "i"),
+    ] {
+        key = key.replace(from, to);
+    }
+    let mut out = String::with_capacity(key.len());
+    for c in key.chars() {
+        if out.ends_with(c) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A name's words, accent-folded, lower case, without surrounding punctuation.
@@ -542,6 +585,18 @@ mod tests {
         assert_eq!(fold_accents("Łukasz Nguyễn Çelik Øyvind"), "Lukasz Nguyen Celik Oyvind");
         assert!(contains_word("call +1 555 now", "+1 555") && !contains_word("tomato", "tom"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        for (a, b) in [
+            ("Petrossian", "Petrosyan"),
+            ("Mohammed", "Mohamed"),
+            ("Andrei", "Andrey"),
+            ("Aleksei", "Alexey"),
+            ("Þórhildur", "Thorhildur"),
+            ("Tchoumi", "Chumi"),
+            ("Ozoliņš", "Ozolins"),
+        ] {
+            assert_eq!(spelling_key(a), spelling_key(b), "{a} / {b}");
+        }
+        assert_ne!(spelling_key("Petrosyan"), spelling_key("Petrovic"));
         assert!(is_camel_case("HubSpot") && !is_camel_case("McKenzie"));
         assert!(!is_camel_case("Hope McAllister") && !is_camel_case("LeBlanc"));
         assert_eq!(name_tokens("  Dana  O'Neil, "), ["dana", "o'neil"]);
