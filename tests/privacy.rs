@@ -260,7 +260,13 @@ async fn generated_interviews_leak_nothing() {
 /// initials before names, plot, sector and ward addresses, UPI ids, phones read in Hindi,
 /// schools run by trusts); and club and council software in Australia, New Zealand, the
 /// Pacific and Canada (`oce`: nicknames that are words, Māori, Samoan and Fijian names,
-/// postcodes closing an address, band and corporation numbers). They
+/// postcodes closing an address, band and corporation numbers); and maintenance software in
+/// Germany, Austria, Switzerland, the Benelux and Czechia (`dach`: surnames that are words,
+/// stacked titles, tussenvoegsels, German common nouns, register numbers, phones read in Dutch);
+/// and fleet software across Latin America (`latam`: names that are virtues, nicknames, double
+/// surnames, phones read in Spanish pairs, RTN, RUT and CUIT numbers); and church, school and
+/// cooperative finance in anglophone Africa and the Caribbean (`anglo`: virtue names, church
+/// honorifics, estates, paybill and slashed registration numbers). They
 /// hold ordinary-word names and
 /// towns, titles of many languages, nicknames, accounts named with ordinary words, handles,
 /// registration numbers, vehicle plates and names in other scripts. The first two leak
@@ -292,6 +298,9 @@ fn other_market_corpora_leak_nothing() {
         ("nord", 0, 4, 0.004),
         ("ind", 0, 0, 0.008),
         ("oce", 5, 16, 0.006),
+        ("dach", 1, 3, 0.008),
+        ("latam", 0, 2, 0.011),
+        ("anglo", 0, 1, 0.008),
     ] {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy").join(corpus);

@@ -47,7 +47,7 @@ static CASE_NUMBER: LazyLock<Regex> =
 /// 12", "Villa 9127", "Plot No. 44", "Lot 12B", "Sector 21", "Ward No. 9", a deposited plan's
 /// "DP 123456", New Zealand's rural delivery "RD 2").
 static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop|Purok|Lô|Moo|Soi|Blok|Kavling|Lote|Quadra|DP|RD|Sector|Ward)\s+(?:No\.?\s*|Number\s+|#\s*)?[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
+    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop|Purok|Lô|Moo|Soi|Blok|Kavling|Lote|Quadra|DP|RD|Sector|Ward|č\.\s?p\.|č\.\s?ev\.|C\.\s?P\.)\s+(?:No\.?\s*|Number\s+|#\s*)?[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
 });
 
 /// A street named after its French, Spanish, Portuguese, Italian, Catalan, Greek or Maltese
@@ -79,55 +79,21 @@ static SPOKEN_PHONE: LazyLock<Regex> = LazyLock::new(|| {
 /// caption "um" is the filler and "do" a verb, which [`SPOKEN_PHONE`] leaves out).
 static OTHER_LANGUAGE_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     let digit = digit_alternation();
-    let other = OTHER_DIGITS.join("|");
+    let other = OTHER_DIGITS.iter().chain(FINNISH_DIGITS).copied().collect::<Vec<_>>().join("|");
     Regex::new(&format!(r"(?i)\b(?:(?:{digit}|{other})[\s,-]+){{6,}}(?:{digit}|{other})\b"))
         .unwrap()
 });
-/// Digit words of Portuguese, Hindi, Swedish, Norwegian, Danish and Finnish that
+/// Digit words of Portuguese, Hindi, Swedish, Norwegian, Danish, Finnish, Dutch and German that
 /// [`DIGIT_WORDS`] does not hold, or holds only among other digits.
 const OTHER_DIGITS: &[&str] = &[
-    "um",
-    "dois",
-    "duas",
-    "três",
-    "quatro",
-    "meia",
-    "sete",
-    "oito",
-    "nove",
-    "shunya",
-    "sunya",
-    "ek",
-    "do",
-    "teen",
-    "char",
-    "chaar",
-    "paanch",
-    "panch",
-    "chhah",
-    "chhe",
-    "saat",
-    "aath",
-    "nau",
-    "noll",
-    "nul",
-    "ett",
-    "en",
-    "två",
-    "to",
-    "tre",
-    "fyra",
-    "fire",
-    "fem",
-    "sex",
-    "seks",
-    "sju",
-    "syv",
-    "åtta",
-    "åtte",
-    "otte",
-    "nio",
-    "ni",
+    "nul", "drie", "één", "een", "twee", "vijf", "zes", "zeven", "negen", "zwo", "um", "dois",
+    "duas", "três", "quatro", "meia", "sete", "oito", "nove", "shunya", "sunya", "ek", "do",
+    "teen", "char", "chaar", "paanch", "panch", "chhah", "chhe", "saat", "aath", "nau", "noll",
+    "nul", "ett", "en", "två", "to", "tre", "fyra", "fire", "fem", "sex", "seks", "sju", "syv",
+    "åtta", "åtte", "otte", "nio", "ni",
+];
+/// Finnish digit words, read alone or in groups (no English word among them).
+const FINNISH_DIGITS: &[&str] = &[
     "nolla",
     "yksi",
     "kaksi",
@@ -268,11 +234,71 @@ static SPOKEN_NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?i)\b{word}(?:[\s,-]+{word}){{5,}}\b")).unwrap()
 });
 
-/// Number words of French, Turkish, Azerbaijani, transliterated Russian and the Nordic
-/// languages, as phone numbers are read in pairs and groups ("soixante-dix, trente-huit",
+/// Number words of Spanish, Portuguese, French, Turkish, Azerbaijani, transliterated Russian
+/// and the Nordic languages, as phone numbers are read in pairs and groups ("treinta y tres,
+/// dieciocho, cuarenta y dos", "soixante-dix, trente-huit",
 /// "sıfır beş yüz otuz iki", "nol' pyat' pyat' pyat'", "noll sju tre, fyra ett sex, nittio
 /// två, arton").
 const GROUP_NUMBER_WORDS: &[&str] = &[
+    "cero",
+    "uno",
+    "una",
+    "dos",
+    "tres",
+    "cuatro",
+    "cinco",
+    "seis",
+    "siete",
+    "ocho",
+    "nueve",
+    "diez",
+    "once",
+    "doce",
+    "trece",
+    "catorce",
+    "quince",
+    "dieciséis",
+    "dieciseis",
+    "diecisiete",
+    "dieciocho",
+    "diecinueve",
+    "veinte",
+    "veintiuno",
+    "veintidós",
+    "veintidos",
+    "veintitrés",
+    "veintitres",
+    "veinticuatro",
+    "veinticinco",
+    "veintiséis",
+    "veintiseis",
+    "veintisiete",
+    "veintiocho",
+    "veintinueve",
+    "treinta",
+    "cuarenta",
+    "cincuenta",
+    "sesenta",
+    "setenta",
+    "ochenta",
+    "noventa",
+    "cien",
+    "y",
+    "trinta",
+    "quarenta",
+    "cinquenta",
+    "sessenta",
+    "oitenta",
+    "vinte",
+    "dezoito",
+    "dezessete",
+    "dezesseis",
+    "catorze",
+    "treze",
+    "doze",
+    "dez",
+    "dezenove",
+    "e",
     "noll",
     "ett",
     "två",
@@ -329,16 +355,6 @@ const GROUP_NUMBER_WORDS: &[&str] = &[
     "halvfjerds",
     "firs",
     "halvfems",
-    "nolla",
-    "yksi",
-    "kaksi",
-    "kolme",
-    "neljä",
-    "viisi",
-    "kuusi",
-    "seitsemän",
-    "kahdeksan",
-    "yhdeksän",
     "kymmenen",
     "zéro",
     "zero",
@@ -427,13 +443,16 @@ const GROUP_NUMBER_WORDS: &[&str] = &[
 /// cue ("[PHONE], soixante-dix, trente-huit, quatre-vingt-onze, quarante-six"): the number said
 /// again in words.
 static GROUPED_NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    let mut words: Vec<String> =
-        GROUP_NUMBER_WORDS.iter().map(|w| regex::escape(w).replace('\'', "['’]")).collect();
+    let mut words: Vec<String> = GROUP_NUMBER_WORDS
+        .iter()
+        .chain(FINNISH_DIGITS)
+        .map(|w| regex::escape(w).replace('\'', "['’]"))
+        .collect();
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
     let word = format!("(?:{})", words.join("|"));
     let group = format!(r"{word}(?:[\s-]+{word}){{0,4}}");
     Regex::new(&format!(
-        r"(?i)(?P<cue>\[PHONE\]|\b(?:number|phone|mobile|cell|call\s+me|whatsapp|numéro|téléphone|telefon|nomer|raqam)\b)(?P<gap>[^.!?\n]{{0,40}}?[\s,:]\s*)(?P<run>{group}(?:\s*,\s*{group}){{3,}})(?:[^\p{{L}}'’]|$)"
+        r"(?i)(?P<cue>\[PHONE\]|\b(?:number|phone|mobile|cell|call\s+me|whatsapp|numéro|téléphone|telefon|nomer|raqam|celular|móvil|movil|teléfono|telefone|número|numero)\b)(?P<gap>[^.!?\n]{{0,40}}?[\s,:]\s*)(?P<run>{group}(?:\s*,\s*{group}){{3,}})(?:[^\p{{L}}'’]|$)"
     ))
     .unwrap()
 });
@@ -644,7 +663,7 @@ static CHOME_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|stir|pinfl|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|stir|pinfl|hrb|hra|rtn|nrc|trn|bvn|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -797,8 +816,11 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     let text = SPOKEN_EMAIL.replace_all(&text, "[EMAIL]");
     let text = OTHER_LANGUAGE_PHONE.replace_all(&text, |caps: &regex::Captures<'_>| {
         let run = caps[0].to_lowercase();
-        let only_theirs =
-            |w: &str| OTHER_DIGITS.contains(&w) && w != "um" && !super::lexicon::is_english_word(w);
+        let only_theirs = |w: &str| {
+            (OTHER_DIGITS.contains(&w) || FINNISH_DIGITS.contains(&w))
+                && w != "um"
+                && !super::lexicon::is_english_word(w)
+        };
         if run.split(|c: char| !c.is_alphabetic()).any(only_theirs) {
             "[PHONE]".to_string()
         } else {
@@ -837,6 +859,13 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     let text = VANITY_PHONE.replace_all(&text, "[PHONE]");
     let text = replace_group(&text, &CUED_CODE, "id", "[ID]", |_| false);
     let text = redact_short_ids(&text);
+    let text = SLASHED_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
+        if STANDARD_PREFIXES.contains(&&caps["prefix"]) {
+            caps[0].to_string()
+        } else {
+            "[ID]".to_string()
+        }
+    });
     let text = PAYMENT_HANDLE.replace_all(&text, "[HANDLE]");
     // Short dotted words are abbreviations ("WhatsApp, e.g. for orders", "a.m."), not ids.
     let text = replace_group(&text, &MESSENGER_NEAR, "id", "[HANDLE]", |id| {
@@ -894,17 +923,18 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     redact_bare_numbers(&phoned)
 }
 
-/// Seven to nine digits written together with no grouping ("our BR number three times,
-/// 63915527"): how an id is read off a document, never how people say an amount.
+/// Seven to nine digits, or twelve and more, written together with no grouping ("our BR
+/// number three times, 63915527", "our RTN, 08019012345678"): how an id is read off a
+/// document, never how people say an amount (ten or eleven are phones, taken before).
 /// Also digit groups joined by hyphens that hold seven digits or more ("50-48213-0-9"), left
 /// once phones and dates are taken.
 static BARE_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{7,9}\b|\b\d+(?:-\d+){2,}\b").unwrap());
+    LazyLock::new(|| Regex::new(r"\b\d{7,9}\b|\b\d{12,20}\b|\b\d+(?:-\d+){2,}\b").unwrap());
 /// A short registration or member number after what it numbers ("Our ICN is 8127", "Band
-/// number's 318", "membership no. 40217"): three digits or more after our own acronym or after
+/// number's 318", "membership no. 40217", an M-Pesa "paybill 522918"): three digits or more after our own acronym or after
 /// a register's number, not a year, an amount, a count or a business metric ("our NPS is 120").
 static CUED_SHORT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b(?i:our|my)\s+(?P<cue>[A-Z]{2,6})(?:['’]s|\s+is|\s*:)|\b(?i:band|member(?:ship)?|society|registration|charity|licen[cs]e|permit|policy|account|customer|client|file|case|reference|ref|folio|roll|affiliation|school|udise)\s+(?i:number|no\.?|#|id|code)(?:['’]s|\s+(?i:is|was)|\s*[:#])?)\s*(?P<id>\d{3,9})\b").unwrap()
+    Regex::new(r"(?:\b(?i:our|my)\s+(?P<cue>[A-Z]{2,6})(?:['’]s|\s+is|\s*:)|\b(?i:band|member(?:ship)?|society|registration|charity|licen[cs]e|permit|policy|account|customer|client|file|case|reference|ref|folio|roll|affiliation|school|udise|till|agent|merchant)\s+(?i:number|no\.?|#|id|code)(?:['’]s|\s+(?i:is|was)|\s*[:#])?|\b(?i:paybill|pay\s+bill)(?:\s+(?i:number|no\.?|#))?(?:\s+(?i:is|was))?)\s*(?P<id>\d{3,9})\b").unwrap()
 });
 /// Capitals that name a measure, not a register ("ROI was 300").
 const METRIC_ACRONYMS: &[&str] = &[
@@ -913,6 +943,19 @@ const METRIC_ACRONYMS: &[&str] = &[
     "INR", "NZD", "CAD",
 ];
 
+/// True when four digits read as a year ("2019").
+fn is_year(digits: &str) -> bool {
+    digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
+}
+
+/// True when what follows a number makes it an amount, a count, a measure or a decimal
+/// ("2500 members", "40%", "12.5").
+fn amount_follows(after: &str) -> bool {
+    AMOUNT_AFTER.is_match(after)
+        || after.starts_with('%')
+        || (after.starts_with(['.', ',']) && after[1..].starts_with(|d: char| d.is_ascii_digit()))
+}
+
 /// Replaces the numbers of [`CUED_SHORT_ID`] by `[ID]`.
 fn redact_short_ids(text: &str) -> String {
     CUED_SHORT_ID
@@ -920,14 +963,9 @@ fn redact_short_ids(text: &str) -> String {
             let whole = caps.get(0).expect("whole match");
             let id = caps.name("id").expect("id group");
             let after = &text[whole.end()..];
-            let year = id.as_str().len() == 4
-                && (id.as_str().starts_with("19") || id.as_str().starts_with("20"));
             if caps.name("cue").is_some_and(|cue| METRIC_ACRONYMS.contains(&cue.as_str()))
-                || year
-                || AMOUNT_AFTER.is_match(after)
-                || after.starts_with(|c: char| {
-                    c == '%' || c == ',' && after[1..].starts_with(|d: char| d.is_ascii_digit())
-                })
+                || is_year(id.as_str())
+                || amount_follows(after)
             {
                 return whole.as_str().to_string();
             }
@@ -938,9 +976,9 @@ fn redact_short_ids(text: &str) -> String {
 }
 
 /// A postcode after the address or town it closes ("[ADDRESS], RD 2, Ōtaki Beach 5581", "PO
-/// Box 88, Yarrabin Creek NT 0870", "the postcode's 2480"): four digits after an Australian state, a
-/// postcode's name, or a redacted address or town and up to three names or placeholders after
-/// it; not a year or an amount.
+/// Box 88, Yarrabin Creek NT 0870", "the postcode's 2480"): four digits after an Australian
+/// state, a postcode's name, or a redacted address or town and up to three names or
+/// placeholders after it; not a year or an amount.
 static CLOSING_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\b(?:NSW|VIC|Vic|QLD|Qld|SA|WA|TAS|Tas|NT|ACT)|\b(?i:post\s*code|postal\s+code|zip(?:\s+code)?|pin\s*code|pincode)(?:['’]s|\s+is|\s+was|:)?|\[(?:ADDRESS|CITY)\](?:,?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*|\[[A-Z]+(?: \d+)?\]|RD\s+\d{1,2})){0,3},?|\[ACCOUNT\],?)\s+(?P<code>\d{4,6})\b").unwrap()
 });
@@ -954,14 +992,7 @@ fn redact_closing_postcodes(text: &str) -> String {
             let after = &text[whole.end()..];
             let cue = &whole.as_str()[..code.start() - whole.start()];
             let named = ["post", "zip", "pin"].iter().any(|word| cue.to_lowercase().contains(word));
-            let year = code.as_str().len() == 4
-                && (code.as_str().starts_with("19") || code.as_str().starts_with("20"));
-            if (year && !named)
-                || AMOUNT_AFTER.is_match(after)
-                || after.starts_with(|c: char| {
-                    ".,".contains(c) && after[1..].starts_with(|d: char| d.is_ascii_digit())
-                })
-            {
+            if (is_year(code.as_str()) && !named) || amount_follows(after) {
                 return whole.as_str().to_string();
             }
             format!("{cue}[ADDRESS]")
@@ -974,6 +1005,11 @@ fn redact_closing_postcodes(text: &str) -> String {
 static STREET_AFTER_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?P<lead>\[ADDRESS\],?\s+)(?:\p{Lu}\p{Ll}+\s+){1,3}(?:Road|Street|Lane|Avenue|Drive|Crescent|Terrace|Highway|Parade|Place|Close|Way|Track|Rd|St|Ave)\b").unwrap()
 });
+
+/// A registration number of capitals and digits joined by slashes ("IT/145872", "ENS/CTCS/1487"):
+/// four digits or more at the end, not a standard ("ISO/27001").
+static SLASHED_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?P<prefix>[A-Z]{2,6})(?:/[A-Z]{2,6})*/\d{4,}\b").unwrap());
 
 /// A payment handle without a domain ("pragati@okaxis", "9845012345@paytm"), as UPI ids are
 /// written: left once e-mails are taken.

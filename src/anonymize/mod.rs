@@ -450,6 +450,10 @@ fn person_name(name: &str) -> Option<Found> {
     if words.iter().all(|w| greeting(w)) {
         return None;
     }
+    // "Geschäftsführung", "Gemeinderat": a German common noun names nobody.
+    if words.len() == 1 && lexicon::is_german_noun(words[0]) {
+        return None;
+    }
     // "Mummy", "Da": a family word said alone names nobody.
     if words.len() == 1 && lexicon::KINSHIP.contains(&words[0].to_lowercase().as_str()) {
         return None;

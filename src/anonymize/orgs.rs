@@ -44,7 +44,7 @@ const ANY_NAME: &str = r"[\p{L}][\p{L}'’-]+";
 /// Frames that name the speaker's (or, asked by the interviewer, the buyer's) organisation.
 static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     let people_at = r"(?:we(?:'re|’re| are)?|us|you|team|teams|people|folks|everyone|everybody|colleagues|staff|leadership|board|finance|procurement|IT|ops|operations)";
-    let roles_at = r"(?:cfo|ceo|cto|coo|cio|ciso|vp|svp|evp|director|head|manager|controller|lead|owner|founder|partner|buyer|analyst|engineer)";
+    let roles_at = r"(?:cfo|ceo|cto|coo|cio|ciso|vp|svp|evp|director|head|manager|controller|lead|owner|founder|partner|buyer|analyst|engineer|treasurer|bookkeeper|accountant|administrator|jefe|jefa|gerente|directora|coordinador|coordinadora|encargado|encargada|chefe|diretor|diretora|responsable|directeur|directrice)";
     let frames = [
         format!(
             r"(?:\b(?:[Ww]e(?:'re|’re| are)|[Hh]ere at|[Oo]ver at|[Tt]eam at|[Ww]ork(?:s|ed|ing)? (?:at|for)|[Jj]oined|(?:^|[.!?] )At) (?P<n>{NAME}))"
@@ -55,7 +55,7 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         format!(r"(?i:\b(?:here|over|we|us) at) (?P<n>{ANY_NAME})"),
         format!(
-            r"(?i:\b{roles_at}(?: of [\p{{L}}]+(?: [\p{{L}}]+)?)? (?:at|for))(?: the)? (?P<n>{NAME})"
+            r"(?i:\b{roles_at}(?: (?:of|de) [\p{{L}}]+(?: [\p{{L}}]+)?)? (?:at|for))(?: the)? (?P<n>{NAME})"
         ),
         // "principal of Little Wren ICSE School", "bursar at St. Aidan's College": the roles
         // of a school's or a trust's head, which name the institution after "of" too.
@@ -394,9 +394,10 @@ pub fn candidates(text: &str, opening: bool) -> Vec<String> {
 }
 
 /// What people call the place: "Most folks just say the Acres", "Everybody out here just calls
-/// it the Hale", "the students call it VCB" (one capitalised word after "the", or an acronym).
+/// it the Hale", "the students call it VCB" (one capitalised word after "the", or an acronym),
+/// and a short name said first ("Sure. Norteco, we say.").
 static NICKNAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:we|everyone|everybody|people|folks|locals|residents|tenants|students|kids|members|staff|they)(?:\s+(?:out|around|up|down)\s+here|\s+here)?\s+(?:all\s+|usually\s+|always\s+|mostly\s+)?(?:just\s+)?(?:say|says|call(?:s|ed)?\s+(?:it|us|the\s+place))),?\s+(?:(?i:the)\s+(?P<n>\p{Lu}\p{Ll}+)|(?P<n2>\p{Lu}{2,6}))\b")
+    Regex::new(r"(?i:\b(?:we|everyone|everybody|people|folks|locals|residents|tenants|students|kids|members|staff|they)(?:\s+(?:out|around|up|down)\s+here|\s+here)?\s+(?:all\s+|usually\s+|always\s+|mostly\s+)?(?:just\s+)?(?:say|says|call(?:s|ed)?\s+(?:it|us|the\s+place))),?\s+(?:(?i:the)\s+(?P<n>\p{Lu}\p{Ll}+)|(?P<n2>\p{Lu}{2,6}))\b|(?:^|[.!?]\s+|\b(?i:sure|yes|yeah|well|so),?\s+)(?P<n3>\p{Lu}\p{Ll}{3,}),\s+(?i:we|everyone|everybody|people)\s+(?i:just\s+)?(?i:say|call\s+(?:it|us))\b")
         .expect("static regex")
 });
 
@@ -729,7 +730,7 @@ pub fn find(scope: &Scope, text: &str, opening: bool) -> Vec<Found> {
     // the place, even an ordinary word, when it is no tool, competitor, place or department.
     let nicknames: Vec<Found> = NICKNAME
         .captures_iter(text)
-        .filter_map(|caps| caps.name("n").or_else(|| caps.name("n2")))
+        .filter_map(|caps| caps.name("n").or_else(|| caps.name("n2")).or_else(|| caps.name("n3")))
         .map(|name| name.as_str().to_string())
         .filter(|name| {
             let lower = name.to_lowercase();

@@ -210,6 +210,9 @@ static DOTTED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
 static SIGNED_INITIALS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?P<cue>(?i:(?:he|she|who)\s+(?:always\s+|usually\s+|just\s+)?signs(?:\s+(?:off|everything|his\s+\w+|her\s+\w+))?(?:\s+(?:as|with))?|sign(?:s|ed)\s+off\s+as|initials\s+(?:are|were|is))\s+)(?P<initials>[A-Z]{2,4})\b").unwrap()
 });
+/// What a person signs that is no one's initials ("she signs NDAs", "he signs the PO").
+const CONTRACT_ACRONYMS: &[&str] =
+    &["NDA", "MSA", "SOW", "DPA", "BAA", "SLA", "MOU", "LOI", "RFP", "RFQ", "PO", "POS", "EULA"];
 const DOTTED_ABBREVIATIONS: &[&str] = &[
     "US", "UK", "EU", "AM", "PM", "PS", "NB", "DC", "LA", "NY", "IT", "HR", "ID", "TV", "UN", "OK",
     "AD", "BC", "PO", "RIP", "QC", "NZ", "BA", "MA", "MD", "RN", "CV", "EG", "IE", "VS", "SA",
@@ -225,7 +228,10 @@ const DOTTED_ABBREVIATIONS: &[&str] = &[
 pub fn redact_dotted_initials(text: &str, keep: impl Fn(&str) -> bool) -> String {
     let text = SIGNED_INITIALS.replace_all(text, |caps: &regex::Captures<'_>| {
         let initials = &caps["initials"];
-        if DOTTED_ABBREVIATIONS.contains(&initials) || keep(initials) {
+        if DOTTED_ABBREVIATIONS.contains(&initials)
+            || CONTRACT_ACRONYMS.contains(&initials)
+            || keep(initials)
+        {
             caps[0].to_string()
         } else {
             format!("{}[NAME]", &caps["cue"])

@@ -449,18 +449,19 @@ static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A building or a neighbourhood named by the noun that opens its name, in the languages that
 /// put it first ("Tŷ Cwmtawe", "Edifício Kianda", "Torre Reforma", "sector Pinar Quemado",
-/// "Colonia Roma", "bairro Jardim Europa"), and villages by the word for one ("the Aul
-/// Karasu", "kampung Sungai Lembu", "barangay Malinta").
+/// "Colonia Roma", "bairro Jardim Europa", "Gewerbegebiet Nord"), and villages by the word for
+/// one ("the Aul Karasu", "kampung Sungai Lembu", "barangay Malinta").
 static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<noun>Tŷ|Edifício|Edificio|Edif\.|Torre|Condomínio|Condominio|Conjunto|Residencial|Immeuble|Résidence|Bâtiment|(?i:sector|barrio|bairro|colonia|urbanización|urbanizacion|reparto|fraccionamiento|vila|loteamento|ensanche|aul|auyl|ovul|qishloq|kishlak|mahalla|mohalla|kampung|kampong|desa|barangay|brgy\.?|selo|derevnya|tole))\s+(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:de|del|da|do|dos|das|la|las|los)\s+)?\p{Lu}[\p{L}'’-]+){0,2})")
+    Regex::new(r"\b(?P<noun>Tŷ|Edifício|Edificio|Edif\.|Torre|Condomínio|Condominio|Conjunto|Residencial|Immeuble|Résidence|Bâtiment|Gewerbegebiet|Industriegebiet|Gewerbepark|Industriepark|Bedrijventerrein|Industrieterrein|(?i:sector|barrio|bairro|colonia|urbanización|urbanizacion|reparto|fraccionamiento|vila|loteamento|ensanche|aul|auyl|ovul|qishloq|kishlak|mahalla|mohalla|kampung|kampong|desa|barangay|brgy\.?|selo|derevnya|tole))\s+(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:de|del|da|do|dos|das|la|las|los)\s+)?\p{Lu}[\p{L}'’-]+){0,2})")
         .expect("static regex")
 });
 
 /// A building named by the noun that ends its name ("Chamberlain House", "Kestrel Court",
-/// "Shanti Apartments", "Jalpari Society" of an Indian address, "Kōwhai Marae"), when the words
-/// before the noun are no ordinary words ("Companies House", "Town Hall").
+/// "Shanti Apartments", "Jalpari Society" of an Indian address, "Kōwhai Marae", "Nkwanta
+/// Estate"), when the words before the noun are no ordinary words ("Companies House", "Town
+/// Hall").
 static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae))\b")
+    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae|Estate))\b")
         .expect("static regex")
 });
 

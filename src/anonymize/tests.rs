@@ -1707,6 +1707,7 @@ fn spoken_emails_of_any_country_bare_ids_short_codes_initials_villages_and_respe
         ("In the tickets she signs JBT, always.", "In the tickets she signs [NAME], always."),
         ("His initials are KW on every form.", "His initials are [NAME] on every form."),
         ("We signed NDA and MSA in a week.", "We signed NDA and MSA in a week."),
+        ("Every year she signs NDA for us.", "Every year she signs NDA for us."),
         (
             "We went with plan B. I think it was right.",
             "We went with plan B. I think it was right.",
@@ -1818,4 +1819,56 @@ fn phones_in_nordic_and_hindi_words_payment_handles_postcodes_short_ids_and_indi
     let greeted = "Selv tak. Laba diena. Kem cho. Ram Ram. Buorre beaivi.";
     a.learn_from([greeted]);
     assert_eq!(a.redact(greeted), greeted);
+}
+
+#[test]
+fn phones_in_dutch_and_spanish_words_register_numbers_estates_and_german_nouns() {
+    let redacted =
+        |text: &str| contact::redact_addresses(&contact::redact_contacts(text), |_| false);
+    for (said, expected) in [
+        (
+            "call me: nul zes drie acht vier zeven twee negen een vijf. Thanks.",
+            "call me: [PHONE]. Thanks.",
+        ),
+        (
+            "My cell is treinta y tres, dieciocho, cuarenta y dos, setenta, cero nueve. Or visit.",
+            "My cell is [PHONE]. Or visit.",
+        ),
+        (
+            "a proposal with our RTN, 08019012345678, very complete",
+            "a proposal with our RTN, [ID], very complete",
+        ),
+        ("HRB 110472, for their CRM.", "HRB [ID], for their CRM."),
+        ("registered as trustees, IT/145872, and", "registered as trustees, [ID], and"),
+        ("the state, number ENS/CTCS/1487. Both", "the state, number [ID]. Both"),
+        ("We have paybill 522918 and a till.", "We have paybill [ID] and a till."),
+        ("deliveries to č.p. 123, the side gate", "deliveries to [ADDRESS], the side gate"),
+        ("per ISO/27001 and 24/7 support", "per ISO/27001 and 24/7 support"),
+    ] {
+        assert_eq!(redacted(said), expected, "{said}");
+    }
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let texts = [
+        "We are in Kumasi, well, just outside, at Nkwanta Estate.",
+        "Our office is Gewerbegebiet Nord, next to the river.",
+        "Sure. Norteco, we say. We distribute cleaning products.",
+        "I'm the treasurer at Bright Star Holiness Church. We are small.",
+        "I'm Ana, jefa de distribución at Panadería La Espiga. We bake bread.",
+    ];
+    a.learn_from(texts);
+    assert_eq!(a.redact(texts[0]), "We are in [CITY], well, just outside, at [ADDRESS].");
+    assert_eq!(a.redact(texts[1]), "Our office is [ADDRESS], next to the river.");
+    assert_eq!(a.redact(texts[2]), "Sure. [ACCOUNT], we say. We distribute cleaning products.");
+    assert_eq!(a.redact(texts[3]), "I'm the treasurer at [ACCOUNT]. We are small.");
+    assert!(a.redact(texts[4]).contains("at [ACCOUNT]. We bake"), "{}", a.redact(texts[4]));
+    // German common nouns are nobody; surnames with the same endings stay people.
+    for noun in ["Geschäftsführung", "Instandhaltungsleiter", "Gemeinderat", "Landesbeamter"] {
+        assert!(person_name(noun).is_none(), "{noun}");
+    }
+    for name in ["Hartung", "Baumeister", "Jung"] {
+        assert!(person_name(name).is_some(), "{name}");
+    }
+    let said = "Schönen Feierabend. Pura vida! The Ministerio de Salud and SUNAT were slow.";
+    a.learn_from([said]);
+    assert_eq!(a.redact(said), said);
 }
