@@ -167,9 +167,6 @@ pub struct OnnxEmbedder {
     dimension: usize,
     spec: ModelSpec,
     sessions: crate::pool::Pool<TextEmbedding>,
-    /// A session whose intra-op threads span the thread budget, for a question that is the
-    /// only search running (see [`Embedder::embed_query`]).
-    solo: Option<Mutex<TextEmbedding>>,
     queries: Mutex<QueryCache>,
 }
 
@@ -314,27 +311,6 @@ impl Embedder {
                 )?,
             );
         }
-        // One more session whose intra-op threads span the budget, for a question that is the
-        // only search running. Its threads spin only during a run (force_spinning_stop): left
-        // spinning after it, they took the core the rest of the search needed and the session
-        // gained nothing. Measured at 10k quotes, one client, alternated five times on fresh
-        // servers: 106.7 -> 118.7 QPS (p50 9.3 -> 7.8 ms); neutral at 100k and under load,
-        // where the single-threaded sessions serve.
-        let solo = if size >= 2 {
-            let options = InitOptionsUserDefined::new()
-                .with_environment(environment.clone())
-                .with_intra_threads(size)
-                .with_session_config("session.intra_op.allow_spinning", "1")
-                .with_session_config("session.force_spinning_stop", "1")
-                .with_max_length(512);
-            Some(Mutex::new(
-                TextEmbedding::try_new_from_user_defined(model.clone(), options).map_err(
-                    |err| Error::ModelUnavailable(format!("loading {}: {err}", dir.display())),
-                )?,
-            ))
-        } else {
-            None
-        };
         let probe = sessions[0]
             .embed(["dimension probe"], None)
             .map_err(|err| Error::ModelUnavailable(err.to_string()))?;
@@ -354,7 +330,6 @@ impl Embedder {
             dimension,
             spec,
             sessions: crate::pool::Pool::new(sessions),
-            solo,
             queries: Mutex::new(QueryCache::new()),
         })))
     }
@@ -366,12 +341,6 @@ impl Embedder {
             Embedder::Ensemble(ensemble) => &ensemble.model_id,
             Embedder::Hashed => "hashed-384-v1",
         }
-    }
-
-    /// Whether a question that is the only search running is embedded by a session whose
-    /// threads span the thread budget (two threads or more).
-    pub fn has_lone_session(&self) -> bool {
-        matches!(self, Embedder::Onnx(onnx) if onnx.solo.is_some())
     }
 
     /// Vector dimension.
@@ -459,20 +428,7 @@ impl Embedder {
                 if let Some(vector) = onnx.queries.lock().ok().and_then(|mut c| c.get(text)) {
                     return Ok(vector);
                 }
-                let prefixed = format!("{}{text}", onnx.spec.query_prefix);
-                let solo = onnx
-                    .solo
-                    .as_ref()
-                    .filter(|_| crate::pool::running() <= 1)
-                    .and_then(|solo| solo.try_lock().ok());
-                let vector = match solo {
-                    Some(mut session) => session
-                        .embed([prefixed.as_str()], None)
-                        .map_err(|err| Error::ModelUnavailable(err.to_string()))?
-                        .pop()
-                        .ok_or_else(|| Error::Internal("model returned no vector".into()))?,
-                    None => self.embed_one(&prefixed)?,
-                };
+                let vector = self.embed_one(&format!("{}{text}", onnx.spec.query_prefix))?;
                 if let Ok(mut cache) = onnx.queries.lock() {
                     cache.put(text, vector.clone());
                 }

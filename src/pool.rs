@@ -10,34 +10,6 @@ use std::sync::{Condvar, Mutex};
 
 use crate::error::{Error, Result};
 
-/// Searches running now: each holds a [`Running`] guard for its length (the HTTP layer takes
-/// one per admitted search). Work that can use several cores (a large vector scan) takes them
-/// only while its search is the only one running.
-static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Counts a search as running until dropped.
-#[derive(Debug)]
-pub struct Running(());
-
-impl Running {
-    /// Marks a search as started.
-    pub fn start() -> Running {
-        RUNNING.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Running(())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        RUNNING.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// Searches running now.
-pub fn running() -> usize {
-    RUNNING.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// Sessions (or any items) lent out one caller at a time.
 pub struct Pool<T> {
     free: Mutex<Vec<T>>,

@@ -110,11 +110,7 @@ async fn blocking_query<T: Send + 'static>(
         .acquire()
         .await
         .map_err(|_| ApiError::from(crate::Error::Internal("search queue closed".into())))?;
-    blocking(move || {
-        let _running = crate::pool::Running::start();
-        work()
-    })
-    .await
+    blocking(work).await
 }
 
 /// Searches running at once per core (the rest wait their turn).

@@ -438,19 +438,10 @@ impl Catalog {
                 }
             }
         };
-        // BM25 runs on another thread while the query is embedded (the longer of the two).
-        let (keyword_result, semantic_result) = if run_keyword && mode != Mode::Keyword {
-            std::thread::scope(|threads| {
-                let keyword = threads.spawn(keyword_search);
-                let semantic = semantic_search();
-                let keyword = keyword
-                    .join()
-                    .unwrap_or_else(|_| Err(Error::Internal("the keyword search failed".into())));
-                (keyword, semantic)
-            })
-        } else {
-            (keyword_search(), semantic_search())
-        };
+        // One after the other on this thread: running BM25 on another thread while the query
+        // is embedded cost CPU under load and gained a lone search nothing once the vector pass
+        // was fast (README, Speed).
+        let (keyword_result, semantic_result) = (keyword_search(), semantic_search());
         let _span = tracing::debug_span!("search.rank").entered();
         let mut keyword_hits = keyword_result?;
         let (mut semantic_hits, server_hits) = semantic_result?;

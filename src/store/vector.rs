@@ -378,9 +378,10 @@ pub struct FlatIndex {
     /// `f32`.
     codes: Vec<i8>,
     scales: Vec<f32>,
-    /// The rows' sign bits around `center` ([`scan::sign_bits_into`]): the first pass of a
-    /// very large unfiltered search, whose shortlist the int8 codes re-score. Memory only.
-    bits: Vec<u64>,
+    /// The rows' signs around `center` ([`scan::push_signs`], in blocks of 32 rows): the first
+    /// pass of a very large unfiltered search, whose shortlist the int8 codes re-score. Memory
+    /// only.
+    signs: Vec<u8>,
     /// The mean of the rows when the bits were last coded (empty: not centred). Embeddings
     /// share a common direction; signs around the mean carry far more of each row.
     center: Vec<f32>,
@@ -413,10 +414,9 @@ fn shortlist(limit: usize) -> usize {
 const CENTRE_MIN_ROWS: usize = 1024;
 
 /// Unfiltered searches over at least this many live rows start with a sign-bit pass
-/// ([`scan::top_k_bits`]) and re-score its shortlist in int8: about half the CPU time of the
-/// int8 scan at 100k rows (at depth 100, 1.6 ms on one core, where the int8 scan takes 1.4 ms
-/// split across two), so concurrent searches fit more on the same cores. Below it the int8
-/// scan is as cheap (10k rows: 0.2 ms).
+/// ([`scan::top_k_signs`]) and re-score its shortlist in int8: at 100k rows and depth 100,
+/// 1.5 ms on one core with the re-scores, where the int8 scan of every row took 1.5 ms split
+/// across two. Below it the int8 scan is as cheap (10k rows: 0.2 ms).
 const BITS_MIN_ROWS: usize = 50_000;
 
 /// The sign-bit shortlist kept for `keep` int8 candidates: recall@10 against an exhaustive
@@ -432,7 +432,7 @@ impl FlatIndex {
             vectors: vec![],
             codes: vec![],
             scales: vec![],
-            bits: vec![],
+            signs: vec![],
             center: vec![],
             centred_rows: 0,
             rows: vec![],
@@ -579,7 +579,7 @@ impl FlatIndex {
     /// Codes row `row`'s sign bits around the current centre.
     fn push_bits(&mut self, row: usize) {
         let residual = self.centred(self.row_vector(row));
-        scan::sign_bits_into(&residual, &mut self.bits);
+        scan::push_signs(&residual, row, &mut self.signs);
     }
 
     /// `vector` minus the centre the bits are coded around (itself when there is none).
@@ -606,7 +606,7 @@ impl FlatIndex {
             center.into_iter().map(|sum| (sum / live as f64) as f32).collect()
         };
         self.centred_rows = self.rows.len();
-        self.bits.clear();
+        self.signs.clear();
         for row in 0..self.rows.len() {
             self.push_bits(row);
         }
@@ -717,10 +717,6 @@ impl FlatIndex {
         &self.vectors[row * self.dimension..(row + 1) * self.dimension]
     }
 
-    fn row_codes(&self, row: usize) -> &[i8] {
-        &self.codes[row * self.dimension..(row + 1) * self.dimension]
-    }
-
     /// The live rows a search scans: those of the allowed deals, or all.
     fn scan_rows(&self, allowed_deals: Option<&HashSet<String>>) -> Vec<u32> {
         match allowed_deals {
@@ -767,20 +763,41 @@ impl FlatIndex {
         // These rows' best `keep` in int8, re-scored exactly.
         let rescore = |rows: &[u32]| -> Vec<(f32, u32)> {
             let (codes, scale) = query_codes();
-            let dot_i8 = scan::dot_i8_kernel();
-            let approx = |row: u32| {
-                let row = row as usize;
-                scale * self.scales[row] * dot_i8(&codes, self.row_codes(row)) as f32
-            };
-            let candidates = scan::top_k(rows, keep, approx);
-            candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
+            // In chunks, so a long list (a large filtered scan) needs no buffer of its size.
+            let mut dots = [0i32; 256];
+            let mut candidates = Vec::with_capacity(2 * keep);
+            for chunk in rows.chunks(dots.len()) {
+                scan::gather_dots_i8(&codes, &self.codes, chunk, &mut dots);
+                candidates.extend(
+                    chunk
+                        .iter()
+                        .zip(dots)
+                        .map(|(&row, dot)| (scale * self.scales[row as usize] * dot as f32, row)),
+                );
+                if candidates.len() >= 2 * keep {
+                    candidates = scan::best(candidates, keep);
+                }
+            }
+            let candidates: Vec<u32> =
+                scan::best(candidates, keep).into_iter().map(|(_, row)| row).collect();
+            candidates
+                .iter()
+                .enumerate()
+                .map(|(i, &row)| {
+                    if let Some(&next) = candidates.get(i + 4) {
+                        scan::prefetch(self.row_vector(next as usize));
+                    }
+                    (exact(row), row)
+                })
+                .collect()
         };
         let mut scored = if allowed_deals.is_none() && quantized && self.live_rows >= BITS_MIN_ROWS
         {
             // Very large and unfiltered: sign bits pick a wide shortlist, int8 narrows it.
-            let wide = scan::top_k_bits(
-                &scan::BitQuery::new(&self.centred(query)),
-                &self.bits,
+            let wide = scan::top_k_signs(
+                &scan::SignQuery::new(&self.centred(query)),
+                &self.signs,
+                self.rows.len(),
                 |row| self.live[row],
                 keep * BITS_OVERSAMPLE,
             );
@@ -1106,7 +1123,10 @@ mod tests {
         let index = quantized_scans_find_what_the_exact_scan_finds(128, 5200, 2000, BITS_MIN_ROWS);
         assert_eq!(index.center.len(), 128, "centred on the rows' mean");
         assert!(index.centred_rows * 2 > index.rows.len(), "re-centred as the index doubled");
-        assert_eq!(index.bits.len(), index.rows.len() * scan::bit_words(128));
+        assert_eq!(
+            index.signs.len(),
+            index.rows.len().div_ceil(scan::SIGN_BLOCK_ROWS) * scan::sign_block_bytes(128)
+        );
         // A removed deal, then the bits coded again around a new mean (as compaction does):
         // the other hits stay.
         let query = index.probe_vectors(3)[1].clone();
