@@ -362,10 +362,9 @@ impl SignQuery {
 /// The `k` best `(estimate, row)` pairs among `rows` rows coded in `blocks` ([`push_signs`])
 /// for `query`, skipping rows where `live` is false; the estimate is `query . signs`, which
 /// ranks rows like the dot product of the centred vectors. Unordered. A first pass that reads
-/// 48 bytes a row at 384 dimensions: its shortlist is
-/// re-scored in int8, then exactly. (Scaling each row's estimate by its projection onto its
-/// signs, as RaBitQ does after a random rotation, lost recall here: 0.968 against 0.995 at
-/// depth 10.)
+/// 48 bytes a row at 384 dimensions: its shortlist is re-scored in int8, then exactly.
+/// (Scaling each row's estimate by its projection onto its signs, as RaBitQ does after a
+/// random rotation, lost recall here: 0.968 against 0.995 at depth 10.)
 pub fn top_k_signs<L>(
     query: &SignQuery,
     blocks: &[u8],
