@@ -875,6 +875,12 @@ mod tests {
         }
         let top = top_k_signs(&query, &blocks, rows, live, 1);
         assert_eq!(top[0].1, 17, "a row is its own best match");
+        // A question with a NaN or an infinity still scans (its entries clamp), panicking never.
+        for bad in [f32::NAN, f32::INFINITY] {
+            let mut odd = vectors[3].clone();
+            odd[5] = bad;
+            assert_eq!(top_k_signs(&SignQuery::new(&odd), &blocks, rows, live, 7).len(), 7);
+        }
         assert!(top_k_signs(&query, &blocks, 0, live, 5).is_empty());
     }
 
