@@ -796,11 +796,23 @@ fn replace_group(
     placeholder: &str,
     keep: impl Fn(&str) -> bool,
 ) -> String {
+    replace_group_unless(text, regex, group, placeholder, |caps, _| keep(&caps[group]))
+}
+
+/// [`replace_group`] where `keep` sees the whole match's groups and the text after it (a cue
+/// or what follows the number decides, not only the number).
+fn replace_group_unless(
+    text: &str,
+    regex: &Regex,
+    group: &str,
+    placeholder: &str,
+    keep: impl Fn(&regex::Captures<'_>, &str) -> bool,
+) -> String {
     regex
         .replace_all(text, |caps: &regex::Captures<'_>| {
             let whole = caps.get(0).expect("whole match");
             let found = caps.name(group).expect("named group");
-            if keep(found.as_str()) {
+            if keep(caps, &text[whole.end()..]) {
                 return whole.as_str().to_string();
             }
             let (start, end) = (found.start() - whole.start(), found.end() - whole.start());
@@ -958,21 +970,11 @@ fn amount_follows(after: &str) -> bool {
 
 /// Replaces the numbers of [`CUED_SHORT_ID`] by `[ID]`.
 fn redact_short_ids(text: &str) -> String {
-    CUED_SHORT_ID
-        .replace_all(text, |caps: &regex::Captures<'_>| {
-            let whole = caps.get(0).expect("whole match");
-            let id = caps.name("id").expect("id group");
-            let after = &text[whole.end()..];
-            if caps.name("cue").is_some_and(|cue| METRIC_ACRONYMS.contains(&cue.as_str()))
-                || is_year(id.as_str())
-                || amount_follows(after)
-            {
-                return whole.as_str().to_string();
-            }
-            let start = id.start() - whole.start();
-            format!("{}[ID]", &whole.as_str()[..start])
-        })
-        .into_owned()
+    replace_group_unless(text, &CUED_SHORT_ID, "id", "[ID]", |caps, after| {
+        caps.name("cue").is_some_and(|cue| METRIC_ACRONYMS.contains(&cue.as_str()))
+            || is_year(&caps["id"])
+            || amount_follows(after)
+    })
 }
 
 /// A postcode after the address or town it closes ("[ADDRESS], RD 2, Ōtaki Beach 5581", "PO
@@ -985,19 +987,12 @@ static CLOSING_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Replaces the postcodes of [`CLOSING_POSTCODE`] by `[ADDRESS]`.
 fn redact_closing_postcodes(text: &str) -> String {
-    CLOSING_POSTCODE
-        .replace_all(text, |caps: &regex::Captures<'_>| {
-            let whole = caps.get(0).expect("whole match");
-            let code = caps.name("code").expect("code group");
-            let after = &text[whole.end()..];
-            let cue = &whole.as_str()[..code.start() - whole.start()];
-            let named = ["post", "zip", "pin"].iter().any(|word| cue.to_lowercase().contains(word));
-            if (is_year(code.as_str()) && !named) || amount_follows(after) {
-                return whole.as_str().to_string();
-            }
-            format!("{cue}[ADDRESS]")
-        })
-        .into_owned()
+    replace_group_unless(text, &CLOSING_POSTCODE, "code", "[ADDRESS]", |caps, after| {
+        let code = caps.name("code").expect("code group");
+        let cue = &caps[0][..code.start() - caps.get(0).expect("whole match").start()];
+        let named = ["post", "zip", "pin"].iter().any(|word| cue.to_lowercase().contains(word));
+        (is_year(code.as_str()) && !named) || amount_follows(after)
+    })
 }
 
 /// A street of ordinary words that continues an address ("[ADDRESS], Old Mill Road", "Lot 7,
