@@ -794,14 +794,7 @@ impl FlatIndex {
         let mut scored = if allowed_deals.is_none() && quantized && self.live_rows >= BITS_MIN_ROWS
         {
             // Very large and unfiltered: sign bits pick a wide shortlist, int8 narrows it.
-            let wide = scan::top_k_signs(
-                &scan::SignQuery::new(&self.centred(query)),
-                &self.signs,
-                self.rows.len(),
-                |row| self.live[row],
-                keep * BITS_OVERSAMPLE,
-            );
-            rescore(&wide.into_iter().map(|(_, row)| row).collect::<Vec<_>>())
+            rescore(&self.sign_shortlist(query, keep, |row| self.live[row]))
         } else if allowed_deals.is_none() && quantize(self.live_rows) {
             // Unfiltered: the rows are the whole contiguous matrix, scanned in blocks.
             let (codes, scale) = query_codes();
@@ -816,7 +809,17 @@ impl FlatIndex {
             candidates.into_iter().map(|(_, row)| (exact(row), row)).collect()
         } else {
             let rows = self.scan_rows(allowed_deals);
-            if quantize(rows.len()) { rescore(&rows) } else { scan::top_k(&rows, limit, exact) }
+            if quantized && self.signs_for_filter(rows.len()) {
+                let mut allowed = vec![false; self.rows.len()];
+                for &row in &rows {
+                    allowed[row as usize] = true;
+                }
+                rescore(&self.sign_shortlist(query, keep, |row| allowed[row]))
+            } else if quantize(rows.len()) {
+                rescore(&rows)
+            } else {
+                scan::top_k(&rows, limit, exact)
+            }
         };
         scored.sort_by(by_score);
         scored.truncate(limit);
@@ -827,6 +830,29 @@ impl FlatIndex {
                 score,
             })
             .collect()
+    }
+
+    /// Whether a filtered search that keeps `rows` rows starts with the sign-bit pass, the
+    /// filter as its mask: a filter that keeps a large part of a very large index. At 100k
+    /// rows a filter keeping 45% of them took 2.6-3.1 ms gathering its rows in int8 against
+    /// 1.4-1.5 ms through the sign pass, which reads every block whatever the filter.
+    fn signs_for_filter(&self, rows: usize) -> bool {
+        self.live_rows >= BITS_MIN_ROWS && rows >= BITS_MIN_ROWS / 2 && rows * 4 >= self.live_rows
+    }
+
+    /// The rows `live` keeps whose sign bits estimate the best `keep` x [`BITS_OVERSAMPLE`]
+    /// scores for `query`.
+    fn sign_shortlist(&self, query: &[f32], keep: usize, live: impl Fn(usize) -> bool) -> Vec<u32> {
+        scan::top_k_signs(
+            &scan::SignQuery::new(&self.centred(query)),
+            &self.signs,
+            self.rows.len(),
+            live,
+            keep * BITS_OVERSAMPLE,
+        )
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect()
     }
 
     /// Stored vectors to use as probe queries: `count` rows spread evenly over the index.
@@ -1184,6 +1210,18 @@ mod tests {
                 assert_eq!(same.score, hit.score, "re-scored exactly");
             }
         }
+        // A filter keeping half the rows finds what the exact scan finds.
+        let half: HashSet<String> = (0..deals).step_by(2).map(|deal| format!("D{deal}")).collect();
+        assert_eq!(index.signs_for_filter(index.live_rows / 2), at_least >= BITS_MIN_ROWS);
+        let (mut found, mut wanted) = (0, 0);
+        for query in &queries {
+            let exact = index.search_with(query, 10, Some(&half), false);
+            let fast = index.search_with(query, 10, Some(&half), true);
+            assert!(fast.iter().all(|h| half.contains(h.quote_id.split('-').next().unwrap())));
+            wanted += exact.len();
+            found += fast.iter().filter(|h| exact.iter().any(|e| e.quote_id == h.quote_id)).count();
+        }
+        assert!(found as f64 >= 0.99 * wanted as f64, "filtered recall {found} of {wanted}");
         // A filter scans only its deals, whichever path it takes.
         let allowed: HashSet<String> = ["D5".to_string(), "D9".to_string()].into();
         let hits = index.search_with(query, 50, Some(&allowed), true);
