@@ -266,7 +266,14 @@ async fn generated_interviews_leak_nothing() {
 /// and fleet software across Latin America (`latam`: names that are virtues, nicknames, double
 /// surnames, phones read in Spanish pairs, RTN, RUT and CUIT numbers); and church, school and
 /// cooperative finance in anglophone Africa and the Caribbean (`anglo`: virtue names, church
-/// honorifics, estates, paybill and slashed registration numbers). They
+/// honorifics, estates, paybill and slashed registration numbers); and a fifth round
+/// (`celt`: farm vets in the UK and Ireland, phones read in Welsh and Irish, herd and
+/// insurance numbers; `med`: wineries and mills around the Mediterranean, estates, frazioni
+/// and spoken e-mails of regional domains; `levant`: IT services in Israel, Turkey, Iran and
+/// the Caucasus, Turkish addresses and initialisms; `east`: contact centres in Japan, Korea,
+/// Taiwan, the Philippines and Vietnam, honorific titles and phones read in Tagalog and
+/// Japanese; `franco`: ski resorts and tourist offices in France, Belgium, Switzerland,
+/// Luxembourg and Monaco, phones read in Belgian French and register numbers). They
 /// hold ordinary-word names and
 /// towns, titles of many languages, nicknames, accounts named with ordinary words, handles,
 /// registration numbers, vehicle plates and names in other scripts. The first two leak
@@ -301,6 +308,11 @@ fn other_market_corpora_leak_nothing() {
         ("dach", 1, 3, 0.008),
         ("latam", 0, 2, 0.011),
         ("anglo", 0, 1, 0.008),
+        ("celt", 2, 6, 0.005),
+        ("med", 0, 3, 0.009),
+        ("levant", 4, 7, 0.006),
+        ("east", 2, 5, 0.008),
+        ("franco", 3, 9, 0.008),
     ] {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy").join(corpus);

@@ -12,11 +12,14 @@ static EMAIL: LazyLock<Regex> =
 /// and in French, Spanish, Portuguese, German, the Nordic languages and Indian English
 /// ("marie-eve point gagnon arobas beaulieu point ca", "joao ponto silva arroba valeverde ponto
 /// com ponto br", "anna snabel-a solglantan punkt se", "ravi at the rate padhloop dot in"), with
-/// any country's domain that is no English word ("point ci", "dot lk").
+/// any country's two-letter domain that is no English word ("point ci", "dot lk", "dot re";
+/// not "of": "checks at the point of request") and regional and city
+/// domains ("dot corsica", "dot eus", "dot gal"); the domain's words may be joined by "dash"
+/// ("pruneta dash sorbellu dot corsica").
 static SPOKEN_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     let dot = r"(?:dot|point|punto|ponto|punkt|punktum|punkts|punktur|piste|prikk|nokta|nuqta)";
-    let tld = r"(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr|ci|sn|ml|bf|tg|bj|cm|ga|cd|cg|mg|ht|dz|tn|eg|ke|gh|tz|ug|rw|et|zm|zw|mz|ao|bw|mu|gn|id|ph|th|kh|mm|bd|lk|np|pk|ir|iq|jo|lb|qa|kw|bh|om|kz|uz|kg|tj|az|ge|md|ua|lt|lv|ee|fo|gt|hn|sv|ni|cr|cu|pr|jm|tt|ve|ec|bo|py|uy|fj|ws|pg|lu|mt|cy|si|sk|hr|ba|rs|mk|bg|gov|edu|ac|coop|asia|online)";
-    Regex::new(&format!(r"(?i)\b[\p{{L}}0-9-]+(?:\s+(?:{dot}|underscore|dash|hyphen|tiret|guion|guión|trait|viiva|bindestreck)\s+[\p{{L}}0-9-]+)*\s+(?:at|@|arobas|arobase|arroba|klammeraffe|snabel-a|snabela|kr[øo]llalfa|ät|at\s+the\s+rate(?:\s+of)?)\s+[\p{{L}}0-9-]+(?:\s+[\p{{L}}0-9-]+){{0,2}}?(?:\s+{dot}\s+[\p{{L}}0-9-]+)*\s+{dot}\s+{tld}\b")).unwrap()
+    let tld = r"(?:com|org|net|io|co|uk|de|fr|nl|es|it|au|ca|eu|us|ai|app|dev|biz|info|mx|br|ar|cl|pe|pt|pl|se|no|dk|fi|jp|kr|cn|in|ng|ae|sa|tr|vn|ch|at|be|ie|nz|za|sg|hk|tw|ru|cz|hu|ro|gr|ci|sn|ml|bf|tg|bj|cm|ga|cd|cg|mg|ht|dz|tn|eg|ke|gh|tz|ug|rw|et|zm|zw|mz|ao|bw|mu|gn|id|ph|th|kh|mm|bd|lk|np|pk|ir|iq|jo|lb|qa|kw|bh|om|kz|uz|kg|tj|az|ge|md|ua|lt|lv|ee|fo|gt|hn|sv|ni|cr|cu|pr|jm|tt|ve|ec|bo|py|uy|fj|ws|pg|lu|mt|cy|si|sk|hr|ba|rs|mk|bg|gov|edu|ac|coop|asia|online|re|mc|li|ad|sm|gi|im|je|gg|al|gl|ax|pf|nc|yt|gp|mq|gf|pm|wf|sc|cv|gw|gq|sl|lr|ne|td|cf|ss|sd|er|dj|km|ly|ma|mr|bi|mw|ls|sz|na|gm|gy|sr|bz|bs|bb|ag|dm|lc|vc|gd|kn|ky|bm|tc|vg|vi|aw|cw|sx|ms|fk|sh|ck|nu|tk|tv|ki|nr|fm|mh|pw|sb|vu|nf|cx|bt|mv|bn|tl|la|mn|mo|af|sy|ye|ps|cc|eus|corsica|bzh|alsace|paris|swiss|eus|gal|cat|scot|wales|cymru|irish|london|tokyo|berlin|wien|koeln|hamburg|bayern|nyc|quebec|africa|lat|moscow|istanbul|ist|amsterdam|brussels|vlaanderen|barcelona|madrid|rio|melbourne|sydney|nrw|saarland|ruhr|tirol|frl|krd|capetown|durban|joburg|kiwi|vegas|miami|boston)";
+    Regex::new(&format!(r"(?i)\b[\p{{L}}0-9-]+(?:\s+(?:{dot}|underscore|dash|hyphen|tiret|guion|guión|trait|viiva|bindestreck)\s+[\p{{L}}0-9-]+)*\s+(?:at|@|arobas|arobase|arroba|klammeraffe|snabel-a|snabela|kr[øo]llalfa|ät|at\s+the\s+rate(?:\s+of)?)\s+[\p{{L}}0-9-]+(?:\s+(?:dash|hyphen|tiret|guion|guión|trait)\s+[\p{{L}}0-9-]+|\s+[\p{{L}}0-9-]+){{0,2}}?(?:\s+{dot}\s+[\p{{L}}0-9-]+)*\s+{dot}\s+{tld}\b")).unwrap()
 });
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co\.uk|ai|app|dev)\b").unwrap()
@@ -58,7 +61,7 @@ static STREET_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b|\b\d{2,4}-\d{3,6}-[A-Z]{1,3}\b|\b[A-Z]{4}\d{4}\b").unwrap()
+    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b|\b\d{2,4}-\d{3,6}-[A-Z]{1,3}\b|\b[A-Z]{4}\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b").unwrap()
 });
 
 /// A phone number said digit by digit, as automatic captions write it ("nine eight one one zero
@@ -80,17 +83,25 @@ static SPOKEN_PHONE: LazyLock<Regex> = LazyLock::new(|| {
 static OTHER_LANGUAGE_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     let digit = digit_alternation();
     let other = OTHER_DIGITS.iter().chain(FINNISH_DIGITS).copied().collect::<Vec<_>>().join("|");
-    Regex::new(&format!(r"(?i)\b(?:(?:{digit}|{other})[\s,-]+){{6,}}(?:{digit}|{other})\b"))
-        .unwrap()
+    Regex::new(&format!(
+        r"(?i)\b(?:(?:a\s+)?(?:{digit}|{other})[\s,-]+){{6,}}(?:a\s+)?(?:{digit}|{other})\b"
+    ))
+    .unwrap()
 });
-/// Digit words of Portuguese, Hindi, Swedish, Norwegian, Danish, Finnish, Dutch and German that
-/// [`DIGIT_WORDS`] does not hold, or holds only among other digits.
+/// Digit words of Portuguese, Hindi, Swedish, Norwegian, Danish, Finnish, Dutch, German, Welsh,
+/// Irish, Tagalog and romanised Japanese that [`DIGIT_WORDS`] does not hold, or holds only
+/// among other digits ("dim saith naw tri un", "a náid, a hocht, a seacht", "sero siyam isa
+/// pito", "zero-kyū-zero, ni-ichi-roku-go").
 const OTHER_DIGITS: &[&str] = &[
-    "nul", "drie", "één", "een", "twee", "vijf", "zes", "zeven", "negen", "zwo", "um", "dois",
-    "duas", "três", "quatro", "meia", "sete", "oito", "nove", "shunya", "sunya", "ek", "do",
-    "teen", "char", "chaar", "paanch", "panch", "chhah", "chhe", "saat", "aath", "nau", "noll",
-    "nul", "ett", "en", "två", "to", "tre", "fyra", "fire", "fem", "sex", "seks", "sju", "syv",
-    "åtta", "åtte", "otte", "nio", "ni",
+    "dim", "un", "dau", "dwy", "tri", "tair", "pedwar", "pedair", "pump", "chwech", "saith",
+    "wyth", "naw", "náid", "naid", "haon", "aon", "dó", "dhá", "trí", "ceathair", "cúig", "cuig",
+    "sé", "seacht", "hocht", "ocht", "naoi", "sero", "isa", "dalawa", "tatlo", "apat", "lima",
+    "anim", "pito", "walo", "siyam", "rei", "maru", "ichi", "san", "yon", "shi", "go", "roku",
+    "nana", "shichi", "hachi", "kyū", "kyuu", "kyu", "ku", "nul", "drie", "één", "een", "twee",
+    "vijf", "zes", "zeven", "negen", "zwo", "um", "dois", "duas", "três", "quatro", "meia", "sete",
+    "oito", "nove", "shunya", "sunya", "ek", "do", "teen", "char", "chaar", "paanch", "panch",
+    "chhah", "chhe", "saat", "aath", "nau", "noll", "nul", "ett", "en", "två", "to", "tre", "fyra",
+    "fire", "fem", "sex", "seks", "sju", "syv", "åtta", "åtte", "otte", "nio", "ni",
 ];
 /// Finnish digit words, read alone or in groups (no English word among them).
 const FINNISH_DIGITS: &[&str] = &[
@@ -381,6 +392,10 @@ const GROUP_NUMBER_WORDS: &[&str] = &[
     "quarante",
     "cinquante",
     "soixante",
+    "septante",
+    "huitante",
+    "octante",
+    "nonante",
     "cent",
     "cents",
     "et",
@@ -663,7 +678,7 @@ static CHOME_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|stir|pinfl|hrb|hra|rtn|nrc|trn|bvn|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|stir|pinfl|hrb|hra|rtn|nrc|trn|bvn|cro|rcs|rci|neq|nzbn|ird|pps|ppsn|herd|holding|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b|\d{1,3}\s?[A-Z]\s?\d{4,6}\b)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -773,18 +788,17 @@ pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
     });
     let text = LETTERED_BLOCK.replace_all(&text, "[ADDRESS]");
     let text = PREFIXED_POSTCODE.replace_all(&text, "[ADDRESS]$town");
+    let text = STREET_BEFORE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let found = &caps[0];
+        if found.split_whitespace().skip(1).all(&keep) {
+            found.to_string()
+        } else {
+            "[ADDRESS]".to_string()
+        }
+    });
+    // After the streets, so a postcode past a street and its number closes it too.
     let text = redact_closing_postcodes(&text);
-    let text = STREET_AFTER_ADDRESS.replace_all(&text, "$lead[ADDRESS]");
-    STREET_BEFORE
-        .replace_all(&text, |caps: &regex::Captures<'_>| {
-            let found = &caps[0];
-            if found.split_whitespace().skip(1).all(&keep) {
-                found.to_string()
-            } else {
-                "[ADDRESS]".to_string()
-            }
-        })
-        .into_owned()
+    STREET_AFTER_ADDRESS.replace_all(&text, "$lead[ADDRESS]").into_owned()
 }
 
 /// Replaces the `group` of every match of `regex` by `placeholder`, keeping the rest of the
@@ -870,7 +884,8 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
     let text = replace_group(&text, &CUED_NUMBER, "id", "[ID]", |_| false);
     let text = VANITY_PHONE.replace_all(&text, "[PHONE]");
     let text = replace_group(&text, &CUED_CODE, "id", "[ID]", |_| false);
-    let text = redact_short_ids(&text);
+    // Twice: a number given after another's ("mine is [ID] and Niamh's is 2286").
+    let text = redact_short_ids(&redact_short_ids(&text));
     let text = SLASHED_ID.replace_all(&text, |caps: &regex::Captures<'_>| {
         if STANDARD_PREFIXES.contains(&&caps["prefix"]) {
             caps[0].to_string()
@@ -938,15 +953,18 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
 /// Seven to nine digits, or twelve and more, written together with no grouping ("our BR
 /// number three times, 63915527", "our RTN, 08019012345678"): how an id is read off a
 /// document, never how people say an amount (ten or eleven are phones, taken before).
-/// Also digit groups joined by hyphens that hold seven digits or more ("50-48213-0-9"), left
-/// once phones and dates are taken.
-static BARE_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{7,9}\b|\b\d{12,20}\b|\b\d+(?:-\d+){2,}\b").unwrap());
+/// Also digit groups joined by hyphens or slashes that hold seven digits or more
+/// ("50-48213-0-9", a holding number "52/418/0076"), left once phones and dates are taken.
+static BARE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d{7,9}\b|\b\d{12,20}\b|\b\d+(?:-\d+){2,}\b|\b\d+(?:/\d+){2,}\b").unwrap()
+});
 /// A short registration or member number after what it numbers ("Our ICN is 8127", "Band
 /// number's 318", "membership no. 40217", an M-Pesa "paybill 522918"): three digits or more after our own acronym or after
-/// a register's number, not a year, an amount, a count or a business metric ("our NPS is 120").
+/// a register's number, or after whose it is when numbers are the topic ("The VCI numbers
+/// for the vets, mine is 4471 and Niamh's is 2286"), not a year, an amount, a count or a business metric ("our NPS
+/// is 120").
 static CUED_SHORT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b(?i:our|my)\s+(?P<cue>[A-Z]{2,6})(?:['’]s|\s+is|\s*:)|\b(?i:band|member(?:ship)?|society|registration|charity|licen[cs]e|permit|policy|account|customer|client|file|case|reference|ref|folio|roll|affiliation|school|udise|till|agent|merchant)\s+(?i:number|no\.?|#|id|code)(?:['’]s|\s+(?i:is|was)|\s*[:#])?|\b(?i:paybill|pay\s+bill)(?:\s+(?i:number|no\.?|#))?(?:\s+(?i:is|was))?)\s*(?P<id>\d{3,9})\b").unwrap()
+    Regex::new(r"(?:\b(?i:our|my)\s+(?P<cue>[A-Z]{2,6})(?:['’]s|\s+is|\s*:)|\b(?i:numbers?|no\.|ids?)\b[^!?\n\d]{0,80}?(?:\b(?i:mine|his|hers)|\b\p{Lu}[\p{L}-]+['’]s)\s+(?i:is|was)|\[ID\],?\s+(?i:and\s+)?(?:\b(?i:mine|his|hers)|\b\p{Lu}[\p{L}-]+['’]s)\s+(?i:is|was)|\b(?i:band|member(?:ship)?|society|registration|charity|licen[cs]e|permit|policy|account|customer|client|file|case|reference|ref|folio|roll|affiliation|school|udise|till|agent|merchant)\s+(?i:number|no\.?|#|id|code)(?:['’]s|\s+(?i:is|was)|\s*[:#])?|\b(?i:paybill|pay\s+bill)(?:\s+(?i:number|no\.?|#))?(?:\s+(?i:is|was))?)\s*(?P<id>\d{3,9})\b").unwrap()
 });
 /// Capitals that name a measure, not a register ("ROI was 300").
 const METRIC_ACRONYMS: &[&str] = &[
@@ -977,12 +995,13 @@ fn redact_short_ids(text: &str) -> String {
     })
 }
 
-/// A postcode after the address or town it closes ("[ADDRESS], RD 2, Ōtaki Beach 5581", "PO
+/// A postcode after the address or town it closes, past a house number ("[ADDRESS], RD 2,
+/// Ōtaki Beach 5581", "[ADDRESS] 27, 08020", a Maltese "[ACCOUNT], WQS 2041", "PO
 /// Box 88, Yarrabin Creek NT 0870", "the postcode's 2480"): four digits after an Australian
 /// state, a postcode's name, or a redacted address or town and up to three names or
 /// placeholders after it; not a year or an amount.
 static CLOSING_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b(?:NSW|VIC|Vic|QLD|Qld|SA|WA|TAS|Tas|NT|ACT)|\b(?i:post\s*code|postal\s+code|zip(?:\s+code)?|pin\s*code|pincode)(?:['’]s|\s+is|\s+was|:)?|\[(?:ADDRESS|CITY)\](?:,?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*|\[[A-Z]+(?: \d+)?\]|RD\s+\d{1,2})){0,3},?|\[ACCOUNT\],?)\s+(?P<code>\d{4,6})\b").unwrap()
+    Regex::new(r"(?:\b(?:NSW|VIC|Vic|QLD|Qld|SA|WA|TAS|Tas|NT|ACT)|\b(?i:post\s*code|postal\s+code|zip(?:\s+code)?|pin\s*code|pincode)(?:['’]s|\s+is|\s+was|:)?|\[(?:ADDRESS|CITY)\](?:,?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*|\[[A-Z]+(?: \d+)?\]|RD\s+\d{1,2}|\d{1,4}[A-Za-z]?)){0,3},?|\[ACCOUNT\],?)\s+(?P<code>\d{4,6}|[A-Z]{3}\s?\d{4})\b").unwrap()
 });
 
 /// Replaces the postcodes of [`CLOSING_POSTCODE`] by `[ADDRESS]`.
@@ -1036,9 +1055,10 @@ fn redact_bare_numbers(text: &str) -> String {
                 CURRENCY_CODES.split('|').any(|code| code == word) || word == "rs" || word == "rs."
             });
         let digits = found.as_str();
-        if digits.contains('-') {
+        if digits.contains(['-', '/']) {
             let count = digits.chars().filter(char::is_ascii_digit).count();
-            if count >= 7 && !DATE_LIKE.is_match(digits) && !joined {
+            if count >= 7 && !DATE_LIKE.is_match(digits) && !DATE_PREFIX.is_match(digits) && !joined
+            {
                 out.push_str(&text[last..found.start()]);
                 out.push_str("[ID]");
                 last = found.end();
@@ -1154,7 +1174,7 @@ mod tests {
             ("make D24 X7K2 into a UK postcode", "make [ADDRESS] into a UK postcode"),
             (
                 "The address is rue de Nimy 52, 7000 Mons.",
-                "The address is [ADDRESS] 52, 7000 Mons.",
+                "The address is [ADDRESS] 52, [ADDRESS] Mons.",
             ),
             ("Charity number 1187342, if you need it", "Charity number [ID], if you need it"),
             ("Registered charity 1172290.", "Registered charity [ID]."),
@@ -1185,6 +1205,83 @@ mod tests {
         ] {
             assert_eq!(redact_addresses(&redact_contacts(text), |_| false), text, "{text}");
         }
+    }
+
+    #[test]
+    fn spoken_emails_with_any_country_or_regional_domain_and_dashes() {
+        for (said, left) in [
+            ("write to anna dot fiori at pruneta dash sorbellu dot corsica please", "please"),
+            ("it's marie at otpv dot re, thanks", ", thanks"),
+            ("uxia dot outeiro at pazodalousa dot gal. Or", ". Or"),
+            ("the email is iker at mahastiberri dot eus", ""),
+        ] {
+            let out = redact_contacts(said);
+            assert!(out.contains("[EMAIL]") && out.ends_with(left), "{said} -> {out}");
+            for word in ["sorbellu", "otpv", "pazodalousa", "mahastiberri"] {
+                assert!(!out.contains(word), "{said} -> {out}");
+            }
+        }
+        // French "point" and an English two-letter word make no e-mail.
+        let said = "Budget checks at the point of request, that was the killer";
+        assert_eq!(redact_contacts(said), said);
+    }
+
+    #[test]
+    fn phones_read_in_welsh_irish_tagalog_japanese_and_belgian_french() {
+        for said in [
+            "to test them: dim saith naw tri un, pedwar pump wyth, dau dau chwech.",
+            "as Gaeilge: a náid, a hocht, a seacht, a trí, a cúig, a haon, a naoi, a dó.",
+            "in Tagalog, sero siyam isa pito, apat walo dalawa, anim anim isa sero.",
+            "in Japanese, zero-kyū-zero, ni-ichi-roku-go, nana-san-hachi-yon.",
+            "call me on my GSM, zéro quatre septante-cinq, soixante et un, vingt-neuf, \
+             quatre-vingt-trois.",
+        ] {
+            let out = redact_contacts(said);
+            assert!(out.contains("[PHONE]"), "{said} -> {out}");
+            for word in ["saith", "hocht", "siyam", "hachi", "septante", "vingt-neuf"] {
+                assert!(!out.contains(word), "{said} -> {out}");
+            }
+        }
+        // Seven words in a row that English also has stay words.
+        let plain = "go go go, san is one of them";
+        assert_eq!(redact_contacts(plain), plain);
+    }
+
+    #[test]
+    fn registration_numbers_insurance_numbers_and_holding_numbers() {
+        assert_eq!(
+            redact_contacts("We're a limited company, CRO 648213 in Dublin"),
+            "We're a limited company, CRO [ID] in Dublin"
+        );
+        assert_eq!(redact_contacts("the RCI is 14 S 06312, and"), "the RCI is [ID], and");
+        assert_eq!(redact_contacts("his own, JT 48 22 91 C, and"), "his own, [ID], and");
+        assert_eq!(redact_contacts("the herd is 52/418/0076 and"), "the herd is [ID] and");
+        // Dates keep their slashes.
+        for date in ["signed on 2025/03/12", "signed on 12/03/2025"] {
+            assert_eq!(redact_contacts(date), date);
+        }
+        assert_eq!(
+            redact_contacts("The VCI numbers for the vets, mine is 4471 and Niamh's is 2286."),
+            "The VCI numbers for the vets, mine is [ID] and Niamh's is [ID]."
+        );
+        assert_eq!(
+            redact_contacts("Our VCI numbers went in fine. Niamh's is 2286 and it checked."),
+            "Our VCI numbers went in fine. Niamh's is [ID] and it checked."
+        );
+        let counted = "numbers went up: mine is 2019, his is 300 cows";
+        assert_eq!(redact_contacts(counted), counted);
+    }
+
+    #[test]
+    fn postcodes_past_a_street_and_its_number() {
+        assert_eq!(
+            redact_addresses("The office is Corso Umberto 27, 08020 Sa Mandra.", |_| false),
+            "The office is [ADDRESS] 27, [ADDRESS] Sa Mandra."
+        );
+        assert_eq!(
+            redact_addresses("[ADDRESS], [ACCOUNT], WQS 2041. The", |_| false),
+            "[ADDRESS], [ACCOUNT], [ADDRESS]. The"
+        );
     }
 
     #[test]

@@ -331,6 +331,61 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
             out.add(&slice.join(" "));
         }
     }
+    push_initialisms(name, &tokens, placeholder, out.terms, false);
+    // An organisation named after a department or body of another ("Customer Contact Center of
+    // Hoshizora Life Insurance" -> "HLI", "Municipality of Kiryat Shaldag" -> "KS"): the
+    // initials of what follows the last "of", also of two words.
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if let Some(at) = words.iter().rposition(|w| TAIL_OPENERS.contains(&bare(w).as_str())) {
+        let tail = words[at + 1..].join(" ");
+        let tail_tokens: Vec<&str> = tokens
+            .iter()
+            .copied()
+            .skip_while(|t| words[at + 1..].first().is_none_or(|first| first != t))
+            .collect();
+        if at > 0 && !tail_tokens.is_empty() {
+            push_initialisms(&tail, &tail_tokens, placeholder, out.terms, true);
+        }
+    }
+    if let Some(amp) =
+        tokens.iter().position(|t| *t == "&").filter(|&i| i > 0 && i + 1 < tokens.len())
+    {
+        let (a, b) = (tokens[amp - 1].chars().next(), tokens[amp + 1].chars().next());
+        if let (Some(a), Some(b)) = (a, b) {
+            out.terms.push(Term {
+                form: format!("{a}&{b}"),
+                placeholder: placeholder.to_string(),
+                case_sensitive: true,
+            });
+        }
+    }
+}
+
+/// What follows these words names an organisation of its own ("... Center of Hoshizora Life
+/// Insurance", "Municipality of ...", "Office de Tourisme de ...").
+const TAIL_OPENERS: [&str; 12] =
+    ["of", "de", "du", "des", "di", "del", "della", "do", "da", "dos", "das", "der"];
+
+/// Two-letter acronyms of ordinary speech, which a two-word name's initials must not be.
+const TWO_LETTER_ACRONYMS: &[&str] = &[
+    "ai", "am", "pm", "tv", "ok", "uk", "us", "eu", "un", "id", "ip", "os", "pc", "hq", "ux", "ui",
+    "bi", "ml", "pr", "dm", "pa", "ps", "ms", "mr", "dr", "st", "rd", "av", "ev", "vr", "gp", "md",
+    "rn", "ot", "er", "cc", "re", "fw", "ny", "la", "sf", "dc", "gm", "cx", "cs", "fy", "kg", "km",
+    "mb", "gb", "tb", "jv", "pv", "hp", "ac", "ed", "hd", "sd", "ep", "mo", "nb", "ss", "ad", "bc",
+    "hs", "pt", "sp", "tc", "vc", "wc", "qc", "bd", "sa", "se", "ag", "co", "cv", "po", "qa", "hr",
+    "it", "ap", "ar", "vp", "va", "bt", "fm", "am", "an", "as", "at", "be", "by", "do", "go", "he",
+    "hi", "if", "in", "is", "me", "my", "no", "of", "oh", "on", "or", "so", "to", "up", "we", "ex",
+];
+
+/// Pushes the initialisms people make of an account's name (`tokens`: its words without legal
+/// forms), matched case-sensitively; `two_letters` also lets a name of two words give one.
+fn push_initialisms(
+    name: &str,
+    tokens: &[&str],
+    placeholder: &str,
+    terms: &mut Vec<Term>,
+    two_letters: bool,
+) {
     // Initials of a long name ("Granitebay Health System" -> "GHS"), and "P&R" for "Pelham &
     // Rowe"; matched case-sensitively.
     let words: Vec<&str> = tokens.iter().copied().filter(|t| !is_connector(t)).collect();
@@ -378,41 +433,52 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
         // A compound said as its two words ("Pine Hollow Homeowners Association" -> "PHHOA").
         no_legal(&words).iter().flat_map(|w| compound_halves(w)).collect(),
     ];
+    // An acronym among the words said whole ("Behpardaz IT Services" -> "BITS").
+    let is_acronym =
+        |w: &str| (2..=4).contains(&w.len()) && w.chars().all(|c| c.is_ascii_uppercase());
+    let kept = no_legal(&words);
+    let acronym_whole = kept.iter().any(|w| is_acronym(w)).then(|| {
+        kept.iter()
+            .map(|w| if is_acronym(w) { w.clone() } else { w.chars().take(1).collect() })
+            .collect::<String>()
+    });
     let mut seen: Vec<String> = vec![];
-    for (n, list) in variants.iter().enumerate() {
-        // The plain form needs three words, or exactly two (P&R-like); variants need three.
-        if !(list.len() >= 3 || (n == 0 && list.len() == 2 && tokens.len() == 2)) {
-            continue;
-        }
-        let initials: String =
-            list.iter().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect();
-        let initials = fold_accents(&initials);
-        if initials.chars().count() >= 3
-            && initials.chars().count() == list.len()
+    let mut push = |initials: String| {
+        let lower = initials.to_lowercase();
+        let count = initials.chars().count();
+        // Capitals that spell a short English word are that word ("ACE"); longer ones are an
+        // acronym ("BITS"), and two letters go by the list of ordinary speech's acronyms.
+        if (count >= 3
+            || (two_letters && count == 2 && !TWO_LETTER_ACRONYMS.contains(&lower.as_str())))
             && initials.chars().all(|c| c.is_ascii_uppercase())
-            && !COMMON_ACRONYMS.contains(&initials.to_lowercase().as_str())
-            && !is_english_word(&initials.to_lowercase())
+            && !COMMON_ACRONYMS.contains(&lower.as_str())
+            && !(count == 3 && is_english_word(&lower))
             && !seen.contains(&initials)
         {
             seen.push(initials.clone());
-            out.terms.push(Term {
+            terms.push(Term {
                 form: initials,
                 placeholder: placeholder.to_string(),
                 case_sensitive: true,
             });
         }
-    }
-    if let Some(amp) =
-        tokens.iter().position(|t| *t == "&").filter(|&i| i > 0 && i + 1 < tokens.len())
-    {
-        let (a, b) = (tokens[amp - 1].chars().next(), tokens[amp + 1].chars().next());
-        if let (Some(a), Some(b)) = (a, b) {
-            out.terms.push(Term {
-                form: format!("{a}&{b}"),
-                placeholder: placeholder.to_string(),
-                case_sensitive: true,
-            });
+    };
+    for (n, list) in variants.iter().enumerate() {
+        // The plain form needs three words, or exactly two (P&R-like, or a tail's two words);
+        // variants need three.
+        let two = list.len() == 2 && ((n == 0 && tokens.len() == 2) || two_letters);
+        if !(list.len() >= 3 || two) {
+            continue;
         }
+        let initials: String =
+            list.iter().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect();
+        let initials = fold_accents(&initials);
+        if initials.chars().count() == list.len() {
+            push(initials);
+        }
+    }
+    if let Some(initials) = acronym_whole {
+        push(fold_accents(&initials));
     }
 }
 
@@ -424,6 +490,19 @@ mod tests {
         let mut terms = vec![];
         build(name, "[X]", &mut terms);
         terms.into_iter().map(|term| term.form).collect()
+    }
+
+    #[test]
+    fn initialisms_of_an_organisation_named_after_another_and_of_acronym_words() {
+        let has = |name: &str, form: &str| forms(account_terms, name).iter().any(|f| f == form);
+        assert!(has("Customer Contact Center of Hoshizora Life Insurance", "HLI"));
+        assert!(has("Customer Care Hub of Kalasag Life Assurance Corporation", "KLAC"));
+        assert!(has("Municipality of Kiryat Shaldag", "KS"));
+        assert!(has("Office de Tourisme de Piton-Vanille", "OTPV"));
+        assert!(has("Behpardaz IT Services LLC", "BITS"));
+        // Two letters only from what follows "of", never an acronym of ordinary speech.
+        assert!(!has("Kiryat Shaldag", "KS"));
+        assert!(!has("Department of Pacific Venture", "PV"));
     }
 
     #[test]

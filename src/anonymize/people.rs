@@ -119,9 +119,13 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
         (format!(r"(?P<n>{NAME}), (?:from|in|at) {teams}\b"), Evidence::Apposed),
         // "Rose from HSE": a name-list word from a team.
         (format!(r"(?P<n>{NAME}) (?:from|in|at|over in) {teams}\b"), Evidence::Listed),
-        // "Srinivas Reddy garu", "Sharma ji", "Ramesh sir": an honorific said after a name.
+        // "Srinivas Reddy garu", "Sharma ji", "Ramesh sir": an honorific said after a name;
+        // Korean and Japanese titles too ("Lee daeri", "Oh siljangnim", "Park timjangnim",
+        // "Tanaka buchō").
         (
-            format!(r"(?P<n>{NAME})\s+(?i:garu|ji|sahab|saab|saheb|sir|ma'am|madam)\b"),
+            format!(
+                r"(?P<n>{NAME})\s+(?i:garu|ji|sahab|saab|saheb|sir|ma'am|madam|ssi|nim|daeri|juim|gwajang(?:nim)?|chajang(?:nim)?|bujang(?:nim)?|timjang(?:nim)?|siljang(?:nim)?|sajang(?:nim)?|isa(?:nim)?|sangmu(?:nim)?|jeonmu(?:nim)?|hoejang(?:nim)?|seonsaeng(?:nim)?|sunbae(?:nim)?|buch[oō]|kach[oō]|shach[oō]|kakarich[oō]|senpai|sensei)\b"
+            ),
             Evidence::Apposed,
         ),
         // "Duke is Marcus Thibodeaux, he owns it", "Peaches, that's Tanisha Boudreaux, she's
@@ -185,7 +189,7 @@ static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 /// The honorifics of [`HONORIFIC`], as a regex alternation.
-const HONORIFIC_TITLES: &str = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Tita|Tito|Oom|Tannie|Sheikh|Sheikha|Weyzero|Woizero|Weyzerit|Ustaz|Cllr|Councillor|Rev|Revd|Fr|Aunty|Auntie|Uncle|Elder|Pastor|Doutor|Doutora|Dra|Lic|Licenciado|Licenciada|Ingeniero|Ingeniera|Engenheiro|Engenheira|Professora|Profesora)";
+const HONORIFIC_TITLES: &str = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Herr|Frau|Sra|Srta|Señor|Señora|Senhor|Senhora|Seu|Dona|Doña|Don|Meneer|Mevrouw|Mevr|Dhr|Monsieur|Madame|Mme|Signor|Signora|Sayın|Engr|Eng|Ing|Mag|Dipl|Atty|Alhaji|Alhaja|Hajia|Mallam|Chief|Kuya|Ate|Tita|Tito|Manang|Manong|Oom|Tannie|Sheikh|Sheikha|Weyzero|Woizero|Weyzerit|Ustaz|Cllr|Councillor|Rev|Revd|Fr|Aunty|Auntie|Uncle|Elder|Pastor|Doutor|Doutora|Dra|Lic|Licenciado|Licenciada|Ingeniero|Ingeniera|Engenheiro|Engenheira|Professora|Profesora)";
 /// "Mrs G", "Dr. K.": an honorific and one capital letter, a person known by an initial.
 static HONORIFIC_INITIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"\b(?P<title>{HONORIFIC_TITLES}\.?\s+)(?P<initial>[A-HJ-Z])(?P<end>\.?(?:[^\p{{L}}\p{{N}}'’-]|$))"))
@@ -672,10 +676,22 @@ pub fn inflected_forms(token: &str) -> Vec<String> {
     forms.extend(welsh_mutations(token));
     if letters >= 5 {
         let stem = |suffix: &str| token.strip_suffix(suffix);
+        // Lithuanian wives' and daughters' forms, and the Greek genitive ("tou Papadaki" of
+        // "Papadakis", "Papadopoulou" of "Papadopoulos", "Vlacha" of "Vlachas").
         if let Some(stem) = stem("as") {
-            forms.extend([format!("{stem}ienė"), format!("{stem}aitė"), format!("{stem}ai")]);
+            forms.extend([
+                format!("{stem}ienė"),
+                format!("{stem}aitė"),
+                format!("{stem}ai"),
+                format!("{stem}a"),
+            ]);
         } else if let Some(stem) = stem("is").or_else(|| stem("ys")) {
             forms.extend([format!("{stem}ienė"), format!("{stem}ytė")]);
+            if token.ends_with("is") {
+                forms.push(format!("{stem}i"));
+            }
+        } else if let Some(stem) = stem("os") {
+            forms.push(format!("{stem}ou"));
         } else if let Some(stem) = stem("us") {
             forms.extend([format!("{stem}uvienė"), format!("{stem}utė")]);
         }

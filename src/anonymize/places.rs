@@ -421,8 +421,31 @@ pub fn list_neighbours(
             continue;
         }
         for item in items.iter().filter(|item| !is_known(item)) {
+            let joined = list.as_str()[..item.start()].trim_end().to_lowercase();
             let item = item.as_str().to_string();
-            if item.split_whitespace().all(|word| unknown_place_word(word, protected))
+            // Joined to a known town by "and" or "or", two capitalised words are a place even
+            // when both are English words ("round Great Grumbling and Nether Sulk", "Pointless
+            // Creek and Bald Hill Siding"; not "the Third Circuit, in Hilo").
+            let words: Vec<&str> = item.split_whitespace().collect();
+            let named_by_words = words.len() == 2
+                && [" and", " or", " and in", " and at", " or in"]
+                    .iter()
+                    .any(|joint| joined.ends_with(joint))
+                && words.iter().all(|word| {
+                    let lower = word.to_lowercase();
+                    !word.contains(['\'', '’'])
+                        && !is_given_name(word)
+                        && !is_vendor(word)
+                        && !WORKPLACE_WORDS.contains(&lower.as_str())
+                        && !GENERIC_ORG_WORDS.contains(lower.as_str())
+                        && !ROLE_WORDS.contains(&lower.as_str())
+                        && !is_calendar_or_place(&lower)
+                        && !COUNTRIES.contains(lower.as_str())
+                        && !is_region(&lower)
+                        && !protected.looks_protected(word)
+                        && !protected.contains(word)
+                });
+            if (named_by_words || words.iter().all(|word| unknown_place_word(word, protected)))
                 && !found.contains(&item)
             {
                 found.push(item);
@@ -450,9 +473,11 @@ static NAMED_SITE: LazyLock<Regex> = LazyLock::new(|| {
 /// A building or a neighbourhood named by the noun that opens its name, in the languages that
 /// put it first ("Tŷ Cwmtawe", "Edifício Kianda", "Torre Reforma", "sector Pinar Quemado",
 /// "Colonia Roma", "bairro Jardim Europa", "Gewerbegebiet Nord"), and villages by the word for
-/// one ("the Aul Karasu", "kampung Sungai Lembu", "barangay Malinta").
+/// one ("the Aul Karasu", "kampung Sungai Lembu", "barangay Malinta"); farms and estates by
+/// theirs ("Masseria Pantano", "Mas Roure", "Tenuta Sorbaia", "Pazo de Sobreira", "Kibbutz
+/// Nir Ofarim") and localities ("contrada Gurgo", "frazione Bricco", "lieu-dit Les Fourches").
 static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<noun>Tŷ|Edifício|Edificio|Edif\.|Torre|Condomínio|Condominio|Conjunto|Residencial|Immeuble|Résidence|Bâtiment|Gewerbegebiet|Industriegebiet|Gewerbepark|Industriepark|Bedrijventerrein|Industrieterrein|(?i:sector|barrio|bairro|colonia|urbanización|urbanizacion|reparto|fraccionamiento|vila|loteamento|ensanche|aul|auyl|ovul|qishloq|kishlak|mahalla|mohalla|kampung|kampong|desa|barangay|brgy\.?|selo|derevnya|tole))\s+(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:de|del|da|do|dos|das|la|las|los)\s+)?\p{Lu}[\p{L}'’-]+){0,2})")
+    Regex::new(r"\b(?P<noun>Tŷ|Edifício|Edificio|Edif\.|Torre|Condomínio|Condominio|Conjunto|Residencial|Immeuble|Résidence|Bâtiment|Gewerbegebiet|Industriegebiet|Gewerbepark|Industriepark|Bedrijventerrein|Industrieterrein|Mas|Masseria|Tenuta|Pazo|Quinta|Cortijo|Finca|Hacienda|Cascina|Podere|Casale|Fattoria|Baglio|Domaine|Château|Lugar|Kibbutz|Moshav|(?i:sector|barrio|bairro|colonia|urbanización|urbanizacion|reparto|fraccionamiento|vila|loteamento|ensanche|aul|auyl|ovul|qishloq|kishlak|mahalla|mohalla|kampung|kampong|desa|barangay|brgy\.?|selo|derevnya|tole|contrada|frazione|località|localita|borgata|lieu-dit|lieudit|caserío|caserio|parroquia|aldea))\s+(?:(?:de\s+la|de|del|della|di|da|do|des|du)\s+|d['’])?(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:de|del|da|do|dos|das|la|las|los)\s+)?\p{Lu}[\p{L}'’-]+){0,2})")
         .expect("static regex")
 });
 
@@ -461,10 +486,13 @@ static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// Estate"), when the words before the noun are no ordinary words ("Companies House", "Town
 /// Hall").
 static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae|Estate))\b")
+    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)??)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory|Valley|Tech|Cyber|Corporate|Financial|IT)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae|Estate|Mahallesi|Mah\.|Sokak|Sokağı|Sok\.|Caddesi|Cad\.|Bulvarı|Köyü|Mevkii))\b")
         .expect("static regex")
 });
 
+/// (Turkish addresses put theirs after the name too: "Fındıklıdere Mahallesi", "Lale Sokak",
+/// "Bağdat Caddesi"; and a tower's name may carry "Valley" or "IT": "Doosil Valley Tower".)
+///
 /// Buildings and neighbourhoods in `text` by the nouns of [`NAMED_BEFORE`] and
 /// [`NAMED_AFTER`]: each as written, and its distinctive name alone when that is one word
 /// ("Cwmtawe" of "Tŷ Cwmtawe"). Not when a word is an ordinary one, a given name alone, a

@@ -1872,3 +1872,39 @@ fn phones_in_dutch_and_spanish_words_register_numbers_estates_and_german_nouns()
     a.learn_from([said]);
     assert_eq!(a.redact(said), said);
 }
+
+#[test]
+fn estates_localities_turkish_streets_towers_honorifics_greek_forms_and_greetings() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let texts = [
+        "We grow catarratto up in contrada Gurgo, and we are in frazione Bricco, above Asti.",
+        "Outside the village, at Mas Roure, the old farmhouse. The family at Masseria Pantano too.",
+        "Yes, Lale Sokak No: 12, Fındıklıdere Mahallesi. We are a BPO in the Doosil Valley Tower.",
+        "We started with farms round Ludlow and Nether Sulk, then Bishops Castle.",
+        "Lee daeri built the test rules. Then Kang siljangnim signed. Ate Joy checked it.",
+        "Demat! Kenavo. Moien, villmools merci. Kaixo, eskerrik asko. Bongu. Sugohaseyo.",
+    ];
+    a.learn_from(texts);
+    let out: Vec<String> = texts.iter().map(|t| a.redact(t)).collect();
+    for (text, gone) in [
+        (&out[0], vec!["Gurgo", "Bricco"]),
+        (&out[1], vec!["Roure", "Pantano"]),
+        (&out[2], vec!["Fındıklıdere", "Doosil"]),
+        (&out[3], vec!["Nether Sulk"]),
+        (&out[4], vec!["Lee", "Kang", "Joy"]),
+    ] {
+        for word in gone {
+            assert!(!text.contains(word), "{word}: {text}");
+        }
+    }
+    assert!(out[4].contains("daeri built"), "{}", out[4]);
+    assert_eq!(out[5], texts[5], "greetings are no names");
+    // A Greek surname in the genitive, and a given name in its Greek form, from the CRM.
+    let contacts = vec!["Irene Papadakis".to_string(), "Nikos Vlachos".to_string()];
+    let parties = KnownParties { contacts: &contacts, ..KnownParties::default() };
+    let a = Anonymizer::new(&parties, &Aliases::default());
+    let out = a.redact("They call it tou Papadaki. Irini said so, and the Vlachou family agreed.");
+    for word in ["Papadaki", "Irini", "Vlachou"] {
+        assert!(!out.contains(word), "{word}: {out}");
+    }
+}
