@@ -447,6 +447,8 @@ pub fn gazetteer_names(scope: &Scope, text: &str) -> Vec<Found> {
         // letter from an alias ("Venky", "Vendy") is a person where one is talked about.
         let protected = scope.protected.contains(base)
             || (scope.protected.looks_protected(base) && !(talked_about && listed));
+        // "the Co-op", "a Post-it": a hyphenated word after an article is a thing.
+        let hyphenated = hyphenated && !determined;
         let is_name = (census || world || hyphenated || vietnamese || talked_about)
             && !HOSTING_CONTEXT.is_match(&text[..word_match.start()])
             && !HONORIFICS.contains(&lower.as_str())

@@ -1908,3 +1908,19 @@ fn estates_localities_turkish_streets_towers_honorifics_greek_forms_and_greeting
         assert!(!out.contains(word), "{word}: {out}");
     }
 }
+#[test]
+fn a_hyphenated_word_after_an_article_is_a_thing() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let texts = [
+        "So everyone says Wetherdale, or just the Co-op. About a hundred members.",
+        "Herdwise was better for a co-op specifically.",
+        "She gave it to me on a Post-it. Herdwise had a proper form.",
+        "Yu-na signed it, and Min-jun agreed.",
+    ];
+    a.learn_from(texts);
+    for text in &texts[..3] {
+        assert_eq!(a.redact(text), *text);
+    }
+    let names = a.redact(texts[3]);
+    assert!(!names.contains("Yu-na") && !names.contains("Min-jun"), "{names}");
+}
