@@ -373,8 +373,8 @@ const TWO_LETTER_ACRONYMS: &[&str] = &[
     "rn", "ot", "er", "cc", "re", "fw", "ny", "la", "sf", "dc", "gm", "cx", "cs", "fy", "kg", "km",
     "mb", "gb", "tb", "jv", "pv", "hp", "ac", "ed", "hd", "sd", "ep", "mo", "nb", "ss", "ad", "bc",
     "hs", "pt", "sp", "tc", "vc", "wc", "qc", "bd", "sa", "se", "ag", "co", "cv", "po", "qa", "hr",
-    "it", "ap", "ar", "vp", "va", "bt", "fm", "am", "an", "as", "at", "be", "by", "do", "go", "he",
-    "hi", "if", "in", "is", "me", "my", "no", "of", "oh", "on", "or", "so", "to", "up", "we", "ex",
+    "it", "ap", "ar", "vp", "va", "bt", "fm", "an", "as", "at", "be", "by", "do", "go", "he", "hi",
+    "if", "in", "is", "me", "my", "no", "of", "oh", "on", "or", "so", "to", "up", "we", "ex",
 ];
 
 /// Pushes the initialisms people make of an account's name (`tokens`: its words without legal
