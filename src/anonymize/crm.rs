@@ -366,15 +366,16 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
 const TAIL_OPENERS: [&str; 12] =
     ["of", "de", "du", "des", "di", "del", "della", "do", "da", "dos", "das", "der"];
 
-/// Two-letter acronyms of ordinary speech, which a two-word name's initials must not be.
+/// Two-letter acronyms and words of ordinary speech, which a two-word name's initials must not
+/// be (besides [`COMMON_ACRONYMS`], which every initialism is checked against).
 const TWO_LETTER_ACRONYMS: &[&str] = &[
     "ai", "am", "pm", "tv", "ok", "uk", "us", "eu", "un", "id", "ip", "os", "pc", "hq", "ux", "ui",
     "bi", "ml", "pr", "dm", "pa", "ps", "ms", "mr", "dr", "st", "rd", "av", "ev", "vr", "gp", "md",
     "rn", "ot", "er", "cc", "re", "fw", "ny", "la", "sf", "dc", "gm", "cx", "cs", "fy", "kg", "km",
     "mb", "gb", "tb", "jv", "pv", "hp", "ac", "ed", "hd", "sd", "ep", "mo", "nb", "ss", "ad", "bc",
-    "hs", "pt", "sp", "tc", "vc", "wc", "qc", "bd", "sa", "se", "ag", "co", "cv", "po", "qa", "hr",
-    "it", "ap", "ar", "vp", "va", "bt", "fm", "an", "as", "at", "be", "by", "do", "go", "he", "hi",
-    "if", "in", "is", "me", "my", "no", "of", "oh", "on", "or", "so", "to", "up", "we", "ex",
+    "hs", "pt", "sp", "tc", "vc", "wc", "qc", "bd", "sa", "se", "ag", "co", "cv", "va", "bt", "fm",
+    "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "me", "my", "no", "of",
+    "oh", "on", "or", "so", "to", "up", "we", "ex",
 ];
 
 /// Pushes the initialisms people make of an account's name (`tokens`: its words without legal

@@ -486,7 +486,7 @@ static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// Estate"), when the words before the noun are no ordinary words ("Companies House", "Town
 /// Hall").
 static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)??)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory|Valley|Tech|Cyber|Corporate|Financial|IT)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae|Estate|Mahallesi|Mah\.|Sokak|Sokağı|Sok\.|Caddesi|Cad\.|Bulvarı|Köyü|Mevkii))\b")
+    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)??)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory|Valley|Tech|Cyber|Corporate|Financial|IT)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae|Estate|Mahallesi|Sokak|Sokağı|Caddesi|Bulvarı|Köyü|Mevkii))\b")
         .expect("static regex")
 });
 
