@@ -273,7 +273,16 @@ async fn generated_interviews_leak_nothing() {
 /// the Caucasus, Turkish addresses and initialisms; `east`: contact centres in Japan, Korea,
 /// Taiwan, the Philippines and Vietnam, honorific titles and phones read in Tagalog and
 /// Japanese; `franco`: ski resorts and tourist offices in France, Belgium, Switzerland,
-/// Luxembourg and Monaco, phones read in Belgian French and register numbers). They
+/// Luxembourg and Monaco, phones read in Belgian French and register numbers); and a sixth
+/// round (`china`: freight forwarders in Greater China, Singapore and Malaysia, Hong Kong
+/// buildings, rooms and initialisms of a brand's syllables; `slav`: grain elevators from
+/// Ukraine to Uzbekistan, patronymics, micro-district addresses, legal forms after the name;
+/// `lowl`: greenhouse growers in the Low Countries, Suriname, the Antilles and South Africa,
+/// name particles, Dutch postcodes and post boxes, phones read in Afrikaans; `sind`:
+/// diagnostic labs in South India, Sri Lanka and the Tamil diaspora, kinship words after
+/// names, ward building numbers, PANs of trusts; `nusa`: microfinance in Indonesia, Malaysia,
+/// Thailand, Cambodia, Laos and Myanmar, honorifics, Thai nicknames, phones read in Indonesian).
+/// They
 /// hold ordinary-word names and
 /// towns, titles of many languages, nicknames, accounts named with ordinary words, handles,
 /// registration numbers, vehicle plates and names in other scripts. The first two leak
@@ -313,6 +322,11 @@ fn other_market_corpora_leak_nothing() {
         ("levant", 4, 7, 0.006),
         ("east", 2, 5, 0.008),
         ("franco", 3, 9, 0.008),
+        ("china", 2, 4, 0.005),
+        ("slav", 2, 2, 0.008),
+        ("lowl", 3, 7, 0.007),
+        ("sind", 0, 2, 0.009),
+        ("nusa", 6, 11, 0.011),
     ] {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy").join(corpus);

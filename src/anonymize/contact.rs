@@ -39,18 +39,20 @@ static PHONE_CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\W{0,3}(?:office|fax|mobile|cell|desk|home|work|direct)\b").unwrap()
 });
 /// Government and network identifiers: social security numbers, IPv4 addresses, long card or
-/// account digit runs, IBANs, VAT numbers ("ATU68142937", "DE123456789", "CHE-123.456.789").
+/// account digit runs, IBANs, VAT numbers ("ATU68142937", "DE123456789", "CHE-123.456.789"),
+/// India's PAN of a person, company or trust ("AABTS7419Q").
 /// A court, case or file number: letters, then groups joined by "/" or "-" holding seven digits
 /// or more ("HCF/127/2025", "CIV-2025-416-000218"); a date has no letters, a standard
 /// ("ISO-27001") too few groups.
 static CASE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{2,6}(?:[/-][A-Z0-9]{1,8}){2,5}\b").unwrap());
 
-/// A post box or a numbered plot, villa or flat ("P.O. Box 1947", "08 BP 1947", "Private Bag
-/// 12", "Villa 9127", "Plot No. 44", "Lot 12B", "Sector 21", "Ward No. 9", a deposited plan's
-/// "DP 123456", New Zealand's rural delivery "RD 2").
+/// A post box or a numbered plot, villa, flat or room ("P.O. Box 1947", "08 BP 1947", "Private
+/// Bag 12", "Villa 9127", "Plot No. 44", "Lot 12B", "Sector 21", "Ward No. 9", a deposited
+/// plan's "DP 123456", New Zealand's rural delivery "RD 2", "postbus 1187", "Room 1607", "House
+/// 203", a Kerala ward's "Building No. XI/482").
 static POST_BOX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop|Purok|Lô|Moo|Soi|Blok|Kavling|Lote|Quadra|DP|RD|Sector|Ward|č\.\s?p\.|č\.\s?ev\.|C\.\s?P\.)\s+(?:No\.?\s*|Number\s+|#\s*)?[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
+    Regex::new(r"(?:\b\d{1,3}\s+)?\b(?:P\.\s?O\.\s?Box|PO\s+Box|POB|Post\s+Box|BP|B\.P\.|Private\s+Bag|PMB|Postfach|Apartado|Apdo\.?|Caixa\s+Postal|Casella\s+Postale|Villa|Plot|Lot|Parcelle|Erf|Stand\s+No\.?|Apt\.?|Apartment|House\s+No\.?|Building|Bldg\.?|Block|Road|Way|Unit|Shop|Purok|Lô|Moo|Soi|Blok|Kavling|Lote|Quadra|DP|RD|Sector|Ward|č\.\s?p\.|č\.\s?ev\.|C\.\s?P\.|Postbus|postbus|Room|Rm\.?|Suite|House|Kamer)\s+(?:No\.?\s*|Number\s+|#\s*)?(?:[IVXL]{1,6}/)?[A-Z]?-?\d{1,6}[A-Z]?\b(?:\s+[\p{Lu}][\p{L}-]+(?:\s+\d{1,2}\b)?)?").unwrap()
 });
 
 /// A street named after its French, Spanish, Portuguese, Italian, Catalan, Greek or Maltese
@@ -61,7 +63,7 @@ static STREET_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b|\b\d{2,4}-\d{3,6}-[A-Z]{1,3}\b|\b[A-Z]{4}\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b").unwrap()
+    Regex::new(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{4}(?:[ -]\d{4}){3}\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|\b[A-Z]{2}U?\d{8,12}\b|\bCHE[- ]?\d{3}\.\d{3}\.\d{3}\b|\b\d{2,4}-\d{3,6}-[A-Z]{1,3}\b|\b[A-Z]{4}\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b|\b[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]\b").unwrap()
 });
 
 /// A phone number said digit by digit, as automatic captions write it ("nine eight one one zero
@@ -89,19 +91,242 @@ static OTHER_LANGUAGE_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 /// Digit words of Portuguese, Hindi, Swedish, Norwegian, Danish, Finnish, Dutch, German, Welsh,
-/// Irish, Tagalog and romanised Japanese that [`DIGIT_WORDS`] does not hold, or holds only
+/// Irish, Tagalog, romanised Japanese, Afrikaans, Ukrainian and Russian, Romanian, Polish,
+/// Serbian, Indonesian and Malay, Thai, Tamil and Malayalam, Mandarin and Cantonese that
+/// [`DIGIT_WORDS`] does not hold, or holds only
 /// among other digits ("dim saith naw tri un", "a náid, a hocht, a seacht", "sero siyam isa
 /// pito", "zero-kyū-zero, ni-ichi-roku-go").
 const OTHER_DIGITS: &[&str] = &[
-    "dim", "un", "dau", "dwy", "tri", "tair", "pedwar", "pedair", "pump", "chwech", "saith",
-    "wyth", "naw", "náid", "naid", "haon", "aon", "dó", "dhá", "trí", "ceathair", "cúig", "cuig",
-    "sé", "seacht", "hocht", "ocht", "naoi", "sero", "isa", "dalawa", "tatlo", "apat", "lima",
-    "anim", "pito", "walo", "siyam", "rei", "maru", "ichi", "san", "yon", "shi", "go", "roku",
-    "nana", "shichi", "hachi", "kyū", "kyuu", "kyu", "ku", "nul", "drie", "één", "een", "twee",
-    "vijf", "zes", "zeven", "negen", "zwo", "um", "dois", "duas", "três", "quatro", "meia", "sete",
-    "oito", "nove", "shunya", "sunya", "ek", "do", "teen", "char", "chaar", "paanch", "panch",
-    "chhah", "chhe", "saat", "aath", "nau", "noll", "nul", "ett", "en", "två", "to", "tre", "fyra",
-    "fire", "fem", "sex", "seks", "sju", "syv", "åtta", "åtte", "otte", "nio", "ni",
+    "dim",
+    "un",
+    "dau",
+    "dwy",
+    "tri",
+    "tair",
+    "pedwar",
+    "pedair",
+    "pump",
+    "chwech",
+    "saith",
+    "wyth",
+    "naw",
+    "náid",
+    "naid",
+    "haon",
+    "aon",
+    "dó",
+    "dhá",
+    "trí",
+    "ceathair",
+    "cúig",
+    "cuig",
+    "sé",
+    "seacht",
+    "hocht",
+    "ocht",
+    "naoi",
+    "sero",
+    "isa",
+    "dalawa",
+    "tatlo",
+    "apat",
+    "lima",
+    "anim",
+    "pito",
+    "walo",
+    "siyam",
+    "rei",
+    "maru",
+    "ichi",
+    "san",
+    "yon",
+    "shi",
+    "go",
+    "roku",
+    "nana",
+    "shichi",
+    "hachi",
+    "kyū",
+    "kyuu",
+    "kyu",
+    "ku",
+    "nul",
+    "drie",
+    "één",
+    "een",
+    "twee",
+    "vijf",
+    "zes",
+    "zeven",
+    "negen",
+    "zwo",
+    "um",
+    "dois",
+    "duas",
+    "três",
+    "quatro",
+    "meia",
+    "sete",
+    "oito",
+    "nove",
+    "shunya",
+    "sunya",
+    "ek",
+    "do",
+    "teen",
+    "char",
+    "chaar",
+    "paanch",
+    "panch",
+    "chhah",
+    "chhe",
+    "saat",
+    "aath",
+    "nau",
+    "noll",
+    "nul",
+    "ett",
+    "en",
+    "två",
+    "to",
+    "tre",
+    "fyra",
+    "fire",
+    "fem",
+    "sex",
+    "seks",
+    "sju",
+    "syv",
+    "åtta",
+    "åtte",
+    "otte",
+    "nio",
+    "ni",
+    // Afrikaans.
+    "vyf",
+    "ses",
+    "sewe",
+    "agt",
+    "nege",
+    // Ukrainian and Russian, romanised.
+    "odyn",
+    "odin",
+    "dva",
+    "try",
+    "chotyry",
+    "chetyre",
+    "pyat",
+    "p'yat",
+    "shist",
+    "shest",
+    "sim",
+    "sem",
+    "visim",
+    "vosem",
+    "devyat",
+    "nol",
+    // Romanian, Polish, Serbian and Croatian.
+    "unu",
+    "doi",
+    "trei",
+    "patru",
+    "cinci",
+    "șase",
+    "şase",
+    "sase",
+    "șapte",
+    "şapte",
+    "sapte",
+    "opt",
+    "nouă",
+    "noua",
+    "jeden",
+    "dwa",
+    "trzy",
+    "cztery",
+    "pięć",
+    "piec",
+    "sześć",
+    "szesc",
+    "siedem",
+    "osiem",
+    "dziewięć",
+    "dziewiec",
+    "nula",
+    "jedan",
+    "četiri",
+    "cetiri",
+    "pet",
+    "šest",
+    "sedam",
+    "osam",
+    "devet",
+    // Indonesian and Malay.
+    "kosong",
+    "satu",
+    "dua",
+    "tiga",
+    "empat",
+    "enam",
+    "tujuh",
+    "delapan",
+    "lapan",
+    "sembilan",
+    // Thai.
+    "soon",
+    "nueng",
+    "neung",
+    "song",
+    "sam",
+    "hok",
+    "jet",
+    "chet",
+    "paet",
+    "kao",
+    "gao",
+    // Tamil and Malayalam.
+    "poojyam",
+    "pujyam",
+    "sunyam",
+    "onnu",
+    "ondru",
+    "rendu",
+    "randu",
+    "irandu",
+    "moonu",
+    "moonnu",
+    "moondru",
+    "naalu",
+    "naangu",
+    "anju",
+    "anchu",
+    "aindhu",
+    "aaru",
+    "ezhu",
+    "ettu",
+    "onbadhu",
+    "onbathu",
+    "onpathu",
+    // Mandarin and Cantonese, romanised ("yao" is one read in a phone number).
+    "ling",
+    "yi",
+    "yao",
+    "er",
+    "liang",
+    "si",
+    "wu",
+    "liu",
+    "qi",
+    "ba",
+    "jiu",
+    "yat",
+    "saam",
+    "sei",
+    "ng",
+    "chat",
+    "luk",
+    "baat",
+    "gau",
 ];
 /// Finnish digit words, read alone or in groups (no English word among them).
 const FINNISH_DIGITS: &[&str] = &[
@@ -222,6 +447,35 @@ static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[AC-FHKNPRTV-Y]\d[\dW] (?:[A-Z\d]{4}))\b").unwrap()
 });
 
+/// A Dutch postcode ("2678 ZH", "2678ZH"): four digits, the first not 0, and two capitals
+/// (never SA, SD or SS); [`is_dutch_postcode`] drops units and eras ("1500 KG", "2000 BC").
+static DUTCH_POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[1-9]\d{3} ?[A-Z]{2}\b").unwrap());
+
+/// True when a [`DUTCH_POSTCODE`] match is one, not an amount with its unit or a year with its
+/// era.
+fn is_dutch_postcode(found: &str) -> bool {
+    const NOT: &[&str] = &[
+        "SA", "SD", "SS", "KB", "MB", "GB", "TB", "PB", "KW", "MW", "GW", "TW", "KM", "CM", "MM",
+        "KG", "MG", "AM", "PM", "AD", "BC", "CE", "HP", "PS", "CC", "ML", "KV", "MV", "KL", "HL",
+        "LB", "OZ", "FT", "SQ", "TL", "TC", "US", "UK", "EU", "HR", "IT", "PC", "PO", "VS", "OK",
+    ];
+    let letters = &found[found.len() - 2..];
+    !NOT.contains(&letters)
+}
+
+/// A post-Soviet address of numbers only ("mkr. 5, d. 12, kv. 40", "d. 7, kv. 118"): the
+/// micro-district, building, block and flat.
+static NUMBERED_BLOCK_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:(?:mkr|mkrn|mikrorayon|mikroraion|mikrorajon|kvartal)\.?\s*\d{1,3}[a-z]?(?:,?\s*(?:d|dom|korp|k|kv|of)\.?\s*\d{1,4}[a-z]?)*|(?:d|dom)\.\s*\d{1,4}[a-z]?(?:,?\s*(?:korp|k)\.\s*\d{1,3})?,?\s*(?:kv|of)\.\s*\d{1,4})\b").unwrap()
+});
+
+/// A postcode with its country's letters right after a town that was redacted ("[CITY],
+/// MD-4512"), or whose letters the town took ("[CITY]4512").
+static POSTCODE_AFTER_TOWN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<lead>\[(?:CITY|ADDRESS)\](?:,?\s+[A-Z]{1,3}-|-?))(?P<code>\d{4,6})\b").unwrap()
+});
+
 /// True when a [`POSTCODE`] match is one: an Eircode's last group mixes letters and digits.
 fn is_postcode(found: &str) -> bool {
     match found.split_once(' ') {
@@ -235,7 +489,7 @@ fn is_postcode(found: &str) -> bool {
 /// A postcode written with its country's letters ("N-4471 Sola", "D-80331, [CITY]", "FO 410
 /// Gøta"), before a town.
 static PREFIXED_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:(?:A|B|CH|CZ|D|DK|E|EST|F|FI|FIN|GR|H|HR|I|IS|L|LT|LV|N|NL|P|PL|RO|S|SK|SLO|SI)-\d{4,5}|(?:FO|GL|IS|DK|FI|NO|SE|EE|LT|LV)[- ]\d{3,5})(?P<town>,? (?:\p{Lu}|\[CITY\]))").unwrap()
+    Regex::new(r"\b(?:(?:A|B|CH|CZ|D|DK|E|EST|F|FI|FIN|GR|H|HR|I|IS|L|LT|LV|N|NL|P|PL|RO|S|SK|SLO|SI|MD|BG|UA|RS|SRB|ME|BA|MK|AL|BY|KZ|GE|AM|AZ)-\d{4,5}|(?:FO|GL|IS|DK|FI|NO|SE|EE|LT|LV)[- ]\d{3,5})(?P<town>,? (?:\p{Lu}|\[CITY\]))").unwrap()
 });
 
 /// A run of number words ("zero five eight six hundred two fourteen"): a phone number read the
@@ -678,7 +932,7 @@ static CHOME_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 /// A registration or tax number after its cue ("the organisation number is 938 123 456",
 /// "VAT's GB 319 7720 41", "EDRPOU 41234567").
 static CUED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|stir|pinfl|hrb|hra|rtn|nrc|trn|bvn|cro|rcs|rci|neq|nzbn|ird|pps|ppsn|herd|holding|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b|\d{1,3}\s?[A-Z]\s?\d{4,6}\b)").unwrap()
+    Regex::new(r"(?i:\b(?:organi[sz]ation|org|company|corporate|registration|business|business\s+registration|tax|vat|fiscal|trade|licen[cs]e|liquor\s+licen[cs]e|permit|registry|establishment|pharmacy|facility|operating)\s*(?:number|no\.?|id|code|nr\.?|#)|\bvat['’]s|\b(?:ein|abn|acn|cui|ico|ičo|dič|dic|bin|iin|inn|edrpou|uscc|kvk|siret|siren|cif|nif|nip|regon|cvr|afm|oib|rfc|rut|nit|cuit|tin|pan|gstin|uid|ust-idnr|ustid|btw|mwst|moms|vkn|tckn|mersis|osek|orgnr|y-tunnus|kennitala|pesel|ninea|rccm|ice|iva|p\.\s?iva|codice\s+fiscale|partita\s+iva|nie|nuit|tpin|kra\s+pin|cr|c\.r\.|vat|trn|iqama|cnic|ntn|nipc|dpi|rnc|cpf|cnpj|curp|c[ée]dula|susep|rcn|chy|ubn|uen|brn|mst|npwp|nib|ssm|nric|stir|pinfl|hrb|hra|rtn|nrc|trn|bvn|cro|rcs|rci|neq|nzbn|ird|pps|ppsn|herd|holding|accreditation(?:\s+(?:number|no\.?|code))?|registered\s+charity|charity|scottish\s+charity|society\s+number|charity\s+(?:number|no\.?|registration(?:\s+number)?))\b)(?:(?:[\s,]+[\p{L}']+){0,6}?[\s,]+(?:is|was|number|no\.?))?[\s,]*[:#]?\s*(?P<id>[A-Z]{1,5}-\d{2,6}(?:[/.][A-Z0-9]{1,6})+\b|[A-Z]{1,4}-\d{3,6}\b|(?:[A-Z]{1,3}[\s-]?)?\d[\d .-]{4,}\d(?:-?[A-Z][A-Z0-9]{0,2}\b)?|\d{4,5}[A-Z]{1,2}\b|\d{1,3}\s?[A-Z]\s?\d{4,6}\b)").unwrap()
 });
 
 /// One group of a vehicle registration plate: letters, digits, or both glued ("KAN", "482",
@@ -788,6 +1042,10 @@ pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
     });
     let text = LETTERED_BLOCK.replace_all(&text, "[ADDRESS]");
     let text = PREFIXED_POSTCODE.replace_all(&text, "[ADDRESS]$town");
+    let text = DUTCH_POSTCODE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        if is_dutch_postcode(&caps[0]) { "[ADDRESS]".to_string() } else { caps[0].to_string() }
+    });
+    let text = NUMBERED_BLOCK_ADDRESS.replace_all(&text, "[ADDRESS]");
     let text = STREET_BEFORE.replace_all(&text, |caps: &regex::Captures<'_>| {
         let found = &caps[0];
         if found.split_whitespace().skip(1).all(&keep) {
@@ -798,6 +1056,7 @@ pub fn redact_addresses(text: &str, keep: impl Fn(&str) -> bool) -> String {
     });
     // After the streets, so a postcode past a street and its number closes it too.
     let text = redact_closing_postcodes(&text);
+    let text = POSTCODE_AFTER_TOWN.replace_all(&text, "$lead[ADDRESS]");
     STREET_AFTER_ADDRESS.replace_all(&text, "$lead[ADDRESS]").into_owned()
 }
 
@@ -847,7 +1106,12 @@ pub fn redact_contacts_keeping(text: &str, keep: impl Fn(&str) -> bool) -> Strin
                 && w != "um"
                 && !super::lexicon::is_english_word(w)
         };
-        if run.split(|c: char| !c.is_alphabetic()).any(only_theirs) {
+        // Three different words at least: "ha ha ha ha ha ha ha" is laughter, "song song..."
+        // a chorus.
+        let words: Vec<&str> =
+            run.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect();
+        let distinct = words.iter().collect::<std::collections::HashSet<_>>().len();
+        if distinct >= 3 && words.iter().any(|w| only_theirs(w)) {
             "[PHONE]".to_string()
         } else {
             caps[0].to_string()
@@ -1245,6 +1509,79 @@ mod tests {
         // Seven words in a row that English also has stay words.
         let plain = "go go go, san is one of them";
         assert_eq!(redact_contacts(plain), plain);
+    }
+
+    #[test]
+    fn phones_read_in_afrikaans_slavic_malay_thai_tamil_and_chinese_digits() {
+        for (said, word) in [
+            ("phone my cell, nul agt twee, ses vyf drie, een nege vier sewe, so", "sewe"),
+            ("Or phone, nul shist visim, dva try sim, visim odyn, devyat nul.", "visim"),
+            ("sunați la zero sapte doi doi, unu doi trei, patru cinci sase.", "patru"),
+            ("My number, nol delapan satu tiga, dua tujuh empat nol, lima lima satu.", "delapan"),
+            ("En number, onbadhu ettu naalu poojyam moonu, ezhu aaru onnu rendu anju.", "onbadhu"),
+            ("For your notes, that is yao san jiu er ba si liu qi qi san yao.", "jiu"),
+            ("In Cantonese, okay: yat saam ng saam baat yi chat luk yat sei ling.", "baat"),
+            ("in Thai, soon paet nueng, song sam si, hok jet paet kao.", "nueng"),
+        ] {
+            let out = redact_contacts(said);
+            assert!(out.contains("[PHONE]") && !out.contains(word), "{said} -> {out}");
+        }
+        // Laughter and a chorus are not numbers.
+        for plain in ["ha ha ha ha ha ha ha ha", "song song song song song song song"] {
+            assert_eq!(redact_contacts(plain), plain);
+        }
+    }
+
+    #[test]
+    fn rooms_post_boxes_block_addresses_and_postcodes_of_more_countries() {
+        let cases = [
+            (
+                "Our office is Room 1607, Tower 2, next to",
+                "Our office is [ADDRESS], Tower 2, next to",
+            ),
+            (
+                "[ADDRESS], [ADDRESS], House 203, about twenty",
+                "[ADDRESS], [ADDRESS], [ADDRESS], about twenty",
+            ),
+            (
+                "our address wrong. Building No. XI/482 is the old",
+                "our address wrong. [ADDRESS] is the old",
+            ),
+            (
+                "We use the postbus, postbus 1187, 2678 ZH [CITY], and",
+                "We use the postbus, [ADDRESS], [ADDRESS] [CITY], and",
+            ),
+            ("the office is mkr. 5, d. 12, kv. 40, it's", "the office is [ADDRESS], it's"),
+            (
+                "str. Eminescu nr. 7, [CITY], MD-4512, not the old one",
+                "str. Eminescu nr. 7, [CITY], MD-[ADDRESS], not the old one",
+            ),
+            ("nr. 7, [CITY], [CITY]4512, not", "nr. 7, [CITY], [CITY][ADDRESS], not"),
+        ];
+        for (said, want) in cases {
+            assert_eq!(redact_addresses(said, |_| false), want);
+        }
+        // Amounts with their unit and years with their era stay.
+        for plain in ["a 1500 KG pallet", "since 1200 AD", "a 2000 MW plant", "in room for 12 more"]
+        {
+            assert_eq!(redact_addresses(plain, |_| false), plain);
+        }
+    }
+
+    #[test]
+    fn accreditation_and_licence_numbers_and_pans() {
+        assert_eq!(
+            redact_contacts("Our accreditation, MC-5817, comes up for surveillance"),
+            "Our accreditation, [ID], comes up for surveillance"
+        );
+        assert_eq!(
+            redact_contacts("the licence number, KEP-118/KR.04/2009, also on every letter"),
+            "the licence number, [ID], also on every letter"
+        );
+        assert_eq!(
+            redact_contacts("GSTIN is on file, PAN AABTS7419Q. The secretary"),
+            "GSTIN is on file, PAN [ID]. The secretary"
+        );
     }
 
     #[test]

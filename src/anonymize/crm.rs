@@ -131,6 +131,10 @@ pub fn person_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
     if name.is_empty() {
         return;
     }
+    // "Đorđe" is "Djordje" in English documents (and "Dorde" once accents are folded).
+    if name.contains(['Đ', 'đ']) {
+        person_terms(&name.replace('Đ', "Dj").replace('đ', "dj"), placeholder, terms);
+    }
     let mut out = Collector { terms, placeholder, account: false };
     out.add(name);
     let tokens: Vec<&str> = name.split_whitespace().collect();
@@ -294,11 +298,29 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
             && !LEGAL_FORMS.contains(lower.as_str())
             && !is_connector(token)
     };
+    // A name that is a description of what an organisation runs, then "of" and its owner
+    // ("Voluntary Blood Bank of the Sengamalam Trust"): the description's English words are
+    // no form of the account ("Blood Bank" is said of any blood bank).
+    let head_end = tokens
+        .iter()
+        .rposition(|t| TAIL_OPENERS.contains(&bare(t).as_str()))
+        .filter(|&at| at > 0 && at + 1 < tokens.len())
+        .unwrap_or(0);
+    let description = |slice: &[&str], start: usize| {
+        start + slice.len() <= head_end
+            && slice.iter().all(|t| {
+                let word = t.trim_matches(|c: char| !c.is_alphanumeric());
+                is_connector(t) || is_english_word(&word.to_lowercase())
+            })
+    };
     // Every word sequence that does not open or close on a connector and holds a distinctive
     // word; single words only when distinctive, not a country or month, three letters or more.
     for start in 0..tokens.len() {
         for end in start + 1..=tokens.len() {
             let slice = &tokens[start..end];
+            if description(slice, start) {
+                continue;
+            }
             // A name particle may open a form ("de Wit", "van Leer"), no other connector.
             let particle_first = slice.len() > 1
                 && NAME_PARTICLES.contains(&slice[0])
@@ -332,6 +354,32 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
         }
     }
     push_initialisms(name, &tokens, placeholder, out.terms, false);
+    // A Chinese brand said by its syllables' initials ("Qianhui" -> "QH", "Yuefeng" -> "YF").
+    for token in &tokens {
+        let word = token.trim_matches(|c: char| !c.is_alphanumeric());
+        let lower = word.to_lowercase();
+        if !distinctive(word)
+            || is_english_word(&lower)
+            || COUNTRIES.contains(lower.as_str())
+            || is_calendar_or_place(&lower)
+            || super::places::is_listed_place(word)
+        {
+            continue;
+        }
+        if let Some(initials) = pinyin_initials(word) {
+            let two = initials.to_lowercase();
+            if !TWO_LETTER_ACRONYMS.contains(&two.as_str())
+                && !COMMON_ACRONYMS.contains(&two.as_str())
+                && !out.terms.iter().any(|t| t.form == initials)
+            {
+                out.terms.push(Term {
+                    form: initials,
+                    placeholder: placeholder.to_string(),
+                    case_sensitive: true,
+                });
+            }
+        }
+    }
     // An organisation named after a department or body of another ("Customer Contact Center of
     // Hoshizora Life Insurance" -> "HLI", "Municipality of Kiryat Shaldag" -> "KS"): the
     // initials of what follows the last "of", also of two words.
@@ -359,6 +407,51 @@ pub fn account_terms(name: &str, placeholder: &str, terms: &mut Vec<Term>) {
             });
         }
     }
+}
+
+/// Pinyin syllables of two letters or more, for [`pinyin_initials`].
+const PINYIN: &str = "ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu \
+ca cai can cang cao ce cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua \
+chuai chuan chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den \
+deng di dian diao die ding diu dong dou du duan dui dun duo ei en eng er fa fan fang fei fen feng \
+fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun guo ha hai \
+han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao \
+jie jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke ken keng kong kou ku kua kuai kuan \
+kuang kui kun kuo la lai lan lang lao le lei leng li lia lian liang liao lie lin ling liu lo long \
+lou lu luan lun luo lv lve ma mai man mang mao me mei men meng mi mian miao mie min ming miu mo \
+mou mu na nai nan nang nao ne nei nen neng ni nian niang niao nie nin ning niu nong nou nu nuan \
+nuo nv nve ou pa pai pan pang pao pei pen peng pi pian piao pie pin ping po pou pu qi qia qian \
+qiang qiao qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri rong rou ru rua ruan \
+rui run ruo sa sai san sang sao se sen seng sha shai shan shang shao she shei shen sheng shi shou \
+shu shua shuai shuan shuang shui shun shuo si song sou su suan sui sun suo ta tai tan tang tao te \
+teng ti tian tiao tie ting tong tou tu tuan tui tun tuo wa wai wan wang wei wen weng wo wu xi xia \
+xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan yang yao ye yi yin ying yo yong you \
+yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng \
+zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo";
+
+/// The initials of a capitalised word of exactly two pinyin syllables ("Qianhui" -> "QH",
+/// "Hengda" -> "HD"): how a Chinese company's brand is shortened. The longest first syllable
+/// wins ("Qianhui" is "qian hui", not "qi an hui").
+fn pinyin_initials(word: &str) -> Option<String> {
+    static SYLLABLES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| PINYIN.split_whitespace().collect());
+    let lower = word.to_lowercase();
+    if !word.starts_with(|c: char| c.is_ascii_uppercase())
+        || !lower.chars().all(|c| c.is_ascii_lowercase())
+        || !(5..=12).contains(&lower.len())
+    {
+        return None;
+    }
+    (2..=lower.len() - 2).rev().find_map(|at| {
+        let (first, second) = lower.split_at(at);
+        (SYLLABLES.contains(first) && SYLLABLES.contains(second)).then(|| {
+            [first, second]
+                .iter()
+                .filter_map(|s| s.chars().next())
+                .flat_map(char::to_uppercase)
+                .collect()
+        })
+    })
 }
 
 /// What follows these words names an organisation of its own ("... Center of Hoshizora Life
@@ -471,10 +564,20 @@ fn push_initialisms(
         if !(list.len() >= 3 || two) {
             continue;
         }
-        let initials: String =
-            list.iter().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect();
+        // "(Tsing" of "Hong Kong (Tsing Yi) Godown" is "Tsing".
+        let initials: String = list
+            .iter()
+            .filter_map(|w| w.trim_start_matches(|c: char| !c.is_alphanumeric()).chars().next())
+            .filter(|c| c.is_uppercase())
+            .collect();
         let initials = fold_accents(&initials);
         if initials.chars().count() == list.len() {
+            // And its first three words or more: people drop a name's tail ("Kallarakkal
+            // Memorial Hospital & Research Institute" -> "KMH", "Hong Kong (Tsing Yi) Godown
+            // & Transport" -> "HKTY").
+            for end in 3..initials.chars().count() {
+                push(initials.chars().take(end).collect());
+            }
             push(initials);
         }
     }
@@ -504,6 +607,28 @@ mod tests {
         // Two letters only from what follows "of", never an acronym of ordinary speech.
         assert!(!has("Kiryat Shaldag", "KS"));
         assert!(!has("Department of Pacific Venture", "PV"));
+    }
+
+    #[test]
+    fn initials_of_a_name_s_head_and_of_a_chinese_brand_s_syllables() {
+        let has = |name: &str, form: &str| forms(account_terms, name).iter().any(|f| f == form);
+        assert!(has("Kallarakkal Memorial Hospital & Research Institute", "KMH"));
+        assert!(has("Hong Kong (Tsing Yi) Godown & Transport Company Limited", "HKTY"));
+        assert!(has("Shenzhen Qianhui International Freight Forwarding Co., Ltd.", "QH"));
+        assert!(has("Dongguan Yuefeng Warehousing & Logistics Co., Ltd.", "YF"));
+        assert_eq!(pinyin_initials("Hengda").as_deref(), Some("HD"));
+        // English words and other names have no syllables' initials.
+        for (word, initials) in [("Memorial", "ML"), ("Lantern", "LT"), ("Shenzhen", "SZ")] {
+            assert!(!has(&format!("{word} Freight Co., Ltd."), initials), "{word}");
+        }
+        assert!(pinyin_initials("Lantern").is_none() && pinyin_initials("Andes").is_none());
+        // A description before "of" is no form of the account; its owner is.
+        let blood = forms(account_terms, "Voluntary Blood Bank of the Sengamalam Trust");
+        assert!(!blood.iter().any(|f| f == "Blood Bank" || f == "Blood" || f == "Voluntary"));
+        assert!(
+            blood.iter().any(|f| f == "Sengamalam")
+                && blood.iter().any(|f| f == "Sengamalam Trust")
+        );
     }
 
     #[test]
@@ -548,6 +673,7 @@ mod tests {
         assert!(has("Juan Ortega", "J. Ortega") && has("Juan Ortega", "Juan O."));
         assert!(has("Francisco Ruiz", "Paco") && has("Francisco Ruiz", "Paco Ruiz"));
         assert!(has("Wei Li", "Li") && has("Minh Ng", "Ng"));
+        assert!(has("Đorđe Stojanović", "Djordje") && has("Đorđe Stojanović", "Đorđe"));
         let mut terms = vec![];
         person_terms("Will Grant", "[BUYER]", &mut terms);
         assert!(terms.iter().all(|t| t.case_sensitive == (t.form == "Will" || t.form == "Grant")));

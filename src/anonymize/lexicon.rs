@@ -482,6 +482,14 @@ const CALENDAR_WORDS: &[&str] = &[
     "ascension",
     "pascha",
     "kataklysmos",
+    "pinksteren",
+    "paska",
+    "thaipusam",
+    "chaturthi",
+    "puasa",
+    "pchum",
+    "idul",
+    "phagwa",
     "evdomada",
     "ferragosto",
     "juhannus",
@@ -751,7 +759,7 @@ pub fn is_common_form(form: &str) -> bool {
 /// "Prüfprotokolle"): only with a stem long enough that no surname ends so ("Hartung",
 /// "Baumeister" stay names).
 pub fn is_german_noun(word: &str) -> bool {
-    const ENDINGS: [(&str, usize); 12] = [
+    const ENDINGS: [(&str, usize); 16] = [
         ("ungen", 5),
         ("ung", 5),
         ("heit", 4),
@@ -764,6 +772,10 @@ pub fn is_german_noun(word: &str) -> bool {
         ("protokolle", 2),
         ("protokoll", 2),
         ("rat", 5),
+        ("station", 3),
+        ("kasse", 4),
+        ("händler", 3),
+        ("händer", 3),
     ];
     let lower = word.to_lowercase();
     word.starts_with(char::is_uppercase)
@@ -771,6 +783,70 @@ pub fn is_german_noun(word: &str) -> bool {
             lower.strip_suffix(ending).is_some_and(|rest| rest.chars().count() >= *stem)
         })
 }
+
+/// Words the tagger takes for a person that name nobody, alone or together: civic offices and
+/// job titles of other languages ("Monsieur le maire", "the Mairie", "Leiter Verkauf",
+/// "Direktur Utama", "Bendahara") and contractions automatic captions write without their
+/// apostrophe ("thats", "dont"). Lower case.
+pub const NOT_NAMES: &[&str] = &[
+    "maire",
+    "mairie",
+    "bourgmestre",
+    "échevin",
+    "échevins",
+    "echevin",
+    "echevins",
+    "préfet",
+    "prefet",
+    "préfecture",
+    "burgemeester",
+    "wethouder",
+    "bürgermeister",
+    "buergermeister",
+    "sindaco",
+    "alcalde",
+    "alcaldesa",
+    "intendente",
+    "leiter",
+    "leiterin",
+    "verkauf",
+    "einkauf",
+    "vertrieb",
+    "treuhänder",
+    "direktur",
+    "utama",
+    "kepatuhan",
+    "bendahara",
+    "ketua",
+    "camat",
+    "lurah",
+    "bupati",
+    "walikota",
+    "thats",
+    "dont",
+    "doesnt",
+    "didnt",
+    "cant",
+    "wont",
+    "isnt",
+    "wasnt",
+    "arent",
+    "werent",
+    "couldnt",
+    "wouldnt",
+    "shouldnt",
+    "youre",
+    "theyre",
+    "ive",
+    "youve",
+    "weve",
+    "theyve",
+    "hes",
+    "shes",
+    "whats",
+    "theres",
+    "im",
+];
 
 /// True for a calendar word, or its plural ("fridays", "mondays"), lower case.
 pub fn is_calendar_word(lower: &str) -> bool {
@@ -1052,13 +1128,37 @@ const GREETINGS: &[&str] = &[
     "inshallah",
     "mashallah",
     "alhamdulillah",
+    // Mandarin, Burmese, Lao, Balinese, Khmer, Indonesian and Javanese, Dutch, Flemish,
+    // Papiamento, Afrikaans and Sranan courtesies ("Xiexie", "Mingalaba", "Sabaidee", "Suksma",
+    // "Orkun", "Wassalam", "Matur nuwun", "Fijne dag", "Amai", "Danki", "Lekker", "Tangi").
+    "xiexie",
+    "zaijian",
+    "keqi",
+    "mingalaba",
+    "mingalarbar",
+    "sabaidee",
+    "suksma",
+    "orkun",
+    "wassalam",
+    "insya",
+    "insyallah",
+    "nuwun",
+    "sugeng",
+    "fijne",
+    "amai",
+    "danki",
+    "middag",
+    "lekker",
+    "tangi",
+    "ja",
 ];
 
 /// Words for family members ("Mummy", "Da", "Granny"): said alone they name nobody outside the
 /// family, and a placeholder for them would only cost the sentence.
 pub const KINSHIP: &[&str] = &[
     "mummy", "mommy", "mom", "mum", "mam", "mammy", "daddy", "dad", "da", "granny", "gran",
-    "grandma", "grandpa", "grandad", "granddad", "nana", "nanna", "nan", "auntie", "aunty",
+    "grandma", "grandpa", "grandad", "granddad", "nana", "nanna", "nan", "auntie", "aunty", "appa",
+    "amma", "achan", "ammachi", "appachan", "thatha", "paati",
 ];
 
 /// Greetings and holidays of two or more words whose first word is also a name or a name's
@@ -1068,7 +1168,7 @@ pub const KINSHIP: &[&str] = &[
 /// customs; "Fannie Mae", a US mortgage agency): the name inside one names nobody.
 pub static GREETING_PHRASES: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at|then|(?:end|start|beginning|middle|rest)\s+of)\s+(?:the\s+)?(?:ramadan|(?:kurban|kurbán|şeker|seker|ramazan)\s+bayram[ıi]?|bayram[ıi]?|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|juneteenth|(?:kurban|cumhuriyet|ramazan|şeker|seker)\s+bayram[ıi]?|a[ïi]d\s+el-\p{L}+|nanga\s+def|sa[ğg]\s+ol(?:un)?|kolay\s+gelsin|manao\s+ahoana|asalaa?\s+maa?lekum|bank\s+al-maghrib|teudat\s+zehut|c[ôo]te\s+d['’]ivoire|fannie\s+mae|freddie\s+mac|ginnie\s+mae|sallie\s+mae|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai|corpus\s+christi|saint-jean(?:-baptiste)?|st-jean(?:-baptiste)?|f[êe]te\s+nationale|bo[żz]e\s+cia[łl]o|rica\s+ederim|g[óo]ðan\s+daginn|partita\s+iva|codice\s+fiscale|sant\s+jordi|santa\s+marija|merrie\s+monarch|ng[āa]ti\s+\p{Lu}\p{L}+|ng[āa]i\s+tahu|te\s+reo(?:\s+m[āa]ori)?|na\s+so|go\s+raibh\s+maith\s+agat|diolch\s+yn\s+fawr|bore\s+da|nos\s+da|gra[çc]as\s+a\s+deus|selv\s+tak|sch[öo]nen\s+feierabend|ehrlich\s+gesagt|asante\s+sana|karibu\s+tena|pura\s+vida|dobr[ýy]\s+den|d[ií]a\s+de\s+la\s+independencia|fiestas\s+patrias|(?:ministerio|secretar[íi]a|superintendencia)\s+de\s+(?:la\s+)?\p{Lu}\p{L}+|tusen\s+takk|laba\s+diena|labas\s+rytas|tere\s+p[äa]evast|buorre\s+(?:beaivi|idit|eahket)|kem\s+cho|ram\s+ram|ligoni[ųu]\s+kasa|sj[úu]kratryggingar\s+[íi]slands|revenu\s+qu[ée]bec|gracias\s+a\s+dios|nossa\s+senhora|baile\s+[áa]tha\s+cliath)\b",
+        r"(?i)\b(?:kia\s+(?:ora|kaha)|ng[aā]\s+mihi|de\s+nada|bun[aă]\s+ziua|kali\s+synecheia|buona\s+giornata|mardi\s+gras|sankt\s+hans|s[ãa]o\s+(?:jo[ãa]o|martinho|pedro)|ching\s+ming|qing\s*ming|crop\s+over|krsna\s+slava|(?-i:(?:St\.?|Saint|San|Sankt|Santa|São|Sao)\s+\p{Lu}\p{Ll}+(?:['’]s)?\s+(?:Day|Eve|day|eve|feast|holiday|night))|(?:on|before|after|during|until|till|since|for|over|around|by)\s+(?-i:(?:\p{Lu}[\p{L}'’.]+\s+){1,2}Day)|(?:during|after|before|until|till|since|around|over|for|in|through|throughout|by|at|then|(?:end|start|beginning|middle|rest)\s+of)\s+(?:the\s+)?(?:ramadan|(?:kurban|kurbán|şeker|seker|ramazan)\s+bayram[ıi]?|bayram[ıi]?|sallah|eid(?:\s+al-\w+)?)|semana\s+santa|hari\s+raya|sham\s+el-nessim|golden\s+week|juneteenth|(?:kurban|cumhuriyet|ramazan|şeker|seker)\s+bayram[ıi]?|a[ïi]d\s+el-\p{L}+|nanga\s+def|sa[ğg]\s+ol(?:un)?|kolay\s+gelsin|manao\s+ahoana|asalaa?\s+maa?lekum|bank\s+al-maghrib|teudat\s+zehut|c[ôo]te\s+d['’]ivoire|fannie\s+mae|freddie\s+mac|ginnie\s+mae|sallie\s+mae|(?:lunar|chinese)\s+new\s+year|rosh\s+hashanah|yom\s+kippur|d[ií]a\s+de\s+(?:los\s+)?muertos|salaam?u?\s+(?:alaikum|alaykum|aleikum|alekum)|durga\s+puj[ao]|pohela\s+boishakh|simbang\s+gabi|ayudha\s+poo?ja|sat\s+sri\s+akal|(?:allah|khuda|khoda)\s+ha(?:fiz|fez)|jai\s+shri\s+(?:krishna|ram)|makar\s+sankranti|eid\s+mubarak|chhath\s+puja|ganesh\s+chaturthi|raksha\s+bandhan|gudi\s+padwa|karva\s+chauth|hari\s+merdeka|tet\s+nguyen\s+dan|heroes[\'’]?\s+day|bea\s+cukai|corpus\s+christi|saint-jean(?:-baptiste)?|st-jean(?:-baptiste)?|f[êe]te\s+nationale|bo[żz]e\s+cia[łl]o|rica\s+ederim|g[óo]ðan\s+daginn|partita\s+iva|codice\s+fiscale|sant\s+jordi|santa\s+marija|merrie\s+monarch|ng[āa]ti\s+\p{Lu}\p{L}+|ng[āa]i\s+tahu|te\s+reo(?:\s+m[āa]ori)?|na\s+so|go\s+raibh\s+maith\s+agat|diolch\s+yn\s+fawr|bore\s+da|nos\s+da|gra[çc]as\s+a\s+deus|selv\s+tak|sch[öo]nen\s+feierabend|ehrlich\s+gesagt|asante\s+sana|karibu\s+tena|pura\s+vida|dobr[ýy]\s+den|d[ií]a\s+de\s+la\s+independencia|fiestas\s+patrias|(?:ministerio|secretar[íi]a|superintendencia)\s+de\s+(?:la\s+)?\p{Lu}\p{L}+|tusen\s+takk|laba\s+diena|labas\s+rytas|tere\s+p[äa]evast|buorre\s+(?:beaivi|idit|eahket)|kem\s+cho|ram\s+ram|ligoni[ųu]\s+kasa|sj[úu]kratryggingar\s+[íi]slands|revenu\s+qu[ée]bec|gracias\s+a\s+dios|nossa\s+senhora|baile\s+[áa]tha\s+cliath|keti\s+koti|pchum\s+ben|idul\s+(?:fitri|adha)|matur\s+nuwun|bon\s+dia|fijne\s+dag|bu\s+keqi|insya\s+allah|vinayaka\s+chaturthi|independence\s+day|valentine['’]?s\s+day)\b",
     )
     .expect("static regex")
 });
@@ -1317,8 +1417,10 @@ const NAME_SUFFIXES: [&str; 7] = ["-san", "-sama", "-kun", "-chan", "-sensei", "
 
 /// Honorifics said after a name ("Fatma Hanım", "Mehmet Bey"), lower case. Not "Pan" or
 /// "Don", which are surnames too at a name's end.
-const TRAILING_HONORIFICS: &[&str] =
-    &["bey", "hanım", "hanim", "efendi", "sahib", "saheb", "sahab", "saab", "garu", "ji"];
+const TRAILING_HONORIFICS: &[&str] = &[
+    "bey", "hanım", "hanim", "efendi", "sahib", "saheb", "sahab", "saab", "garu", "ji", "akka",
+    "chechi", "chettan", "ettan", "thambi", "machan", "bhaiya", "didi",
+];
 
 /// True for an honorific said after a name ([`TRAILING_HONORIFICS`]).
 pub fn is_trailing_honorific(word: &str) -> bool {

@@ -454,19 +454,30 @@ fn person_name(name: &str) -> Option<Found> {
     if words.len() == 1 && lexicon::is_german_noun(words[0]) {
         return None;
     }
+    // "the Mairie", "Leiter Verkauf", "thats": offices, titles and caption contractions.
+    let office = |w: &str| {
+        lexicon::NOT_NAMES
+            .contains(&w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase().as_str())
+    };
+    let article = |w: &str| {
+        ["la", "le", "les", "il", "el", "the", "lo", "o", "a", "der", "die", "das"]
+            .contains(&w.to_lowercase().as_str())
+    };
+    if words.iter().any(|w| office(w)) && words.iter().all(|w| office(w) || article(w)) {
+        return None;
+    }
     // "Mummy", "Da": a family word said alone names nobody.
     if words.len() == 1 && lexicon::KINSHIP.contains(&words[0].to_lowercase().as_str()) {
         return None;
     }
     // "la Dottoressa": an article and a title name nobody.
-    let article = |w: &str| {
-        ["la", "le", "il", "el", "the", "lo", "o", "a"].contains(&w.to_lowercase().as_str())
-    };
     if words.len() > 1 && words.iter().all(|w| article(w) || honorific(w)) {
         return None;
     }
     // "Bonjour Marie-Ève": a greeting before the name is no more part of it than a title.
-    let start = match words.iter().position(|w| !honorific(w) && !greeting(w)) {
+    // "So I'm Muthu": the speaker's "I'm" is no part of the name.
+    let me = |w: &str| w == "I" || people::is_contraction(w);
+    let start = match words.iter().position(|w| !honorific(w) && !greeting(w) && !me(w)) {
         Some(start) => start,
         // "Anh", "Chief": a title that is also a listed given name is a person said alone.
         None if words.len() == 1 && !greeting(words[0]) && lexicon::is_known_name(words[0]) => 0,
@@ -483,7 +494,7 @@ fn person_name(name: &str) -> Option<Found> {
     {
         return Some(Found::Other(rest, "[CITY]"));
     }
-    let greetings = words.iter().take_while(|w| greeting(w)).count();
+    let greetings = words.iter().take_while(|w| greeting(w) || me(w)).count();
     Some(Found::Person(words[greetings..].join(" ")))
 }
 

@@ -70,13 +70,19 @@ static FRAMES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(
             r"(?i:\b(?:is|are|was|were|,) (?:run|owned|managed|governed) by)(?: the)? (?P<n>{NAME} (?:Trust|Society|Foundation|Samiti|Sangh|Mission|Association|Diocese|Educational Institutions|Institutions))\b"
         ),
+        // "the Voluntary Blood Bank of the Sengamalam Trust": a trust, society or foundation
+        // that owns what the sentence names.
+        format!(
+            r"(?i:\bof the) (?P<n>{NAME} (?:Trust|Foundation|Society|Samiti|Sangh|Mission|Devaswom|Waqf|Wakaf))\b"
+        ),
         // "co-owner of the Centro Médico Los Almendros", "founder of Kaveri Agro".
         format!(
             r"(?i:\b(?:co-?owner|owner|co-?founder|founder|proprietor|proprietress) of)(?: the)? (?P<n>{NAME})"
         ),
-        // "Centro Médico Los Almendros, S.A.": a name with its legal form.
+        // "Centro Médico Los Almendros, S.A.", "Žitni Breg d.o.o.", "Zbożex Sp. z o.o.",
+        // "Oltin Boshoq MChJ": a name with its legal form.
         format!(
-            r"\b(?:(?:Before|After|At|For|With|From|Since|In|Like|Unlike|Until|Via|Then|When) )?(?P<n>{NAME}),? (?:S\.A\.|S\.L\.|S\.R\.L\.|S\. de R\.L\.|S\.A\.S\.|S\.p\.A\.|B\.V\.|N\.V\.|Ltda\.?|Lda\.?|Ltd\.?|LLC|Inc\.|GmbH|Pty Ltd|PLC|plc|SRL|SpA)(?:[^\p{{L}}]|$)"
+            r"\b(?:(?:Before|After|At|For|With|From|Since|In|Like|Unlike|Until|Via|Then|When) )?(?P<n>{NAME}),? (?:S\.A\.|S\.L\.|S\.R\.L\.|S\. de R\.L\.|S\.A\.S\.|S\.p\.A\.|B\.V\.|N\.V\.|Ltda\.?|Lda\.?|Ltd\.?|LLC|Inc\.|GmbH|Pty Ltd|PLC|plc|SRL|SpA|d\.o\.o\.|d\.d\.|Sp\. z o\.o\.|s\.r\.o\.|a\.s\.|Kft\.?|Zrt\.?|MChJ|TOV|TOO|EOOD|OOD|Sdn\.? Bhd\.?|Pte\.? Ltd\.?|Tbk|OÜ|UAB|SIA|ApS)(?:[^\p{{L}}]|$)"
         ),
         format!(
             r"(?i:\b(?:run|runs|ran|lead|leads|led|manage|manages|managed|own|owns|head|heads|oversee|oversees)(?: the)? [\p{{L}}]+(?: [\p{{L}}]+)? (?:at|for)) (?P<n>{NAME})"

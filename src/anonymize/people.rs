@@ -31,7 +31,7 @@ enum Evidence {
 static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
     let teams = r"(?:accounts payable|accounts receivable|AP|AR|procurement|purchasing|finance|legal|IT|security|infosec|operations|ops|HR|people ops|facilities|the plant|the warehouse|the factory|the site|treasury|tax|payroll|compliance|engineering|marketing|sales|logistics|supply chain|customer service|support|the board|our board|the office|head office|the team|our team|my team|IT security|HSE|QHSE|QA|QC|quality|accounts|admin|the co-op|the cooperative|the farm|the estate|the mill|the depot|the yard|the lab)";
     let roles = r"(?:lead|manager|director|head|controller|cfo|ceo|cto|coo|cio|ciso|cmo|vp|svp|analyst|engineer|specialist|officer|accountant|buyer|champion|sponsor|boss|admin|administrator|coordinator|supervisor|owner|partner|founder|co-founder|president|chair|chairman|chairwoman|architect|consultant|counsel|clerk|bookkeeper|planner|lawyer|colleague|deputy|assistant|intern|rep|account manager|csm|foreman|agronomist|treasurer|secretary|surveyor|estimator|superintendent|inspector|technician|auditor|dispatcher|scheduler|daughter|son|wife|husband|brother|sister|cousin|uncle|aunt|cook|chef|bartender|waiter|waitress|hostess|barista|cashier|dishwasher|nurse|teacher|principal|person|guy|lady|salesperson|salesman|saleswoman|dentist|hygienist|therapist|physiotherapist|receptionist|vet|veterinarian|orthodontist|graduate|trainee|paralegal|notary|solicitor|barrister|associate)";
-    let praise = r"(?:great|responsive|helpful|patient|fantastic|amazing|brilliant|excellent|awesome|lovely|nice|kind|sharp|pushy|aggressive|slow|rude|unresponsive|honest|transparent|knowledgeable|professional|the best|the worst|good|terrible|useless|on it|all over it)";
+    let praise = r"(?:great|responsive|helpful|patient|fantastic|amazing|brilliant|excellent|awesome|lovely|nice|kind|sharp|pushy|aggressive|slow|rude|unresponsive|honest|transparent|knowledgeable|professional|the best|the worst|good|terrible|useless|on it|all over it|correct|direct|fair|polite|friendly|reliable|quick|fast|clear|straight|arrogant|vague)";
     // Each frame with how much it proves (see `Evidence`): strong frames name someone by what
     // people call them (the name may be an ordinary word: "Nacho").
     let frames = [
@@ -117,14 +117,36 @@ static PERSON_FRAMES: LazyLock<Vec<(Regex, Evidence)>> = LazyLock::new(|| {
         ),
         // "Sky, from IT."
         (format!(r"(?P<n>{NAME}), (?:from|in|at) {teams}\b"), Evidence::Apposed),
+        // "And Ice, our IT, he said": a name set apart with a team and picked up by a pronoun.
+        (
+            format!(r"(?P<n>{NAME}), (?:our|my|the|their) (?:[\p{{L}}-]+ )?{teams}, (?:she|he)\b"),
+            Evidence::Apposed,
+        ),
+        // "Rutger from your side was honest": someone of the seller's or the buyer's side.
+        (
+            format!(
+                r"(?P<n>{NAME}),? from (?:your|our|their|the other) (?:side|team|company|end)\b"
+            ),
+            Evidence::Apposed,
+        ),
+        // "the loan officer is Mint.": a role said to be someone, the name closing the clause.
+        (
+            format!(
+                r"(?i:\b(?:our|my|the|their) (?:[\p{{L}}-]+ ){{0,2}}{roles} (?:is|was)) (?P<n>\p{{Lu}}\p{{Ll}}+)[.,;!?]"
+            ),
+            Evidence::Apposed,
+        ),
+        // "P'Mint we call her", "Khun Ploy": the Thai title before a given name, glued or not.
+        (format!(r"(?:\bP['’]|\bKhun\s+)(?P<n>{NAME})"), Evidence::Strong),
         // "Rose from HSE": a name-list word from a team.
         (format!(r"(?P<n>{NAME}) (?:from|in|at|over in) {teams}\b"), Evidence::Listed),
-        // "Srinivas Reddy garu", "Sharma ji", "Ramesh sir": an honorific said after a name;
+        // "Srinivas Reddy garu", "Sharma ji", "Ramesh sir", "Jolly chechi", "Mercy sister",
+        // "Raja anna": an honorific or a kinship word said after a name;
         // Korean and Japanese titles too ("Lee daeri", "Oh siljangnim", "Park timjangnim",
         // "Tanaka buchō").
         (
             format!(
-                r"(?P<n>{NAME})\s+(?i:garu|ji|sahab|saab|saheb|sir|ma'am|madam|ssi|nim|daeri|juim|gwajang(?:nim)?|chajang(?:nim)?|bujang(?:nim)?|timjang(?:nim)?|siljang(?:nim)?|sajang(?:nim)?|isa(?:nim)?|sangmu(?:nim)?|jeonmu(?:nim)?|hoejang(?:nim)?|seonsaeng(?:nim)?|sunbae(?:nim)?|buch[oō]|kach[oō]|shach[oō]|kakarich[oō]|senpai|sensei)\b"
+                r"(?P<n>{NAME})\s+(?i:garu|ji|sahab|saab|saheb|sir|ma'am|madam|anna|akka|chechi|chettan|chetta|ettan|thambi|amma|sister|bhai|bhaiya|didi|machan|ssi|nim|daeri|juim|gwajang(?:nim)?|chajang(?:nim)?|bujang(?:nim)?|timjang(?:nim)?|siljang(?:nim)?|sajang(?:nim)?|isa(?:nim)?|sangmu(?:nim)?|jeonmu(?:nim)?|hoejang(?:nim)?|seonsaeng(?:nim)?|sunbae(?:nim)?|buch[oō]|kach[oō]|shach[oō]|kakarich[oō]|senpai|sensei)\b"
             ),
             Evidence::Apposed,
         ),
@@ -543,6 +565,11 @@ const CONNECTORS: &[&str] = &[
     "absolutely",
     "definitely",
     "please",
+    "when",
+    "while",
+    "if",
+    "once",
+    "whenever",
 ];
 
 /// The person an apposed frame names: its words after any leading connector ("But Honey" ->

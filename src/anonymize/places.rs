@@ -486,12 +486,13 @@ static NAMED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// Estate"), when the words before the noun are no ordinary words ("Companies House", "Town
 /// Hall").
 static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)??)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory|Valley|Tech|Cyber|Corporate|Financial|IT)\s+)?(?:House|Court|Chambers|Mansions|Buildings?|Tower|Towers|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae|Estate|Mahallesi|Sokak|Sokağı|Caddesi|Bulvarı|Köyü|Mevkii))\b")
+    Regex::new(r"\b(?P<name>\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)??)\s+(?P<noun>(?:(?:Industrial|Commercial|Trade|Trading|Business|Office|Factory|Valley|Tech|Cyber|Corporate|Financial|IT)\s+)?(?:House|Court|Chambers|Mansions?|Buildings?|Tower|Towers|Centre|Center|Plaza|Godown|Lodge|Wharf|Quay|Apartments|Residency|Enclave|Colony|Society|Marae|Estate|Mahallesi|Sokak|Sokağı|Caddesi|Bulvarı|Köyü|Mevkii|Mahalla|mahalla|mahallasi|village))\b")
         .expect("static regex")
 });
 
 /// (Turkish addresses put theirs after the name too: "Fındıklıdere Mahallesi", "Lale Sokak",
-/// "Bağdat Caddesi"; and a tower's name may carry "Valley" or "IT": "Doosil Valley Tower".)
+/// "Bağdat Caddesi", and Uzbek ones "Tokzor mahalla"; a tower's name may carry "Valley" or "IT":
+/// "Doosil Valley Tower"; Hong Kong's "Kin Fung Industrial Centre"; "Shangjiao village".)
 ///
 /// Buildings and neighbourhoods in `text` by the nouns of [`NAMED_BEFORE`] and
 /// [`NAMED_AFTER`]: each as written, and its distinctive name alone when that is one word
@@ -525,6 +526,18 @@ pub fn buildings(text: &str, protected: &Protected) -> Vec<String> {
                 opens || !is_english_word(&w.to_lowercase()) || super::lexicon::is_known_name(w)
             };
             let rare = |w: &str| !super::lexicon::is_frequent_word(w);
+            // "Kai Fat Commercial Tower", "Kin Fung Industrial Centre": with a trade noun, a
+            // two-word name holding a word no English has is a building's, whatever the other
+            // word means.
+            let traded = caps["noun"].contains(' ')
+                && words.len() == 2
+                && words.iter().any(|w| !is_english_word(&w.to_lowercase()) && distinctive(w))
+                && words.iter().all(|w| !protected.looks_protected(w) && !protected.contains(w));
+            if traded {
+                found.push(format!("{name} {}", &caps["noun"]));
+                found.push(name.to_string());
+                continue;
+            }
             if !words.iter().all(|w| distinctive(w))
                 || !(words.iter().all(|w| named(w))
                     || (words.len() == 2

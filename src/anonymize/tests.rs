@@ -1586,8 +1586,19 @@ fn asian_messenger_ids_codes_lots_and_buildings() {
             "in the Fook Hing Industrial Building, and Magistrates Court",
             &protected
         ),
-        vec!["Fook Hing Industrial Building".to_string()]
+        vec!["Fook Hing Industrial Building".to_string(), "Fook Hing".to_string()]
     );
+    for (said, building) in [
+        ("Our office is [ADDRESS], Kai Fat Commercial Tower, [ADDRESS]", "Kai Fat"),
+        ("The main godown is in Kin Fung Industrial Centre, 11 Road", "Kin Fung"),
+        ("in the region, in Tokzor mahalla, about three hours", "Tokzor"),
+        ("warehouses in [CITY], Shangjiao village, near the port", "Shangjiao"),
+    ] {
+        let found = places::buildings(said, &protected);
+        assert!(found.iter().any(|f| f == building), "{said}: {found:?}");
+    }
+    // An English word before "village" is the sentence's ("a global village").
+    assert!(places::buildings("it is a Global village now", &protected).is_empty());
     assert!(super::name_forms("Kim Min-ji").contains(&"Minji".to_string()));
     // "Dung" as foreigners write "Dũng": an English word when folded, so a spelling of its own.
     let contacts = vec!["Nguyễn Thị Thu Hoa".to_string(), "Lê Văn Dũng".to_string()];
@@ -1923,4 +1934,56 @@ fn a_hyphenated_word_after_an_article_is_a_thing() {
     }
     let names = a.redact(texts[3]);
     assert!(!names.contains("Yu-na") && !names.contains("Min-jun"), "{names}");
+}
+
+#[test]
+fn names_with_kinship_words_thai_titles_roles_and_sides() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let texts = [
+        "Mercy sister, the nursing superintendent, asked for it.",
+        "Much stronger. Jolly chechi, our senior technician, liked it.",
+        "I do the purchase. Raja anna is the accountant.",
+        "Very smart girl. P'Mint we call her, she runs the counter.",
+        "The loan officer is Mint. She checks every file.",
+        "And Ice, our IT, he said the server was too old.",
+        "Honestly, Rutger from your side was honest with us.",
+        "Too slick, maybe. When Lakshmi akka asked how it settles, they had no answer.",
+    ];
+    a.learn_from(texts);
+    let out: Vec<String> = texts.iter().map(|t| a.redact(t)).collect();
+    for (text, gone) in [
+        (&out[0], "Mercy"),
+        (&out[1], "Jolly"),
+        (&out[2], "Raja"),
+        (&out[3], "Mint"),
+        (&out[4], "Mint"),
+        (&out[5], "Ice"),
+        (&out[6], "Rutger"),
+    ] {
+        assert!(!text.contains(gone), "{gone}: {text}");
+    }
+    assert!(out[7].contains("When [") && !out[7].contains("Lakshmi"), "{}", out[7]);
+    // Offices, titles and caption contractions the tagger may take for people.
+    for said in ["Mairie", "le maire", "Leiter Verkauf", "Direktur Utama", "thats", "Treuhänder"] {
+        assert_eq!(person_name(said), None, "{said}");
+    }
+    // The tagger's "I'm Muthu" is Muthu: the speaker's "I'm" stays.
+    assert!(matches!(person_name("I'm Muthu"), Some(Found::Person(name)) if name == "Muthu"));
+    assert!(out[0].contains("sister") && out[1].contains("chechi"), "{} / {}", out[0], out[1]);
+}
+
+#[test]
+fn organisations_named_with_their_legal_form_of_other_countries_or_their_trust() {
+    let a = Anonymizer::new(&KnownParties::default(), &Aliases::default());
+    let texts = [
+        "I am the director of Žitni Breg d.o.o., a storage company.",
+        "I'm the managing director, of Zbożex. Zbożex Sp. z o.o. We are traders.",
+        "I am deputy director of Oltin Boshoq MChJ. We mill flour.",
+        "We are the Voluntary Blood Bank of the Sengamalam Trust, in the south.",
+    ];
+    a.learn_from(texts);
+    for (text, gone) in texts.iter().zip(["Žitni Breg", "Zbożex", "Oltin Boshoq", "Sengamalam"]) {
+        let out = a.redact(text);
+        assert!(!out.contains(gone), "{gone}: {out}");
+    }
 }
