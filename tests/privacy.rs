@@ -324,9 +324,9 @@ fn other_market_corpora_leak_nothing() {
         ("franco", 3, 9, 0.008),
         ("china", 2, 4, 0.005),
         ("slav", 2, 2, 0.008),
-        ("lowl", 3, 7, 0.007),
+        ("lowl", 3, 6, 0.007),
         ("sind", 0, 2, 0.009),
-        ("nusa", 6, 11, 0.011),
+        ("nusa", 6, 9, 0.011),
     ] {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy").join(corpus);

@@ -195,6 +195,14 @@ impl Anonymizer {
             }
             speakers.insert(label.to_string(), placeholder);
         }
+        // People the whole batch names as often as the seller (its rep, without the CRM).
+        if let Some(corpus) = parties.corpus_terms {
+            for name in &corpus.people {
+                if !terms.iter().any(|term| term.form.eq_ignore_ascii_case(name)) {
+                    crm::person_terms(name, "[NAME]", &mut terms);
+                }
+            }
+        }
         terms.retain(|term| !protected.contains(&term.form));
         let mut known = Terms::default();
         for term in &terms {

@@ -6,7 +6,7 @@
 pub mod chunk;
 pub mod roles;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::anonymize::{Anonymizer, KnownParties, is_role_label};
 use crate::corpus::{Aliases, Transcript};
@@ -86,15 +86,20 @@ pub struct CorpusTerms {
     /// Written capitalised in the middle of a sentence somewhere: names and other proper
     /// nouns (a word only ever capitalised at a sentence start is an ordinary word).
     pub mid_sentence: HashSet<String>,
+    /// Names as common as the seller's words that a person frame shows are someone's ("Rutger
+    /// from your side was honest"): the seller's rep, whom buyers name in interview after
+    /// interview. Not in `common`; every deal redacts them as people.
+    pub people: BTreeSet<String>,
 }
 
 /// Capitalised words (lower-cased) that occur in at least half of the transcripts, and in at
 /// least five: the seller, its products, common tools. A person of one deal is never that common.
 pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -> CorpusTerms {
+    let transcripts: Vec<&Transcript> = transcripts.into_iter().collect();
     let mut document_frequency: HashMap<String, usize> = HashMap::new();
     let mut mid_sentence = HashSet::new();
     let mut documents = 0;
-    for transcript in transcripts {
+    for &transcript in &transcripts {
         documents += 1;
         let mut seen = HashSet::new();
         for_each_word(transcript, |word, sentence_start| {
@@ -110,7 +115,7 @@ pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -
         }
     }
     let threshold = (documents / 2).max(5);
-    let common = document_frequency
+    let mut common: HashSet<String> = document_frequency
         .iter()
         .filter(|(_, count)| **count >= threshold)
         .map(|(word, _)| word.clone())
@@ -120,7 +125,32 @@ pub fn corpus_terms<'a>(transcripts: impl IntoIterator<Item = &'a Transcript>) -
         .filter(|(_, count)| *count >= 2)
         .map(|(word, _)| word)
         .collect();
-    CorpusTerms { common, shared, mid_sentence }
+    let people = common_people(&transcripts, &common);
+    common.retain(|word| !people.iter().any(|name| name.to_lowercase() == *word));
+    CorpusTerms { common, shared, mid_sentence, people }
+}
+
+/// The words of `common` that a strong person frame names somewhere in `transcripts` ("Rutger
+/// from your side", "Mint, our loan officer,"): one word, no English word, no tool.
+fn common_people(transcripts: &[&Transcript], common: &HashSet<String>) -> BTreeSet<String> {
+    let mut people = BTreeSet::new();
+    for transcript in transcripts {
+        for turn in &transcript.turns {
+            let text: Vec<&str> = turn.segments.iter().map(|s| s.text.as_str()).collect();
+            for (name, strong) in crate::anonymize::people::context_names(&text.join(" ")) {
+                let lower = name.to_lowercase();
+                if strong
+                    && !name.contains(char::is_whitespace)
+                    && common.contains(&lower)
+                    && !crate::anonymize::lexicon::is_english_word(&lower)
+                    && !crate::anonymize::lexicon::is_vendor(&name)
+                {
+                    people.insert(name);
+                }
+            }
+        }
+    }
+    people
 }
 
 /// Context questions longer than this keep only their last words (the question itself).
@@ -328,6 +358,36 @@ mod tests {
             org: title.map(|_| "Northwind Freight".to_string()),
             segments: vec![Segment { start: Some(1.0), text: text.into(), line: 1 }],
         }
+    }
+
+    #[test]
+    fn a_rep_named_in_most_interviews_is_a_person_not_the_seller_s_word() {
+        let said = [
+            "Rutger was very correct with us, and Glasshouse was quick.",
+            "Rutger fixed it quickly. Glasshouse had the better climate screen.",
+            "Honestly, Rutger from your side was honest with us about Glasshouse.",
+            "I told Rutger that also, but Glasshouse was too dear.",
+            "Rutger let us test Glasshouse for a month.",
+            "Mostly fine. Rutger was direct, and Glasshouse was fair.",
+        ];
+        let transcripts: Vec<Transcript> = said
+            .iter()
+            .map(|text| Transcript {
+                turns: vec![turn("Buyer", None, text)],
+                ..Transcript::default()
+            })
+            .collect();
+        let terms = corpus_terms(&transcripts);
+        assert!(terms.people.contains("Rutger"), "{:?}", terms.people);
+        assert!(!terms.common.contains("rutger") && terms.common.contains("glasshouse"));
+        // Every deal then redacts him, frame or not.
+        let parties = crate::anonymize::KnownParties {
+            corpus_terms: Some(&terms),
+            ..crate::anonymize::KnownParties::default()
+        };
+        let a = crate::anonymize::Anonymizer::new(&parties, &Aliases::default());
+        let out = a.redact(said[3]);
+        assert!(!out.contains("Rutger") && out.contains("Glasshouse"), "{out}");
     }
 
     #[test]
