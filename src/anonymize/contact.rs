@@ -448,7 +448,8 @@ static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A Dutch postcode ("2678 ZH", "2678ZH"): four digits, the first not 0, and two capitals
-/// (never SA, SD or SS); [`is_dutch_postcode`] drops units and eras ("1500 KG", "2000 BC").
+/// (never SA, SD or SS); [`is_dutch_postcode`] drops units, eras and a year before an acronym
+/// ("1500 KG", "2000 BC", "since 2019 HQ").
 static DUTCH_POSTCODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[1-9]\d{3} ?[A-Z]{2}\b").unwrap());
 
@@ -459,6 +460,7 @@ fn is_dutch_postcode(found: &str) -> bool {
         "SA", "SD", "SS", "KB", "MB", "GB", "TB", "PB", "KW", "MW", "GW", "TW", "KM", "CM", "MM",
         "KG", "MG", "AM", "PM", "AD", "BC", "CE", "HP", "PS", "CC", "ML", "KV", "MV", "KL", "HL",
         "LB", "OZ", "FT", "SQ", "TL", "TC", "US", "UK", "EU", "HR", "IT", "PC", "PO", "VS", "OK",
+        "HQ", "GM", "QA", "QC", "AI", "BI", "PR", "CX", "UX", "UI", "ID", "IP", "OS", "TV", "VP",
     ];
     let letters = &found[found.len() - 2..];
     !NOT.contains(&letters)
